@@ -1,0 +1,45 @@
+"""Beatlog's server: the sync endpoint, the JSON API and (later) the dashboard.
+
+``flask --app server …`` finds ``create_app`` here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from server import access, api as api_package, cli, transaction
+from server.config import DEFAULTS, database_url, settings_from_env
+from server.database import tune_engine
+from server.extensions import api, db, migrate
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides the environment (tests pass theirs here)."""
+    overrides = dict(config or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("BEATLOG_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path or None)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(DEFAULTS)
+    app.config.update(
+        settings_from_env(os.environ, app.instance_path, secret_given="SECRET_KEY" in overrides)
+    )
+    app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["AUDIT_KEY"] = app.config.get("AUDIT_KEY") or app.config["SECRET_KEY"]
+
+    db.init_app(app)
+    with app.app_context():
+        tune_engine(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True, render_as_batch=True)
+    api.init_app(app)
+    access.init_app(app)
+    transaction.init_app(app)
+    api_package.init_app(app)
+    cli.init_app(app)
+    return app

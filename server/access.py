@@ -1,0 +1,203 @@
+"""Who is asking, and what they may see: enforced here for every endpoint.
+
+Each view declares its policy with ``@allow(...)`` (roles) or ``@public``; a hook before
+every request authenticates the bearer token, checks the role and builds the caller's
+``Scope``. An endpoint that declares nothing is refused, so a forgotten policy fails
+closed. Views never filter by room or station themselves: they ask the scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable, TypeVar
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from server.errors import ApiError
+from server.models import (
+    AccessToken,
+    ChecklistTemplate,
+    Device,
+    Followup,
+    Inspection,
+    Person,
+    Room,
+    Station,
+    Venue,
+)
+from server.models.base import utcnow
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+ROLES = ("officer", "chief", "admin")
+EXEMPT_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+
+
+def allow(*roles: str) -> Callable[[View], View]:
+    """Let these roles call the view; everyone else gets 403."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+
+    def declare(view: View) -> View:
+        view.access_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def public(view: View) -> View:
+    """Let anyone call the view, signed in or not."""
+    view.access_roles = None  # type: ignore[attr-defined]
+    return view
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The records a person may see: an officer their room, a chief their station, an admin all."""
+
+    person_id: uuid.UUID
+    role: str
+    station_id: uuid.UUID | None
+    room_ids: frozenset[uuid.UUID] | None
+
+    @classmethod
+    def of(cls, session: Session, person: Person) -> Scope:
+        if person.role == "admin":
+            return cls(person.id, person.role, None, None)
+        if person.role == "chief":
+            rooms = session.scalars(select(Room.id).where(Room.station_id == person.station_id))
+            return cls(person.id, person.role, person.station_id, frozenset(rooms))
+        rooms = frozenset([person.room_id]) if person.room_id else frozenset()
+        return cls(person.id, person.role, person.station_id, rooms)
+
+    @property
+    def everything(self) -> bool:
+        return self.room_ids is None
+
+    def covers_room(self, room_id: uuid.UUID | None) -> bool:
+        return self.room_ids is None or room_id in self.room_ids
+
+    def _rooms(self, column: Any) -> ColumnElement[bool]:
+        if self.room_ids is None:
+            return true()
+        return column.in_(self.room_ids) if self.room_ids else false()
+
+    def where(self, model: type) -> ColumnElement[bool]:
+        """The condition selecting the rows of ``model`` this scope may see."""
+        if self.everything or model is ChecklistTemplate:
+            return true()
+        if model is Station:
+            return Station.id == self.station_id
+        if model is Room:
+            return self._rooms(Room.id)
+        if model in (Venue, Inspection, Followup):
+            return self._rooms(model.room_id)
+        if model is Person:
+            if self.role == "chief":
+                return Person.station_id == self.station_id
+            return or_(
+                self._rooms(Person.room_id),
+                (Person.role == "chief") & (Person.station_id == self.station_id),
+            )
+        if model is Device:
+            if self.role == "chief":
+                return Device.person_id.in_(select(Person.id).where(Person.station_id == self.station_id))
+            return Device.person_id == self.person_id
+        raise LookupError(f"no scope rule for {model.__name__}")
+
+    def select(self, model: type) -> Select:
+        return select(model).where(self.where(model))
+
+    def get(self, session: Session, model: type, record_id: uuid.UUID) -> Any:
+        """The record if it exists within scope; 404 otherwise, out of scope or not."""
+        record = session.scalars(self.select(model).where(model.id == record_id)).one_or_none()
+        if record is None:
+            label = getattr(model, "__tablename__", model.__name__).replace("_", " ")
+            raise ApiError(404, "not_found", f"No {label} with id {record_id} in your scope.")
+        return record
+
+
+def current_scope() -> Scope:
+    return g.scope
+
+
+def current_token() -> AccessToken:
+    return g.token
+
+
+def current_person() -> Person:
+    return g.person
+
+
+def current_device() -> Device:
+    return g.device
+
+
+def _unauthorized(code: str, message: str) -> ApiError:
+    return ApiError(401, code, message, headers={"WWW-Authenticate": f'Bearer error="{code}"'})
+
+
+def authenticate(session: Session, header: str | None) -> AccessToken:
+    if not header:
+        raise _unauthorized("auth_required", "Sign in first: send 'Authorization: Bearer <token>'.")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("token_invalid", "The Authorization header is not 'Bearer <token>'.")
+    found = session.scalars(
+        select(AccessToken).where(AccessToken.token_hash == token_digest(token.strip()))
+    ).one_or_none()
+    if found is None or found.revoked_at is not None or found.device.person_id != found.person_id:
+        raise _unauthorized("token_invalid", "This token is not valid; sign in again.")
+    if found.device.revoked:
+        raise _unauthorized("device_revoked", "This device has been revoked; its data must be wiped.")
+    if not found.person.active:
+        raise _unauthorized("account_disabled", "This account is disabled; ask an administrator.")
+    if found.expires_at <= utcnow():
+        raise _unauthorized("token_expired", "Your sign-in has expired; enter your password again.")
+    return found
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_policy)
+
+
+def enforce_policy() -> None:
+    if request.endpoint is None or request.endpoint in EXEMPT_ENDPOINTS:
+        return
+    view = current_app.view_functions[request.endpoint]
+    if not hasattr(view, "access_roles"):
+        current_app.logger.error("endpoint %s declares no access policy", request.endpoint)
+        raise ApiError(403, "forbidden", "This endpoint declares no access policy.")
+    roles = view.access_roles
+    if roles is None:
+        return
+    session = current_app.extensions["sqlalchemy"].session
+    token = authenticate(session, request.headers.get("Authorization"))
+    if token.person.role not in roles:
+        raise ApiError(403, "forbidden", f"A {token.person.role} may not do this.")
+    g.token = token
+    g.person = token.person
+    g.device = token.device
+    g.scope = Scope.of(session, token.person)
+    _note_seen(token.device)
+
+
+def _note_seen(device: Device) -> None:
+    """Keep ``last_seen_at`` roughly current without a write on every read."""
+    if request.method in ("GET", "HEAD"):
+        return
+    now = utcnow()
+    if now - device.last_seen_at >= LAST_SEEN_GRANULARITY:
+        device.last_seen_at = now
+        device.last_address = request.remote_addr or ""

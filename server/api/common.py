@@ -1,0 +1,60 @@
+"""Pieces every API module uses: the record-id converter, paging, and scoped look-ups."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+from sqlalchemy import Select, func, select
+from werkzeug.routing import BaseConverter
+
+from server.access import current_scope
+from server.errors import ApiError
+from server.extensions import db
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+class RecordIdConverter(BaseConverter):
+    """``<id:name>`` in a route: a UUID, or a clear 400 instead of a bare 404."""
+
+    regex = r"[^/]+"
+
+    def to_python(self, value: str) -> uuid.UUID:
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise ApiError(
+                400, "invalid_id", f"{value!r} is not a valid id (a UUID).", {"id": ["Not a valid UUID."]}
+            ) from None
+
+    def to_url(self, value: Any) -> str:
+        return str(value)
+
+
+def id_parameter_schema(_converter: BaseConverter) -> dict[str, str]:
+    return {"type": "string", "format": "uuid"}
+
+
+def api_blueprint(name: str, description: str) -> Blueprint:
+    return Blueprint(name, __name__, url_prefix="/api/v1", description=description)
+
+
+def page(statement: Select, pagination: PaginationParameters) -> list[Any]:
+    """One page of ``statement``'s rows, telling the pager how many rows there are in all."""
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    pagination.item_count = total
+    return list(
+        db.session.scalars(statement.limit(pagination.page_size).offset(pagination.first_item))
+    )
+
+
+def in_scope(model: type, record_id: uuid.UUID) -> Any:
+    return current_scope().get(db.session, model, record_id)
+
+
+def scoped(model: type) -> Select:
+    return current_scope().select(model)

@@ -1,0 +1,133 @@
+"""Read access to the synced records within the caller's scope.
+
+Devices write these records through sync; here the dashboard and tools read them, one at
+a time or in filtered pages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Callable
+
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import Schema
+from sqlalchemy import Select, or_
+
+from server.access import ROLES, allow
+from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, in_scope, page, scoped
+from server.api.schemas import FollowupQuery, InspectionQuery, RoomQuery, StationSchema, VenueQuery
+from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, Venue
+from sync import records
+
+Filters = Callable[[Select, dict[str, Any]], Select]
+
+blp = api_blueprint("records", "Stations, rooms, venues, checklists, inspections and follow-ups in scope.")
+
+
+def _equal(model: type, *names: str) -> Filters:
+    def apply(statement: Select, filters: dict[str, Any]) -> Select:
+        for name in names:
+            if name in filters:
+                statement = statement.where(getattr(model, name) == filters[name])
+        if not filters.get("include_deleted", False) and hasattr(model, "deleted"):
+            statement = statement.where(model.deleted.is_(False))
+        return statement
+
+    return apply
+
+
+def _venue_filters(statement: Select, filters: dict[str, Any]) -> Select:
+    statement = _equal(Venue, "kind", "room_id")(statement, filters)
+    if "q" in filters:
+        pattern = "%" + filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(Venue.name.like(pattern, escape="\\"), Venue.address.like(pattern, escape="\\"))
+        )
+    return statement
+
+
+def _inspection_filters(statement: Select, filters: dict[str, Any]) -> Select:
+    statement = _equal(Inspection, "status", "room_id", "officer_id", "venue_id", "hazard_level")(statement, filters)
+    if "since" in filters:
+        statement = statement.where(Inspection.inspected_at_utc >= filters["since"])
+    if "until" in filters:
+        statement = statement.where(Inspection.inspected_at_utc < filters["until"])
+    return statement
+
+
+def _followup_filters(statement: Select, filters: dict[str, Any]) -> Select:
+    statement = _equal(Followup, "status", "room_id", "officer_id", "venue_id", "subject_kind")(statement, filters)
+    if "due_before" in filters:
+        statement = statement.where(Followup.due_date < filters["due_before"])
+    return statement
+
+
+def readable(
+    blueprint: Blueprint,
+    path: str,
+    name: str,
+    model: type,
+    schema: type[Schema],
+    query: type[Schema] | None,
+    filters: Filters,
+    order_by: tuple[Any, ...],
+) -> None:
+    """Register ``GET path`` (a filtered page) and ``GET path/<id>`` (one record) for a model."""
+
+    def list_records(
+        filter_args: dict[str, Any] | None = None, pagination_parameters: PaginationParameters | None = None
+    ) -> list[Any]:
+        statement = filters(scoped(model), filter_args or {}).order_by(*order_by)
+        return page(statement, pagination_parameters)
+
+    def get_record(record_id: uuid.UUID) -> Any:
+        return in_scope(model, record_id)
+
+    list_view: Callable[..., Any] = blueprint.paginate(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)(
+        list_records
+    )
+    list_view = blueprint.response(200, schema(many=True))(list_view)
+    if query is not None:
+        list_view = blueprint.arguments(query, location="query", as_kwargs=False)(list_view)
+    list_view = blueprint.doc(summary=f"List {name.replace('_', ' ')} in your scope")(list_view)
+    blueprint.route(path, endpoint=f"list_{name}")(allow(*ROLES)(list_view))
+
+    get_view = blueprint.response(200, schema)(get_record)
+    get_view = blueprint.doc(summary=f"One of the {name.replace('_', ' ')} in your scope")(get_view)
+    blueprint.route(f"{path}/<id:record_id>", endpoint=f"get_{name}")(allow(*ROLES)(get_view))
+
+
+readable(blp, "/stations", "stations", Station, StationSchema, None, lambda s, f: s, (Station.name,))
+readable(blp, "/rooms", "rooms", Room, records.RoomRecord, RoomQuery, _equal(Room, "station_id"), (Room.name,))
+readable(blp, "/venues", "venues", Venue, records.VenueRecord, VenueQuery, _venue_filters, (Venue.name, Venue.id))
+readable(
+    blp,
+    "/checklist-templates",
+    "checklist_templates",
+    ChecklistTemplate,
+    records.ChecklistTemplateRecord,
+    None,
+    _equal(ChecklistTemplate),
+    (ChecklistTemplate.venue_kind,),
+)
+readable(
+    blp,
+    "/inspections",
+    "inspections",
+    Inspection,
+    records.InspectionRecord,
+    InspectionQuery,
+    _inspection_filters,
+    (Inspection.inspected_at_utc.desc(), Inspection.id),
+)
+readable(
+    blp,
+    "/followups",
+    "followups",
+    Followup,
+    records.FollowupRecord,
+    FollowupQuery,
+    _followup_filters,
+    (Followup.due_date, Followup.id),
+)

@@ -1,0 +1,150 @@
+"""Request and response schemas of the API that are not sync records.
+
+Instances are built once here and shared by the views.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from sync import vocab
+from sync.records import USERNAME, PersonData, StrictSchema, one_of
+
+
+class LoginRequest(StrictSchema):
+    username = fields.Str(required=True, validate=validate.Length(1, 64))
+    password = fields.Str(required=True, validate=validate.Length(1, 256))
+    device_id = fields.UUID(required=True)
+    device_name = fields.Str(required=True, validate=validate.Length(1, 80))
+    platform = fields.Str(load_default="", validate=validate.Length(max=40))
+    app_version = fields.Str(load_default="", validate=validate.Length(max=40))
+    schema_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
+class UserSchema(Schema):
+    id = fields.UUID()
+    username = fields.Str()
+    display_name = fields.Str()
+    role = fields.Str()
+    room_id = fields.UUID(allow_none=True)
+    station_id = fields.UUID(allow_none=True)
+    star_level = fields.Int()
+
+
+class LoginResponse(Schema):
+    token = fields.Str()
+    expires_at = fields.AwareDateTime()
+    user = fields.Nested(UserSchema)
+    device_id = fields.UUID()
+
+
+class DeviceSchema(Schema):
+    id = fields.UUID()
+    person_id = fields.UUID()
+    name = fields.Str()
+    platform = fields.Str()
+    app_version = fields.Str()
+    schema_version = fields.Int(allow_none=True)
+    enrolled_at = fields.AwareDateTime()
+    last_seen_at = fields.AwareDateTime()
+    revoked_at = fields.AwareDateTime(allow_none=True)
+    revoke_reason = fields.Str()
+
+
+class DeviceQuery(StrictSchema):
+    person_id = fields.UUID()
+    include_revoked = fields.Bool(load_default=True)
+
+
+class RevokeRequest(StrictSchema):
+    reason = fields.Str(required=True, validate=validate.Length(1, 200))
+
+
+class PersonCreate(PersonData):
+    username = fields.Str(required=True, validate=validate.Regexp(USERNAME, error="3–32 lowercase letters, digits, '.', '_' or '-', starting with a letter."))
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(4, 128))
+
+
+class PersonUpdate(StrictSchema):
+    display_name = fields.Str(validate=validate.Length(1, 60))
+    role = fields.Str(validate=one_of(vocab.ROLES))
+    room_id = fields.UUID(allow_none=True)
+    station_id = fields.UUID(allow_none=True)
+    star_level = fields.Int(validate=validate.Range(0, 5))
+    active = fields.Bool()
+
+
+class PasswordSet(StrictSchema):
+    password = fields.Str(required=True, validate=validate.Length(4, 128))
+
+
+class PersonQuery(StrictSchema):
+    role = fields.Str(validate=one_of(vocab.ROLES))
+    room_id = fields.UUID()
+    station_id = fields.UUID()
+    active = fields.Bool()
+
+
+class StationSchema(Schema):
+    id = fields.UUID()
+    name = fields.Str()
+    district = fields.Str()
+    address = fields.Str()
+
+
+class RoomQuery(StrictSchema):
+    station_id = fields.UUID()
+
+
+class VenueQuery(StrictSchema):
+    q = fields.Str(validate=validate.Length(1, 100), metadata={"description": "Part of the name or address"})
+    kind = fields.Str(validate=one_of(vocab.VENUE_KINDS))
+    room_id = fields.UUID()
+    include_deleted = fields.Bool(load_default=False)
+
+
+class InspectionQuery(StrictSchema):
+    status = fields.Str(validate=one_of(vocab.INSPECTION_STATUSES))
+    room_id = fields.UUID()
+    officer_id = fields.UUID()
+    venue_id = fields.UUID()
+    hazard_level = fields.Str(validate=one_of(vocab.HAZARD_LEVELS))
+    since = fields.AwareDateTime(metadata={"description": "Inspected at or after"})
+    until = fields.AwareDateTime(metadata={"description": "Inspected before"})
+    include_deleted = fields.Bool(load_default=False)
+
+
+class FollowupQuery(StrictSchema):
+    status = fields.Str(validate=one_of(vocab.FOLLOWUP_STATUSES))
+    room_id = fields.UUID()
+    officer_id = fields.UUID()
+    venue_id = fields.UUID()
+    subject_kind = fields.Str(validate=one_of(vocab.FOLLOWUP_SUBJECTS))
+    due_before = fields.Date()
+    include_deleted = fields.Bool(load_default=False)
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Int()
+    at = fields.AwareDateTime()
+    actor_id = fields.UUID(allow_none=True)
+    device_id = fields.UUID(allow_none=True)
+    action = fields.Str()
+    record_type = fields.Str()
+    record_id = fields.UUID(allow_none=True)
+    record_version = fields.Int(allow_none=True)
+    details = fields.Dict()
+    entry_hash = fields.Str()
+
+
+class AuditQuery(StrictSchema):
+    action = fields.Str(validate=validate.Length(1, 48))
+    actor_id = fields.UUID()
+    record_id = fields.UUID()
+
+
+class AuditVerification(Schema):
+    intact = fields.Bool()
+    entries = fields.Int()
+    head = fields.Str()
+    problems = fields.List(fields.Str())

@@ -1,0 +1,193 @@
+"""Command-line administration: ``flask --app server <group> <command>`` or ``beatlog …``."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from typing import Any, Callable
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup
+from sqlalchemy import or_, select
+
+from server.errors import ApiError
+from server.extensions import db
+from server.ledger import verify_audit
+from server.demo.loader import load_demo
+from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
+from server.models import Device, Person, Room, Station
+from server.operations.devices import revoke_device
+from server.operations.people import create_person, set_password, update_person
+
+person_cli = AppGroup("person", help="Create people, set passwords, disable and enable accounts.")
+device_cli = AppGroup("device", help="List enrolled devices and revoke a lost one.")
+demo_cli = AppGroup("demo", help="Demo data for trying Beatlog out.")
+audit_cli = AppGroup("audit", help="Check the audit trail.")
+
+
+def committing(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the command as one transaction; an operation's refusal becomes a clean CLI error."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = command(*args, **kwargs)
+            db.session.commit()
+            return result
+        except ApiError as error:
+            db.session.rollback()
+            details = "; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in error.fields.items())
+            raise click.ClickException(error.message + (f" ({details})" if details else "")) from None
+
+    return run
+
+
+def _find(model: type, value: str, *names: str) -> Any:
+    conditions = [getattr(model, name) == value for name in names]
+    try:
+        conditions.append(model.id == uuid.UUID(value))
+    except ValueError:
+        pass
+    found = db.session.scalars(select(model).where(or_(*conditions))).all()
+    if len(found) != 1:
+        raise click.ClickException(f"No single {model.__tablename__} matches {value!r}.")
+    return found[0]
+
+
+def find_person(username: str) -> Person:
+    return _find(Person, username.lower(), "username")
+
+
+@person_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Name shown to others, e.g. 李持忠.")
+@click.option("--role", type=click.Choice(["officer", "chief", "admin"]), required=True)
+@click.option("--room", help="Police room (name or id); officers only.")
+@click.option("--station", help="Police station (name or id); chiefs only.")
+@click.option("--stars", type=click.IntRange(0, 5), default=0, help="Star rating of a community officer.")
+@click.password_option()
+@committing
+def create_person_command(
+    username: str, display_name: str, role: str, room: str | None, station: str | None, stars: int, password: str
+) -> None:
+    """Create a person who can sign in."""
+    person = create_person(
+        db.session,
+        actor_id=None,
+        username=username,
+        display_name=display_name,
+        role=role,
+        password=password,
+        room_id=_find(Room, room, "name").id if room else None,
+        station_id=_find(Station, station, "name").id if station else None,
+        star_level=stars,
+    )
+    click.echo(f"Created {person.role} {person.username} ({person.id}).")
+
+
+@person_cli.command("set-password")
+@click.argument("username")
+@click.password_option()
+@committing
+def set_password_command(username: str, password: str) -> None:
+    """Set a person's password; their devices must sign in again."""
+    set_password(db.session, find_person(username), password, actor_id=None)
+    click.echo(f"Password of {username} set; their sessions have ended.")
+
+
+@person_cli.command("disable")
+@click.argument("username")
+@committing
+def disable_command(username: str) -> None:
+    """Disable an account: its tokens stop working at once."""
+    update_person(db.session, find_person(username), {"active": False}, actor_id=None)
+    click.echo(f"{username} is disabled.")
+
+
+@person_cli.command("enable")
+@click.argument("username")
+@committing
+def enable_command(username: str) -> None:
+    """Enable a disabled account again."""
+    update_person(db.session, find_person(username), {"active": True}, actor_id=None)
+    click.echo(f"{username} is enabled.")
+
+
+@device_cli.command("list")
+@click.option("--person", "username", help="Only this person's devices.")
+def list_devices_command(username: str | None) -> None:
+    """List devices, most recently seen first."""
+    statement = select(Device).order_by(Device.last_seen_at.desc())
+    if username:
+        statement = statement.where(Device.person_id == find_person(username).id)
+    devices = db.session.scalars(statement).all()
+    if not devices:
+        click.echo("No devices.")
+    for device in devices:
+        state = f"revoked {device.revoked_at:%Y-%m-%d %H:%M}" if device.revoked else "active"
+        click.echo(
+            f"{device.id}  {device.person.username:<12} {device.name:<20} "
+            f"last seen {device.last_seen_at:%Y-%m-%d %H:%M}Z  {state}"
+        )
+
+
+@device_cli.command("revoke")
+@click.argument("device_id", type=click.UUID)
+@click.option("--reason", required=True, help="Why, e.g. 'lost on patrol'.")
+@committing
+def revoke_device_command(device_id: uuid.UUID, reason: str) -> None:
+    """Revoke a device: its tokens fail now and it wipes its data on next contact."""
+    device = db.session.get(Device, device_id)
+    if device is None:
+        raise click.ClickException(f"No device {device_id}.")
+    revoke_device(db.session, device, actor_id=None, reason=reason)
+    click.echo(f"Device {device_id} revoked.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when people already exist.")
+@committing
+def load_demo_command(if_empty: bool) -> None:
+    """Load the demo stations, rooms, venues, templates, people and field records."""
+    if if_empty and db.session.scalars(select(Person.id)).first() is not None:
+        click.echo("Database already has data; demo not loaded.")
+        return
+    summary = load_demo(db.session)
+    click.echo("Demo data loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()) + ".")
+
+
+@demo_cli.command("welcome")
+@click.option("--url", default="http://127.0.0.1:5000", help="Where the server listens.")
+def welcome_command(url: str) -> None:
+    """Say where the server is and which demo accounts sign in."""
+    click.echo(f"\nBeatlog is starting at {url}")
+    click.echo(f"  API:      {url}/api/v1/  (OpenAPI: {url}/api/v1/openapi.json)")
+    click.echo(f"  Sign in:  POST {url}/api/v1/auth/login with a username below and password '{DEMO_PASSWORD}'")
+    click.echo("  Accounts: " + ", ".join(username for username, *_ in (*ADMINS, *CHIEFS, *OFFICERS)))
+    click.echo("            admin (all stations), chief1 (南湖派出所), officer1 + officer2 (枫杨社区警务室),")
+    click.echo("            officer3 (中港警务室)\n")
+
+
+@audit_cli.command("verify")
+def verify_audit_command() -> None:
+    """Walk the audit trail and report any edited or removed entry (exit 1 if so)."""
+    verification = verify_audit(db.session)
+    for problem in verification.problems:
+        click.echo(problem, err=True)
+    click.echo(f"{verification.entries} entries, head {verification.head}.")
+    if not verification.intact:
+        raise SystemExit(1)
+    click.echo("The audit trail is intact.")
+
+
+def init_app(app: Flask) -> None:
+    for group in (person_cli, device_cli, demo_cli, audit_cli):
+        app.cli.add_command(group)
+
+
+def main() -> None:
+    """The ``beatlog`` console script: the same commands as ``flask --app server``."""
+    from server import create_app
+
+    FlaskGroup(create_app=create_app)(prog_name="beatlog")

@@ -1,0 +1,81 @@
+"""Settings, read from the environment once, at app creation.
+
+Every setting has a default that works on a laptop; production sets ``DATABASE_URL`` and
+``SECRET_KEY`` (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+
+def database_url(raw: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver Beatlog installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def settings_from_env(
+    environ: Mapping[str, str], instance_path: str, *, secret_given: bool = False
+) -> dict[str, Any]:
+    """Settings from environment variables; ``secret_given`` skips making an instance secret."""
+    default_db = "sqlite:///" + str(Path(instance_path) / "beatlog.sqlite")
+    secret = environ.get("SECRET_KEY") or (None if secret_given else _instance_secret(instance_path))
+    return {
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL") or default_db),
+        "TOKEN_LIFETIME_HOURS": _int(environ, "BEATLOG_TOKEN_LIFETIME_HOURS", 24 * 14),
+        "MAX_CONTENT_LENGTH": _int(environ, "BEATLOG_MAX_BODY_BYTES", 8 * 1024 * 1024),
+        "MAX_BLOB_BYTES": _int(environ, "BEATLOG_MAX_BLOB_BYTES", 5 * 1024 * 1024),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int(environ, "BEATLOG_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _int(environ, "BEATLOG_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        "LOGIN_FAILURE_WINDOW_SECONDS": _int(environ, "BEATLOG_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        "AUDIT_KEY": environ.get("BEATLOG_AUDIT_KEY"),
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_RECORD_QUERIES": False,
+    "API_TITLE": "Beatlog API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "JSON_SORT_KEYS": False,
+    "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2},
+}
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A per-installation secret kept in the instance folder, made on first start.
+
+    Production sets ``SECRET_KEY``; this keeps a laptop's tokens valid across restarts
+    without anyone committing a secret.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value

@@ -1,0 +1,75 @@
+"""Column types and engine settings that make SQLite and PostgreSQL behave alike."""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import datetime, timezone
+from typing import Any, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import JSON, DateTime, Engine, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+"""Whether the current unit of work may write; SQLite then takes its write lock up front.
+
+A deferred SQLite transaction that reads and later writes fails at once if another
+writer committed in between; taking the lock at BEGIN makes writers queue instead.
+Read-only requests (GET, HEAD) leave it off so they never wait on a writer.
+"""
+
+
+@contextmanager
+def intent(writes: bool) -> Iterator[None]:
+    token = write_intent.set(writes)
+    try:
+        yield
+    finally:
+        write_intent.reset(token)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def tune_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

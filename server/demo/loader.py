@@ -1,0 +1,309 @@
+"""Builds the demo: the organisation, venues, checklists, people and five weeks of work.
+
+Everything goes through the same operations real changes use, so every demo record has a
+version, a change sequence number and its audit entries. The data is drawn from a seeded
+random generator: the same seed and day give the same demo.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Sequence
+
+from sqlalchemy.orm import Session
+
+from server.demo import catalog, org
+from server.models import ChecklistTemplate, Followup, Inspection, Person, Room, Station, Venue
+from server.models.base import utcnow
+from server.operations.people import create_person
+from server.operations.records import stamp
+
+CHINA = timezone(timedelta(hours=8))
+DEMO_WEEKS = 5
+
+
+class DemoBuilder:
+    def __init__(self, session: Session, rng: random.Random, now: datetime) -> None:
+        self.session = session
+        self.rng = rng
+        self.now = now
+        self.today = now.astimezone(CHINA).date()
+        self.stations: dict[str, Station] = {}
+        self.rooms: dict[str, Room] = {}
+        self.centres: dict[uuid.UUID, tuple[float, float]] = {}
+        self.station_of_room: dict[uuid.UUID, uuid.UUID] = {}
+        self.templates: dict[str, ChecklistTemplate] = {}
+        self.people: dict[str, Person] = {}
+        self.chief_of_station: dict[uuid.UUID, Person] = {}
+        self.venues_of_room: dict[uuid.UUID, list[Venue]] = {}
+        self.counts: dict[str, int] = {}
+
+    def build(self) -> dict[str, int]:
+        self.organisation()
+        self.checklists()
+        self.accounts()
+        self.venues()
+        for person in self.people.values():
+            if person.role == "officer":
+                self.officer_work(person)
+        return self.counts
+
+    def count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    def organisation(self) -> None:
+        for name, address, centre, rooms in org.STATIONS:
+            station = Station(id=uuid.uuid4(), name=name, district="南湖区", address=address)
+            self.session.add(station)
+            self.stations[name] = station
+            self.count("stations")
+            for index, (room_name, brand, community) in enumerate(rooms):
+                room = Room(
+                    station_id=station.id,
+                    name=room_name,
+                    brand=brand,
+                    community=community,
+                    address=f"嘉兴市南湖区{community}{self.rng.choice(catalog.STREETS)}{self.rng.randint(1, 300)}号",
+                )
+                stamp(self.session, room, "create", actor_id=None)
+                self.rooms[room_name] = room
+                self.station_of_room[room.id] = station.id
+                self.centres[room.id] = (centre[0] + 0.006 * index, centre[1] - 0.005 * index)
+                self.count("rooms")
+
+    def checklists(self) -> None:
+        for kind, (title_zh, title_en, items) in catalog.CHECKLISTS.items():
+            template = ChecklistTemplate(
+                venue_kind=kind,
+                title_zh=title_zh,
+                title_en=title_en,
+                items=[{"key": key, "label_zh": zh, "label_en": en} for key, zh, en in items],
+            )
+            self.templates[kind] = stamp(self.session, template, "create", actor_id=None)
+            self.count("checklist templates")
+
+    def accounts(self) -> None:
+        entries: list[dict[str, Any]] = [
+            {"username": username, "display_name": name, "role": "admin"} for username, name in org.ADMINS
+        ]
+        entries += [
+            {"username": u, "display_name": n, "role": "chief", "station_id": self.stations[s].id}
+            for u, n, s in org.CHIEFS
+        ]
+        entries += [
+            {"username": u, "display_name": n, "role": "officer", "room_id": self.rooms[r].id, "star_level": stars}
+            for u, n, r, stars in org.OFFICERS
+        ]
+        for entry in entries:
+            person = create_person(self.session, actor_id=None, password=org.DEMO_PASSWORD, **entry)
+            self.people[person.username] = person
+            if person.role == "chief":
+                self.chief_of_station[person.station_id] = person
+            self.count("people")
+
+    def venues(self) -> None:
+        kinds, weights = zip(*org.KIND_WEIGHTS.items())
+        for room in self.rooms.values():
+            total = org.VENUES_IN_DEMO_ROOM if room.name == org.DEMO_ROOM else org.VENUES_PER_ROOM
+            chosen = list(kinds) + self.rng.choices(kinds, weights, k=total - len(kinds))
+            taken: set[str] = set()
+            self.venues_of_room[room.id] = [self.venue(room, kind, taken) for kind in chosen]
+
+    def venue(self, room: Room, kind: str, taken: set[str]) -> Venue:
+        prefixes, suffixes = catalog.VENUE_NAMES[kind]
+        street = self.rng.choice(catalog.STREETS)
+        name = self.rng.choice(prefixes) + self.rng.choice(suffixes)
+        if name in taken:
+            name = f"{name}（{street}店）"
+        taken.add(name)
+        lat, lon = self.centres[room.id]
+        venue = Venue(
+            room_id=room.id,
+            name=name,
+            kind=kind,
+            address=f"嘉兴市南湖区{street}{self.rng.randint(1, 999)}号",
+            responsible_person=self.rng.choice(catalog.SURNAMES) + self.rng.choice(catalog.GIVEN_NAMES),
+            phone=self.phone(),
+            location={
+                "lat": round(lat + self.rng.uniform(-0.008, 0.008), 6),
+                "lon": round(lon + self.rng.uniform(-0.008, 0.008), 6),
+                "accuracy_m": 10.0,
+                "mocked": False,
+                "fixed_at": None,
+            },
+            risk_level=self.rng.choices(("low", "medium", "high"), org.RISK_WEIGHTS[kind])[0],
+            notes="",
+        )
+        self.count("venues")
+        return stamp(self.session, venue, "create", actor_id=None)
+
+    def phone(self) -> str:
+        if self.rng.random() < 0.3:
+            return f"0573-8{self.rng.randint(0, 9999999):07d}"
+        return f"1{self.rng.choice('3589')}{self.rng.randint(0, 999999999):09d}"
+
+    def officer_work(self, officer: Person) -> None:
+        busy = officer.username in ("officer1", "officer2")
+        venues = self.venues_of_room[officer.room_id]
+        inspections = []
+        for day in self.workdays():
+            for _ in range(self.rng.choice((1, 2, 2, 3) if busy else (0, 1, 1, 2))):
+                moment = datetime.combine(day, time(9), CHINA) + timedelta(minutes=self.rng.randint(0, 510))
+                if moment < self.now:
+                    inspections.append(self.inspection(officer, self.rng.choice(venues), moment))
+        if busy:
+            self.make_officer_examples(officer, inspections, venues)
+        for inspection in inspections:
+            if inspection.rectification_required and inspection.status != "draft":
+                self.recheck(inspection)
+        for _ in range(self.rng.randint(4, 8)):
+            self.case_revisit(officer, self.rng.choice(venues))
+
+    def workdays(self) -> list[date]:
+        first = self.today - timedelta(weeks=DEMO_WEEKS)
+        days = (first + timedelta(days=offset) for offset in range((self.today - first).days + 1))
+        return [day for day in days if day.weekday() < 5 or day == self.today]
+
+    def inspection(self, officer: Person, venue: Venue, moment: datetime) -> Inspection:
+        template = self.templates[venue.kind]
+        failing = self.rng.choices((0, 0, 0, 0, 1, 1, 2, 3))[0]
+        failed_keys = set(self.rng.sample([item["key"] for item in template.items], failing))
+        findings = self.rng.sample(catalog.FAIL_FINDINGS[venue.kind], len(failed_keys))
+        notes = dict(zip(sorted(failed_keys), findings))
+        checklist = {
+            item["key"]: {"result": "fail", "note": notes[item["key"]]}
+            if item["key"] in failed_keys
+            else {"result": "pass", "note": ""}
+            for item in template.items
+        }
+        lat, lon = venue.location["lat"], venue.location["lon"]
+        inspection = Inspection(
+            venue_id=venue.id,
+            room_id=venue.room_id,
+            officer_id=officer.id,
+            template_id=template.id,
+            template_version=template.version,
+            checklist=checklist,
+            findings="；".join(findings),
+            hazard_level=("none", "minor", "major", "severe")[failing],
+            rectification_required=failing > 0,
+            rectification_deadline=moment.date() + timedelta(days=7 * failing) if failing else None,
+            location={
+                "lat": round(lat + self.rng.uniform(-0.0002, 0.0002), 6),
+                "lon": round(lon + self.rng.uniform(-0.0002, 0.0002), 6),
+                "accuracy_m": float(self.rng.randint(4, 30)),
+                "mocked": False,
+                "fixed_at": moment.isoformat(),
+            },
+            status="submitted",
+        )
+        inspection.inspected_at = moment
+        self.count("inspections")
+        stamp(self.session, inspection, "create", actor_id=officer.id, at=self.received(moment))
+        self.review_by_age(inspection)
+        return inspection
+
+    def received(self, moment: datetime, hours: float = 1.0) -> datetime:
+        """When the server got something the device did at ``moment``: soon after, never later than now."""
+        return min(moment + timedelta(minutes=self.rng.randint(5, int(60 * hours))), self.now)
+
+    def review_by_age(self, inspection: Inspection) -> None:
+        age = (self.today - inspection.inspected_at.date()).days
+        roll = self.rng.random()
+        if age >= 5:
+            if roll < 0.12:
+                self.review(inspection, "returned")
+                self.resubmit(inspection)
+            self.review(inspection, "approved")
+        elif age >= 1 and roll < 0.3:
+            self.review(inspection, "approved")
+
+    def review(self, inspection: Inspection, decision: str) -> None:
+        chief = self.chief_of_station[self.station_of_room[inspection.room_id]]
+        at = self.received(inspection.updated_at, hours=30)
+        inspection.status = decision
+        inspection.reviewer_id = chief.id
+        inspection.reviewed_at = at
+        inspection.review_comment = self.rng.choice(catalog.RETURN_COMMENTS) if decision == "returned" else ""
+        stamp(self.session, inspection, "review", actor_id=chief.id, at=at, details={"decision": decision})
+
+    def resubmit(self, inspection: Inspection) -> None:
+        inspection.status = "submitted"
+        inspection.findings = (inspection.findings + "；已按所领导意见补充说明。").lstrip("；")
+        stamp(self.session, inspection, "update", actor_id=inspection.officer_id, at=self.received(inspection.updated_at, 20))
+
+    def make_officer_examples(self, officer: Person, inspections: list[Inspection], venues: Sequence[Venue]) -> None:
+        """Make sure the demo officers have returned logs to amend and a draft to finish."""
+        earlier = [i for i in inspections if i.status == "submitted" and i.inspected_at.date() < self.today]
+        for inspection in earlier[-2:]:
+            self.review(inspection, "returned")
+        moment = self.now - timedelta(minutes=40)
+        draft = Inspection(
+            venue_id=venues[0].id,
+            room_id=officer.room_id,
+            officer_id=officer.id,
+            template_id=self.templates[venues[0].kind].id,
+            template_version=1,
+            checklist={},
+            status="draft",
+        )
+        draft.inspected_at = moment.astimezone(CHINA)
+        stamp(self.session, draft, "create", actor_id=officer.id, at=moment)
+        self.count("inspections")
+
+    def recheck(self, inspection: Inspection) -> None:
+        due = inspection.rectification_deadline
+        followup = Followup(
+            venue_id=inspection.venue_id,
+            room_id=inspection.room_id,
+            officer_id=inspection.officer_id,
+            subject_kind="rectification",
+            inspection_id=inspection.id,
+            due_date=due,
+            status="planned",
+        )
+        if due < self.today and self.rng.random() < 0.75:
+            fixed = self.rng.random() < 0.85
+            outcomes = catalog.RECHECK_OUTCOMES_FIXED if fixed else catalog.RECHECK_OUTCOMES_OPEN
+            self.visit(followup, due - timedelta(days=self.rng.randint(0, 3)), self.rng.choice(outcomes))
+            followup.rectified = fixed
+        self.save_followup(followup, inspection.inspected_at)
+
+    def case_revisit(self, officer: Person, venue: Venue) -> None:
+        due = self.today + timedelta(days=self.rng.randint(-20, 10))
+        followup = Followup(
+            venue_id=venue.id,
+            room_id=venue.room_id,
+            officer_id=officer.id,
+            subject_kind="case",
+            case_number=f"A330402{due:%Y%m}{self.rng.randint(0, 99999):05d}",
+            due_date=due,
+            status="planned",
+        )
+        if due < self.today and self.rng.random() < 0.7:
+            self.visit(followup, due - timedelta(days=self.rng.randint(0, 2)), self.rng.choice(catalog.CASE_OUTCOMES))
+            followup.satisfaction = self.rng.choices(
+                ("satisfied", "basically_satisfied", "dissatisfied"), (70, 22, 8)
+            )[0]
+        planned_at = datetime.combine(due - timedelta(days=14), time(10), CHINA)
+        self.save_followup(followup, planned_at)
+
+    def visit(self, followup: Followup, day: date, outcome: str) -> None:
+        followup.status = "done"
+        followup.outcome = outcome
+        followup.visited_at = datetime.combine(day, time(9), CHINA) + timedelta(minutes=self.rng.randint(0, 480))
+
+    def save_followup(self, followup: Followup, planned_at: datetime) -> None:
+        moment = followup.visited_at or planned_at
+        self.count("follow-ups")
+        stamp(self.session, followup, "create", actor_id=followup.officer_id, at=self.received(min(moment, self.now)))
+
+
+def load_demo(session: Session, *, seed: int = 2018, now: datetime | None = None) -> dict[str, int]:
+    """Add the demo data to an empty database; returns how many of each thing were made."""
+    builder = DemoBuilder(session, random.Random(seed), now or utcnow())
+    counts = builder.build()
+    session.flush()
+    return counts

@@ -1,0 +1,146 @@
+"""One JSON error shape for every failure: ``{code, message, fields}``.
+
+``code`` is a stable machine code the handheld and the dashboard act on; ``message`` is for
+people; ``fields`` maps each offending field to its messages (empty when no field is to
+blame). HTTP errors, validation errors and database errors all leave through here, and a
+database error always rolls the request's transaction back first.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+import marshmallow as ma
+from flask import Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
+from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+Fields = Mapping[str, Any]
+
+
+class ApiError(HTTPException):
+    """An error a view raises on purpose, with its machine code."""
+
+    def __init__(
+        self,
+        status: int,
+        error_code: str,
+        message: str,
+        fields: Fields | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(description=message)
+        self.code = status
+        self.error_code = error_code
+        self.message = message
+        self.fields = dict(fields or {})
+        self.extra_headers = dict(headers or {})
+
+
+class ErrorSchema(ma.Schema):
+    code = ma.fields.Str(required=True, metadata={"description": "Stable machine code"})
+    message = ma.fields.Str(required=True, metadata={"description": "What went wrong, for people"})
+    fields = ma.fields.Dict(
+        keys=ma.fields.Str(),
+        metadata={"description": "Messages per offending field"},
+    )
+
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "auth_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    426: "upgrade_required",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: Fields | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ResponseReturnValue:
+    response = jsonify({"code": code, "message": message, "fields": dict(fields or {})})
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _flatten_webargs(messages: Mapping[str, Any]) -> dict[str, Any]:
+    """webargs groups messages by location (json, query, …); clients want the fields."""
+    fields: dict[str, Any] = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, Mapping):
+            fields.update(location_messages)
+        else:
+            fields.setdefault("_body", []).extend(location_messages)
+    return fields
+
+
+class BeatlogApi(Api):
+    """flask-smorest's Api, answering every error in Beatlog's shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        app: Flask = self._app
+        app.register_error_handler(HTTPException, self.handle_http_exception)
+        app.register_error_handler(SQLAlchemyError, handle_database_error)
+
+    def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:  # type: ignore[override]
+        status = error.code or 500
+        if isinstance(error, ApiError):
+            return error_response(status, error.error_code, error.message, error.fields, error.extra_headers)
+        if isinstance(error, InternalServerError) and error.original_exception is not None:
+            log.error("unhandled error", exc_info=error.original_exception)
+            return error_response(500, "internal_error", "Something went wrong on the server.")
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
+        if status == 400 and messages == {"json": ["Invalid JSON body."]}:
+            return error_response(400, "invalid_json", "The request body is not valid JSON.")
+        if messages:
+            return error_response(
+                status,
+                STATUS_CODES.get(status, "bad_request"),
+                "Some fields are invalid.",
+                _flatten_webargs(messages),
+                data.get("headers"),
+            )
+        code = STATUS_CODES.get(status, "http_error")
+        return error_response(status, code, error.description or error.name)
+
+
+def handle_database_error(error: SQLAlchemyError) -> ResponseReturnValue:
+    current_app.extensions["sqlalchemy"].session.rollback()
+    if isinstance(error, IntegrityError):
+        log.info("integrity error: %s", error.orig)
+        return error_response(
+            409,
+            "integrity_conflict",
+            "The change clashes with data already stored (a duplicate or a missing reference).",
+        )
+    if isinstance(error, OperationalError):
+        log.warning("database unavailable: %s", error.orig)
+        return error_response(
+            503, "database_unavailable", "The database is unavailable; try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+    if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+        raise error
+    log.error("database error", exc_info=error)
+    return error_response(500, "database_error", "The database could not complete the request.")

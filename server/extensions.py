@@ -1,0 +1,11 @@
+"""Extension instances, created unbound and bound to an app in ``create_app``."""
+
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from server.errors import BeatlogApi
+from server.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = BeatlogApi()

@@ -1,0 +1,185 @@
+"""Change sequence numbers and the tamper-evident audit trail.
+
+The first write of a transaction updates the single ``ledger`` row, which holds that row's
+lock until commit. Writers therefore commit one after another, so the sequence numbers
+they hand out follow commit order (a pull cursor never skips a change that a slower
+transaction commits late) and each audit entry can chain to the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from flask import current_app
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from server.models import AuditEntry, Ledger
+from server.models.base import utcnow
+
+LEDGER_ROW = 1
+GENESIS = "0" * 64
+MAX_PROBLEMS_LISTED = 50
+
+
+@dataclass
+class LedgerState:
+    """What this transaction holds of the ledger row while it holds its lock."""
+
+    seq: int
+    audit_count: int
+    audit_head: str
+    dirty: bool = field(default=False)
+
+
+def hold(session: Session) -> LedgerState:
+    """Take the write lock for this transaction (once) and return the ledger state."""
+    state = session.info.get("ledger")
+    if state is None:
+        row = session.execute(
+            update(Ledger)
+            .where(Ledger.id == LEDGER_ROW)
+            .values(seq=Ledger.seq)
+            .returning(Ledger.seq, Ledger.audit_count, Ledger.audit_head)
+        ).one()
+        state = LedgerState(seq=row.seq, audit_count=row.audit_count, audit_head=row.audit_head or GENESIS)
+        session.info["ledger"] = state
+    return state
+
+
+def next_seq(session: Session) -> int:
+    state = hold(session)
+    state.seq += 1
+    state.dirty = True
+    return state.seq
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_digest(key: bytes, entry: AuditEntry) -> str:
+    payload = canonical(
+        [
+            entry.prev_hash,
+            entry.at.isoformat(),
+            entry.actor_id and str(entry.actor_id),
+            entry.device_id and str(entry.device_id),
+            entry.action,
+            entry.record_type,
+            entry.record_id and str(entry.record_id),
+            entry.record_version,
+            entry.details,
+        ]
+    )
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_key() -> bytes:
+    return current_app.config["AUDIT_KEY"].encode()
+
+
+def record_audit(
+    session: Session,
+    action: str,
+    *,
+    actor_id: uuid.UUID | None = None,
+    device_id: uuid.UUID | None = None,
+    record_type: str = "",
+    record_id: uuid.UUID | None = None,
+    record_version: int | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit trail, chained to the entry before it."""
+    state = hold(session)
+    entry = AuditEntry(
+        at=(at or utcnow()).astimezone(timezone.utc),
+        actor_id=actor_id,
+        device_id=device_id,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        record_version=record_version,
+        details=json.loads(canonical(details or {})),
+        prev_hash=state.audit_head,
+    )
+    entry.entry_hash = entry_digest(audit_key(), entry)
+    state.audit_head = entry.entry_hash
+    state.audit_count += 1
+    state.dirty = True
+    session.add(entry)
+    return entry
+
+
+@event.listens_for(Session, "before_commit")
+def _write_ledger(session: Session) -> None:
+    state: LedgerState | None = session.info.get("ledger")
+    if state is not None and state.dirty:
+        session.execute(
+            update(Ledger)
+            .where(Ledger.id == LEDGER_ROW)
+            .values(seq=state.seq, audit_count=state.audit_count, audit_head=state.audit_head)
+        )
+        state.dirty = False
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _release_ledger(session: Session) -> None:
+    session.info.pop("ledger", None)
+
+
+@dataclass
+class Verification:
+    """The result of walking the audit trail."""
+
+    entries: int
+    head: str
+    problems: list[str]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def verify_audit(session: Session, key: bytes | None = None) -> Verification:
+    """Recompute every entry's HMAC and chain link, and compare the end with the ledger."""
+    key = key or audit_key()
+    problems: list[str] = []
+    expected_prev = GENESIS
+    count = 0
+    broken = 0
+    for entry in _entries_in_order(session):
+        count += 1
+        found = []
+        if entry.prev_hash != expected_prev:
+            found.append(f"entry {entry.id}: does not follow the entry before it (one was removed or edited)")
+        if not hmac.compare_digest(entry_digest(key, entry), entry.entry_hash):
+            found.append(f"entry {entry.id}: its content does not match its hash (it was edited)")
+        broken += bool(found)
+        if len(problems) < MAX_PROBLEMS_LISTED:
+            problems.extend(found)
+        expected_prev = entry.entry_hash
+    if broken > MAX_PROBLEMS_LISTED:
+        problems.append(f"… {broken} entries in all fail their check")
+    ledger = session.get(Ledger, LEDGER_ROW)
+    if ledger is not None:
+        if ledger.audit_count != count:
+            problems.append(f"the trail holds {count} entries but {ledger.audit_count} were written")
+        if (ledger.audit_head or GENESIS) != expected_prev:
+            problems.append("the last entry is not the last one written (entries were removed from the end)")
+    return Verification(entries=count, head=expected_prev, problems=problems)
+
+
+def _entries_in_order(session: Session) -> Iterator[AuditEntry]:
+    result = session.execute(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=2000))
+    for entry in result.scalars():
+        yield entry
+        session.expunge(entry)

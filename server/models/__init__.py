@@ -1,0 +1,36 @@
+"""Beatlog's database models; importing this package registers every table."""
+
+from server.models.base import Base, SyncRecord
+from server.models.device import AccessToken, Device, LoginFailure
+from server.models.fieldwork import Followup, Inspection
+from server.models.ledger import AuditEntry, Ledger
+from server.models.org import Person, Room, Station
+from server.models.venue import ChecklistTemplate, Venue
+
+SYNCED_MODELS = {
+    "room": Room,
+    "person": Person,
+    "checklist_template": ChecklistTemplate,
+    "venue": Venue,
+    "inspection": Inspection,
+    "followup": Followup,
+}
+"""Wire record type → model, for every type in ``sync.records.RECORD_TYPES``."""
+
+__all__ = [
+    "AccessToken",
+    "AuditEntry",
+    "Base",
+    "ChecklistTemplate",
+    "Device",
+    "Followup",
+    "Inspection",
+    "Ledger",
+    "LoginFailure",
+    "Person",
+    "Room",
+    "Station",
+    "SYNCED_MODELS",
+    "SyncRecord",
+    "Venue",
+]

@@ -1,0 +1,83 @@
+"""Declarative base and the columns every syncable record carries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import BigInteger, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+
+from server.database import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+BigIntegerKey = BigInteger().with_variant(Integer(), "sqlite")
+"""A 64-bit auto-increment key that SQLite also treats as its row id."""
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SyncRecord:
+    """Columns of every record that syncs to handhelds.
+
+    ``version`` is bumped by the server on each accepted change; ``seq`` is the position of
+    the record's latest change in the server's commit order, which pull cursors follow.
+    ``created_at`` is when the server first received the record.
+    """
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    version: Mapped[int] = mapped_column(default=0)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    deleted: Mapped[bool] = mapped_column(default=False)
+
+
+class DeviceTime:
+    """An aware datetime stored as UTC plus the device's UTC offset in minutes.
+
+    The UTC column sorts and filters; the offset gives back the officer's local time
+    exactly as the device recorded it.
+    """
+
+    def __init__(self, utc_attribute: str, offset_attribute: str) -> None:
+        self.utc_attribute = utc_attribute
+        self.offset_attribute = offset_attribute
+
+    def __get__(self, record: object, owner: type | None = None) -> datetime | None:
+        if record is None:
+            return self  # type: ignore[return-value]
+        moment = getattr(record, self.utc_attribute)
+        if moment is None:
+            return None
+        offset = timedelta(minutes=getattr(record, self.offset_attribute) or 0)
+        return moment.astimezone(timezone(offset))
+
+    def __set__(self, record: object, value: datetime | None) -> None:
+        if value is None:
+            setattr(record, self.utc_attribute, None)
+            setattr(record, self.offset_attribute, None)
+            return
+        offset = value.utcoffset()
+        if offset is None:
+            raise ValueError("device times carry their UTC offset")
+        setattr(record, self.utc_attribute, value.astimezone(timezone.utc))
+        setattr(record, self.offset_attribute, int(offset.total_seconds() // 60))

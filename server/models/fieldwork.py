@@ -1,0 +1,89 @@
+"""What officers record in the field: venue inspections and follow-up visits.
+
+Both carry ``room_id``, copied from their venue when written, so that scope filters and
+pulls select by room without a join.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.database import JSONDocument
+from server.models.base import Base, DeviceTime, SyncRecord
+from server.models.org import Person, Room
+from server.models.venue import Venue, one_of
+from sync import vocab
+
+
+class Inspection(SyncRecord, Base):
+    __tablename__ = "inspection"
+    __table_args__ = (
+        CheckConstraint(one_of("hazard_level", vocab.HAZARD_LEVELS), name="hazard_level"),
+        CheckConstraint(one_of("status", vocab.INSPECTION_STATUSES), name="status"),
+    )
+
+    venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
+    room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id"), index=True)
+    officer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    inspected_at_utc: Mapped[datetime] = mapped_column(index=True)
+    inspected_offset_min: Mapped[int] = mapped_column(SmallInteger, default=0)
+    template_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    template_version: Mapped[int | None] = mapped_column(default=None)
+    checklist: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    hazard_level: Mapped[str] = mapped_column(String(16), default="none")
+    rectification_required: Mapped[bool] = mapped_column(default=False)
+    rectification_deadline: Mapped[date | None] = mapped_column(default=None)
+    photo_hashes: Mapped[list] = mapped_column(JSONDocument, default=list)
+    signature_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    location: Mapped[dict | None] = mapped_column(JSONDocument, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    inspected_at = DeviceTime("inspected_at_utc", "inspected_offset_min")
+
+    venue: Mapped[Venue] = relationship()
+    room: Mapped[Room] = relationship()
+    officer: Mapped[Person] = relationship(foreign_keys=[officer_id])
+    reviewer: Mapped[Person | None] = relationship(foreign_keys=[reviewer_id])
+
+
+class Followup(SyncRecord, Base):
+    __tablename__ = "followup"
+    __table_args__ = (
+        CheckConstraint(one_of("subject_kind", vocab.FOLLOWUP_SUBJECTS), name="subject_kind"),
+        CheckConstraint(one_of("status", vocab.FOLLOWUP_STATUSES), name="status"),
+        CheckConstraint(
+            "satisfaction IS NULL OR " + one_of("satisfaction", vocab.SATISFACTION),
+            name="satisfaction",
+        ),
+    )
+
+    venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
+    room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id"), index=True)
+    officer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection.id"), default=None)
+    case_number: Mapped[str] = mapped_column(String(40), default="")
+    due_date: Mapped[date] = mapped_column(index=True)
+    visited_at_utc: Mapped[datetime | None] = mapped_column(default=None)
+    visited_offset_min: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    rectified: Mapped[bool | None] = mapped_column(default=None)
+    satisfaction: Mapped[str | None] = mapped_column(String(24), default=None)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    photo_hashes: Mapped[list] = mapped_column(JSONDocument, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="planned", index=True)
+
+    visited_at = DeviceTime("visited_at_utc", "visited_offset_min")
+
+    venue: Mapped[Venue] = relationship()
+    room: Mapped[Room] = relationship()
+    officer: Mapped[Person] = relationship()
+    inspection: Mapped["Inspection | None"] = relationship()

@@ -1,0 +1,180 @@
+"""Signing in from a device, signing out, and revoking a lost device."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from server.access import token_digest
+from server.errors import ApiError
+from server.ledger import record_audit
+from server.models import AccessToken, Device, LoginFailure, Person
+from server.models.base import utcnow
+from server.passwords import burn_verification, hash_password, needs_rehash, verify_password
+from server.transaction import keep_on_error
+
+TOKEN_PREFIX = "bl_"
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: uuid.UUID
+    name: str
+    platform: str = ""
+    app_version: str = ""
+    schema_version: int | None = None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    token: str
+    expires_at: datetime
+    person: Person
+    device: Device
+
+
+def sign_in(session: Session, username: str, password: str, device: DeviceInfo, address: str) -> SignIn:
+    """Check the password and issue a new token for this device.
+
+    Failures are counted per account and per address; past the configured limits sign-ins
+    are refused with 429 until the window has moved on.
+    """
+    username = username.strip().lower()
+    _refuse_if_throttled(session, username, address)
+    person = session.scalars(select(Person).where(Person.username == username)).one_or_none()
+    if person is None:
+        burn_verification(password)
+    if person is None or not verify_password(person.password_hash, password):
+        _count_failure(session, username, address)
+        raise ApiError(401, "login_failed", "Wrong username or password.")
+    if not person.active or person.deleted:
+        raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
+    if needs_rehash(person.password_hash):
+        person.password_hash = hash_password(password)
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    enrolled = _enrol(session, person, device, address)
+    raw_token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(hours=current_app.config["TOKEN_LIFETIME_HOURS"])
+    session.add(
+        AccessToken(
+            token_hash=token_digest(raw_token),
+            device_id=enrolled.id,
+            person_id=person.id,
+            expires_at=expires_at,
+        )
+    )
+    record_audit(
+        session,
+        "auth.login",
+        actor_id=person.id,
+        device_id=enrolled.id,
+        details={"address": address, "device_name": enrolled.name},
+    )
+    return SignIn(raw_token, expires_at, person, enrolled)
+
+
+def _enrol(session: Session, person: Person, info: DeviceInfo, address: str) -> Device:
+    device = session.get(Device, info.id)
+    if device is None:
+        device = Device(id=info.id, person_id=person.id, enrolled_at=utcnow())
+        record_audit(session, "device.enrol", actor_id=person.id, device_id=info.id, details={"name": info.name})
+    elif device.revoked:
+        raise ApiError(401, "device_revoked", "This device has been revoked; its data must be wiped.")
+    elif device.person_id != person.id:
+        if _holds_live_token(session, device):
+            raise ApiError(
+                409,
+                "device_in_use",
+                "Another officer is signed in on this device; they must sign out first.",
+            )
+        record_audit(
+            session,
+            "device.reassign",
+            actor_id=person.id,
+            device_id=device.id,
+            details={"from": str(device.person_id), "to": str(person.id)},
+        )
+        device.person_id = person.id
+    device.name = info.name
+    device.platform = info.platform
+    device.app_version = info.app_version
+    device.schema_version = info.schema_version
+    device.last_seen_at = utcnow()
+    device.last_address = address
+    session.add(device)
+    return device
+
+
+def _holds_live_token(session: Session, device: Device) -> bool:
+    return (
+        session.scalars(
+            select(AccessToken.id).where(
+                AccessToken.device_id == device.id,
+                AccessToken.person_id == device.person_id,
+                AccessToken.revoked_at.is_(None),
+                AccessToken.expires_at > utcnow(),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _refuse_if_throttled(session: Session, username: str, address: str) -> None:
+    config = current_app.config
+    window = timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    since = utcnow() - window
+    for column, value, limit in (
+        (LoginFailure.username, username, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        (LoginFailure.address, address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+    ):
+        count, oldest = session.execute(
+            select(func.count(), func.min(LoginFailure.at)).where(column == value, LoginFailure.at >= since)
+        ).one()
+        if count >= limit:
+            wait = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
+            raise ApiError(
+                429,
+                "login_throttled",
+                f"Too many failed sign-ins; try again in {wait} seconds.",
+                headers={"Retry-After": str(wait)},
+            )
+
+
+def _count_failure(session: Session, username: str, address: str) -> None:
+    keep_on_error()
+    now = utcnow()
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+    session.add(LoginFailure(username=username[:64], address=address[:64], at=now))
+
+
+def sign_out(session: Session, token: AccessToken) -> None:
+    token.revoked_at = utcnow()
+    record_audit(session, "auth.logout", actor_id=token.person_id, device_id=token.device_id)
+
+
+def revoke_device(session: Session, device: Device, *, actor_id: uuid.UUID | None, reason: str) -> Device:
+    """Revoke a lost device: its tokens stop working now, and it is told to wipe itself."""
+    if device.revoked:
+        return device
+    device.revoked_at = utcnow()
+    device.revoked_by = actor_id
+    device.revoke_reason = reason
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.device_id == device.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=device.revoked_at)
+    )
+    record_audit(
+        session,
+        "device.revoke",
+        actor_id=actor_id,
+        device_id=device.id,
+        details={"person_id": str(device.person_id), "reason": reason},
+    )
+    return device

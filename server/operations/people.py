@@ -1,0 +1,140 @@
+"""Creating and changing people: officers, chiefs and admins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Mapping
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from server.errors import ApiError
+from server.ledger import record_audit
+from server.models import AccessToken, Person, Room, Station
+from server.models.base import utcnow
+from server.operations.records import stamp
+from server.passwords import MIN_LENGTH, hash_password
+
+PLACEMENT_FIELDS = ("role", "room_id", "station_id")
+
+
+def _invalid(fields: Mapping[str, str]) -> ApiError:
+    return ApiError(
+        422,
+        "validation_failed",
+        "Some fields are invalid.",
+        {name: [message] for name, message in fields.items()},
+    )
+
+
+def placement(
+    session: Session, role: str, room_id: uuid.UUID | None, station_id: uuid.UUID | None
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """Check where a person of ``role`` sits and return their (room, station).
+
+    An officer sits in a room and so in its station; a chief sits in a station; an admin
+    sits above both.
+    """
+    if role == "officer":
+        if room_id is None:
+            raise _invalid({"room_id": "An officer belongs to a police room."})
+        room = session.get(Room, room_id)
+        if room is None or room.deleted:
+            raise _invalid({"room_id": f"No police room with id {room_id}."})
+        if station_id is not None and station_id != room.station_id:
+            raise _invalid({"station_id": "An officer's station is the station of their room."})
+        return room.id, room.station_id
+    if role == "chief":
+        if room_id is not None:
+            raise _invalid({"room_id": "A station chief belongs to a station, not a room."})
+        if station_id is None or session.get(Station, station_id) is None:
+            raise _invalid({"station_id": "A station chief belongs to an existing station."})
+        return None, station_id
+    if room_id is not None or station_id is not None:
+        raise _invalid({"role": "An administrator belongs to no room or station."})
+    return None, None
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise _invalid({"password": f"A password has at least {MIN_LENGTH} characters."})
+
+
+def create_person(
+    session: Session,
+    *,
+    actor_id: uuid.UUID | None,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    room_id: uuid.UUID | None = None,
+    station_id: uuid.UUID | None = None,
+    star_level: int = 0,
+    person_id: uuid.UUID | None = None,
+) -> Person:
+    username = username.lower()
+    if session.scalars(select(Person.id).where(Person.username == username)).first():
+        raise ApiError(409, "username_taken", f"The username {username!r} is taken.", {"username": ["Taken."]})
+    check_password(password)
+    room_id, station_id = placement(session, role, room_id, station_id)
+    person = Person(
+        id=person_id or uuid.uuid4(),
+        username=username,
+        display_name=display_name,
+        role=role,
+        room_id=room_id,
+        station_id=station_id,
+        star_level=star_level,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+    )
+    return stamp(session, person, "create", actor_id=actor_id, details={"username": username, "role": role})
+
+
+def update_person(
+    session: Session, person: Person, changes: Mapping[str, Any], *, actor_id: uuid.UUID | None
+) -> Person:
+    """Apply ``changes`` (display name, role, room, station, stars, active) to ``person``."""
+    changes = dict(changes)
+    if actor_id == person.id and (changes.get("active") is False or changes.get("role", "admin") != "admin"):
+        raise ApiError(409, "cannot_demote_self", "You cannot disable yourself or give up your own role.")
+    if any(name in changes for name in PLACEMENT_FIELDS):
+        role = changes.get("role", person.role)
+        room_id = changes.get("room_id", person.room_id if role == "officer" else None)
+        station_id = changes.get("station_id", None if role == "officer" else person.station_id)
+        if role == "admin":
+            room_id = station_id = None
+        changes["room_id"], changes["station_id"] = placement(session, role, room_id, station_id)
+        changes["role"] = role
+    before = {name: _plain(getattr(person, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(person, name, value)
+    after = {name: _plain(getattr(person, name)) for name in changes}
+    changed = {name: [before[name], after[name]] for name in changes if before[name] != after[name]}
+    if not changed:
+        return person
+    if changes.get("active") is False:
+        revoke_tokens(session, person.id)
+    return stamp(session, person, "update", actor_id=actor_id, details={"changed": changed})
+
+
+def set_password(session: Session, person: Person, password: str, *, actor_id: uuid.UUID | None) -> None:
+    """Set a new password; every token the person holds stops working."""
+    check_password(password)
+    person.password_hash = hash_password(password)
+    person.password_changed_at = utcnow()
+    revoke_tokens(session, person.id)
+    record_audit(session, "person.password_set", actor_id=actor_id, record_type="person", record_id=person.id)
+
+
+def revoke_tokens(session: Session, person_id: uuid.UUID) -> None:
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.person_id == person_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value

@@ -1,0 +1,56 @@
+"""Stamping a syncable record: version, change sequence, provenance and audit, together."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from server.ledger import next_seq, record_audit
+from server.models import SYNCED_MODELS, SyncRecord
+from server.models.base import utcnow
+
+RECORD_TYPE_OF = {model: name for name, model in SYNCED_MODELS.items()}
+
+
+def stamp(
+    session: Session,
+    record: SyncRecord,
+    action: str,
+    *,
+    actor_id: uuid.UUID | None,
+    device_id: uuid.UUID | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> SyncRecord:
+    """Record an accepted change: bump the version, take the next sequence number, audit it.
+
+    ``action`` names what happened (``create``, ``update``, ``delete``, ``review`` …); the
+    audit entry is ``<record type>.<action>``. ``at`` backdates the change (demo data only).
+    """
+    if record.id is None:
+        record.id = uuid.uuid4()
+    now = at or utcnow()
+    if record.version in (None, 0):
+        record.created_at = now
+    record.version = (record.version or 0) + 1
+    record.seq = next_seq(session)
+    record.updated_at = now
+    record.updated_by = actor_id
+    if record not in session:
+        session.add(record)
+    record_type = RECORD_TYPE_OF[type(record)]
+    record_audit(
+        session,
+        f"{record_type}.{action}",
+        actor_id=actor_id,
+        device_id=device_id,
+        record_type=record_type,
+        record_id=record.id,
+        record_version=record.version,
+        details=details,
+        at=now,
+    )
+    return record

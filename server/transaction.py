@@ -1,0 +1,46 @@
+"""One commit per request, in one place.
+
+Views and operations only add to the session; after the view has answered, the request's
+work is committed if the answer is a success and rolled back otherwise, so a failed
+request never leaves anything half-written. An operation that must keep its writes even
+though the request fails (a failed sign-in is counted) says so with ``keep_on_error``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g, make_response, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.database import write_intent
+from server.errors import handle_database_error
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def keep_on_error() -> None:
+    g.keep_on_error = True
+
+
+def init_app(app: Flask) -> None:
+    db = app.extensions["sqlalchemy"]
+
+    @app.before_request
+    def declare_intent() -> None:
+        g.intent_token = write_intent.set(request.method not in READ_METHODS)
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        if response.status_code >= 400 and not g.get("keep_on_error"):
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except SQLAlchemyError as error:
+            return make_response(handle_database_error(error))
+        return response
+
+    @app.teardown_request
+    def forget_intent(_error: BaseException | None) -> None:
+        token = g.pop("intent_token", None)
+        if token is not None:
+            write_intent.reset(token)

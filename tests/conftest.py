@@ -1,0 +1,138 @@
+"""Fixtures shared by every test package: databases, the app, and helpers to need tools.
+
+Database tests run once on SQLite and once on PostgreSQL (``TEST_DATABASE_URL``). Under
+``CI=true`` a missing PostgreSQL fails the run; on a laptop those tests skip, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from server import create_app
+from server.extensions import db
+from server.ledger import LEDGER_ROW
+from server.models import Base, Ledger
+
+FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def need(available: bool, reason: str) -> None:
+    """Fail under CI, skip elsewhere, when a tool a test needs is missing."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: required)", pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def _postgres_reachable(url: str) -> bool:
+    engine = sa.create_engine(_psycopg(url))
+    try:
+        with engine.connect():
+            return True
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def _psycopg(url: str) -> str:
+    from server.config import database_url
+
+    return database_url(url)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database for this test session, on each backend in turn."""
+    if request.param == "sqlite":
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("sqlite") / "beatlog.sqlite")
+        return
+    url = postgres_url()
+    need(url is not None, "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    need(_postgres_reachable(url), f"PostgreSQL at {url} is not reachable")
+    schema = f"beatlog_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(_psycopg(url))
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{_psycopg(url)}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def make_app(database_url: str, instance_path: Path, **overrides: object) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH": FAST_PASSWORD_HASH,
+        "INSTANCE_PATH": str(instance_path),
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The session's database, upgraded to the newest migration once."""
+    from flask_migrate import upgrade
+
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def empty_tables() -> None:
+    """Remove every row, keeping the schema, and put the ledger row back."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+        connection.execute(sa.insert(Ledger).values(id=LEDGER_ROW, seq=0, audit_count=0, audit_head=""))
+
+
+@pytest.fixture
+def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(migrated_database, tmp_path / "instance")
+    with app.app_context():
+        empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
