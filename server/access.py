@@ -157,12 +157,14 @@ def authenticate(session: Session, header: str | None) -> AccessToken:
     found = session.scalars(
         select(AccessToken).where(AccessToken.token_hash == token_digest(token.strip()))
     ).one_or_none()
-    if found is None or found.revoked_at is not None or found.device.person_id != found.person_id:
+    if found is None:
         raise _unauthorized("token_invalid", "This token is not valid; sign in again.")
     if found.device.revoked:
         raise _unauthorized("device_revoked", "This device has been revoked; its data must be wiped.")
     if not found.person.active:
         raise _unauthorized("account_disabled", "This account is disabled; ask an administrator.")
+    if found.revoked_at is not None or found.device.person_id != found.person_id:
+        raise _unauthorized("token_invalid", "This token is not valid; sign in again.")
     if found.expires_at <= utcnow():
         raise _unauthorized("token_expired", "Your sign-in has expired; enter your password again.")
     return found

@@ -59,6 +59,21 @@ class GeoFixSchema(StrictSchema):
     fixed_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
+class Document(fields.Nested):
+    """A nested JSON document, validated on load and kept in its wire form.
+
+    Such documents are stored as JSON, so loading yields the normalised wire form (an ISO
+    string for a time, say) and dumping hands the stored form back unchanged.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, partial: Any = None, **kwargs: Any) -> Any:
+        loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        return None if loaded is None else self.schema.dump(loaded)
+
+    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return nested_obj
+
+
 class ChecklistItemSchema(StrictSchema):
     key = fields.Str(required=True, validate=validate.Regexp(CHECKLIST_KEY))
     label_zh = text(120, required=True)
@@ -118,7 +133,7 @@ class VenueData(StrictSchema):
     address = text(200, required=True)
     responsible_person = text(60)
     phone = fields.Str(load_default="", validate=validate.Regexp(PHONE))
-    location = fields.Nested(GeoFixSchema, load_default=None, allow_none=True)
+    location = Document(GeoFixSchema, load_default=None, allow_none=True)
     risk_level = fields.Str(load_default="low", validate=one_of(vocab.RISK_LEVELS))
     notes = text(2000)
 
@@ -141,7 +156,7 @@ class InspectionData(StrictSchema):
     rectification_deadline = fields.Date(load_default=None, allow_none=True)
     photo_hashes = photo_list()
     signature_hash = blob_hash(load_default=None, allow_none=True)
-    location = fields.Nested(GeoFixSchema, load_default=None, allow_none=True)
+    location = Document(GeoFixSchema, load_default=None, allow_none=True)
     status = fields.Str(load_default="draft", validate=one_of(vocab.INSPECTION_STATUSES))
     review_comment = text(1000)
     reviewer_id = fields.UUID(load_default=None, allow_none=True)

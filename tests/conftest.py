@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -20,6 +21,7 @@ from server import create_app
 from server.extensions import db
 from server.ledger import LEDGER_ROW
 from server.models import Base, Ledger
+from tests.world import World, build_world
 
 FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
@@ -58,11 +60,11 @@ def _psycopg(url: str) -> str:
     return database_url(url)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An empty database for this test session, on each backend in turn."""
-    if request.param == "sqlite":
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("sqlite") / "beatlog.sqlite")
+@contextmanager
+def scratch_database(backend: str, directory: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file in ``directory``, or a PostgreSQL schema."""
+    if backend == "sqlite":
+        yield "sqlite:///" + str(directory / f"beatlog-{uuid.uuid4().hex[:8]}.sqlite")
         return
     url = postgres_url()
     need(url is not None, "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
@@ -78,6 +80,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database for this test session, on each backend in turn."""
+    with scratch_database(backend, tmp_path_factory.mktemp(backend)) as url:
+        yield url
 
 
 def make_app(database_url: str, instance_path: Path, **overrides: object) -> Flask:
@@ -108,12 +122,8 @@ def empty_tables() -> None:
     """Remove every row, keeping the schema, and put the ledger row back."""
     tables = list(reversed(Base.metadata.sorted_tables))
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+        for table in tables:
+            connection.execute(table.delete())
         connection.execute(sa.insert(Ledger).values(id=LEDGER_ROW, seq=0, audit_count=0, audit_head=""))
 
 
@@ -136,3 +146,9 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    with app.app_context():
+        return build_world(db.session)

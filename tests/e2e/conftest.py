@@ -1,0 +1,77 @@
+"""A real Beatlog server process on a loopback port, set up the way ``make run`` does it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from tests.conftest import scratch_database
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    log: Path
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "flask", *args], env=self.env, capture_output=True, text=True, timeout=120
+        )
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            requests.get(f"{url}/api/v1/openapi.json", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A fresh database, migrated and loaded with the demo, served by ``flask run``."""
+    tmp_path = tmp_path_factory.mktemp("live")
+    with scratch_database(backend, tmp_path) as database_url:
+        port = free_port()
+        env = {
+            **os.environ,
+            "FLASK_APP": "server",
+            "BEATLOG_INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATABASE_URL": database_url,
+        }
+        server = LiveServer(f"http://127.0.0.1:{port}", env, tmp_path / "server.log")
+        for command in (("db", "upgrade"), ("demo", "load", "--if-empty")):
+            done = server.flask(*command)
+            assert done.returncode == 0, done.stderr
+        with server.log.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_until_serving(server.url, process, server.log)
+            yield server
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

@@ -1,0 +1,88 @@
+"""The administration commands of ``flask --app server``."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Person
+from tests.world import World
+
+
+def login(client: FlaskClient, username: str, password: str) -> int:
+    return client.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": password, "device_id": str(uuid.uuid4()), "device_name": "cli"},
+    ).status_code
+
+
+def test_creating_an_officer_places_them_in_the_named_room(
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, world: World
+) -> None:
+    result = runner.invoke(
+        args=["person", "create", "li.chizhong", "--name", "李持忠", "--role", "officer", "--room", "Room A2",
+              "--stars", "5", "--password", "patrol-2026"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        person = db.session.scalars(select(Person).where(Person.username == "li.chizhong")).one()
+        assert (person.room_id, person.station_id, person.star_level) == (
+            world.rooms["A2"], world.stations["A"], 5)
+    assert login(client, "li.chizhong", "patrol-2026") == 200
+
+
+def test_creating_a_person_in_an_impossible_place_explains_why(runner: FlaskCliRunner, world: World) -> None:
+    result = runner.invoke(args=["person", "create", "zhou", "--name", "周", "--role", "chief",
+                                 "--password", "long-enough"])
+    assert result.exit_code != 0
+    assert "station_id" in result.output and "station chief belongs to an existing station" in result.output
+
+
+def test_an_unknown_room_is_an_error_not_a_crash(runner: FlaskCliRunner, world: World) -> None:
+    result = runner.invoke(args=["person", "create", "wu", "--name", "吴", "--role", "officer", "--room",
+                                 "Nowhere", "--password", "long-enough"])
+    assert result.exit_code != 0 and "Nowhere" in result.output
+
+
+def test_setting_a_password_replaces_the_old_one(runner: FlaskCliRunner, client: FlaskClient, world: World) -> None:
+    result = runner.invoke(args=["person", "set-password", "officer_a1", "--password", "brand-new"])
+    assert result.exit_code == 0, result.output
+    assert login(client, "officer_a1", "brand-new") == 200
+    assert client.get("/api/v1/auth/me", headers=world.headers("officer_a1")).status_code == 401
+
+
+def test_disabling_and_enabling_an_account(runner: FlaskCliRunner, client: FlaskClient, world: World) -> None:
+    assert runner.invoke(args=["person", "disable", "officer_a1"]).exit_code == 0
+    assert client.get("/api/v1/auth/me", headers=world.headers("officer_a1")).json["code"] == "account_disabled"
+    assert runner.invoke(args=["person", "enable", "officer_a1"]).exit_code == 0
+    assert login(client, "officer_a1", "secret-pass") == 200
+
+
+def test_listing_and_revoking_devices(runner: FlaskCliRunner, client: FlaskClient, world: World) -> None:
+    listing = runner.invoke(args=["device", "list", "--person", "officer_b1"])
+    assert str(world.devices["officer_b1"]) in listing.output and "active" in listing.output
+    result = runner.invoke(args=["device", "revoke", str(world.devices["officer_b1"]), "--reason", "lost"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/auth/me", headers=world.headers("officer_b1")).json["code"] == "device_revoked"
+    assert "revoked" in runner.invoke(args=["device", "list", "--person", "officer_b1"]).output
+
+
+def test_revoking_an_unknown_device_says_so(runner: FlaskCliRunner, world: World) -> None:
+    result = runner.invoke(args=["device", "revoke", str(uuid.uuid4()), "--reason", "lost"])
+    assert result.exit_code != 0 and "No device" in result.output
+
+
+def test_demo_load_skips_a_database_that_has_people(runner: FlaskCliRunner, world: World) -> None:
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0 and "not loaded" in result.output
+
+
+def test_welcome_names_the_url_and_the_demo_accounts(runner: FlaskCliRunner) -> None:
+    output = runner.invoke(args=["demo", "welcome", "--url", "http://127.0.0.1:5123"]).output
+    assert "http://127.0.0.1:5123" in output
+    for username in ("admin", "chief1", "officer1", "officer2", "officer3", "'demo'"):
+        assert username in output

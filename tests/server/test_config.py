@@ -1,0 +1,68 @@
+"""Settings come from the environment, with defaults that work on a laptop."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from server import create_app
+from server.config import database_url, settings_from_env
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        ("postgres://u:p@db/beatlog", "postgresql+psycopg://u:p@db/beatlog"),
+        ("postgresql+psycopg://u@db/x", "postgresql+psycopg://u@db/x"),
+        ("sqlite:////tmp/x.sqlite", "sqlite:////tmp/x.sqlite"),
+    ],
+)
+def test_postgresql_urls_use_psycopg_3(given: str, expected: str) -> None:
+    assert database_url(given) == expected
+
+
+def test_the_environment_sets_the_database_secret_and_limits(tmp_path: Path) -> None:
+    settings = settings_from_env(
+        {
+            "DATABASE_URL": "postgresql://db/beatlog",
+            "SECRET_KEY": "s3cret",
+            "BEATLOG_TOKEN_LIFETIME_HOURS": "12",
+            "BEATLOG_MAX_BODY_BYTES": "1000",
+            "BEATLOG_MAX_BLOB_BYTES": "500",
+        },
+        str(tmp_path),
+    )
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/beatlog"
+    assert settings["SECRET_KEY"] == "s3cret"
+    assert (settings["TOKEN_LIFETIME_HOURS"], settings["MAX_CONTENT_LENGTH"], settings["MAX_BLOB_BYTES"]) == (
+        12, 1000, 500)
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_setting_that_is_not_a_number_is_named(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="BEATLOG_TOKEN_LIFETIME_HOURS"):
+        settings_from_env({"BEATLOG_TOKEN_LIFETIME_HOURS": "a week"}, str(tmp_path))
+
+
+def test_without_settings_the_database_and_a_private_secret_live_in_the_instance_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABASE_URL", "SECRET_KEY", "BEATLOG_AUDIT_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/beatlog.sqlite"
+    secret_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert app.config["SECRET_KEY"] == secret_file.read_text() == app.config["AUDIT_KEY"]
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_a_given_config_overrides_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BEATLOG_TOKEN_LIFETIME_HOURS", "5")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TOKEN_LIFETIME_HOURS": 1})
+    assert app.config["TOKEN_LIFETIME_HOURS"] == 1
+    assert app.config["AUDIT_KEY"] == "x"
+    assert not (tmp_path / "secret_key").exists()

@@ -1,0 +1,128 @@
+"""The demo data the brief asks for, loaded through the real operations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from server.demo.loader import load_demo
+from server.extensions import db
+from server.ledger import verify_audit
+from server.models import ChecklistTemplate, Followup, Inspection, Person, Room, Station, Venue
+from server.operations.records import RECORD_TYPE_OF
+from sync import vocab
+from sync.records import RECORD_TYPES
+from tests.conftest import empty_tables, make_app
+
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc)
+CHINA = timezone(timedelta(hours=8))
+
+
+@pytest.fixture(scope="module")
+def demo(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = make_app(migrated_database, tmp_path_factory.mktemp("demo"))
+    with app.app_context():
+        empty_tables()
+        load_demo(db.session, now=NOW)
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def count(model: type, *conditions: object) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+
+def test_stations_and_rooms_come_from_the_article(demo: Flask) -> None:
+    rooms = {
+        (station, room)
+        for station, room in db.session.execute(select(Station.name, Room.name).join(Room.station))
+    }
+    for pair in [("南湖派出所", "枫杨社区警务室"), ("东栅派出所", "中港警务室"), ("七星派出所", "江南新家园警务室")]:
+        assert pair in rooms
+    assert "新丰派出所" in {station for station, _ in rooms}
+    assert all(room.brand for room in db.session.scalars(select(Room)))
+
+
+def test_the_demo_accounts_sit_where_the_brief_says(demo: Flask) -> None:
+    people = {p.username: p for p in db.session.scalars(select(Person))}
+    assert people["admin"].role == "admin"
+    assert (people["chief1"].role, people["chief1"].station.name) == ("chief", "南湖派出所")
+    assert people["officer1"].room.name == people["officer2"].room.name == "枫杨社区警务室"
+    assert people["officer3"].room.name == "中港警务室"
+
+
+def test_the_demo_password_signs_in(demo: Flask) -> None:
+    response = demo.test_client().post(
+        "/api/v1/auth/login",
+        json={"username": "officer1", "password": "demo", "device_id": str(uuid.uuid4()), "device_name": "t"},
+    )
+    assert response.status_code == 200
+
+
+def test_there_are_a_few_hundred_venues_of_every_kind(demo: Flask) -> None:
+    assert 200 <= count(Venue) <= 600
+    fengyang = db.session.scalars(select(Room.id).where(Room.name == "枫杨社区警务室")).one()
+    kinds = set(db.session.scalars(select(Venue.kind).where(Venue.room_id == fengyang)))
+    assert kinds == set(vocab.VENUE_KINDS)
+
+
+def test_every_venue_kind_has_a_checklist_in_both_languages(demo: Flask) -> None:
+    templates = {t.venue_kind: t for t in db.session.scalars(select(ChecklistTemplate))}
+    assert set(templates) == set(vocab.VENUE_KINDS)
+    for template in templates.values():
+        assert len(template.items) >= 8
+        assert all(item["label_zh"] and item["label_en"] for item in template.items)
+
+
+def test_weeks_of_work_include_approved_returned_and_overdue(demo: Flask) -> None:
+    statuses = dict(db.session.execute(select(Inspection.status, func.count()).group_by(Inspection.status)).all())
+    assert statuses["approved"] > 50 and statuses["submitted"] > 10 and statuses["draft"] >= 2
+    returned = db.session.scalars(select(Inspection).where(Inspection.status == "returned")).all()
+    assert len(returned) >= 4 and all(i.review_comment and i.reviewer_id for i in returned)
+    officer1 = db.session.scalars(select(Person.id).where(Person.username == "officer1")).one()
+    assert any(i.officer_id == officer1 for i in returned)
+    today = NOW.astimezone(CHINA).date()
+    overdue = count(Followup, Followup.status == "planned", Followup.due_date < today)
+    assert overdue >= 5
+    assert count(Followup, Followup.subject_kind == "case", Followup.satisfaction.is_not(None)) > 10
+    first = db.session.scalar(select(func.min(Inspection.inspected_at_utc)))
+    assert (today - first.astimezone(CHINA).date()).days >= 28
+
+
+def test_every_demo_record_passes_the_wire_schemas(demo: Flask) -> None:
+    for model, name in RECORD_TYPE_OF.items():
+        record_type = RECORD_TYPES[name]
+        dumped = record_type.record_schema(many=True).dump(db.session.scalars(select(model)))
+        assert dumped, name
+        envelope = {"id", "version", "updated_at", "updated_by", "deleted"}
+        data = [{k: v for k, v in row.items() if k not in envelope} for row in dumped]
+        record_type.data_schema(many=True).load(data)
+
+
+def test_every_demo_record_has_a_version_a_sequence_and_an_audit_entry(demo: Flask) -> None:
+    for model in RECORD_TYPE_OF:
+        assert count(model, model.version < 1) == 0
+        assert count(model, model.seq < 1) == 0
+    result = verify_audit(db.session)
+    assert result.intact and result.entries > count(Venue) + count(Inspection)
+
+
+def test_the_same_seed_and_day_give_the_same_demo(migrated_database: str, tmp_path: object, demo: Flask) -> None:
+    first = {name: count(model) for model, name in RECORD_TYPE_OF.items()}
+    names = sorted(db.session.scalars(select(Venue.name)))
+    db.session.rollback()
+    app = make_app(migrated_database, tmp_path)
+    with app.app_context():
+        empty_tables()
+        load_demo(db.session, now=NOW)
+        assert {name: count(model) for model, name in RECORD_TYPE_OF.items()} == first
+        assert sorted(db.session.scalars(select(Venue.name))) == names
+        db.session.rollback()
+        db.engine.dispose()

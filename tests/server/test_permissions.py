@@ -1,0 +1,223 @@
+"""Every API endpoint × every role × in scope and out of scope, and every bad token.
+
+The matrix must name every API route: a new endpoint without a row here fails the test
+that compares the matrix with the app's URL map.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from server.extensions import db
+from server.models import AccessToken, Device, Person
+from server.models.base import utcnow
+from tests.world import World
+
+EVERYONE = frozenset({"officer", "chief", "admin"})
+ADMIN = frozenset({"admin"})
+CALLERS = {"officer": "officer_a1", "chief": "chief_a", "admin": "admin"}
+
+
+def targets(kind: str) -> Callable[[World, str], tuple[Any, Any]]:
+    """(an id the caller may see, an id it may not) for one kind of record."""
+
+    def pick(world: World, role: str) -> tuple[Any, Any]:
+        if kind == "station":
+            return world.stations["A"], world.stations["B"]
+        if kind == "room" and role == "chief":
+            return world.rooms["A2"], world.rooms["B1"]
+        if kind == "person":
+            visible = {"officer": "officer_a1b", "chief": "officer_a2", "admin": "officer_b1"}[role]
+            return world.people[visible], world.people["officer_b1"]
+        if kind == "device":
+            return world.devices[CALLERS[role]], world.devices["officer_b1"]
+        if kind == "template":
+            return world.template, None
+        records = {"room": world.rooms, "venue": world.venues, "inspection": world.inspections,
+                   "followup": world.followups}[kind]
+        visible_room = "A2" if role == "chief" else "A1"
+        return records[visible_room], records["B1"]
+
+    return pick
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    rule: str
+    roles: frozenset[str]
+    success: int = 200
+    target: str | None = None
+    body: Callable[[], dict[str, Any]] | None = None
+
+    def url(self, record_id: Any) -> str:
+        return self.rule.replace("<id>", str(record_id)) if self.target else self.rule
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.rule}"
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/api/v1/auth/me", EVERYONE),
+    Endpoint("POST", "/api/v1/auth/logout", EVERYONE, success=204),
+    Endpoint("GET", "/api/v1/people", EVERYONE),
+    Endpoint(
+        "POST",
+        "/api/v1/people",
+        ADMIN,
+        success=201,
+        body=lambda: {"username": f"new.{uuid.uuid4().hex[:8]}", "display_name": "New", "role": "admin",
+                      "password": "long-enough"},
+    ),
+    Endpoint("GET", "/api/v1/people/<id>", EVERYONE, target="person"),
+    Endpoint("PATCH", "/api/v1/people/<id>", ADMIN, target="person", body=lambda: {"star_level": 4}),
+    Endpoint("POST", "/api/v1/people/<id>/password", ADMIN, success=204, target="person",
+             body=lambda: {"password": "a-new-password"}),
+    Endpoint("GET", "/api/v1/people/<id>/devices", EVERYONE, target="person"),
+    Endpoint("GET", "/api/v1/devices", EVERYONE),
+    Endpoint("GET", "/api/v1/devices/<id>", EVERYONE, target="device"),
+    Endpoint("POST", "/api/v1/devices/<id>/revoke", EVERYONE, target="device", body=lambda: {"reason": "lost"}),
+    Endpoint("GET", "/api/v1/stations", EVERYONE),
+    Endpoint("GET", "/api/v1/stations/<id>", EVERYONE, target="station"),
+    Endpoint("GET", "/api/v1/rooms", EVERYONE),
+    Endpoint("GET", "/api/v1/rooms/<id>", EVERYONE, target="room"),
+    Endpoint("GET", "/api/v1/venues", EVERYONE),
+    Endpoint("GET", "/api/v1/venues/<id>", EVERYONE, target="venue"),
+    Endpoint("GET", "/api/v1/checklist-templates", EVERYONE),
+    Endpoint("GET", "/api/v1/checklist-templates/<id>", EVERYONE, target="template"),
+    Endpoint("GET", "/api/v1/inspections", EVERYONE),
+    Endpoint("GET", "/api/v1/inspections/<id>", EVERYONE, target="inspection"),
+    Endpoint("GET", "/api/v1/followups", EVERYONE),
+    Endpoint("GET", "/api/v1/followups/<id>", EVERYONE, target="followup"),
+    Endpoint("GET", "/api/v1/audit", ADMIN),
+    Endpoint("GET", "/api/v1/audit/verify", ADMIN),
+]
+PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/openapi.json")}
+
+
+def call(client: FlaskClient, endpoint: Endpoint, record_id: Any, headers: dict[str, str]) -> Any:
+    body = endpoint.body() if endpoint.body else None
+    return client.open(endpoint.url(record_id), method=endpoint.method, json=body, headers=headers)
+
+
+def test_the_matrix_names_every_api_route(app: Flask) -> None:
+    routes = {
+        (method, rule.rule.replace("<id:person_id>", "<id>").replace("<id:device_id>", "<id>")
+         .replace("<id:record_id>", "<id>"))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes == {(e.method, e.rule) for e in ENDPOINTS} | PUBLIC
+
+
+def test_every_view_declares_an_access_policy(app: Flask) -> None:
+    undeclared = [
+        name for name, view in app.view_functions.items()
+        if name not in ("static", "api-docs.openapi_json") and not hasattr(view, "access_roles")
+    ]
+    assert undeclared == []
+
+
+@pytest.mark.parametrize("role", sorted(CALLERS))
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_each_role_gets_what_its_scope_allows(client: FlaskClient, world: World, endpoint: Endpoint, role: str) -> None:
+    headers = world.headers(CALLERS[role])
+    visible, hidden = targets(endpoint.target)(world, role) if endpoint.target else (None, None)
+    if role not in endpoint.roles:
+        response = call(client, endpoint, visible, headers)
+        assert response.status_code == 403, response.json
+        assert response.json["code"] == "forbidden"
+        return
+    if hidden is not None and role != "admin":
+        response = call(client, endpoint, hidden, headers)
+        assert response.status_code == 404, response.json
+        assert response.json["code"] == "not_found"
+    response = call(client, endpoint, visible, headers)
+    assert response.status_code == endpoint.success, response.json
+
+
+def test_lists_hold_only_records_in_scope(client: FlaskClient, world: World) -> None:
+    def ids(path: str, username: str) -> set[str]:
+        return {row["id"] for row in client.get(path, headers=world.headers(username)).json}
+
+    assert ids("/api/v1/venues", "officer_a1") == {str(world.venues["A1"])}
+    assert ids("/api/v1/inspections", "chief_a") == {str(world.inspections[r]) for r in ("A1", "A2")}
+    assert ids("/api/v1/followups", "admin") == {str(world.followups[r]) for r in ("A1", "A2", "B1")}
+    assert ids("/api/v1/rooms", "chief_b") == {str(world.rooms["B1"])}
+    assert ids("/api/v1/stations", "officer_b1") == {str(world.stations["B"])}
+    assert ids("/api/v1/people", "officer_a1") == {
+        str(world.people[name]) for name in ("officer_a1", "officer_a1b", "chief_a")
+    }
+    assert ids("/api/v1/devices", "officer_a1") == {str(world.devices["officer_a1"])}
+    chief_devices = ids("/api/v1/devices", "chief_a")
+    assert str(world.devices["officer_a2"]) in chief_devices
+    assert str(world.devices["officer_b1"]) not in chief_devices
+
+
+def test_a_chief_cannot_revoke_an_officers_device(client: FlaskClient, world: World) -> None:
+    response = client.post(
+        f"/api/v1/devices/{world.devices['officer_a1']}/revoke",
+        json={"reason": "lost"},
+        headers=world.headers("chief_a"),
+    )
+    assert response.status_code == 403
+
+
+def _expire(app: Flask, world: World, username: str) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(AccessToken)
+            .where(AccessToken.person_id == world.people[username])
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+
+
+def _revoke_device(app: Flask, world: World, username: str) -> None:
+    with app.app_context():
+        db.session.execute(
+            update(Device).where(Device.id == world.devices[username]).values(revoked_at=utcnow())
+        )
+        db.session.commit()
+
+
+def _disable(app: Flask, world: World, username: str) -> None:
+    with app.app_context():
+        db.session.execute(update(Person).where(Person.id == world.people[username]).values(active=False))
+        db.session.commit()
+
+
+BAD_CREDENTIALS = {
+    "missing": (lambda app, world: {}, "auth_required"),
+    "garbage": (lambda app, world: {"Authorization": "Bearer not-a-token"}, "token_invalid"),
+    "not bearer": (lambda app, world: {"Authorization": "Basic b2ZmaWNlcjE6ZGVtbw=="}, "token_invalid"),
+    "expired": (lambda app, world: (_expire(app, world, "admin"), world.headers("admin"))[1], "token_expired"),
+    "revoked device": (
+        lambda app, world: (_revoke_device(app, world, "admin"), world.headers("admin"))[1],
+        "device_revoked",
+    ),
+    "disabled account": (lambda app, world: (_disable(app, world, "admin"), world.headers("admin"))[1],
+                         "account_disabled"),
+}
+
+
+@pytest.mark.parametrize("problem", BAD_CREDENTIALS)
+def test_bad_credentials_are_refused_with_their_own_code_on_every_endpoint(
+    app: Flask, client: FlaskClient, world: World, problem: str
+) -> None:
+    make_headers, code = BAD_CREDENTIALS[problem]
+    headers = make_headers(app, world)
+    for endpoint in ENDPOINTS:
+        visible, _ = targets(endpoint.target)(world, "admin") if endpoint.target else (None, None)
+        response = call(client, endpoint, visible, headers)
+        assert (endpoint, response.status_code, response.json["code"]) == (endpoint, 401, code)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -1,0 +1,116 @@
+"""A small organisation for tests: two stations, three rooms, people of every role.
+
+Station A has rooms A1 and A2, station B has room B1. Each room has a hotel venue with one
+submitted inspection and one case follow-up. Everyone signs in on a device of their own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy.orm import Session
+
+from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, Venue
+from server.operations.devices import DeviceInfo, sign_in
+from server.operations.people import create_person
+from server.operations.records import stamp
+
+PASSWORD = "secret-pass"
+CHINA = timezone(timedelta(hours=8))
+
+PEOPLE = {
+    "admin": ("admin", None, None),
+    "chief_a": ("chief", None, "A"),
+    "chief_b": ("chief", None, "B"),
+    "officer_a1": ("officer", "A1", None),
+    "officer_a1b": ("officer", "A1", None),
+    "officer_a2": ("officer", "A2", None),
+    "officer_b1": ("officer", "B1", None),
+}
+ROOMS = {"A1": "A", "A2": "A", "B1": "B"}
+
+
+@dataclass
+class World:
+    stations: dict[str, uuid.UUID] = field(default_factory=dict)
+    rooms: dict[str, uuid.UUID] = field(default_factory=dict)
+    people: dict[str, uuid.UUID] = field(default_factory=dict)
+    venues: dict[str, uuid.UUID] = field(default_factory=dict)
+    inspections: dict[str, uuid.UUID] = field(default_factory=dict)
+    followups: dict[str, uuid.UUID] = field(default_factory=dict)
+    devices: dict[str, uuid.UUID] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    template: uuid.UUID | None = None
+
+    def headers(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+
+def build_world(session: Session) -> World:
+    world = World()
+    for name in ("A", "B"):
+        station = Station(id=uuid.uuid4(), name=f"Station {name}")
+        session.add(station)
+        world.stations[name] = station.id
+    for name, station in ROOMS.items():
+        room = stamp(session, Room(station_id=world.stations[station], name=f"Room {name}"), "create", actor_id=None)
+        world.rooms[name] = room.id
+    template = ChecklistTemplate(
+        venue_kind="hotel",
+        title_zh="旅馆检查",
+        title_en="Hotel inspection",
+        items=[{"key": "register", "label_zh": "登记", "label_en": "Register"}],
+    )
+    world.template = stamp(session, template, "create", actor_id=None).id
+    for username, (role, room, station) in PEOPLE.items():
+        person = create_person(
+            session,
+            actor_id=None,
+            username=username,
+            display_name=username.replace("_", " ").title(),
+            role=role,
+            password=PASSWORD,
+            room_id=world.rooms[room] if room else None,
+            station_id=world.stations[station] if station else None,
+        )
+        world.people[username] = person.id
+    for room in ROOMS:
+        officer = world.people[{"A1": "officer_a1", "A2": "officer_a2", "B1": "officer_b1"}[room]]
+        add_fieldwork(session, world, room, officer)
+    for username in PEOPLE:
+        device_id = uuid.uuid4()
+        signed = sign_in(session, username, PASSWORD, DeviceInfo(device_id, f"{username}'s phone"), "127.0.0.1")
+        world.devices[username] = device_id
+        world.tokens[username] = signed.token
+    session.commit()
+    return world
+
+
+def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UUID) -> None:
+    venue = Venue(room_id=world.rooms[room], name=f"Hotel in {room}", kind="hotel", address=f"{room} Road 1")
+    stamp(session, venue, "create", actor_id=officer_id)
+    inspection = Inspection(
+        venue_id=venue.id,
+        room_id=venue.room_id,
+        officer_id=officer_id,
+        template_id=world.template,
+        template_version=1,
+        checklist={"register": {"result": "pass", "note": ""}},
+        status="submitted",
+    )
+    inspection.inspected_at = datetime(2026, 11, 20, 10, 30, tzinfo=CHINA)
+    stamp(session, inspection, "create", actor_id=officer_id)
+    followup = Followup(
+        venue_id=venue.id,
+        room_id=venue.room_id,
+        officer_id=officer_id,
+        subject_kind="case",
+        case_number=f"A-{room}",
+        due_date=date(2026, 12, 1),
+    )
+    stamp(session, followup, "create", actor_id=officer_id)
+    world.venues[room] = venue.id
+    world.inspections[room] = inspection.id
+    world.followups[room] = followup.id
