@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import access, api as api_package, cli, transaction
 from server.config import DEFAULTS, database_url, settings_from_env
@@ -42,4 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     transaction.init_app(app)
     api_package.init_app(app)
     cli.init_app(app)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app

@@ -46,6 +46,7 @@ def settings_from_env(
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int(environ, "BEATLOG_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
         "LOGIN_FAILURE_WINDOW_SECONDS": _int(environ, "BEATLOG_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
         "AUDIT_KEY": environ.get("BEATLOG_AUDIT_KEY"),
+        "PROXY_HOPS": _int(environ, "BEATLOG_PROXY_HOPS", 0),
     }
 
 

@@ -66,3 +66,19 @@ def test_a_given_config_overrides_the_environment(tmp_path: Path, monkeypatch: p
     assert app.config["TOKEN_LIFETIME_HOURS"] == 1
     assert app.config["AUDIT_KEY"] == "x"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_behind_a_proxy_the_forwarded_client_address_is_used(tmp_path: Path) -> None:
+    from flask import request
+
+    from server.access import public
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "PROXY_HOPS": 1})
+
+    @public
+    def address() -> str:
+        return request.remote_addr or ""
+
+    app.add_url_rule("/whoami", "whoami", address)
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "10.1.2.3"})
+    assert response.get_data(as_text=True) == "10.1.2.3"
