@@ -57,7 +57,6 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
-    "JSON_SORT_KEYS": False,
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2},
 }
 
