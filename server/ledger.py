@@ -85,7 +85,7 @@ def audit_key() -> bytes:
     return current_app.config["AUDIT_KEY"].encode()
 
 
-def record_audit(
+def audit_row(
     session: Session,
     action: str,
     *,
@@ -96,8 +96,11 @@ def record_audit(
     record_version: int | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
-    """Append one entry to the audit trail, chained to the entry before it."""
+) -> dict[str, Any]:
+    """The next audit entry's column values, chained to the entry before it.
+
+    The caller must insert the rows it asks for, in the order it asked for them.
+    """
     state = hold(session)
     entry = AuditEntry(
         at=(at or utcnow()).astimezone(timezone.utc),
@@ -114,8 +117,20 @@ def record_audit(
     state.audit_head = entry.entry_hash
     state.audit_count += 1
     state.dirty = True
-    session.add(entry)
-    return entry
+    return {column: getattr(entry, column) for column in AUDIT_COLUMNS}
+
+
+AUDIT_COLUMNS = (
+    "at", "actor_id", "device_id", "action", "record_type", "record_id", "record_version", "details",
+    "prev_hash", "entry_hash",
+)
+
+
+def record_audit(session: Session, action: str, **entry: Any) -> AuditEntry:
+    """Append one entry to the audit trail (through the ORM session)."""
+    audited = AuditEntry(**audit_row(session, action, **entry))
+    session.add(audited)
+    return audited
 
 
 @event.listens_for(Session, "before_commit")

@@ -1,7 +1,41 @@
-"""Protocol constants both ends of a sync agree on."""
+"""What both ends of a sync agree on: versions, statuses, codes and limits."""
 
-SCHEMA_VERSION = 1
+from __future__ import annotations
+
+from typing import Mapping
+
+SCHEMA_VERSION = 2
 """The wire schema this code speaks. The server also accepts ``SCHEMA_VERSION - 1``."""
 
-OLDEST_ACCEPTED_SCHEMA_VERSION = SCHEMA_VERSION
+OLDEST_ACCEPTED_SCHEMA_VERSION = SCHEMA_VERSION - 1
+
+FIELDS_SINCE: Mapping[int, Mapping[str, tuple[str, ...]]] = {
+    2: {"followup": ("rectified",)},
+}
+"""Fields each schema version added, per record type; older apps are sent records without them."""
+
 API_PREFIX = "/api/v1"
+SCHEMA_HEADER = "X-Beatlog-Schema"
+
+APPLIED = "applied"
+MERGED = "merged"
+DUPLICATE = "duplicate"
+CONFLICT = "conflict"
+REJECTED = "rejected"
+RESULT_STATUSES = (APPLIED, MERGED, DUPLICATE, CONFLICT, REJECTED)
+
+OPS = ("create", "update", "delete")
+
+MAX_PUSH_MUTATIONS = 1000
+DEFAULT_PULL_LIMIT = 500
+MAX_PULL_LIMIT = 5000
+
+
+def fields_unknown_to(schema_version: int) -> dict[str, set[str]]:
+    """Per record type, the fields an app speaking ``schema_version`` does not know."""
+    unknown: dict[str, set[str]] = {}
+    for version, added in FIELDS_SINCE.items():
+        if version > schema_version:
+            for record_type, names in added.items():
+                unknown.setdefault(record_type, set()).update(names)
+    return unknown

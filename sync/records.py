@@ -66,6 +66,8 @@ class Document(fields.Nested):
     string for a time, say) and dumping hands the stored form back unchanged.
     """
 
+    keeps_wire_form = True
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, partial: Any = None, **kwargs: Any) -> Any:
         loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
         return None if loaded is None else self.schema.dump(loaded)
@@ -189,6 +191,10 @@ class FollowupData(StrictSchema):
             check_followup(data)
 
 
+OFFICER_STATUSES = frozenset({"draft", "submitted"})
+"""The inspection statuses an officer may set; approved and returned are a reviewer's."""
+
+
 def check_inspection(record: Mapping[str, Any]) -> None:
     """Rules across fields, applied to a whole inspection (after a merge, too)."""
     if record.get("rectification_required") and not record.get("rectification_deadline"):
@@ -237,12 +243,18 @@ class FollowupRecord(EnvelopeSchema, FollowupData):
 
 @dataclass(frozen=True)
 class RecordType:
-    """One syncable record type: its wire name, its schemas and whether devices write it."""
+    """One syncable record type: its wire name, its schemas and the rules of writing it.
+
+    ``immutable_fields`` are fixed at creation (an inspection never moves to another venue);
+    ``reviewer_fields`` are written only by chiefs and admins.
+    """
 
     name: str
     data_schema: type[StrictSchema]
     record_schema: type[EnvelopeSchema]
     device_writable: bool
+    immutable_fields: frozenset[str] = frozenset()
+    reviewer_fields: frozenset[str] = frozenset()
 
 
 RECORD_TYPES: Mapping[str, RecordType] = {
@@ -256,8 +268,21 @@ RECORD_TYPES: Mapping[str, RecordType] = {
             ChecklistTemplateRecord,
             device_writable=False,
         ),
-        RecordType("venue", VenueData, VenueRecord, device_writable=True),
-        RecordType("inspection", InspectionData, InspectionRecord, device_writable=True),
-        RecordType("followup", FollowupData, FollowupRecord, device_writable=True),
+        RecordType("venue", VenueData, VenueRecord, device_writable=True, immutable_fields=frozenset({"room_id"})),
+        RecordType(
+            "inspection",
+            InspectionData,
+            InspectionRecord,
+            device_writable=True,
+            immutable_fields=frozenset({"venue_id", "officer_id"}),
+            reviewer_fields=frozenset({"review_comment", "reviewer_id", "reviewed_at"}),
+        ),
+        RecordType(
+            "followup",
+            FollowupData,
+            FollowupRecord,
+            device_writable=True,
+            immutable_fields=frozenset({"venue_id", "officer_id", "subject_kind", "inspection_id"}),
+        ),
     )
 }

@@ -124,7 +124,11 @@ def empty_tables() -> None:
     with db.engine.begin() as connection:
         for table in tables:
             connection.execute(table.delete())
-        connection.execute(sa.insert(Ledger).values(id=LEDGER_ROW, seq=0, audit_count=0, audit_head=""))
+        connection.execute(
+            sa.insert(Ledger).values(
+                id=LEDGER_ROW, seq=0, audit_count=0, audit_head="", epoch=str(uuid.uuid4()), purged_seq=0
+            )
+        )
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from server.models.device import AccessToken, Device, LoginFailure
 from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
 from server.models.org import Person, Room, Station
+from server.models.sync import Blob, BlobRef, QuarantinedMutation, SyncConflict, SyncMutation
 from server.models.venue import ChecklistTemplate, Venue
 
 SYNCED_MODELS = {
@@ -21,6 +22,8 @@ __all__ = [
     "AccessToken",
     "AuditEntry",
     "Base",
+    "Blob",
+    "BlobRef",
     "ChecklistTemplate",
     "Device",
     "Followup",
@@ -28,9 +31,12 @@ __all__ = [
     "Ledger",
     "LoginFailure",
     "Person",
+    "QuarantinedMutation",
     "Room",
     "Station",
     "SYNCED_MODELS",
+    "SyncConflict",
+    "SyncMutation",
     "SyncRecord",
     "Venue",
 ]

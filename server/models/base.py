@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import BigInteger, Integer, MetaData
+from sqlalchemy import BigInteger, Integer, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from server.database import UTCDateTime
@@ -39,7 +39,8 @@ class SyncRecord:
 
     ``version`` is bumped by the server on each accepted change; ``seq`` is the position of
     the record's latest change in the server's commit order, which pull cursors follow.
-    ``created_at`` is when the server first received the record.
+    ``created_at`` is when the server first received the record. ``wire`` caches the data
+    fields in their wire form, so a pull costs no serialising.
     """
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -49,6 +50,8 @@ class SyncRecord:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
     deleted: Mapped[bool] = mapped_column(default=False)
+    wire: Mapped[str] = mapped_column(Text, default="{}")
+    """The record's data fields as the wire JSON, rewritten with every change; pulls send it as is."""
 
 
 class DeviceTime:

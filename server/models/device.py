@@ -30,6 +30,8 @@ class Device(Base):
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_address: Mapped[str] = mapped_column(String(64), default="")
+    last_push_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_pull_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     revoke_reason: Mapped[str] = mapped_column(String(200), default="")

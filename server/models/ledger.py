@@ -20,6 +20,9 @@ class Ledger(Base):
     """A single row: the last change sequence number handed out and the audit chain's head.
 
     Every writing transaction updates this row first, which makes it the write lock.
+    ``epoch`` names this database's history: a pull cursor from another epoch (a restored or
+    replaced database) starts over. ``purged_seq`` is the newest change whose tombstone was
+    purged; a cursor older than it cannot be continued.
     """
 
     __tablename__ = "ledger"
@@ -28,6 +31,8 @@ class Ledger(Base):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     audit_count: Mapped[int] = mapped_column(BigInteger, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
+    epoch: Mapped[str] = mapped_column(String(36), default="")
+    purged_seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class AuditEntry(Base):

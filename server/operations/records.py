@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from server.ledger import next_seq, record_audit
 from server.models import SYNCED_MODELS, SyncRecord
 from server.models.base import utcnow
+from server.syncing.wire import refresh_wire
 
 RECORD_TYPE_OF = {model: name for name, model in SYNCED_MODELS.items()}
 
@@ -39,6 +40,7 @@ def stamp(
     record.seq = next_seq(session)
     record.updated_at = now
     record.updated_by = actor_id
+    refresh_wire(record)
     if record not in session:
         session.add(record)
     record_type = RECORD_TYPE_OF[type(record)]

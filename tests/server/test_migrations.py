@@ -29,7 +29,10 @@ def test_upgrade_builds_an_empty_database_and_downgrade_removes_it(backend: str,
             tables = set(sa.inspect(db.engine).get_table_names())
             assert {table.name for table in Base.metadata.sorted_tables} <= tables
             with db.engine.connect() as connection:
-                assert connection.execute(sa.text("SELECT id, seq, audit_count FROM ledger")).all() == [(1, 0, 0)]
+                assert connection.execute(sa.text("SELECT id, seq, audit_count, purged_seq FROM ledger")).all() == [
+                    (1, 0, 0, 0)
+                ]
+                assert len(connection.execute(sa.text("SELECT epoch FROM ledger")).scalar_one()) == 36
             downgrade(revision="base")
             assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
             upgrade()

@@ -1,0 +1,103 @@
+"""What sync keeps besides the records: mutations seen, conflicts, quarantine and blobs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.database import JSONDocument
+from server.models.base import Base, utcnow
+
+
+class SyncMutation(Base):
+    """A mutation the server has decided on, so a replay gets the same answer.
+
+    Rejections a device can cure by retrying the same mutation (a photo not uploaded yet)
+    are not kept here.
+    """
+
+    __tablename__ = "sync_mutation"
+
+    mutation_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    person_id: Mapped[uuid.UUID]
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[uuid.UUID]
+    op: Mapped[str] = mapped_column(String(8))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict] = mapped_column(JSONDocument)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncConflict(Base):
+    """A device change the server could not apply without overruling someone.
+
+    ``fields`` holds, per field, the device's ``base``, the ``server`` value and the
+    ``device`` value. It stays after resolution, with what the admin chose.
+    """
+
+    __tablename__ = "sync_conflict"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("room.id"), index=True)
+    mutation_id: Mapped[uuid.UUID]
+    device_id: Mapped[uuid.UUID]
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    base_version: Mapped[int | None]
+    server_version: Mapped[int]
+    fields: Mapped[dict] = mapped_column(JSONDocument)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+    resolution: Mapped[dict | None] = mapped_column(JSONDocument, default=None)
+    result_version: Mapped[int | None] = mapped_column(default=None)
+
+
+class QuarantinedMutation(Base):
+    """A mutation refused for good (invalid, out of scope, not the sender's to write), kept whole."""
+
+    __tablename__ = "quarantined_mutation"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    mutation_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[uuid.UUID | None]
+    payload: Mapped[dict] = mapped_column(JSONDocument)
+    code: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(String(300))
+    errors: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Blob(Base):
+    """A photo or signature, addressed by the SHA-256 of its bytes."""
+
+    __tablename__ = "blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BlobRef(Base):
+    """A record that references a blob, and the room it sits in: who may read the blob."""
+
+    __tablename__ = "blob_ref"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"), primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id"), index=True)

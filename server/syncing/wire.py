@@ -1,0 +1,103 @@
+"""Between a record's columns and its wire form.
+
+A model's columns mirror its wire fields by name, except device times, which are stored
+as a UTC column plus the device's offset (see ``DeviceTime``). The wire form of the data
+fields is also kept whole in the ``wire`` column, rewritten on every change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timezone
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, inspect, select, update
+
+from server.models import SYNCED_MODELS
+from server.models.base import DeviceTime, SyncRecord
+from sync.compiled import CompiledSchema, compile_schema
+from sync.records import RECORD_TYPES, RecordType
+
+
+def wire_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class WireMapping:
+    record_type: RecordType
+    model: type[SyncRecord]
+
+    @property
+    def name(self) -> str:
+        return self.record_type.name
+
+    @cached_property
+    def table(self) -> Table:
+        return self.model.__table__  # type: ignore[attr-defined, return-value]
+
+    @cached_property
+    def data(self) -> CompiledSchema:
+        return compile_schema(self.record_type.data_schema)
+
+    @cached_property
+    def device_times(self) -> dict[str, DeviceTime]:
+        return {
+            name: attribute
+            for name in self.data.names
+            if isinstance(attribute := self.model.__dict__.get(name), DeviceTime)
+        }
+
+    def columns(self, loaded: dict[str, Any]) -> dict[str, Any]:
+        """Column values for loaded (Python-typed) data fields."""
+        columns = {}
+        for name, value in loaded.items():
+            device_time = self.device_times.get(name)
+            if device_time is None:
+                columns[name] = value
+            elif value is None:
+                columns[device_time.utc_attribute] = None
+                columns[device_time.offset_attribute] = None
+            else:
+                columns[device_time.utc_attribute] = value.astimezone(timezone.utc)
+                columns[device_time.offset_attribute] = int(value.utcoffset().total_seconds() // 60)
+        return columns
+
+    def wire_of(self, record: SyncRecord) -> dict[str, Any]:
+        return self.data.dump_object(record)
+
+
+MAPPINGS: dict[str, WireMapping] = {
+    name: WireMapping(RECORD_TYPES[name], model) for name, model in SYNCED_MODELS.items()
+}
+MAPPING_OF_MODEL: dict[type, WireMapping] = {mapping.model: mapping for mapping in MAPPINGS.values()}
+
+
+def refresh_wire(record: SyncRecord) -> None:
+    """Rewrite a record's cached wire form from its attributes (the ORM write path)."""
+    record.wire = wire_json(MAPPING_OF_MODEL[type(record)].wire_of(record))
+
+
+def rebuild_wire(connection: Connection) -> int:
+    """Recompute every record's ``wire`` column from its other columns; returns how many.
+
+    Reads only the columns the database has now, so a migration can call it before later
+    migrations add more.
+    """
+    rebuilt = 0
+    for mapping in MAPPINGS.values():
+        present = {column["name"] for column in inspect(connection).get_columns(mapping.table.name)}
+        columns = [column for column in mapping.table.columns if column.name in present and column.name != "wire"]
+        rows = connection.execute(select(*columns)).mappings().all()
+        updates = [
+            {"record_id": row["id"], "wire": wire_json(mapping.wire_of(mapping.model(**row)))} for row in rows
+        ]
+        if updates:
+            connection.execute(
+                update(mapping.table).where(mapping.table.c.id == bindparam("record_id")).values(wire=bindparam("wire")),
+                updates,
+            )
+        rebuilt += len(updates)
+    return rebuilt
