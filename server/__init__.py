@@ -41,8 +41,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         tune_engine(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True, render_as_batch=True)
     api.init_app(app)
-    access.init_app(app)
     transaction.init_app(app)
+    access.init_app(app)
     api_package.init_app(app)
     cli.init_app(app)
     if app.config["PROXY_HOPS"]:

@@ -33,6 +33,7 @@ class ApiError(HTTPException):
         message: str,
         fields: Fields | None = None,
         headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(description=message)
         self.code = status
@@ -40,6 +41,8 @@ class ApiError(HTTPException):
         self.message = message
         self.fields = dict(fields or {})
         self.extra_headers = dict(headers or {})
+        self.extra = dict(extra or {})
+        """More for the client beside the shape's three keys, e.g. the current state after a 409."""
 
 
 class ErrorSchema(ma.Schema):
@@ -74,8 +77,9 @@ def error_response(
     message: str,
     fields: Fields | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> ResponseReturnValue:
-    response = jsonify({"code": code, "message": message, "fields": dict(fields or {})})
+    response = jsonify({"code": code, "message": message, "fields": dict(fields or {}), **(extra or {})})
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -105,7 +109,9 @@ class BeatlogApi(Api):
     def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:  # type: ignore[override]
         status = error.code or 500
         if isinstance(error, ApiError):
-            return error_response(status, error.error_code, error.message, error.fields, error.extra_headers)
+            return error_response(
+                status, error.error_code, error.message, error.fields, error.extra_headers, error.extra
+            )
         if isinstance(error, InternalServerError) and error.original_exception is not None:
             log.error("unhandled error", exc_info=error.original_exception)
             return error_response(500, "internal_error", "Something went wrong on the server.")

@@ -8,6 +8,8 @@ though the request fails (a failed sign-in is counted) says so with ``keep_on_er
 
 from __future__ import annotations
 
+from typing import Any, Callable, TypeVar
+
 from flask import Flask, Response, g, make_response, request
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,10 +17,17 @@ from server.database import write_intent
 from server.errors import handle_database_error
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def keep_on_error() -> None:
     g.keep_on_error = True
+
+
+def writes(view: View) -> View:
+    """Declare that a view writes although its method reads (a pull notes when it was seen)."""
+    view.writes = True  # type: ignore[attr-defined]
+    return view
 
 
 def init_app(app: Flask) -> None:
@@ -26,7 +35,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def declare_intent() -> None:
-        g.intent_token = write_intent.set(request.method not in READ_METHODS)
+        view = app.view_functions.get(request.endpoint or "")
+        g.intent_token = write_intent.set(request.method not in READ_METHODS or getattr(view, "writes", False))
 
     @app.after_request
     def finish(response: Response) -> Response:

@@ -21,6 +21,7 @@ from server import create_app
 from server.extensions import db
 from server.ledger import LEDGER_ROW
 from server.models import Base, Ledger
+from tests.sync_device import DeviceFactory, SyncDevice, flask_http
 from tests.world import World, build_world
 
 FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -156,3 +157,13 @@ def runner(app: Flask) -> FlaskCliRunner:
 def world(app: Flask) -> World:
     with app.app_context():
         return build_world(db.session)
+
+
+@pytest.fixture
+def device(client: FlaskClient, world: World) -> DeviceFactory:
+    """``device("officer_a1")``: that person's signed-in handheld, talking to the app."""
+
+    def make(username: str) -> SyncDevice:
+        return SyncDevice(world.devices[username], flask_http(client, world.headers(username)))
+
+    return make

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
-from server.api import audit, auth, devices, people, records
+from server.api import audit, auth, blobs, conflicts, devices, people, records, reviews, sync
+from server.api.blobs import Sha256Converter, sha256_parameter_schema
 from server.api.common import RecordIdConverter, id_parameter_schema
 from server.errors import ApiError
 from server.extensions import api
 
-BLUEPRINTS = (auth.blp, people.blp, devices.blp, records.blp, audit.blp)
+BLUEPRINTS = (
+    auth.blp, people.blp, devices.blp, records.blp, reviews.blp, sync.blp, blobs.blp, conflicts.blp, audit.blp,
+)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = RecordIdConverter
+    app.url_map.converters["sha256"] = Sha256Converter
     api.register_converter(RecordIdConverter, id_parameter_schema)
+    api.register_converter(Sha256Converter, sha256_parameter_schema)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.before_request(check_body)

@@ -148,3 +148,51 @@ class AuditVerification(Schema):
     entries = fields.Int()
     head = fields.Str()
     problems = fields.List(fields.Str())
+
+
+class ConflictSchema(Schema):
+    id = fields.UUID()
+    record_type = fields.Str()
+    record_id = fields.UUID()
+    room_id = fields.UUID(allow_none=True)
+    mutation_id = fields.UUID()
+    device_id = fields.UUID()
+    person_id = fields.UUID()
+    reason = fields.Str(metadata={"enum": ["field_conflict", "locked", "deleted", "changed_since_base", "exists"]})
+    base_version = fields.Int(allow_none=True)
+    server_version = fields.Int()
+    status = fields.Str()
+    version = fields.Int(metadata={"description": "Bumped when the conflict is resolved"})
+    created_at = fields.AwareDateTime()
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolved_by = fields.UUID(allow_none=True)
+    resolution = fields.Dict(allow_none=True)
+    result_version = fields.Int(allow_none=True)
+    fields = fields.Dict(metadata={"description": "Per field: base, server and device values"})
+
+
+class ConflictQuery(StrictSchema):
+    status = fields.Str(load_default="open", validate=validate.OneOf(("open", "resolved", "all")))
+    record_type = fields.Str(validate=validate.OneOf(("venue", "inspection", "followup")))
+    room_id = fields.UUID()
+    person_id = fields.UUID()
+    device_id = fields.UUID()
+
+
+class ResolveRequest(StrictSchema):
+    expected_version = fields.Int(required=True, validate=validate.Range(min=1),
+                                  metadata={"description": "The record version the resolution was decided on"})
+    values = fields.Dict(keys=fields.Str(), required=True,
+                         metadata={"description": "Chosen value per conflicting field; omitted fields keep the server value"})
+
+
+class ReviewRequest(StrictSchema):
+    decision = fields.Str(required=True, validate=validate.OneOf(("approve", "return")))
+    comment = fields.Str(load_default="", validate=validate.Length(max=1000))
+    expected_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class BlobInfo(Schema):
+    sha256 = fields.Str()
+    size = fields.Int()
+    content_type = fields.Str()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import BigInteger, Integer, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -28,6 +29,22 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+    def __init__(self, **values: Any) -> None:
+        """Fill in column defaults at construction, not only at flush.
+
+        A record's wire form is computed when it is stamped, before it is flushed, and must
+        show the same defaults the row will get.
+        """
+        for column in self.__table__.columns:  # type: ignore[attr-defined]
+            default = column.default
+            if column.key in values or default is None or not (default.is_scalar or default.is_callable):
+                continue
+            values[column.key] = default.arg(None) if default.is_callable else default.arg
+        for name, value in values.items():
+            if not hasattr(type(self), name):
+                raise TypeError(f"{name!r} is not an attribute of {type(self).__name__}")
+            setattr(self, name, value)
 
 
 def utcnow() -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import JSONDocument
@@ -24,6 +24,7 @@ class Inspection(SyncRecord, Base):
     __table_args__ = (
         CheckConstraint(one_of("hazard_level", vocab.HAZARD_LEVELS), name="hazard_level"),
         CheckConstraint(one_of("status", vocab.INSPECTION_STATUSES), name="status"),
+        Index("ix_inspection_room_seq", "room_id", "seq"),
     )
 
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
@@ -63,6 +64,7 @@ class Followup(SyncRecord, Base):
             "satisfaction IS NULL OR " + one_of("satisfaction", vocab.SATISFACTION),
             name="satisfaction",
         ),
+        Index("ix_followup_room_seq", "room_id", "seq"),
     )
 
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)

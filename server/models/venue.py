@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import JSONDocument
@@ -23,6 +23,7 @@ class Venue(SyncRecord, Base):
     __table_args__ = (
         CheckConstraint(one_of("kind", vocab.VENUE_KINDS), name="kind"),
         CheckConstraint(one_of("risk_level", vocab.RISK_LEVELS), name="risk_level"),
+        Index("ix_venue_room_seq", "room_id", "seq"),
     )
 
     room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id"), index=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from server.ledger import next_seq, record_audit
 from server.models import SYNCED_MODELS, SyncRecord
 from server.models.base import utcnow
+from server.operations.blobs import link_blobs
 from server.syncing.wire import refresh_wire
 
 RECORD_TYPE_OF = {model: name for name, model in SYNCED_MODELS.items()}
@@ -43,6 +44,8 @@ def stamp(
     refresh_wire(record)
     if record not in session:
         session.add(record)
+    if hasattr(record, "photo_hashes"):
+        link_blobs(session, record)
     record_type = RECORD_TYPE_OF[type(record)]
     record_audit(
         session,

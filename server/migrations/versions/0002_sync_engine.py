@@ -139,11 +139,15 @@ def upgrade():
     with op.batch_alter_table('venue', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wire', sa.Text(), nullable=False, server_default='{}'))
 
+    for table in ("venue", "inspection", "followup"):
+        op.create_index(f"ix_{table}_room_seq", table, ["room_id", "seq"])
     op.execute(sa.text("UPDATE ledger SET epoch = :epoch").bindparams(epoch=str(uuid.uuid4())))
     rebuild_wire(op.get_bind())
 
 
 def downgrade():
+    for table in ("venue", "inspection", "followup"):
+        op.drop_index(f"ix_{table}_room_seq", table_name=table)
     with op.batch_alter_table('venue', schema=None) as batch_op:
         batch_op.drop_column('wire')
 

@@ -1,0 +1,63 @@
+"""Photos and signatures by their SHA-256: upload before the record that references them."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from werkzeug.routing import BaseConverter
+
+from server.access import ROLES, allow, current_person, current_scope
+from server.api.common import api_blueprint
+from server.api.schemas import BlobInfo
+from server.errors import ApiError
+from server.extensions import db
+from server.operations.blobs import readable_blob, store_blob
+from server.syncing.protocol import versioned
+
+blp = api_blueprint("blobs", "Content-addressed photos and signatures.")
+
+
+class Sha256Converter(BaseConverter):
+    """``<sha256:name>``: 64 lowercase hex digits, or a clear 400."""
+
+    regex = r"[^/]+"
+
+    def to_python(self, value: str) -> str:
+        if len(value) != 64 or value.strip("0123456789abcdef"):
+            raise ApiError(400, "invalid_hash", f"{value!r} is not a lowercase SHA-256 hex digest.",
+                           {"sha256": ["Not a SHA-256 hex digest."]})
+        return value
+
+
+def sha256_parameter_schema(_converter: BaseConverter) -> dict[str, str]:
+    return {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+
+
+def raw_body(view):  # type: ignore[no-untyped-def]
+    view.raw_body = True
+    return view
+
+
+@blp.route("/blobs/<sha256:sha256>", methods=["PUT"])
+@allow(*ROLES)
+@raw_body
+@versioned
+@blp.response(201, BlobInfo)
+@blp.alt_response(200, schema=BlobInfo, description="Already stored: nothing changed")
+def upload(sha256: str) -> tuple[dict, int]:
+    """Store the bytes if they hash to the address; sending them again changes nothing."""
+    data = request.get_data(cache=False)
+    created = store_blob(db.session, sha256, data, request.mimetype, current_person().id)
+    return {"sha256": sha256, "size": len(data), "content_type": request.mimetype}, 201 if created else 200
+
+
+@blp.route("/blobs/<sha256:sha256>", methods=["GET", "HEAD"])
+@allow(*ROLES)
+@versioned
+@blp.response(200, description="The bytes, with their content type")
+def download(sha256: str) -> Response:
+    """The bytes, if you uploaded them or a record in your scope references them."""
+    blob = readable_blob(db.session, sha256, current_scope())
+    response = Response(blob.data, mimetype=blob.content_type)
+    response.headers["ETag"] = f'"{blob.sha256}"'
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response

@@ -1,0 +1,86 @@
+"""An admin's resolution of a sync conflict, safe against a second admin resolving at once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from server.errors import ApiError
+from server.ledger import hold, record_audit
+from server.models import SyncConflict
+from server.models.base import utcnow
+from server.operations.records import stamp
+from server.syncing.push import RECORD_CHECKS
+from server.syncing.wire import MAPPINGS
+
+DELETED = "deleted"
+
+
+def current_state(conflict: SyncConflict, record: Any) -> dict[str, Any]:
+    """What a refused admin is shown: the conflict and the record as they are now."""
+    return {
+        "conflict": {"id": str(conflict.id), "status": conflict.status, "version": conflict.version,
+                     "resolution": conflict.resolution, "result_version": conflict.result_version,
+                     "resolved_by": conflict.resolved_by and str(conflict.resolved_by)},
+        "record": {"type": conflict.record_type, "id": str(record.id), "version": record.version,
+                   "deleted": record.deleted, "data": MAPPINGS[conflict.record_type].wire_of(record)},
+    }
+
+
+def resolve_conflict(
+    session: Session,
+    conflict_id: uuid.UUID,
+    values: dict[str, Any],
+    expected_version: int,
+    *,
+    admin_id: uuid.UUID,
+    device_id: uuid.UUID | None = None,
+) -> SyncConflict:
+    """Write the chosen value of each conflicting field as a new version of the record.
+
+    ``values`` names some of the conflict's fields (the others keep the server's value);
+    for a conflict over a deletion, ``{"deleted": true}`` deletes. ``expected_version`` is
+    the record version the admin decided on: if the record changed since, or another admin
+    resolved the conflict first, nothing is written and the current state is returned.
+    """
+    hold(session)
+    conflict = session.get(SyncConflict, conflict_id, populate_existing=True)
+    if conflict is None:
+        raise ApiError(404, "not_found", f"No conflict {conflict_id}.")
+    mapping = MAPPINGS[conflict.record_type]
+    record = session.get(mapping.model, conflict.record_id, populate_existing=True)
+    if conflict.status != "open" or record.version != expected_version:
+        who = "Another admin resolved this conflict" if conflict.status != "open" else "The record changed"
+        raise ApiError(409, "stale", f"{who} since you opened it; review the current state.",
+                       extra={"current": current_state(conflict, record)})
+    unknown = sorted(set(values) - set(conflict.fields))
+    if unknown:
+        raise ApiError(422, "validation_failed", "Only the conflicting fields are resolved here.",
+                       {name: ["Not a conflicting field."] for name in unknown})
+    delete = bool(values.pop(DELETED, False))
+    try:
+        loaded = mapping.data.load(values, partial=True)
+        chosen = mapping.data.dump(loaded)
+        check = RECORD_CHECKS.get(conflict.record_type)
+        if check is not None:
+            check({**mapping.wire_of(record), **chosen})
+    except ValidationError as error:
+        raise ApiError(422, "validation_failed", "Some chosen values are invalid.", error.normalized_messages()) from None
+    for name, value in mapping.columns(loaded).items():
+        setattr(record, name, value)
+    record.deleted = delete or (record.deleted and not chosen)
+    stamp(session, record, "resolve", actor_id=admin_id, device_id=device_id,
+          details={"conflict_id": str(conflict.id), "values": chosen, "deleted": record.deleted})
+    conflict.status = "resolved"
+    conflict.version += 1
+    conflict.resolved_at = utcnow()
+    conflict.resolved_by = admin_id
+    conflict.resolution = {**chosen, **({DELETED: True} if delete else {})}
+    conflict.result_version = record.version
+    record_audit(session, "conflict.resolve", actor_id=admin_id, device_id=device_id,
+                 record_type=conflict.record_type, record_id=record.id, record_version=record.version,
+                 details={"conflict_id": str(conflict.id), "values": chosen})
+    return conflict

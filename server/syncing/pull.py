@@ -1,0 +1,240 @@
+"""Pull: the changes after an opaque cursor, in commit order, within the caller's scope.
+
+Every synced record carries ``seq``, the position of its latest change in commit order
+(see ``server.ledger``). A page reads the ledger's committed ``seq`` first and never
+returns anything above it, so a change committed late by a slow transaction cannot be
+skipped: it either has a sequence number below the watermark and is visible, or above it
+and is left for the next page.
+
+A cursor is in one of four phases:
+
+``full``
+    Everything in scope, type by type, up to a watermark; the first page says ``reset``
+    so the device can drop what it is not sent again. Used for a first sync, a cursor
+    from another database (``epoch``), or one older than the purged tombstones.
+``leave`` then ``enter``
+    After the caller's scope changed (an officer moved to another room): tombstones,
+    marked ``left_scope``, for every record that left the scope, then every record that
+    entered it; then ``live`` resumes where it was.
+``live``
+    Changes after ``seq``, all types merged in sequence order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, not_, select
+from sqlalchemy.orm import Session
+
+from server.access import Scope
+from server.errors import ApiError
+from server.ledger import LEDGER_ROW
+from server.models import Ledger
+from server.syncing.wire import MAPPINGS, WireMapping, wire_json
+from sync.protocol import fields_unknown_to
+
+PULL_ORDER = ("room", "person", "checklist_template", "venue", "inspection", "followup")
+CURSOR_VERSION = 1
+PHASES = ("full", "leave", "enter", "live")
+
+
+@dataclass
+class Cursor:
+    epoch: str
+    seq: int
+    scope: dict[str, Any]
+    phase: str = "live"
+    type_index: int = 0
+    after: int = 0
+    high: int = 0
+    previous: dict[str, Any] | None = None
+
+    def encode(self) -> str:
+        payload = json.dumps({"v": CURSOR_VERSION, **asdict(self)}, separators=(",", ":"))
+        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, raw: str) -> Cursor:
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            if payload.pop("v") != CURSOR_VERSION:
+                raise ValueError("cursor version")
+            cursor = cls(**payload)
+            if cursor.phase not in PHASES or (cursor.phase in ("leave", "enter")) != (cursor.previous is not None):
+                raise ValueError("cursor phase")
+            return cursor
+        except (ValueError, TypeError, KeyError, binascii.Error, AttributeError):
+            raise ApiError(
+                400, "invalid_cursor", "The cursor is not one this server issued; pull again without it.",
+                {"cursor": ["Not a valid cursor."]},
+            ) from None
+
+
+def scope_key(scope: Scope) -> dict[str, Any]:
+    return {
+        "person": str(scope.person_id),
+        "role": scope.role,
+        "station": scope.station_id and str(scope.station_id),
+        "rooms": None if scope.room_ids is None else sorted(str(room) for room in scope.room_ids),
+    }
+
+
+def scope_from_key(key: dict[str, Any]) -> Scope:
+    rooms = key["rooms"]
+    return Scope(
+        person_id=uuid.UUID(key["person"]),
+        role=key["role"],
+        station_id=uuid.UUID(key["station"]) if key["station"] else None,
+        room_ids=None if rooms is None else frozenset(uuid.UUID(room) for room in rooms),
+    )
+
+
+@dataclass
+class Entry:
+    seq: int
+    text: str
+
+
+@dataclass
+class Page:
+    entries: list[Entry] = field(default_factory=list)
+    cursor: str = ""
+    has_more: bool = False
+    reset: bool = False
+
+    def body(self, server_time: str) -> str:
+        changes = ",".join(entry.text for entry in self.entries)
+        return (
+            f'{{"changes":[{changes}],"cursor":{json.dumps(self.cursor)},'
+            f'"has_more":{_bool(self.has_more)},"reset":{_bool(self.reset)},"server_time":"{server_time}"}}'
+        )
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+class Puller:
+    def __init__(self, session: Session, scope: Scope, schema_version: int) -> None:
+        self.session = session
+        self.scope = scope
+        self.unknown_fields = fields_unknown_to(schema_version)
+
+    def page(self, raw_cursor: str, limit: int) -> Page:
+        ledger = self.session.get(Ledger, LEDGER_ROW)
+        key = scope_key(self.scope)
+        cursor, reset = self.start(raw_cursor, ledger, key)
+        page = Page(reset=reset)
+        while len(page.entries) < limit:
+            if cursor.phase == "live":
+                self.live(cursor, page, limit, ledger.seq)
+                break
+            self.phase_step(cursor, page, limit)
+        page.has_more = page.has_more or cursor.phase != "live"
+        page.cursor = cursor.encode()
+        return page
+
+    def start(self, raw_cursor: str, ledger: Ledger, key: dict[str, Any]) -> tuple[Cursor, bool]:
+        def full() -> tuple[Cursor, bool]:
+            return Cursor(ledger.epoch, 0, key, phase="full", high=ledger.seq), True
+
+        if not raw_cursor:
+            return full()
+        cursor = Cursor.decode(raw_cursor)
+        if cursor.epoch != ledger.epoch or (cursor.phase == "live" and cursor.seq < ledger.purged_seq):
+            return full()
+        if cursor.scope != key:
+            if cursor.phase != "live":
+                return full()
+            return Cursor(ledger.epoch, cursor.seq, key, phase="leave", high=ledger.seq, previous=cursor.scope), False
+        return cursor, False
+
+    def phase_step(self, cursor: Cursor, page: Page, limit: int) -> None:
+        """Take rows of the current type of a full/leave/enter phase; move on when it runs out."""
+        mapping = MAPPINGS[PULL_ORDER[cursor.type_index]]
+        wanted = limit - len(page.entries)
+        rows = self.rows(mapping, self.phase_condition(cursor, mapping), cursor.after, cursor.high, wanted + 1)
+        left = cursor.phase == "leave"
+        for row in rows[:wanted]:
+            page.entries.append(self.entry(mapping, row, left_scope=left))
+            cursor.after = row.seq
+        if len(rows) > wanted:
+            return
+        cursor.after = 0
+        cursor.type_index += 1
+        if cursor.type_index == len(PULL_ORDER):
+            self.next_phase(cursor)
+
+    def phase_condition(self, cursor: Cursor, mapping: WireMapping) -> ColumnElement[bool]:
+        model = mapping.model
+        if cursor.phase == "full":
+            return and_(self.scope.where(model), model.deleted.is_(False))
+        previous = scope_from_key(cursor.previous)  # type: ignore[arg-type]
+        if cursor.phase == "leave":
+            return and_(previous.where(model), not_(self.scope.where(model)))
+        return and_(self.scope.where(model), not_(previous.where(model)), model.deleted.is_(False))
+
+    def next_phase(self, cursor: Cursor) -> None:
+        cursor.type_index = 0
+        if cursor.phase == "leave":
+            cursor.phase = "enter"
+            return
+        if cursor.phase == "full":
+            cursor.seq = cursor.high
+        cursor.phase = "live"
+        cursor.previous = None
+
+    def live(self, cursor: Cursor, page: Page, limit: int, high: int) -> None:
+        wanted = limit - len(page.entries)
+        merged: list[tuple[int, WireMapping, Any]] = []
+        for name in PULL_ORDER:
+            mapping = MAPPINGS[name]
+            rows = self.rows(mapping, self.scope.where(mapping.model), cursor.seq, high, wanted + 1)
+            if len(rows) > wanted:
+                page.has_more = True
+            merged.extend((row.seq, mapping, row) for row in rows)
+        merged.sort(key=lambda item: item[0])
+        if len(merged) > wanted:
+            page.has_more = True
+            merged = merged[:wanted]
+        for seq, mapping, row in merged:
+            page.entries.append(self.entry(mapping, row))
+        if merged:
+            cursor.seq = merged[-1][0]
+        if not page.has_more:
+            cursor.seq = max(cursor.seq, high)
+
+    def rows(
+        self, mapping: WireMapping, condition: ColumnElement[bool], after: int, high: int, limit: int
+    ) -> list[Any]:
+        table = mapping.model
+        statement: Select = (
+            select(table.id, table.version, table.deleted, table.updated_at, table.updated_by, table.wire, table.seq)
+            .where(condition, table.seq > after, table.seq <= high)
+            .order_by(table.seq)
+            .limit(limit)
+        )
+        return list(self.session.execute(statement))
+
+    def entry(self, mapping: WireMapping, row: Any, left_scope: bool = False) -> Entry:
+        data = "null" if left_scope else self.data(mapping.name, row.wire)
+        flags = ',"left_scope":true' if left_scope else ""
+        updated_by = f'"{row.updated_by}"' if row.updated_by else "null"
+        return Entry(row.seq, (
+            f'{{"type":"{mapping.name}","id":"{row.id}","version":{row.version},'
+            f'"deleted":{_bool(row.deleted or left_scope)}{flags},"updated_at":"{row.updated_at.isoformat()}",'
+            f'"updated_by":{updated_by},"data":{data}}}'
+        ))
+
+    def data(self, record_type: str, wire: str) -> str:
+        unknown = self.unknown_fields.get(record_type)
+        if not unknown:
+            return wire
+        document = json.loads(wire)
+        return wire_json({name: value for name, value in document.items() if name not in unknown})

@@ -1,0 +1,434 @@
+"""Applying a batch of device mutations: idempotent, merged field by field, never half-applied.
+
+A push is handled in three steps. Each mutation's data is first validated on its own,
+without touching the database. Then, holding the ledger lock, the batch reads the current
+state of every record it touches and decides each mutation in order against an in-memory
+copy of that state, so a later mutation sees what an earlier one did. Only then is
+everything written, in bulk. A mutation is decided whole: it is applied (possibly with some
+fields left as a conflict), or refused whole; it is never half-applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.access import Scope
+from server.ledger import audit_row, hold
+from server.models import Blob, Person, SyncMutation
+from server.models.base import utcnow
+from server.syncing.state import BatchWriter, RecordState
+from server.syncing.wire import MAPPINGS
+from sync import protocol
+from sync.merge import three_way
+from sync.records import OFFICER_STATUSES, RECORD_TYPES, check_followup, check_inspection
+
+RECORD_CHECKS = {"inspection": check_inspection, "followup": check_followup}
+BLOB_FIELDS = ("photo_hashes", "signature_hash")
+
+
+@dataclass(frozen=True)
+class Caller:
+    person_id: uuid.UUID
+    device_id: uuid.UUID
+    scope: Scope
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.scope.role in ("chief", "admin")
+
+
+@dataclass
+class Mutation:
+    mutation_id: uuid.UUID
+    type: str
+    record_id: uuid.UUID
+    op: str
+    base_version: int | None
+    data: dict[str, Any]
+    base: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, uuid.UUID]:
+        return self.type, self.record_id
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "mutation_id": str(self.mutation_id),
+            "type": self.type,
+            "id": str(self.record_id),
+            "op": self.op,
+            "base_version": self.base_version,
+            "data": self.data,
+            "base": self.base,
+        }
+
+    def payload_hash(self) -> str:
+        payload = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class Prepared:
+    """A mutation's data, validated: Python values (``loaded``) and their wire form."""
+
+    loaded: dict[str, Any]
+    wire: dict[str, Any]
+
+
+class Refusal(Exception):
+    """The mutation is refused whole. Unless ``retryable``, it goes to quarantine."""
+
+    def __init__(self, code: str, message: str, errors: dict[str, Any] | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.errors = errors or {}
+        self.retryable = retryable
+
+
+@dataclass
+class Outcome:
+    mutation_id: uuid.UUID
+    status: str
+    record_id: uuid.UUID
+    version: int | None = None
+    conflict_id: uuid.UUID | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def wire(self) -> dict[str, Any]:
+        result = {
+            "mutation_id": str(self.mutation_id),
+            "status": self.status,
+            "id": str(self.record_id),
+            "version": self.version,
+            "conflict_id": self.conflict_id and str(self.conflict_id),
+        }
+        result.update(self.extra)
+        return result
+
+
+def parse(envelope: dict[str, Any]) -> Mutation:
+    return Mutation(
+        mutation_id=envelope["mutation_id"],
+        type=envelope["type"],
+        record_id=envelope["id"],
+        op=envelope["op"],
+        base_version=envelope["base_version"],
+        data=envelope["data"],
+        base=envelope["base"],
+    )
+
+
+def _field_errors(error: ValidationError) -> dict[str, Any]:
+    return error.normalized_messages()
+
+
+def prepare(mutation: Mutation) -> Prepared | Refusal:
+    """Validate a mutation on its own, before any database work."""
+    record_type = RECORD_TYPES[mutation.type]
+    if not record_type.device_writable:
+        return Refusal("read_only_type", f"Devices do not write {mutation.type} records.")
+    data_schema = MAPPINGS[mutation.type].data
+    if mutation.op == "delete":
+        if mutation.data:
+            return Refusal("invalid", "A delete carries no data.", {"data": ["Must be empty for a delete."]})
+        return Prepared({}, {})
+    if mutation.op == "update":
+        if not mutation.data:
+            return Refusal("invalid", "An update changes at least one field.", {"data": ["Empty."]})
+        missing_base = sorted(set(mutation.data) - set(mutation.base))
+        if missing_base:
+            return Refusal(
+                "missing_base",
+                "An update sends, for each changed field, the value it started from.",
+                {name: ["No base value sent."] for name in missing_base},
+            )
+    try:
+        loaded = data_schema.load(mutation.data, partial=mutation.op == "update")
+    except ValidationError as error:
+        return Refusal("invalid", "Some fields are invalid.", _field_errors(error))
+    return Prepared(loaded, data_schema.dump(loaded))
+
+
+class PushBatch:
+    def __init__(self, session: Session, caller: Caller) -> None:
+        self.session = session
+        self.caller = caller
+        self.now: datetime = utcnow()
+        self.writer = BatchWriter(session)
+        self.records: dict[tuple[str, uuid.UUID], RecordState] = {}
+        self.prior: dict[uuid.UUID, SyncMutation] = {}
+        self.decided: dict[uuid.UUID, tuple[str, Outcome]] = {}
+        self.officer_rooms: dict[uuid.UUID, uuid.UUID | None] = {}
+        self.blobs: set[str] = set()
+
+    def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        mutations = [parse(envelope) for envelope in envelopes]
+        prepared = [prepare(mutation) for mutation in mutations]
+        hold(self.session)
+        self.load_state(mutations, prepared)
+        outcomes = [self.decide(mutation, plan) for mutation, plan in zip(mutations, prepared)]
+        self.writer.write(self.records.values())
+        return [outcome.wire() for outcome in outcomes]
+
+    def load_state(self, mutations: list[Mutation], prepared: list[Prepared | Refusal]) -> None:
+        ids = [mutation.mutation_id for mutation in mutations]
+        self.prior = {row.mutation_id: row for row in self.session.scalars(
+            select(SyncMutation).where(SyncMutation.mutation_id.in_(ids)))}
+        wanted: dict[str, set[uuid.UUID]] = {name: set() for name in MAPPINGS}
+        officers: set[uuid.UUID] = set()
+        hashes: set[str] = set()
+        for mutation, plan in zip(mutations, prepared):
+            wanted[mutation.type].add(mutation.record_id)
+            if isinstance(plan, Prepared):
+                for name, record_type in (("venue_id", "venue"), ("inspection_id", "inspection")):
+                    if plan.loaded.get(name):
+                        wanted[record_type].add(plan.loaded[name])
+                if plan.loaded.get("officer_id"):
+                    officers.add(plan.loaded["officer_id"])
+                hashes.update(_blob_hashes(plan.wire))
+        for name, record_ids in wanted.items():
+            if record_ids:
+                for state in RecordState.load(self.session, MAPPINGS[name], record_ids):
+                    self.records[(name, state.id)] = state
+        if officers:
+            self.officer_rooms = dict(self.session.execute(
+                select(Person.id, Person.room_id).where(Person.id.in_(officers), Person.role == "officer")).all())
+        if hashes:
+            self.blobs = set(self.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(hashes))))
+
+    def decide(self, mutation: Mutation, plan: Prepared | Refusal) -> Outcome:
+        replay = self.replayed(mutation)
+        if replay is not None:
+            return replay
+        try:
+            if isinstance(plan, Refusal):
+                raise plan
+            outcome = getattr(self, mutation.op)(mutation, plan)
+        except Refusal as refusal:
+            outcome = self.refuse(mutation, refusal)
+        self.decided[mutation.mutation_id] = (mutation.payload_hash(), outcome)
+        if outcome.status != protocol.REJECTED or not outcome.extra.get("retryable"):
+            self.writer.mutation_row(mutation, outcome, self.caller, self.now)
+        return outcome
+
+    def replayed(self, mutation: Mutation) -> Outcome | None:
+        """The first answer again, for a mutation already decided (in an earlier push or this one)."""
+        if mutation.mutation_id in self.decided:
+            payload_hash, first = self.decided[mutation.mutation_id]
+            first_result = first.wire()
+        elif mutation.mutation_id in self.prior:
+            stored = self.prior[mutation.mutation_id]
+            payload_hash, first_result = stored.payload_hash, stored.result
+        else:
+            return None
+        if payload_hash != mutation.payload_hash():
+            return Outcome(mutation.mutation_id, protocol.REJECTED, mutation.record_id, extra={
+                "code": "mutation_id_reused",
+                "message": "This mutation id was already used for a different change.",
+                "errors": {"mutation_id": ["Already used for a different change."]},
+                "retryable": False,
+            })
+        extra = {k: v for k, v in first_result.items() if k not in ("mutation_id", "status", "id", "version",
+                                                                       "conflict_id")}
+        conflict_id = first_result.get("conflict_id")
+        return Outcome(
+            mutation.mutation_id,
+            protocol.DUPLICATE,
+            mutation.record_id,
+            version=first_result.get("version"),
+            conflict_id=uuid.UUID(conflict_id) if conflict_id else None,
+            extra={**extra, "first_status": first_result["status"]},
+        )
+
+    def refuse(self, mutation: Mutation, refusal: Refusal) -> Outcome:
+        if not refusal.retryable:
+            self.writer.quarantine(mutation, refusal, self.caller, self.now)
+        return Outcome(mutation.mutation_id, protocol.REJECTED, mutation.record_id, extra={
+            "code": refusal.code, "message": refusal.message, "errors": refusal.errors,
+            "retryable": refusal.retryable,
+        })
+
+    def create(self, mutation: Mutation, plan: Prepared) -> Outcome:
+        state = self.records.get(mutation.key)
+        if state is not None:
+            return self.update_existing(mutation, plan, state, base={}, reason="exists")
+        room_id = self.room_of(mutation.type, plan.loaded)
+        self.check_scope(room_id)
+        self.check_author(mutation.type, plan.loaded, room_id)
+        self.check_reviewer_fields(mutation.type, plan.wire, None)
+        self.check_followed_inspection(mutation.type, plan.loaded)
+        self.check_blobs(plan.wire)
+        state = RecordState.new(MAPPINGS[mutation.type], mutation.record_id, room_id)
+        self.records[mutation.key] = state
+        self.bump(state, mutation, plan.wire, plan.loaded, "create", {"mutation_id": str(mutation.mutation_id)})
+        return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
+
+    def update(self, mutation: Mutation, plan: Prepared) -> Outcome:
+        state = self.existing(mutation)
+        if mutation.base_version is None or mutation.base_version > state.version:
+            raise Refusal("invalid", "The base version is not one this server issued.",
+                          {"base_version": [f"Must be between 1 and {state.version}."]})
+        return self.update_existing(mutation, plan, state, base=mutation.base, reason="field_conflict")
+
+    def update_existing(
+        self, mutation: Mutation, plan: Prepared, state: RecordState, base: dict[str, Any], reason: str
+    ) -> Outcome:
+        self.check_scope(state.room_id)
+        for name in RECORD_TYPES[mutation.type].immutable_fields & plan.wire.keys():
+            if plan.wire[name] != state.wire.get(name):
+                raise Refusal("immutable_field", f"{name} cannot change after the record is created.",
+                              {name: ["Cannot change."]})
+        self.check_reviewer_fields(mutation.type, plan.wire, state.wire)
+        version_before = state.version
+        if state.deleted or self.locked(mutation.type, state):
+            differing = {k: v for k, v in plan.wire.items() if state.wire.get(k) != v}
+            if not differing:
+                return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
+            conflicts = {k: {"base": base.get(k), "server": state.wire.get(k), "device": v}
+                         for k, v in differing.items()}
+            return self.conflict(mutation, state, "deleted" if state.deleted else "locked", conflicts)
+        merge = three_way(base, state.wire, plan.wire)
+        if merge.applied:
+            check = RECORD_CHECKS.get(mutation.type)
+            if check is not None:
+                try:
+                    check({**state.wire, **merge.applied})
+                except ValidationError as error:
+                    raise Refusal("invalid", "The record would be inconsistent.", _field_errors(error)) from None
+            self.check_blobs(merge.applied)
+            loaded = {name: plan.loaded[name] for name in merge.applied}
+            changed = {name: [state.wire.get(name), value] for name, value in merge.applied.items()}
+            self.bump(state, mutation, merge.applied, loaded, "update",
+                      {"mutation_id": str(mutation.mutation_id), "changed": changed})
+        if merge.conflicts:
+            return self.conflict(mutation, state, reason, merge.conflicts)
+        merged = merge.applied and mutation.base_version != version_before
+        status = protocol.MERGED if merged else protocol.APPLIED
+        return Outcome(mutation.mutation_id, status, mutation.record_id, version=state.version)
+
+    def delete(self, mutation: Mutation, plan: Prepared) -> Outcome:
+        state = self.existing(mutation)
+        self.check_scope(state.room_id)
+        if state.deleted:
+            return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
+        deletion = {"deleted": {"base": False, "server": False, "device": True}}
+        if self.locked(mutation.type, state):
+            return self.conflict(mutation, state, "locked", deletion)
+        if mutation.base_version != state.version:
+            return self.conflict(mutation, state, "changed_since_base", deletion)
+        state.deleted = True
+        self.bump(state, mutation, {}, {}, "delete", {"mutation_id": str(mutation.mutation_id)})
+        return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
+
+    def conflict(self, mutation: Mutation, state: RecordState, reason: str, fields: dict[str, Any]) -> Outcome:
+        conflict_id = uuid.uuid4()
+        self.writer.conflict_row(conflict_id, mutation, state, reason, fields, self.caller, self.now)
+        self.writer.audit(audit_row(
+            self.session, "conflict.open", actor_id=self.caller.person_id, device_id=self.caller.device_id,
+            record_type=mutation.type, record_id=mutation.record_id, record_version=state.version,
+            details={"conflict_id": str(conflict_id), "reason": reason, "fields": sorted(fields)}, at=self.now,
+        ))
+        return Outcome(mutation.mutation_id, protocol.CONFLICT, mutation.record_id, version=state.version,
+                       conflict_id=conflict_id, extra={"reason": reason})
+
+    def bump(
+        self, state: RecordState, mutation: Mutation, wire: dict[str, Any], loaded: dict[str, Any], action: str,
+        details: dict[str, Any],
+    ) -> None:
+        state.apply(self.session, wire, loaded, self.caller.person_id, self.now)
+        self.writer.audit(audit_row(
+            self.session, f"{mutation.type}.{action}", actor_id=self.caller.person_id,
+            device_id=self.caller.device_id, record_type=mutation.type, record_id=mutation.record_id,
+            record_version=state.version, details=details, at=self.now,
+        ))
+        for sha256 in _blob_hashes(wire):
+            self.writer.blob_ref(sha256, state.id, state.room_id)
+
+    def existing(self, mutation: Mutation) -> RecordState:
+        state = self.records.get(mutation.key)
+        if state is None:
+            raise Refusal("not_found", f"No {mutation.type} {mutation.record_id} on the server.")
+        return state
+
+    def locked(self, record_type: str, state: RecordState) -> bool:
+        return record_type == "inspection" and state.wire.get("status") == "approved"
+
+    def room_of(self, record_type: str, loaded: dict[str, Any]) -> uuid.UUID:
+        if record_type == "venue":
+            return loaded["room_id"]
+        venue = self.records.get(("venue", loaded["venue_id"]))
+        if venue is None or venue.deleted:
+            raise Refusal("invalid", "The venue does not exist.", {"venue_id": ["No such venue."]})
+        return venue.room_id
+
+    def check_scope(self, room_id: uuid.UUID | None) -> None:
+        if not self.caller.scope.covers_room(room_id):
+            raise Refusal("out_of_scope", "This record is outside your room or station.")
+
+    def check_author(self, record_type: str, loaded: dict[str, Any], room_id: uuid.UUID) -> None:
+        officer_id = loaded.get("officer_id")
+        if officer_id is None:
+            return
+        if self.caller.scope.role == "officer" and officer_id != self.caller.person_id:
+            raise Refusal("not_yours", "An officer records their own work.", {"officer_id": ["Must be you."]})
+        if officer_id not in self.officer_rooms or self.officer_rooms[officer_id] != room_id:
+            raise Refusal("invalid", "The officer does not serve this venue's room.",
+                          {"officer_id": ["Not an officer of this room."]})
+
+    def check_reviewer_fields(self, record_type: str, wire: dict[str, Any], current: dict[str, Any] | None) -> None:
+        """Officers may not write review fields, nor set an inspection approved or returned."""
+        if self.caller.is_reviewer:
+            return
+        names = RECORD_TYPES[record_type].reviewer_fields & wire.keys()
+        if current is None:
+            written = [name for name in names if wire[name]]
+        else:
+            written = [name for name in names if wire[name] != current.get(name)]
+        status = wire.get("status")
+        if record_type == "inspection" and status is not None and status not in OFFICER_STATUSES:
+            if current is None or status != current.get("status"):
+                written.append("status")
+        if written:
+            raise Refusal("reviewer_only", "Only a station chief reviews an inspection.",
+                          {name: ["Written by reviewers only."] for name in sorted(written)})
+
+    def check_followed_inspection(self, record_type: str, loaded: dict[str, Any]) -> None:
+        inspection_id = loaded.get("inspection_id")
+        if record_type != "followup" or inspection_id is None:
+            return
+        inspection = self.records.get(("inspection", inspection_id))
+        if inspection is None or inspection.deleted or inspection.wire.get("venue_id") != str(loaded["venue_id"]):
+            raise Refusal("invalid", "The follow-up names an inspection of another venue, or none.",
+                          {"inspection_id": ["No such inspection of this venue."]})
+
+    def check_blobs(self, wire: dict[str, Any]) -> None:
+        missing = {}
+        for name in BLOB_FIELDS:
+            unknown = [h for h in _blob_hashes({name: wire.get(name)}) if h not in self.blobs]
+            if unknown:
+                missing[name] = [f"Upload blob {h} first." for h in unknown]
+        if missing:
+            raise Refusal("missing_blob", "Upload the photos and signature before the record.", missing,
+                          retryable=True)
+
+
+def _blob_hashes(wire: dict[str, Any]) -> list[str]:
+    hashes = list(wire.get("photo_hashes") or ())
+    if wire.get("signature_hash"):
+        hashes.append(wire["signature_hash"])
+    return hashes
+
+
+def push(session: Session, caller: Caller, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Decide and apply a batch of mutations; one result per mutation, in order."""
+    return PushBatch(session, caller).run(envelopes)

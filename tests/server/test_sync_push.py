@@ -1,0 +1,262 @@
+"""Push: idempotent, merged field by field, refused whole into quarantine, never half-applied."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.ledger import verify_audit
+from server.models import QuarantinedMutation, SyncConflict, SyncMutation, Venue
+from tests.sync_device import SyncDevice
+from tests.conftest import DeviceFactory
+from tests.world import World
+
+
+def venue_data(world: World, room: str = "A1", **changes: Any) -> dict[str, Any]:
+    return {"room_id": str(world.rooms[room]), "name": "月河宾馆", "kind": "hotel", "address": "中山东路1号",
+            **changes}
+
+
+def inspection_data(world: World, officer: str = "officer_a1", room: str = "A1", **changes: Any) -> dict[str, Any]:
+    return {"venue_id": str(world.venues[room]), "officer_id": str(world.people[officer]),
+            "inspected_at": "2026-11-27T09:30:00+08:00", "status": "submitted",
+            "checklist": {"register": {"result": "pass", "note": ""}}, **changes}
+
+
+def last(device: SyncDevice) -> dict[str, Any]:
+    return device.results[-1]
+
+
+def count(app: Flask, model: type, *conditions: Any) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+
+
+def test_a_created_venue_is_applied_and_pulled_back(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    venue_id = phone.create("venue", venue_data(world))
+    phone.sync()
+    assert last(phone)["status"] == "applied" and last(phone)["version"] == 1
+    assert phone.visible("venue")[venue_id]["data"]["name"] == "月河宾馆"
+    assert phone.visible("venue")[venue_id]["data"]["risk_level"] == "low"
+
+
+def test_a_replayed_push_is_a_duplicate_with_the_first_answer(app: Flask, device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    venue_id = phone.create("venue", venue_data(world))
+    phone.push(lose_response=True)
+    phone.push()
+    assert last(phone)["status"] == "duplicate"
+    assert (last(phone)["first_status"], last(phone)["version"], last(phone)["id"]) == ("applied", 1, venue_id)
+    assert count(app, Venue, Venue.id == uuid.UUID(venue_id)) == 1
+    assert count(app, SyncMutation) == 1
+
+
+def test_edits_of_different_fields_from_the_same_base_merge(device: DeviceFactory, world: World) -> None:
+    first, second = device("officer_a1"), device("officer_a1b")
+    first.pull(), second.pull()
+    venue = str(world.venues["A1"])
+    first.edit("venue", venue, phone="0573-82345678")
+    second.edit("venue", venue, notes="夜间营业至凌晨两点")
+    first.sync(), second.sync()
+    assert last(first)["status"] == "applied" and last(second)["status"] == "merged"
+    first.pull()
+    data = first.visible("venue")[venue]["data"]
+    assert (data["phone"], data["notes"]) == ("0573-82345678", "夜间营业至凌晨两点")
+
+
+def test_edits_of_the_same_field_conflict_and_the_rest_still_applies(
+    app: Flask, device: DeviceFactory, world: World
+) -> None:
+    first, second = device("officer_a1"), device("officer_a1b")
+    first.pull(), second.pull()
+    venue = str(world.venues["A1"])
+    first.edit("venue", venue, name="月河宾馆（新）")
+    second.edit("venue", venue, name="月河旅馆", notes="更换了负责人")
+    first.sync(), second.sync()
+    result = last(second)
+    assert result["status"] == "conflict" and result["conflict_id"] and result["reason"] == "field_conflict"
+    second.pull()
+    data = second.visible("venue")[venue]["data"]
+    assert (data["name"], data["notes"]) == ("月河宾馆（新）", "更换了负责人")
+    with app.app_context():
+        conflict = db.session.get(SyncConflict, uuid.UUID(result["conflict_id"]))
+        assert conflict.fields == {"name": {"base": "Hotel in A1", "server": "月河宾馆（新）", "device": "月河旅馆"}}
+        assert (conflict.status, conflict.device_id, conflict.person_id) == (
+            "open", world.devices["officer_a1b"], world.people["officer_a1b"])
+        assert (conflict.base_version, conflict.server_version) == (1, 3)
+
+
+def test_an_invalid_mutation_is_quarantined_with_its_errors_and_the_batch_goes_on(
+    app: Flask, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    bad = phone.create("venue", venue_data(world, kind="spaceport", colour="red"))
+    good = phone.create("venue", venue_data(world, name="禾兴网吧", kind="internet_cafe"))
+    phone.push()
+    by_id = {result["id"]: result for result in phone.results}
+    assert by_id[bad]["status"] == "rejected" and by_id[bad]["code"] == "invalid"
+    assert set(by_id[bad]["errors"]) == {"kind", "colour"} and by_id[bad]["retryable"] is False
+    assert by_id[good]["status"] == "applied"
+    with app.app_context():
+        quarantined = db.session.scalars(select(QuarantinedMutation)).one()
+        assert (quarantined.code, quarantined.record_id, quarantined.status) == ("invalid", uuid.UUID(bad), "open")
+        assert quarantined.payload["data"]["kind"] == "spaceport"
+    assert count(app, Venue, Venue.id == uuid.UUID(bad)) == 0
+
+
+def test_a_rejection_is_remembered_for_replays(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.create("venue", venue_data(world, kind="spaceport"))
+    phone.push(lose_response=True)
+    phone.push()
+    assert (last(phone)["status"], last(phone)["first_status"], last(phone)["code"]) == (
+        "duplicate", "rejected", "invalid")
+
+
+def test_an_officer_cannot_write_review_fields(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    inspection = str(world.inspections["A1"])
+    phone.edit("inspection", inspection, status="approved")
+    phone.push()
+    assert (last(phone)["status"], last(phone)["code"], list(last(phone)["errors"])) == (
+        "rejected", "reviewer_only", ["status"])
+    phone.create("inspection", inspection_data(world, review_comment="自己批准"))
+    phone.push()
+    assert last(phone)["code"] == "reviewer_only" and list(last(phone)["errors"]) == ["review_comment"]
+
+
+def test_an_officer_records_only_their_own_work_in_their_own_room(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.create("inspection", inspection_data(world, officer="officer_a1b"))
+    phone.create("venue", venue_data(world, room="B1"))
+    phone.create("inspection", inspection_data(world, room="A2", officer="officer_a2"))
+    phone.push()
+    assert [(r["status"], r["code"]) for r in phone.results] == [
+        ("rejected", "not_yours"), ("rejected", "out_of_scope"), ("rejected", "out_of_scope")]
+
+
+def test_an_update_outside_scope_or_of_an_unknown_record_is_refused(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.records[("venue", str(world.venues["B1"]))] = {"version": 1, "deleted": False, "data": {"notes": ""}}
+    phone.records[("venue", str(uuid.uuid4()))] = {"version": 1, "deleted": False, "data": {"notes": ""}}
+    for key in list(phone.records):
+        phone.edit("venue", key[1], notes="x")
+    phone.push()
+    assert [r["code"] for r in phone.results] == ["out_of_scope", "not_found"]
+
+
+def test_an_approved_inspection_is_locked_against_device_edits(
+    client: Any, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    inspection = str(world.inspections["A1"])
+    client.post(f"/api/v1/inspections/{inspection}/review", json={"decision": "approve"},
+                headers=world.headers("chief_a"))
+    phone.edit("inspection", inspection, findings="补充：消防通道已清理")
+    phone.sync()
+    assert (last(phone)["status"], last(phone)["reason"]) == ("conflict", "locked")
+    assert phone.visible("inspection")[inspection]["data"]["findings"] == ""
+
+
+def test_editing_a_deleted_record_or_deleting_a_changed_one_is_a_conflict(
+    device: DeviceFactory, world: World
+) -> None:
+    first, second = device("officer_a1"), device("officer_a1b")
+    first.pull(), second.pull()
+    venue, followup = str(world.venues["A1"]), str(world.followups["A1"])
+    first.delete("venue", venue)
+    first.edit("followup", followup, notes="约好下周二回访")
+    first.sync()
+    second.edit("venue", venue, notes="还在营业")
+    second.delete("followup", followup)
+    second.push()
+    assert [(r["status"], r["reason"]) for r in second.results] == [
+        ("conflict", "deleted"), ("conflict", "changed_since_base")]
+    second.pull()
+    assert venue not in second.visible("venue") and followup in second.visible("followup")
+
+
+def test_a_delete_becomes_a_tombstone_that_syncs(device: DeviceFactory, world: World) -> None:
+    first, second = device("officer_a1"), device("officer_a1b")
+    first.pull(), second.pull()
+    first.delete("venue", str(world.venues["A1"]))
+    first.sync()
+    changes = second.pull()
+    assert [(c["type"], c["deleted"]) for c in changes] == [("venue", True)]
+    assert str(world.venues["A1"]) not in second.visible("venue")
+
+
+def test_an_immutable_field_cannot_change(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    phone.edit("venue", str(world.venues["A1"]), room_id=str(world.rooms["A2"]))
+    phone.push()
+    assert (last(phone)["code"], list(last(phone)["errors"])) == ("immutable_field", ["room_id"])
+
+
+def test_records_created_and_edited_in_one_batch_land_as_their_last_version(
+    device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    venue = phone.create("venue", venue_data(world))
+    phone.push(lose_response=True)
+    phone.edit("venue", venue, notes="第二次编辑")
+    inspection = phone.create("inspection", inspection_data(world, venue_id=venue))
+    phone.sync()
+    assert [r["status"] for r in phone.results] == ["duplicate", "applied", "applied"]
+    assert phone.visible("venue")[venue] == {"version": 2, "data": {**phone.visible("venue")[venue]["data"],
+                                                                    "notes": "第二次编辑"}}
+    assert phone.visible("inspection")[inspection]["data"]["venue_id"] == venue
+
+
+def test_a_mutation_id_reused_for_another_change_is_refused(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.create("venue", venue_data(world))
+    phone.push()
+    reused = dict(phone.results[-1])
+    phone.outbox.clear()
+    phone.create("venue", venue_data(world, name="另一家"))
+    phone.outbox[0].mutation["mutation_id"] = reused["mutation_id"]
+    phone.push()
+    assert (last(phone)["status"], last(phone)["code"]) == ("rejected", "mutation_id_reused")
+
+
+def test_an_update_that_changes_nothing_keeps_the_version(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    phone.edit("venue", str(world.venues["A1"]), name="Hotel in A1")
+    phone.push()
+    assert (last(phone)["status"], last(phone)["version"]) == ("applied", 1)
+
+
+def test_a_record_inconsistent_after_the_merge_is_refused_whole(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    phone.edit("inspection", str(world.inspections["A1"]), rectification_required=True, findings="通道堵塞")
+    phone.push()
+    assert (last(phone)["code"], list(last(phone)["errors"])) == ("invalid", ["rectification_deadline"])
+    phone.pull()
+    assert phone.visible("inspection")[str(world.inspections["A1"])]["data"]["findings"] == ""
+
+
+def test_every_applied_change_and_conflict_is_audited(app: Flask, device: DeviceFactory, world: World) -> None:
+    first, second = device("officer_a1"), device("officer_a1b")
+    first.pull(), second.pull()
+    venue = str(world.venues["A1"])
+    first.edit("venue", venue, name="甲")
+    second.edit("venue", venue, name="乙")
+    first.sync(), second.sync()
+    with app.app_context():
+        assert verify_audit(db.session).intact
+        actions = db.session.scalars(select(SyncMutation.result)).all()
+        assert len(actions) == 2
+        from server.models import AuditEntry
+        audited = db.session.scalars(select(AuditEntry.action).where(AuditEntry.record_id == uuid.UUID(venue))).all()
+        assert audited == ["venue.create", "venue.update", "conflict.open"]
