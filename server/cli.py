@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from datetime import timedelta
 from typing import Any, Callable
 
 import click
@@ -19,11 +20,14 @@ from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
 from server.models import Device, Person, Room, Station
 from server.operations.devices import revoke_device
 from server.operations.people import create_person, set_password, update_person
+from server.syncing.maintenance import purge_tombstones
+from server.syncing.wire import rebuild_wire
 
 person_cli = AppGroup("person", help="Create people, set passwords, disable and enable accounts.")
 device_cli = AppGroup("device", help="List enrolled devices and revoke a lost one.")
 demo_cli = AppGroup("demo", help="Demo data for trying Beatlog out.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
+sync_cli = AppGroup("sync", help="Sync storage upkeep.")
 
 
 def committing(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -181,8 +185,24 @@ def verify_audit_command() -> None:
     click.echo("The audit trail is intact.")
 
 
+@sync_cli.command("purge-tombstones")
+@click.option("--older-than-days", type=click.IntRange(min=0), default=180, show_default=True)
+@committing
+def purge_tombstones_command(older_than_days: int) -> None:
+    """Delete old tombstones; devices behind them resync in full."""
+    purged = purge_tombstones(db.session, timedelta(days=older_than_days))
+    click.echo(f"Purged {purged} tombstone{'s' if purged != 1 else ''}.")
+
+
+@sync_cli.command("rebuild-wire")
+@committing
+def rebuild_wire_command() -> None:
+    """Recompute every record's cached wire form from its columns (after a manual data fix)."""
+    click.echo(f"Rebuilt the wire form of {rebuild_wire(db.session.connection())} records.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (person_cli, device_cli, demo_cli, audit_cli):
+    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli):
         app.cli.add_command(group)
 
 

@@ -57,7 +57,9 @@ class PushResponse(Schema):
 class PullQuery(StrictSchema):
     cursor = fields.Str(load_default="", validate=validate.Length(max=4000))
     limit = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, MAX_PULL_LIMIT))
-    schema_version = fields.Int(required=True)
+    schema_version = fields.Int(
+        load_default=None, metadata={"description": "Required here or in the X-Beatlog-Schema header"}
+    )
 
 
 class Change(Schema):

@@ -6,13 +6,15 @@ submitted inspection and one case follow-up. Everyone signs in on a device of th
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
-from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, Venue
+from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, SyncConflict, Venue
+from server.operations.blobs import store_blob
 from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
 from server.operations.records import stamp
@@ -42,7 +44,9 @@ class World:
     followups: dict[str, uuid.UUID] = field(default_factory=dict)
     devices: dict[str, uuid.UUID] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    photos: dict[str, str] = field(default_factory=dict)
     template: uuid.UUID | None = None
+    conflict: uuid.UUID | None = None
 
     def headers(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -78,12 +82,16 @@ def build_world(session: Session) -> World:
         world.people[username] = person.id
     for room in ROOMS:
         officer = world.people[{"A1": "officer_a1", "A2": "officer_a2", "B1": "officer_b1"}[room]]
+        photo = f"photo of the hotel in {room}".encode()
+        world.photos[room] = hashlib.sha256(photo).hexdigest()
+        store_blob(session, world.photos[room], photo, "image/jpeg", officer)
         add_fieldwork(session, world, room, officer)
     for username in PEOPLE:
         device_id = uuid.uuid4()
         signed = sign_in(session, username, PASSWORD, DeviceInfo(device_id, f"{username}'s phone"), "127.0.0.1")
         world.devices[username] = device_id
         world.tokens[username] = signed.token
+    world.conflict = add_conflict(session, world)
     session.commit()
     return world
 
@@ -98,6 +106,7 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
         template_id=world.template,
         template_version=1,
         checklist={"register": {"result": "pass", "note": ""}},
+        photo_hashes=[world.photos[room]],
         status="submitted",
     )
     inspection.inspected_at = datetime(2026, 11, 20, 10, 30, tzinfo=CHINA)
@@ -114,3 +123,22 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
     world.venues[room] = venue.id
     world.inspections[room] = inspection.id
     world.followups[room] = followup.id
+
+
+def add_conflict(session: Session, world: World) -> uuid.UUID:
+    """An open conflict over the name of the hotel in A1, as officer A1b's device left it."""
+    conflict = SyncConflict(
+        record_type="venue",
+        record_id=world.venues["A1"],
+        room_id=world.rooms["A1"],
+        mutation_id=uuid.uuid4(),
+        device_id=world.devices["officer_a1b"],
+        person_id=world.people["officer_a1b"],
+        reason="field_conflict",
+        base_version=1,
+        server_version=1,
+        fields={"name": {"base": "Old name", "server": "Hotel in A1", "device": "Hotel A1"}},
+    )
+    session.add(conflict)
+    session.flush()
+    return conflict.id

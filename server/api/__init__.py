@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
 
 def check_body() -> None:
     """A body sent to the API fits the size limit and is JSON, unless the endpoint takes raw bytes."""
-    if request.method not in BODY_METHODS or not request.path.startswith("/api/"):
+    if request.method not in BODY_METHODS or not request.path.startswith("/api/") or request.routing_exception:
         return
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if limit and request.content_length and request.content_length > limit:

@@ -6,6 +6,8 @@ that compares the matrix with the app's URL map.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +25,9 @@ from tests.world import World
 
 EVERYONE = frozenset({"officer", "chief", "admin"})
 ADMIN = frozenset({"admin"})
+REVIEWERS = frozenset({"chief", "admin"})
+UPLOAD = b"\x89PNG a signature"
+UPLOAD_SHA = hashlib.sha256(UPLOAD).hexdigest()
 CALLERS = {"officer": "officer_a1", "chief": "chief_a", "admin": "admin"}
 
 
@@ -41,6 +46,12 @@ def targets(kind: str) -> Callable[[World, str], tuple[Any, Any]]:
             return world.devices[CALLERS[role]], world.devices["officer_b1"]
         if kind == "template":
             return world.template, None
+        if kind == "conflict":
+            return world.conflict, None
+        if kind == "upload":
+            return UPLOAD_SHA, None
+        if kind == "blob":
+            return world.photos["A2" if role == "chief" else "A1"], world.photos["B1"]
         records = {"room": world.rooms, "venue": world.venues, "inspection": world.inspections,
                    "followup": world.followups}[kind]
         visible_room = "A2" if role == "chief" else "A1"
@@ -56,10 +67,12 @@ class Endpoint:
     roles: frozenset[str]
     success: int = 200
     target: str | None = None
-    body: Callable[[], dict[str, Any]] | None = None
+    body: Callable[[World, str], Any] | None = None
+    query: str = ""
 
     def url(self, record_id: Any) -> str:
-        return self.rule.replace("<id>", str(record_id)) if self.target else self.rule
+        url = self.rule.replace("<id>", str(record_id)).replace("<sha256>", str(record_id))
+        return url + self.query
 
     def __str__(self) -> str:
         return f"{self.method} {self.rule}"
@@ -74,17 +87,17 @@ ENDPOINTS = [
         "/api/v1/people",
         ADMIN,
         success=201,
-        body=lambda: {"username": f"new.{uuid.uuid4().hex[:8]}", "display_name": "New", "role": "admin",
-                      "password": "long-enough"},
+        body=lambda world, user: {"username": f"new.{uuid.uuid4().hex[:8]}", "display_name": "New",
+                                  "role": "admin", "password": "long-enough"},
     ),
     Endpoint("GET", "/api/v1/people/<id>", EVERYONE, target="person"),
-    Endpoint("PATCH", "/api/v1/people/<id>", ADMIN, target="person", body=lambda: {"star_level": 4}),
+    Endpoint("PATCH", "/api/v1/people/<id>", ADMIN, target="person", body=lambda world, user: {"star_level": 4}),
     Endpoint("POST", "/api/v1/people/<id>/password", ADMIN, success=204, target="person",
-             body=lambda: {"password": "a-new-password"}),
+             body=lambda world, user: {"password": "a-new-password"}),
     Endpoint("GET", "/api/v1/people/<id>/devices", EVERYONE, target="person"),
     Endpoint("GET", "/api/v1/devices", EVERYONE),
     Endpoint("GET", "/api/v1/devices/<id>", EVERYONE, target="device"),
-    Endpoint("POST", "/api/v1/devices/<id>/revoke", EVERYONE, target="device", body=lambda: {"reason": "lost"}),
+    Endpoint("POST", "/api/v1/devices/<id>/revoke", EVERYONE, target="device", body=lambda world, user: {"reason": "lost"}),
     Endpoint("GET", "/api/v1/stations", EVERYONE),
     Endpoint("GET", "/api/v1/stations/<id>", EVERYONE, target="station"),
     Endpoint("GET", "/api/v1/rooms", EVERYONE),
@@ -97,21 +110,36 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/inspections/<id>", EVERYONE, target="inspection"),
     Endpoint("GET", "/api/v1/followups", EVERYONE),
     Endpoint("GET", "/api/v1/followups/<id>", EVERYONE, target="followup"),
+    Endpoint("POST", "/api/v1/inspections/<id>/review", REVIEWERS, target="inspection",
+             body=lambda world, user: {"decision": "approve"}),
+    Endpoint("POST", "/api/v1/sync/push", EVERYONE,
+             body=lambda world, user: {"device_id": str(world.devices[user]), "schema_version": 2, "mutations": []}),
+    Endpoint("GET", "/api/v1/sync/pull", EVERYONE, query="?schema_version=2"),
+    Endpoint("PUT", "/api/v1/blobs/<sha256>", EVERYONE, success=201, target="upload",
+             body=lambda world, user: UPLOAD, query="?schema_version=2"),
+    Endpoint("GET", "/api/v1/blobs/<sha256>", EVERYONE, target="blob", query="?schema_version=2"),
+    Endpoint("GET", "/api/v1/conflicts", ADMIN),
+    Endpoint("GET", "/api/v1/conflicts/<id>", ADMIN, target="conflict"),
+    Endpoint("POST", "/api/v1/conflicts/<id>/resolve", ADMIN, target="conflict",
+             body=lambda world, user: {"expected_version": 1, "values": {}}),
     Endpoint("GET", "/api/v1/audit", ADMIN),
     Endpoint("GET", "/api/v1/audit/verify", ADMIN),
 ]
 PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/openapi.json")}
 
 
-def call(client: FlaskClient, endpoint: Endpoint, record_id: Any, headers: dict[str, str]) -> Any:
-    body = endpoint.body() if endpoint.body else None
+def call(client: FlaskClient, endpoint: Endpoint, record_id: Any, headers: dict[str, str], world: World,
+         username: str) -> Any:
+    body = endpoint.body(world, username) if endpoint.body else None
+    if isinstance(body, bytes):
+        return client.open(endpoint.url(record_id), method=endpoint.method, data=body, content_type="image/png",
+                           headers=headers)
     return client.open(endpoint.url(record_id), method=endpoint.method, json=body, headers=headers)
 
 
 def test_the_matrix_names_every_api_route(app: Flask) -> None:
     routes = {
-        (method, rule.rule.replace("<id:person_id>", "<id>").replace("<id:device_id>", "<id>")
-         .replace("<id:record_id>", "<id>"))
+        (method, re.sub(r"<id:\w+>", "<id>", rule.rule).replace("<sha256:sha256>", "<sha256>"))
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/")
         for method in rule.methods - {"HEAD", "OPTIONS"}
@@ -130,18 +158,19 @@ def test_every_view_declares_an_access_policy(app: Flask) -> None:
 @pytest.mark.parametrize("role", sorted(CALLERS))
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_each_role_gets_what_its_scope_allows(client: FlaskClient, world: World, endpoint: Endpoint, role: str) -> None:
-    headers = world.headers(CALLERS[role])
+    username = CALLERS[role]
+    headers = world.headers(username)
     visible, hidden = targets(endpoint.target)(world, role) if endpoint.target else (None, None)
     if role not in endpoint.roles:
-        response = call(client, endpoint, visible, headers)
+        response = call(client, endpoint, visible, headers, world, username)
         assert response.status_code == 403, response.json
         assert response.json["code"] == "forbidden"
         return
     if hidden is not None and role != "admin":
-        response = call(client, endpoint, hidden, headers)
+        response = call(client, endpoint, hidden, headers, world, username)
         assert response.status_code == 404, response.json
         assert response.json["code"] == "not_found"
-    response = call(client, endpoint, visible, headers)
+    response = call(client, endpoint, visible, headers, world, username)
     assert response.status_code == endpoint.success, response.json
 
 
@@ -218,6 +247,6 @@ def test_bad_credentials_are_refused_with_their_own_code_on_every_endpoint(
     headers = make_headers(app, world)
     for endpoint in ENDPOINTS:
         visible, _ = targets(endpoint.target)(world, "admin") if endpoint.target else (None, None)
-        response = call(client, endpoint, visible, headers)
+        response = call(client, endpoint, visible, headers, world, "admin")
         assert (endpoint, response.status_code, response.json["code"]) == (endpoint, 401, code)
         assert response.headers["WWW-Authenticate"].startswith("Bearer")

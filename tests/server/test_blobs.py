@@ -1,0 +1,82 @@
+"""Photos and signatures: verified against their hash, idempotent, size-limited, read within scope."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import DeviceFactory
+from tests.world import World
+
+PHOTO = b"\xff\xd8\xff\xe0" + b"a photo of a fire exit" * 50
+SHA = hashlib.sha256(PHOTO).hexdigest()
+
+
+def put(client: FlaskClient, world: World, data: bytes = PHOTO, sha: str = SHA, username: str = "officer_a1",
+        content_type: str = "image/jpeg") -> object:
+    return client.put(f"/api/v1/blobs/{sha}?schema_version=2", data=data, content_type=content_type,
+                      headers=world.headers(username))
+
+
+def test_uploading_twice_stores_once(client: FlaskClient, world: World) -> None:
+    first, second = put(client, world), put(client, world)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json == {"sha256": SHA, "size": len(PHOTO), "content_type": "image/jpeg"}
+    got = client.get(f"/api/v1/blobs/{SHA}?schema_version=2", headers=world.headers("officer_a1"))
+    assert got.data == PHOTO and got.mimetype == "image/jpeg" and got.headers["ETag"] == f'"{SHA}"'
+    head = client.head(f"/api/v1/blobs/{SHA}?schema_version=2", headers=world.headers("officer_a1"))
+    assert head.status_code == 200
+
+
+def test_bytes_that_do_not_match_their_address_are_refused(client: FlaskClient, world: World) -> None:
+    response = put(client, world, data=PHOTO + b"!")
+    assert (response.status_code, response.json["code"]) == (422, "hash_mismatch")
+
+
+def test_a_blob_over_the_size_limit_is_a_413(app: Flask, client: FlaskClient, world: World) -> None:
+    app.config["MAX_BLOB_BYTES"] = 100
+    assert put(client, world).status_code == 413
+
+
+def test_only_images_are_accepted(client: FlaskClient, world: World) -> None:
+    assert put(client, world, content_type="application/pdf").status_code == 415
+
+
+def test_a_malformed_address_is_a_400(client: FlaskClient, world: World) -> None:
+    response = put(client, world, sha="ABC")
+    assert (response.status_code, response.json["code"]) == (400, "invalid_hash")
+
+
+def test_a_record_may_reference_a_blob_only_once_it_is_uploaded(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    inspection = str(world.inspections["A1"])
+    phone.edit("inspection", inspection, photo_hashes=[SHA])
+    phone.push()
+    result = phone.results[-1]
+    assert (result["status"], result["code"], result["retryable"]) == ("rejected", "missing_blob", True)
+    assert list(result["errors"]) == ["photo_hashes"]
+    assert len(phone.outbox) == 1
+    put(client, world)
+    phone.push()
+    assert phone.results[-1]["status"] == "applied" and not phone.outbox
+
+
+def test_a_blob_is_readable_by_whoever_sees_a_record_that_references_it(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    put(client, world)
+    url = f"/api/v1/blobs/{SHA}?schema_version=2"
+    assert client.get(url, headers=world.headers("officer_b1")).status_code == 404
+    assert client.get(url, headers=world.headers("chief_a")).status_code == 404
+    phone = device("officer_a1")
+    phone.pull()
+    phone.edit("inspection", str(world.inspections["A1"]), photo_hashes=[SHA])
+    phone.push()
+    assert client.get(url, headers=world.headers("chief_a")).status_code == 200
+    assert client.get(url, headers=world.headers("officer_a1b")).status_code == 200
+    assert client.get(url, headers=world.headers("officer_b1")).status_code == 404

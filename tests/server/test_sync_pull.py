@@ -1,0 +1,126 @@
+"""Pull: cursor pages in commit order, within scope, resyncs the device can detect."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from server.extensions import db
+from server.ledger import LEDGER_ROW
+from server.models import Ledger
+from tests.conftest import DeviceFactory
+from tests.world import World
+
+
+def test_a_first_pull_brings_everything_in_scope_once_and_says_reset(device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    changes = phone.pull(limit=2)
+    assert phone.resets == 1
+    seen = [(change["type"], change["id"]) for change in changes]
+    assert len(seen) == len(set(seen))
+    assert {kind for kind, _ in seen} == {"room", "person", "checklist_template", "venue", "inspection", "followup"}
+    assert phone.visible("venue").keys() == {str(world.venues["A1"])}
+    assert phone.visible("room").keys() == {str(world.rooms["A1"])}
+    assert set(phone.visible("person")) == {str(world.people[p]) for p in ("officer_a1", "officer_a1b", "chief_a")}
+
+
+def test_a_chief_pulls_the_station_and_an_admin_everything(device: DeviceFactory, world: World) -> None:
+    chief, admin = device("chief_a"), device("admin")
+    chief.pull(), admin.pull()
+    assert set(chief.visible("inspection")) == {str(world.inspections[r]) for r in ("A1", "A2")}
+    assert set(admin.visible("followup")) == {str(world.followups[r]) for r in ("A1", "A2", "B1")}
+
+
+def test_after_the_first_pull_only_changes_come_in_commit_order(device: DeviceFactory, world: World) -> None:
+    officer, colleague = device("officer_a1"), device("officer_a1b")
+    officer.pull(), colleague.pull()
+    assert colleague.pull() == []
+    followup, venue = str(world.followups["A1"]), str(world.venues["A1"])
+    officer.edit("followup", followup, notes="已电话联系")
+    officer.sync()
+    officer.edit("venue", venue, notes="门口新装了监控")
+    officer.sync()
+    changes = colleague.pull()
+    assert [(c["type"], c["id"], c["version"]) for c in changes] == [("followup", followup, 2), ("venue", venue, 2)]
+    assert colleague.resets == 1
+
+
+def test_changes_outside_scope_are_not_pulled(device: DeviceFactory, world: World) -> None:
+    officer_b, officer_a = device("officer_b1"), device("officer_a1")
+    officer_b.pull(), officer_a.pull()
+    officer_b.edit("venue", str(world.venues["B1"]), notes="B 室的事")
+    officer_b.sync()
+    assert officer_a.pull() == []
+
+
+def test_a_lost_pull_response_is_pulled_again(device: DeviceFactory, world: World) -> None:
+    officer, colleague = device("officer_a1"), device("officer_a1b")
+    officer.pull(), colleague.pull()
+    officer.edit("venue", str(world.venues["A1"]), notes="补充")
+    officer.sync()
+    colleague.pull(lose_response=True)
+    assert [c["id"] for c in colleague.pull()] == [str(world.venues["A1"])]
+
+
+def test_a_cursor_from_another_database_forces_a_full_resync(app: Flask, device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    with app.app_context():
+        db.session.execute(update(Ledger).where(Ledger.id == LEDGER_ROW).values(epoch=str(uuid.uuid4())))
+        db.session.commit()
+    changes = phone.pull()
+    assert phone.resets == 2 and len(changes) > 5
+
+
+def test_a_cursor_older_than_the_purged_tombstones_forces_a_full_resync(
+    app: Flask, runner: object, device: DeviceFactory, world: World
+) -> None:
+    officer, colleague = device("officer_a1"), device("officer_a1b")
+    officer.pull(), colleague.pull()
+    officer.delete("followup", str(world.followups["A1"]))
+    officer.sync()
+    result = runner.invoke(args=["sync", "purge-tombstones", "--older-than-days", "0"])
+    assert result.exit_code == 0 and "1 tombstone" in result.output, result.output
+    colleague.pull()
+    assert colleague.resets == 2
+    assert str(world.followups["A1"]) not in colleague.visible("followup")
+
+
+def test_a_garbled_cursor_is_a_400(client: FlaskClient, world: World) -> None:
+    response = client.get("/api/v1/sync/pull?schema_version=2&cursor=not-a-cursor", headers=world.headers("admin"))
+    assert (response.status_code, response.json["code"]) == (400, "invalid_cursor")
+
+
+def test_moving_an_officer_brings_the_new_room_and_tombstones_for_the_old(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    client.patch(f"/api/v1/people/{world.people['officer_a1']}", json={"room_id": str(world.rooms["A2"])},
+                 headers=world.headers("admin"))
+    changes = phone.pull(limit=3)
+    left = {(c["type"], c["id"]) for c in changes if c.get("left_scope")}
+    assert ("venue", str(world.venues["A1"])) in left and ("inspection", str(world.inspections["A1"])) in left
+    assert ("room", str(world.rooms["A1"])) in left
+    assert all(c["deleted"] and c["data"] is None for c in changes if c.get("left_scope"))
+    assert phone.visible("venue").keys() == {str(world.venues["A2"])}
+    assert phone.visible("room").keys() == {str(world.rooms["A2"])}
+    assert str(world.people["officer_a2"]) in phone.visible("person")
+    assert phone.resets == 1
+    assert phone.pull() == []
+
+
+def test_an_app_one_schema_version_behind_is_served_without_newer_fields(
+    device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.schema_version = 1
+    phone.pull()
+    followup = phone.visible("followup")[str(world.followups["A1"])]["data"]
+    assert "rectified" not in followup and followup["case_number"] == "A-A1"
+    phone.edit("followup", str(world.followups["A1"]), notes="旧版应用也能同步")
+    phone.sync()
+    assert phone.results[-1]["status"] == "applied"
