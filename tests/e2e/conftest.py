@@ -41,11 +41,43 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
-            requests.get(f"{url}/api/v1/openapi.json", timeout=1)
+            requests.get(f"{url}/api/v1/openapi.json", timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
+
+
+def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[LiveServer]:
+    """Migrate and load the demo into ``database_url``, then serve it until the caller is done.
+
+    One worker runs ``flask run`` as ``make run`` does; more run gunicorn, as production does.
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLASK_APP": "server",
+        "BEATLOG_INSTANCE_PATH": str(directory / "instance"),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "e2e-secret",
+    }
+    server = LiveServer(f"http://127.0.0.1:{port}", env, directory / "server.log")
+    for command in (("db", "upgrade"), ("demo", "load", "--if-empty")):
+        done = server.flask(*command)
+        assert done.returncode == 0, done.stderr
+    if workers == 1:
+        command = [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)]
+    else:
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                   "server:create_app()"]
+    with server.log.open("w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(server.url, process, server.log)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -53,25 +85,4 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """A fresh database, migrated and loaded with the demo, served by ``flask run``."""
     tmp_path = tmp_path_factory.mktemp("live")
     with scratch_database(backend, tmp_path) as database_url:
-        port = free_port()
-        env = {
-            **os.environ,
-            "FLASK_APP": "server",
-            "BEATLOG_INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATABASE_URL": database_url,
-        }
-        server = LiveServer(f"http://127.0.0.1:{port}", env, tmp_path / "server.log")
-        for command in (("db", "upgrade"), ("demo", "load", "--if-empty")):
-            done = server.flask(*command)
-            assert done.returncode == 0, done.stderr
-        with server.log.open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_until_serving(server.url, process, server.log)
-            yield server
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+        yield from serve(database_url, tmp_path)

@@ -1,0 +1,156 @@
+"""Writers racing on the same records through a multi-process server on PostgreSQL, while a
+device pulls: no update is lost and no change is skipped."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+from sync.protocol import SCHEMA_VERSION
+from tests.conftest import scratch_database
+from tests.e2e.conftest import LiveServer, serve
+
+WRITERS = ("officer1", "officer2", "chief1", "officer1")
+ROUNDS = 25
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The demo on PostgreSQL behind gunicorn with three worker processes."""
+    tmp_path = tmp_path_factory.mktemp("cluster")
+    with scratch_database("postgresql", tmp_path) as database_url:
+        yield from serve(database_url, tmp_path, workers=3)
+
+
+class Client:
+    def __init__(self, server: LiveServer, username: str) -> None:
+        self.server = server
+        self.http = requests.Session()
+        self.device_id = str(uuid.uuid4())
+        body = self.http.post(f"{server.url}/api/v1/auth/login", timeout=10, json={
+            "username": username, "password": "demo", "device_id": self.device_id, "device_name": username}).json()
+        self.http.headers["Authorization"] = f"Bearer {body['token']}"
+        self.user = body["user"]
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.http.get(f"{self.server.url}/api/v1{path}", params=params, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def push(self, *mutations: dict[str, Any]) -> list[dict[str, Any]]:
+        response = self.http.post(f"{self.server.url}/api/v1/sync/push", timeout=30, json={
+            "device_id": self.device_id, "schema_version": SCHEMA_VERSION, "mutations": list(mutations)})
+        assert response.status_code == 200, response.text
+        return response.json()["results"]
+
+
+class Writer(threading.Thread):
+    def __init__(self, client: Client, venues: list[dict[str, Any]], index: int, room: str) -> None:
+        super().__init__(daemon=True)
+        self.client, self.index, self.room = client, index, room
+        self.seen = {venue["id"]: (venue["version"], venue["notes"]) for venue in venues}
+        self.results: list[tuple[str, str, dict[str, Any]]] = []
+        self.created: list[str] = []
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for round_number in range(ROUNDS):
+                self.edit(round_number)
+        except BaseException as error:  # reported by the test
+            self.failure = error
+
+    def edit(self, round_number: int) -> None:
+        venue_id = sorted(self.seen)[(round_number + self.index) % len(self.seen)]
+        version, notes = self.seen[venue_id]
+        value = f"writer {self.index} round {round_number}"
+        mutations = [{"mutation_id": str(uuid.uuid4()), "type": "venue", "id": venue_id, "op": "update",
+                      "base_version": version, "data": {"notes": value}, "base": {"notes": notes}}]
+        if round_number % 5 == 0:
+            created = str(uuid.uuid4())
+            self.created.append(created)
+            mutations.append({"mutation_id": str(uuid.uuid4()), "type": "venue", "id": created, "op": "create",
+                              "data": {"room_id": self.room, "name": value,
+                                       "kind": "shop", "address": "并发路1号"}})
+        results = self.client.push(*mutations)
+        self.results.append((venue_id, value, results[0]))
+        if results[0]["status"] in ("applied", "merged"):
+            self.seen[venue_id] = (results[0]["version"], value)
+        else:
+            current = self.client.get(f"/venues/{venue_id}")
+            self.seen[venue_id] = (current["version"], current["notes"])
+
+
+class Puller(threading.Thread):
+    def __init__(self, client: Client) -> None:
+        super().__init__(daemon=True)
+        self.client = client
+        self.cursor = ""
+        self.records: dict[str, dict[str, Any]] = {}
+        self.writing = threading.Event()
+        self.writing.set()
+        self.failure: BaseException | None = None
+
+    def pull_all(self) -> None:
+        while True:
+            page = self.client.get("/sync/pull", cursor=self.cursor, limit=20, schema_version=SCHEMA_VERSION)
+            for change in page["changes"]:
+                if change["type"] == "venue":
+                    self.records[change["id"]] = change
+            self.cursor = page["cursor"]
+            if not page["has_more"]:
+                return
+
+    def run(self) -> None:
+        try:
+            while self.writing.is_set():
+                self.pull_all()
+        except BaseException as error:  # reported by the test
+            self.failure = error
+
+
+def test_racing_writers_lose_no_update_and_a_concurrent_puller_skips_no_change(cluster: LiveServer) -> None:
+    admin = Client(cluster, "admin")
+    room = Client(cluster, "officer1").user["room_id"]
+    venues = admin.get("/venues", room_id=room, page_size=5)
+    writers = [Writer(Client(cluster, username), venues, index, room) for index, username in enumerate(WRITERS)]
+    puller = Puller(admin)
+    puller.start()
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=300)
+        assert writer.failure is None, writer.failure
+    puller.writing.clear()
+    puller.join(timeout=60)
+    assert puller.failure is None, puller.failure
+    puller.pull_all()
+
+    results = [entry for writer in writers for entry in writer.results]
+    statuses = {result["status"] for _, _, result in results}
+    assert statuses <= {"applied", "merged", "conflict"} and "conflict" in statuses
+    open_conflicts = {c["mutation_id"] for c in admin.get("/conflicts", page_size=500)}
+    assert {r["mutation_id"] for _, _, r in results if r["status"] == "conflict"} <= open_conflicts
+
+    for venue in venues:
+        applied = [(r["version"], value) for venue_id, value, r in results
+                   if venue_id == venue["id"] and r["status"] in ("applied", "merged")]
+        versions = [version for version, _ in applied]
+        assert len(versions) == len(set(versions)), "two writes claim the same version"
+        current = admin.get(f"/venues/{venue['id']}")
+        assert current["notes"] == max(applied)[1], "the last write to commit is not what the server holds"
+
+    server = {venue["id"]: venue for venue in admin.get("/venues", page_size=500)}
+    created = {created for writer in writers for created in writer.created}
+    assert created <= server.keys()
+    pulled = {venue_id: (change["version"], change["data"]) for venue_id, change in puller.records.items()
+              if not change["deleted"]}
+    for venue_id, venue in server.items():
+        version, data = pulled[venue_id]
+        assert (version, data["notes"]) == (venue["version"], venue["notes"]), venue_id
+    verify = cluster.flask("audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
