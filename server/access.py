@@ -15,8 +15,8 @@ from datetime import timedelta
 from typing import Any, Callable, TypeVar
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, or_, select, true
+from sqlalchemy.orm import Session, joinedload
 
 from server.errors import ApiError
 from server.models import (
@@ -64,12 +64,16 @@ def token_digest(token: str) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """The records a person may see: an officer their room, a chief their station, an admin all."""
+    """The records a person may see: an officer their room, a chief their station, an admin all.
 
-    person_id: uuid.UUID
+    A scope holds values, or (``Scope.parametric``) bound parameters standing for them, so a
+    hot query can be built once per role and run with ``bind_values()``.
+    """
+
+    person_id: Any
     role: str
-    station_id: uuid.UUID | None
-    room_ids: frozenset[uuid.UUID] | None
+    station_id: Any
+    room_ids: Any
 
     @classmethod
     def of(cls, session: Session, person: Person) -> Scope:
@@ -81,6 +85,15 @@ class Scope:
         rooms = frozenset([person.room_id]) if person.room_id else frozenset()
         return cls(person.id, person.role, person.station_id, rooms)
 
+    @classmethod
+    def parametric(cls, role: str) -> Scope:
+        rooms = None if role == "admin" else bindparam("scope_rooms", expanding=True)
+        return cls(bindparam("scope_person"), role, bindparam("scope_station"), rooms)
+
+    def bind_values(self) -> dict[str, Any]:
+        return {"scope_person": self.person_id, "scope_station": self.station_id,
+                "scope_rooms": sorted(self.room_ids or ())}
+
     @property
     def everything(self) -> bool:
         return self.room_ids is None
@@ -91,6 +104,8 @@ class Scope:
     def _rooms(self, column: Any) -> ColumnElement[bool]:
         if self.room_ids is None:
             return true()
+        if isinstance(self.room_ids, BindParameter):
+            return column.in_(self.room_ids)
         return column.in_(self.room_ids) if self.room_ids else false()
 
     def where(self, model: type) -> ColumnElement[bool]:
@@ -154,9 +169,7 @@ def authenticate(session: Session, header: str | None) -> AccessToken:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("token_invalid", "The Authorization header is not 'Bearer <token>'.")
-    found = session.scalars(
-        select(AccessToken).where(AccessToken.token_hash == token_digest(token.strip()))
-    ).one_or_none()
+    found = session.scalars(TOKEN_LOOKUP, {"token_hash": token_digest(token.strip())}).one_or_none()
     if found is None:
         raise _unauthorized("token_invalid", "This token is not valid; sign in again.")
     if found.device.revoked:
@@ -168,6 +181,13 @@ def authenticate(session: Session, header: str | None) -> AccessToken:
     if found.expires_at <= utcnow():
         raise _unauthorized("token_expired", "Your sign-in has expired; enter your password again.")
     return found
+
+
+TOKEN_LOOKUP = (
+    select(AccessToken)
+    .options(joinedload(AccessToken.device), joinedload(AccessToken.person))
+    .where(AccessToken.token_hash == bindparam("token_hash"))
+)
 
 
 def init_app(app: Flask) -> None:

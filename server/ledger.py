@@ -14,7 +14,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from flask import current_app
 from sqlalchemy import event, select, update
@@ -64,18 +64,19 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def entry_digest(key: bytes, entry: AuditEntry) -> str:
+def entry_digest(key: bytes, entry: Mapping[str, Any]) -> str:
+    """The HMAC of an entry's content and the hash of the entry before it."""
     payload = canonical(
         [
-            entry.prev_hash,
-            entry.at.isoformat(),
-            entry.actor_id and str(entry.actor_id),
-            entry.device_id and str(entry.device_id),
-            entry.action,
-            entry.record_type,
-            entry.record_id and str(entry.record_id),
-            entry.record_version,
-            entry.details,
+            entry["prev_hash"],
+            entry["at"].isoformat(),
+            entry["actor_id"] and str(entry["actor_id"]),
+            entry["device_id"] and str(entry["device_id"]),
+            entry["action"],
+            entry["record_type"],
+            entry["record_id"] and str(entry["record_id"]),
+            entry["record_version"],
+            entry["details"],
         ]
     )
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
@@ -96,34 +97,30 @@ def audit_row(
     record_version: int | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
+    key: bytes | None = None,
 ) -> dict[str, Any]:
     """The next audit entry's column values, chained to the entry before it.
 
-    The caller must insert the rows it asks for, in the order it asked for them.
+    ``details`` must be plain JSON (strings, numbers, lists, dicts): it is hashed as given
+    and must read back the same. The caller must insert the rows it asks for, in order.
     """
     state = hold(session)
-    entry = AuditEntry(
-        at=(at or utcnow()).astimezone(timezone.utc),
-        actor_id=actor_id,
-        device_id=device_id,
-        action=action,
-        record_type=record_type,
-        record_id=record_id,
-        record_version=record_version,
-        details=json.loads(canonical(details or {})),
-        prev_hash=state.audit_head,
-    )
-    entry.entry_hash = entry_digest(audit_key(), entry)
-    state.audit_head = entry.entry_hash
+    entry = {
+        "at": (at or utcnow()).astimezone(timezone.utc),
+        "actor_id": actor_id,
+        "device_id": device_id,
+        "action": action,
+        "record_type": record_type,
+        "record_id": record_id,
+        "record_version": record_version,
+        "details": details or {},
+        "prev_hash": state.audit_head,
+    }
+    entry["entry_hash"] = entry_digest(key or audit_key(), entry)
+    state.audit_head = entry["entry_hash"]
     state.audit_count += 1
     state.dirty = True
-    return {column: getattr(entry, column) for column in AUDIT_COLUMNS}
-
-
-AUDIT_COLUMNS = (
-    "at", "actor_id", "device_id", "action", "record_type", "record_id", "record_version", "details",
-    "prev_hash", "entry_hash",
-)
+    return entry
 
 
 def record_audit(session: Session, action: str, **entry: Any) -> AuditEntry:
@@ -174,14 +171,14 @@ def verify_audit(session: Session, key: bytes | None = None) -> Verification:
     for entry in _entries_in_order(session):
         count += 1
         found = []
-        if entry.prev_hash != expected_prev:
-            found.append(f"entry {entry.id}: does not follow the entry before it (one was removed or edited)")
-        if not hmac.compare_digest(entry_digest(key, entry), entry.entry_hash):
-            found.append(f"entry {entry.id}: its content does not match its hash (it was edited)")
+        if entry["prev_hash"] != expected_prev:
+            found.append(f"entry {entry['id']}: does not follow the entry before it (one was removed or edited)")
+        if not hmac.compare_digest(entry_digest(key, entry), entry["entry_hash"]):
+            found.append(f"entry {entry['id']}: its content does not match its hash (it was edited)")
         broken += bool(found)
         if len(problems) < MAX_PROBLEMS_LISTED:
             problems.extend(found)
-        expected_prev = entry.entry_hash
+        expected_prev = entry["entry_hash"]
     if broken > MAX_PROBLEMS_LISTED:
         problems.append(f"… {broken} entries in all fail their check")
     ledger = session.get(Ledger, LEDGER_ROW)
@@ -193,8 +190,7 @@ def verify_audit(session: Session, key: bytes | None = None) -> Verification:
     return Verification(entries=count, head=expected_prev, problems=problems)
 
 
-def _entries_in_order(session: Session) -> Iterator[AuditEntry]:
-    result = session.execute(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=2000))
-    for entry in result.scalars():
-        yield entry
-        session.expunge(entry)
+def _entries_in_order(session: Session) -> Iterator[Mapping[str, Any]]:
+    table = AuditEntry.__table__
+    result = session.execute(select(table).order_by(table.c.id).execution_options(yield_per=5000))
+    yield from result.mappings()

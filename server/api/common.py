@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
+
+from flask import Response, request
+from marshmallow import ValidationError
 
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
@@ -13,6 +17,7 @@ from werkzeug.routing import BaseConverter
 from server.access import current_scope
 from server.errors import ApiError
 from server.extensions import db
+from sync.compiled import CompiledSchema
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -50,6 +55,26 @@ def page(statement: Select, pagination: PaginationParameters) -> list[Any]:
     return list(
         db.session.scalars(statement.limit(pagination.page_size).offset(pagination.first_item))
     )
+
+
+def load_json_body(schema: CompiledSchema) -> dict[str, Any]:
+    """Parse and validate the JSON body with a compiled schema (for the hot sync path).
+
+    Errors come out exactly as ``@blp.arguments`` gives them.
+    """
+    try:
+        body = json.loads(request.get_data())
+    except ValueError:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+    try:
+        return schema.load(body)
+    except ValidationError as error:
+        raise ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages()) from None
+
+
+def json_response(document: Any) -> Response:
+    return Response(json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str),
+                    mimetype="application/json")
 
 
 def in_scope(model: type, record_id: uuid.UUID) -> Any:

@@ -2,41 +2,50 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response
 
 from server.access import ROLES, allow, current_device, current_person, current_scope
-from server.api.common import api_blueprint
+from server.api.common import api_blueprint, json_response, load_json_body
 from server.errors import ApiError
 from server.extensions import db
+from server.models import Device
 from server.models.base import utcnow
 from server.syncing.protocol import schema_version, versioned
 from server.syncing.pull import Puller
 from server.syncing.push import Caller, push
 from server.transaction import writes
+from sync.compiled import compile_schema
 from sync.messages import PullQuery, PullResponse, PushRequest, PushResponse
 from sync.protocol import DEFAULT_PULL_LIMIT
 
+CONTACT_GRANULARITY = timedelta(minutes=1)
+
 blp = api_blueprint("sync", "Push device mutations and pull changes; see docs/protocol.md.")
+
+
+PUSH_REQUEST = compile_schema(PushRequest)
 
 
 @blp.route("/sync/push", methods=["POST"])
 @allow(*ROLES)
 @versioned
-@blp.arguments(PushRequest)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": PushRequest}}})
 @blp.response(200, PushResponse)
-def push_mutations(body: dict[str, Any]) -> dict[str, Any]:
+def push_mutations() -> Response:
     """Apply mutations in order; each gets applied, merged, duplicate, conflict or rejected."""
+    body = load_json_body(PUSH_REQUEST)
     device = current_device()
     if body["device_id"] != device.id:
         raise ApiError(403, "device_mismatch", "Push from the device this token was issued to.",
                        {"device_id": ["Not this token's device."]})
     caller = Caller(current_person().id, device.id, current_scope())
     results = push(db.session, caller, body["mutations"]) if body["mutations"] else []
-    device.last_push_at = utcnow()
-    device.schema_version = schema_version()
-    return {"results": results, "server_time": utcnow()}
+    now = utcnow()
+    note_contact(device, "last_push_at", now)
+    return json_response({"results": results, "server_time": now.isoformat()})
 
 
 @blp.route("/sync/pull")
@@ -50,8 +59,15 @@ def pull_changes(query: dict[str, Any]) -> Response:
     page = Puller(db.session, current_scope(), schema_version()).page(
         query["cursor"], query["limit"] or DEFAULT_PULL_LIMIT
     )
-    device = current_device()
     now = utcnow()
-    if device.last_pull_at is None or (now - device.last_pull_at).total_seconds() >= 60:
-        device.last_pull_at = now
+    note_contact(current_device(), "last_pull_at", now)
     return Response(page.body(now.isoformat()), mimetype="application/json")
+
+
+def note_contact(device: Device, attribute: str, now: datetime) -> None:
+    """Record when the device last pushed or pulled, and its schema, without a write every time."""
+    last = getattr(device, attribute)
+    if last is None or now - last >= CONTACT_GRANULARITY:
+        setattr(device, attribute, now)
+    if device.schema_version != schema_version():
+        device.schema_version = schema_version()

@@ -27,9 +27,10 @@ import binascii
 import json
 import uuid
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, not_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, not_, select, union_all
 from sqlalchemy.orm import Session
 
 from server.access import Scope
@@ -191,36 +192,34 @@ class Puller:
         cursor.previous = None
 
     def live(self, cursor: Cursor, page: Page, limit: int, high: int) -> None:
+        """All types' changes after the cursor in one query, merged in sequence order."""
         wanted = limit - len(page.entries)
-        merged: list[tuple[int, WireMapping, Any]] = []
-        for name in PULL_ORDER:
-            mapping = MAPPINGS[name]
-            rows = self.rows(mapping, self.scope.where(mapping.model), cursor.seq, high, wanted + 1)
-            if len(rows) > wanted:
-                page.has_more = True
-            merged.extend((row.seq, mapping, row) for row in rows)
-        merged.sort(key=lambda item: item[0])
-        if len(merged) > wanted:
+        parameters = {**self.scope.bind_values(), "after": cursor.seq, "high": high, "wanted": wanted + 1}
+        rows = list(self.session.execute(live_statement(self.scope.role), parameters))
+        if len(rows) > wanted:
             page.has_more = True
-            merged = merged[:wanted]
-        for seq, mapping, row in merged:
-            page.entries.append(self.entry(mapping, row))
-        if merged:
-            cursor.seq = merged[-1][0]
+            rows = rows[:wanted]
+        for row in rows:
+            page.entries.append(self.entry(MAPPINGS[PULL_ORDER[row.type_index]], row))
+        if rows:
+            cursor.seq = rows[-1].seq
         if not page.has_more:
             cursor.seq = max(cursor.seq, high)
 
     def rows(
         self, mapping: WireMapping, condition: ColumnElement[bool], after: int, high: int, limit: int
     ) -> list[Any]:
+        return list(self.session.execute(self.statement(mapping, condition, after, high, limit)))
+
+    @staticmethod
+    def statement(mapping: WireMapping, condition: ColumnElement[bool], after: Any, high: Any, limit: Any) -> Select:
         table = mapping.model
-        statement: Select = (
+        return (
             select(table.id, table.version, table.deleted, table.updated_at, table.updated_by, table.wire, table.seq)
             .where(condition, table.seq > after, table.seq <= high)
             .order_by(table.seq)
             .limit(limit)
         )
-        return list(self.session.execute(statement))
 
     def entry(self, mapping: WireMapping, row: Any, left_scope: bool = False) -> Entry:
         data = "null" if left_scope else self.data(mapping.name, row.wire)
@@ -238,3 +237,18 @@ class Puller:
             return wire
         document = json.loads(wire)
         return wire_json({name: value for name, value in document.items() if name not in unknown})
+
+
+@lru_cache(maxsize=None)
+def live_statement(role: str) -> Select:
+    """The live-phase query for a role, built once: every type's changes in (after, high], merged."""
+    scope = Scope.parametric(role)
+    after, high, wanted = bindparam("after"), bindparam("high"), bindparam("wanted")
+    branches = [
+        Puller.statement(MAPPINGS[name], scope.where(MAPPINGS[name].model), after, high, wanted)
+        .add_columns(literal(index).label("type_index"))
+        .subquery()
+        for index, name in enumerate(PULL_ORDER)
+    ]
+    merged = union_all(*(select(branch) for branch in branches)).subquery()
+    return select(merged).order_by(merged.c.seq).limit(wanted)

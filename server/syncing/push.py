@@ -14,6 +14,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.access import Scope
-from server.ledger import audit_row, hold
+from server.ledger import audit_key, audit_row, hold
 from server.models import Blob, Person, SyncMutation
 from server.models.base import utcnow
 from server.syncing.state import BatchWriter, RecordState
@@ -71,6 +72,7 @@ class Mutation:
             "base": self.base,
         }
 
+    @cached_property
     def payload_hash(self) -> str:
         payload = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
@@ -167,7 +169,8 @@ class PushBatch:
         self.writer = BatchWriter(session)
         self.records: dict[tuple[str, uuid.UUID], RecordState] = {}
         self.prior: dict[uuid.UUID, SyncMutation] = {}
-        self.decided: dict[uuid.UUID, tuple[str, Outcome]] = {}
+        self.decided: dict[uuid.UUID, tuple[str, dict[str, Any]]] = {}
+        self.audit_key = audit_key()
         self.officer_rooms: dict[uuid.UUID, uuid.UUID | None] = {}
         self.blobs: set[str] = set()
 
@@ -216,22 +219,22 @@ class PushBatch:
             outcome = getattr(self, mutation.op)(mutation, plan)
         except Refusal as refusal:
             outcome = self.refuse(mutation, refusal)
-        self.decided[mutation.mutation_id] = (mutation.payload_hash(), outcome)
+        result = outcome.wire()
+        self.decided[mutation.mutation_id] = (mutation.payload_hash, result)
         if outcome.status != protocol.REJECTED or not outcome.extra.get("retryable"):
-            self.writer.mutation_row(mutation, outcome, self.caller, self.now)
+            self.writer.mutation_row(mutation, result, self.caller, self.now)
         return outcome
 
     def replayed(self, mutation: Mutation) -> Outcome | None:
         """The first answer again, for a mutation already decided (in an earlier push or this one)."""
         if mutation.mutation_id in self.decided:
-            payload_hash, first = self.decided[mutation.mutation_id]
-            first_result = first.wire()
+            payload_hash, first_result = self.decided[mutation.mutation_id]
         elif mutation.mutation_id in self.prior:
             stored = self.prior[mutation.mutation_id]
             payload_hash, first_result = stored.payload_hash, stored.result
         else:
             return None
-        if payload_hash != mutation.payload_hash():
+        if payload_hash != mutation.payload_hash:
             return Outcome(mutation.mutation_id, protocol.REJECTED, mutation.record_id, extra={
                 "code": "mutation_id_reused",
                 "message": "This mutation id was already used for a different change.",
@@ -337,6 +340,7 @@ class PushBatch:
             self.session, "conflict.open", actor_id=self.caller.person_id, device_id=self.caller.device_id,
             record_type=mutation.type, record_id=mutation.record_id, record_version=state.version,
             details={"conflict_id": str(conflict_id), "reason": reason, "fields": sorted(fields)}, at=self.now,
+            key=self.audit_key,
         ))
         return Outcome(mutation.mutation_id, protocol.CONFLICT, mutation.record_id, version=state.version,
                        conflict_id=conflict_id, extra={"reason": reason})
@@ -349,7 +353,7 @@ class PushBatch:
         self.writer.audit(audit_row(
             self.session, f"{mutation.type}.{action}", actor_id=self.caller.person_id,
             device_id=self.caller.device_id, record_type=mutation.type, record_id=mutation.record_id,
-            record_version=state.version, details=details, at=self.now,
+            record_version=state.version, details=details, at=self.now, key=self.audit_key,
         ))
         for sha256 in _blob_hashes(wire):
             self.writer.blob_ref(sha256, state.id, state.room_id)

@@ -17,7 +17,7 @@ from server.models import AuditEntry, BlobRef, QuarantinedMutation, SyncConflict
 from server.syncing.wire import WireMapping, wire_json
 
 if TYPE_CHECKING:
-    from server.syncing.push import Caller, Mutation, Outcome, Refusal
+    from server.syncing.push import Caller, Mutation, Refusal
 
 WRITE_ORDER = ("venue", "inspection", "followup")
 
@@ -99,7 +99,7 @@ class BatchWriter:
         self.audit_rows: list[dict[str, Any]] = []
         self.blob_refs: dict[tuple[str, uuid.UUID], uuid.UUID] = {}
 
-    def mutation_row(self, mutation: Mutation, outcome: Outcome, caller: Caller, now: datetime) -> None:
+    def mutation_row(self, mutation: Mutation, result: dict[str, Any], caller: Caller, now: datetime) -> None:
         self.mutations.append({
             "mutation_id": mutation.mutation_id,
             "device_id": caller.device_id,
@@ -107,8 +107,8 @@ class BatchWriter:
             "record_type": mutation.type,
             "record_id": mutation.record_id,
             "op": mutation.op,
-            "payload_hash": mutation.payload_hash(),
-            "result": outcome.wire(),
+            "payload_hash": mutation.payload_hash,
+            "result": result,
             "received_at": now,
         })
 

@@ -69,7 +69,7 @@ def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[Live
         command = [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)]
     else:
         command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                   "server:create_app()"]
+                   "server.wsgi:app"]
     with server.log.open("w") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

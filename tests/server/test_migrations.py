@@ -37,3 +37,55 @@ def test_upgrade_builds_an_empty_database_and_downgrade_removes_it(backend: str,
             assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
             upgrade()
             db.engine.dispose()
+
+
+SYNC_COLUMNS = ("id", "version", "seq", "created_at", "updated_at", "updated_by", "deleted")
+
+
+def old_table(name: str, *names: str) -> sa.TableClause:
+    """A table as revision 0001 had it, with only the columns a test writes."""
+    def typed(column: str) -> sa.ColumnClause:
+        if column == "id" or column.endswith(("_id", "_by")):
+            return sa.column(column, sa.Uuid())
+        if column.endswith("_at"):
+            return sa.column(column, sa.DateTime(timezone=True))
+        return sa.column(column)
+
+    return sa.table(name, *(typed(column) for column in names))
+
+
+def test_upgrading_a_database_with_records_fills_in_their_wire_form(backend: str, tmp_path: Path) -> None:
+    import json
+    import uuid
+    from datetime import datetime, timezone
+
+    from server.models import Venue
+    from server.syncing.wire import MAPPINGS
+
+    now = datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
+    ids = {name: uuid.uuid4() for name in ("station", "room", "venue")}
+    synced = {"version": 1, "seq": 1, "created_at": now, "updated_at": now, "updated_by": None, "deleted": False}
+    rows = [
+        (old_table("station", "id", "name", "district", "address", "created_at"),
+         {"id": ids["station"], "name": "南湖派出所", "district": "", "address": "", "created_at": now}),
+        (old_table("room", "station_id", "name", "brand", "community", "address", *SYNC_COLUMNS),
+         {**synced, "id": ids["room"], "station_id": ids["station"], "name": "枫杨社区警务室", "brand": "",
+          "community": "", "address": ""}),
+        (old_table("venue", "room_id", "name", "kind", "address", "responsible_person", "phone", "risk_level",
+                   "notes", *SYNC_COLUMNS),
+         {**synced, "id": ids["venue"], "room_id": ids["room"], "name": "月河宾馆", "kind": "hotel",
+          "address": "中山东路1号", "responsible_person": "", "phone": "", "risk_level": "high", "notes": ""}),
+    ]
+    with scratch_database(backend, tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(revision="0001_initial")
+            with db.engine.begin() as connection:
+                for table, row in rows:
+                    connection.execute(sa.insert(table), row)
+            upgrade()
+            venue = db.session.get(Venue, ids["venue"])
+            assert json.loads(venue.wire) == MAPPINGS["venue"].wire_of(venue)
+            assert json.loads(venue.wire)["risk_level"] == "high"
+            db.session.remove()
+            db.engine.dispose()
