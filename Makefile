@@ -31,5 +31,9 @@ run: db
 test: env
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: env
+	mkdir -p bench/results
+	$(BIN)/python -m bench.sync_bench $(BENCH_ARGS) | tee bench/results/sync.json
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -224,14 +224,21 @@ def fill(database_url: str, ids: dict[str, str], total: int) -> int:
     with engine.begin() as connection:
         existing = connection.exec_driver_sql("SELECT count(*) FROM inspection").scalar_one()
         seq = connection.exec_driver_sql("SELECT seq FROM ledger WHERE id = 1").scalar_one()
-        sample = connection.exec_driver_sql("SELECT wire, checklist, location FROM inspection LIMIT 1").one()
+        sqlite = connection.dialect.name == "sqlite"
+        as_text = "" if sqlite else "::text"
+        sample = connection.exec_driver_sql(
+            f"SELECT wire, checklist{as_text} AS checklist, location{as_text} AS location FROM inspection LIMIT 1"
+        ).one()
         now = datetime.now(timezone.utc)
+        stamp = now.replace(tzinfo=None).isoformat(" ") if sqlite else now
         columns = ("id, venue_id, room_id, officer_id, inspected_at_utc, inspected_offset_min, checklist, findings, "
                    "hazard_level, rectification_required, photo_hashes, status, review_comment, version, seq, "
                    "created_at, updated_at, deleted, wire, location")
-        sqlite = connection.dialect.name == "sqlite"
-        placeholders = ", ".join(["?"] * 20) if sqlite else ", ".join(["%s"] * 20)
-        statement = f"INSERT INTO inspection ({columns}) VALUES ({placeholders})"
+        marks = ["?"] * 20 if sqlite else ["%s"] * 20
+        if not sqlite:
+            for index in (6, 10, 19):
+                marks[index] = "%s::jsonb"
+        statement = f"INSERT INTO inspection ({columns}) VALUES ({', '.join(marks)})"
 
         def ident(value: str) -> str:
             return uuid.UUID(value).hex if sqlite else value
@@ -242,8 +249,8 @@ def fill(database_url: str, ids: dict[str, str], total: int) -> int:
             for _ in range(min(20000, missing - offset)):
                 seq += 1
                 rows.append((ident(str(uuid.uuid4())), ident(ids["venue"]), ident(ids["room"]), ident(ids["officer"]),
-                             now, 480, sample.checklist, FINDINGS, "minor", True, "[]", "submitted", "", 1, seq,
-                             now, now, False, sample.wire, sample.location))
+                             stamp, 480, sample.checklist, FINDINGS, "minor", True, "[]", "submitted", "", 1, seq,
+                             stamp, stamp, False, sample.wire, sample.location))
             connection.exec_driver_sql(statement, rows)
         connection.exec_driver_sql(f"UPDATE ledger SET seq = {seq} WHERE id = 1")
     engine.dispose()
@@ -296,6 +303,7 @@ def main() -> None:
               "settings": vars(args), "backends": {}}
     for backend in args.backends.split(","):
         report["backends"][backend] = run_backend(backend, args)
+        print(f"{backend}: {json.dumps(report['backends'][backend])}", file=sys.stderr)
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
 

@@ -160,10 +160,11 @@ class Puller:
         """Take rows of the current type of a full/leave/enter phase; move on when it runs out."""
         mapping = MAPPINGS[PULL_ORDER[cursor.type_index]]
         wanted = limit - len(page.entries)
-        rows = self.rows(mapping, self.phase_condition(cursor, mapping), cursor.after, cursor.high, wanted + 1)
         left = cursor.phase == "leave"
+        rows = self.rows(mapping, self.phase_condition(cursor, mapping), cursor.after, cursor.high, wanted + 1,
+                         envelope=left)
         for row in rows[:wanted]:
-            page.entries.append(self.entry(mapping, row, left_scope=left))
+            page.entries.append(self.left_scope_entry(mapping, row) if left else self.entry(mapping, row))
             cursor.after = row.seq
         if len(rows) > wanted:
             return
@@ -207,36 +208,40 @@ class Puller:
             cursor.seq = max(cursor.seq, high)
 
     def rows(
-        self, mapping: WireMapping, condition: ColumnElement[bool], after: int, high: int, limit: int
+        self, mapping: WireMapping, condition: ColumnElement[bool], after: int, high: int, limit: int,
+        envelope: bool = False,
     ) -> list[Any]:
-        return list(self.session.execute(self.statement(mapping, condition, after, high, limit)))
+        return list(self.session.execute(self.statement(mapping, condition, after, high, limit, envelope)))
 
     @staticmethod
-    def statement(mapping: WireMapping, condition: ColumnElement[bool], after: Any, high: Any, limit: Any) -> Select:
+    def statement(
+        mapping: WireMapping, condition: ColumnElement[bool], after: Any, high: Any, limit: Any, envelope: bool = False
+    ) -> Select:
+        """Rows in ``(after, high]`` in sequence order: the stored entry, or (``envelope``) its parts."""
         table = mapping.model
+        columns = (table.id, table.version, table.updated_at, table.updated_by) if envelope else ()
         return (
-            select(table.id, table.version, table.deleted, table.updated_at, table.updated_by, table.wire, table.seq)
+            select(table.seq, table.wire, *columns)
             .where(condition, table.seq > after, table.seq <= high)
             .order_by(table.seq)
             .limit(limit)
         )
 
-    def entry(self, mapping: WireMapping, row: Any, left_scope: bool = False) -> Entry:
-        data = "null" if left_scope else self.data(mapping.name, row.wire)
-        flags = ',"left_scope":true' if left_scope else ""
+    def entry(self, mapping: WireMapping, row: Any) -> Entry:
+        unknown = self.unknown_fields.get(mapping.name)
+        if not unknown:
+            return Entry(row.seq, row.wire)
+        change = json.loads(row.wire)
+        change["data"] = {name: value for name, value in change["data"].items() if name not in unknown}
+        return Entry(row.seq, wire_json(change))
+
+    @staticmethod
+    def left_scope_entry(mapping: WireMapping, row: Any) -> Entry:
         updated_by = f'"{row.updated_by}"' if row.updated_by else "null"
         return Entry(row.seq, (
-            f'{{"type":"{mapping.name}","id":"{row.id}","version":{row.version},'
-            f'"deleted":{_bool(row.deleted or left_scope)}{flags},"updated_at":"{row.updated_at.isoformat()}",'
-            f'"updated_by":{updated_by},"data":{data}}}'
+            f'{{"type":"{mapping.name}","id":"{row.id}","version":{row.version},"deleted":true,"left_scope":true,'
+            f'"updated_at":"{row.updated_at.isoformat()}","updated_by":{updated_by},"data":null}}'
         ))
-
-    def data(self, record_type: str, wire: str) -> str:
-        unknown = self.unknown_fields.get(record_type)
-        if not unknown:
-            return wire
-        document = json.loads(wire)
-        return wire_json({name: value for name, value in document.items() if name not in unknown})
 
 
 @lru_cache(maxsize=None)

@@ -288,29 +288,29 @@ class PushBatch:
     ) -> Outcome:
         self.check_scope(state.room_id)
         for name in RECORD_TYPES[mutation.type].immutable_fields & plan.wire.keys():
-            if plan.wire[name] != state.wire.get(name):
+            if plan.wire[name] != state.data.get(name):
                 raise Refusal("immutable_field", f"{name} cannot change after the record is created.",
                               {name: ["Cannot change."]})
-        self.check_reviewer_fields(mutation.type, plan.wire, state.wire)
+        self.check_reviewer_fields(mutation.type, plan.wire, state.data)
         version_before = state.version
         if state.deleted or self.locked(mutation.type, state):
-            differing = {k: v for k, v in plan.wire.items() if state.wire.get(k) != v}
+            differing = {k: v for k, v in plan.wire.items() if state.data.get(k) != v}
             if not differing:
                 return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
-            conflicts = {k: {"base": base.get(k), "server": state.wire.get(k), "device": v}
+            conflicts = {k: {"base": base.get(k), "server": state.data.get(k), "device": v}
                          for k, v in differing.items()}
             return self.conflict(mutation, state, "deleted" if state.deleted else "locked", conflicts)
-        merge = three_way(base, state.wire, plan.wire)
+        merge = three_way(base, state.data, plan.wire)
         if merge.applied:
             check = RECORD_CHECKS.get(mutation.type)
             if check is not None:
                 try:
-                    check({**state.wire, **merge.applied})
+                    check({**state.data, **merge.applied})
                 except ValidationError as error:
                     raise Refusal("invalid", "The record would be inconsistent.", _field_errors(error)) from None
             self.check_blobs(merge.applied)
             loaded = {name: plan.loaded[name] for name in merge.applied}
-            changed = {name: [state.wire.get(name), value] for name, value in merge.applied.items()}
+            changed = {name: [state.data.get(name), value] for name, value in merge.applied.items()}
             self.bump(state, mutation, merge.applied, loaded, "update",
                       {"mutation_id": str(mutation.mutation_id), "changed": changed})
         if merge.conflicts:
@@ -365,7 +365,7 @@ class PushBatch:
         return state
 
     def locked(self, record_type: str, state: RecordState) -> bool:
-        return record_type == "inspection" and state.wire.get("status") == "approved"
+        return record_type == "inspection" and state.data.get("status") == "approved"
 
     def room_of(self, record_type: str, loaded: dict[str, Any]) -> uuid.UUID:
         if record_type == "venue":
@@ -411,7 +411,7 @@ class PushBatch:
         if record_type != "followup" or inspection_id is None:
             return
         inspection = self.records.get(("inspection", inspection_id))
-        if inspection is None or inspection.deleted or inspection.wire.get("venue_id") != str(loaded["venue_id"]):
+        if inspection is None or inspection.deleted or inspection.data.get("venue_id") != str(loaded["venue_id"]):
             raise Refusal("invalid", "The follow-up names an inspection of another venue, or none.",
                           {"inspection_id": ["No such inspection of this venue."]})
 

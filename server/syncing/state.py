@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from server.database import insert_ignoring_duplicates
 from server.ledger import next_seq
 from server.models import AuditEntry, BlobRef, QuarantinedMutation, SyncConflict, SyncMutation
-from server.syncing.wire import WireMapping, wire_json
+from server.syncing.wire import WireMapping, change_entry, data_of
 
 if TYPE_CHECKING:
     from server.syncing.push import Caller, Mutation, Refusal
@@ -30,7 +29,7 @@ class RecordState:
     id: uuid.UUID
     version: int
     deleted: bool
-    wire: dict[str, Any]
+    data: dict[str, Any]
     room_id: uuid.UUID | None
     in_database: bool
     columns: dict[str, Any] = field(default_factory=dict)
@@ -49,7 +48,7 @@ class RecordState:
             )
         )
         return [
-            cls(mapping, row.id, row.version, row.deleted, json.loads(row.wire), row.room_id, in_database=True)
+            cls(mapping, row.id, row.version, row.deleted, data_of(row.wire), row.room_id, in_database=True)
             for row in rows
         ]
 
@@ -63,7 +62,7 @@ class RecordState:
         """Take a new version: changed fields, the next sequence number, provenance."""
         self.version += 1
         self.seq = next_seq(session)
-        self.wire.update(wire)
+        self.data.update(wire)
         self.columns.update(self.mapping.columns(loaded))
         self.changed = True
         if self.version == 1:
@@ -77,7 +76,8 @@ class RecordState:
             "version": self.version,
             "seq": self.seq,
             "deleted": self.deleted,
-            "wire": wire_json(self.wire),
+            "wire": change_entry(self.mapping.name, self.id, self.version, self.deleted, self.updated_at,
+                                 self.updated_by, self.data),
             "updated_at": self.updated_at,
             "updated_by": self.updated_by,
             **self.columns,

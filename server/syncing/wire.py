@@ -1,15 +1,17 @@
 """Between a record's columns and its wire form.
 
 A model's columns mirror its wire fields by name, except device times, which are stored
-as a UTC column plus the device's offset (see ``DeviceTime``). The wire form of the data
-fields is also kept whole in the ``wire`` column, rewritten on every change.
+as a UTC column plus the device's offset (see ``DeviceTime``). Each row also keeps, in its
+``wire`` column, the change entry a pull sends for it (envelope and data, as JSON text),
+rewritten with every change, so a pull only concatenates text.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
@@ -75,9 +77,33 @@ MAPPINGS: dict[str, WireMapping] = {
 MAPPING_OF_MODEL: dict[type, WireMapping] = {mapping.model: mapping for mapping in MAPPINGS.values()}
 
 
+def change_entry(
+    record_type: str,
+    record_id: uuid.UUID,
+    version: int,
+    deleted: bool,
+    updated_at: datetime,
+    updated_by: uuid.UUID | None,
+    data: dict[str, Any],
+) -> str:
+    """The JSON text of one change, exactly as a pull page lists it."""
+    return (
+        f'{{"type":"{record_type}","id":"{record_id}","version":{version},'
+        f'"deleted":{"true" if deleted else "false"},"updated_at":"{updated_at.isoformat()}",'
+        f'"updated_by":{json.dumps(updated_by and str(updated_by))},"data":{wire_json(data)}}}'
+    )
+
+
+def data_of(entry: str) -> dict[str, Any]:
+    """The data fields of a stored change entry."""
+    return json.loads(entry)["data"]
+
+
 def refresh_wire(record: SyncRecord) -> None:
-    """Rewrite a record's cached wire form from its attributes (the ORM write path)."""
-    record.wire = wire_json(MAPPING_OF_MODEL[type(record)].wire_of(record))
+    """Rewrite a record's stored change entry from its attributes (the ORM write path)."""
+    mapping = MAPPING_OF_MODEL[type(record)]
+    record.wire = change_entry(mapping.name, record.id, record.version, record.deleted, record.updated_at,
+                               record.updated_by, mapping.wire_of(record))
 
 
 def rebuild_wire(connection: Connection) -> int:
@@ -91,9 +117,11 @@ def rebuild_wire(connection: Connection) -> int:
         present = {column["name"] for column in inspect(connection).get_columns(mapping.table.name)}
         columns = [column for column in mapping.table.columns if column.name in present and column.name != "wire"]
         rows = connection.execute(select(*columns)).mappings().all()
-        updates = [
-            {"record_id": row["id"], "wire": wire_json(mapping.wire_of(mapping.model(**row)))} for row in rows
-        ]
+        updates = []
+        for row in rows:
+            record = mapping.model(**row)
+            refresh_wire(record)
+            updates.append({"record_id": row["id"], "wire": record.wire})
         if updates:
             connection.execute(
                 update(mapping.table).where(mapping.table.c.id == bindparam("record_id")).values(wire=bindparam("wire")),

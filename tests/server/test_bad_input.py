@@ -173,3 +173,52 @@ def test_a_person_change_that_partly_fails_writes_nothing(app: Flask, client: Fl
     assert snapshot(app) == before
     person = client.get(f"/api/v1/people/{world.people['officer_a1']}", headers=world.headers("admin")).json
     assert person["display_name"] == "Officer A1"
+
+
+def push_body(world: World, **changes: Any) -> dict[str, Any]:
+    mutation = {"mutation_id": str(uuid.uuid4()), "type": "venue", "id": str(uuid.uuid4()), "op": "create",
+                "data": {"room_id": str(world.rooms["A1"]), "name": "x", "kind": "shop", "address": "y"}}
+    body = {"device_id": str(world.devices["officer_a1"]), "schema_version": 2, "mutations": [mutation]}
+    body.update(changes)
+    return body
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_push_that_is_not_json_is_a_400(client: FlaskClient, world: World) -> None:
+    response = client.post("/api/v1/sync/push", data='{"mutations": [', content_type="application/json",
+                           headers={**world.headers("officer_a1"), "X-Beatlog-Schema": "2"})
+    assert_error(response, 400, "invalid_json", {})
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"device_id": "phone-1"}, "device_id"),
+        ({"mutations": "all of them"}, "mutations"),
+        ({"mutations": [{"mutation_id": "m-1", "type": "venue", "id": "v-1", "op": "create"}]}, "mutations"),
+        ({"extra": True}, "extra"),
+    ],
+)
+def test_a_push_with_a_malformed_envelope_writes_nothing(
+    client: FlaskClient, world: World, changes: dict[str, Any], field: str
+) -> None:
+    response = client.post("/api/v1/sync/push", json=push_body(world, **changes), headers=world.headers("officer_a1"))
+    assert_error(response, 422, "validation_failed")
+    assert field in response.json["fields"]
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_an_oversized_push_is_a_413(app: Flask, client: FlaskClient, world: World) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    body = push_body(world)
+    body["mutations"] *= 30
+    response = client.post("/api/v1/sync/push", json=body, headers=world.headers("officer_a1"))
+    assert_error(response, 413, "payload_too_large")
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_pull_with_a_bad_limit_is_a_422(client: FlaskClient, world: World) -> None:
+    response = client.get("/api/v1/sync/pull?schema_version=2&limit=0", headers=world.headers("officer_a1"))
+    assert_error(response, 422, "validation_failed")
+    assert list(response.json["fields"]) == ["limit"]

@@ -97,7 +97,7 @@ def server_venues(app: Flask, world: World, username: str) -> dict[str, dict[str
         person = db.session.get(Person, world.people[username])
         scope = Scope.of(db.session, person)
         venues = db.session.scalars(scope.select(Venue).where(Venue.deleted.is_(False))).all()
-        return {str(v.id): {"version": v.version, "data": json.loads(v.wire)} for v in venues}
+        return {str(v.id): {"version": v.version, "data": json.loads(v.wire)["data"]} for v in venues}
 
 
 def check_nothing_was_lost_or_doubled(app: Flask, scenario: Scenario) -> None:

@@ -260,3 +260,26 @@ def test_every_applied_change_and_conflict_is_audited(app: Flask, device: Device
         from server.models import AuditEntry
         audited = db.session.scalars(select(AuditEntry.action).where(AuditEntry.record_id == uuid.UUID(venue))).all()
         assert audited == ["venue.create", "venue.update", "conflict.open"]
+
+
+def test_the_stored_change_entry_always_matches_the_columns(app: Flask, device: DeviceFactory, world: World) -> None:
+    import json
+
+    from server.syncing.wire import MAPPINGS, change_entry
+
+    first, second = device("officer_a1"), device("officer_a1b")
+    first.pull(), second.pull()
+    venue = first.create("venue", venue_data(world, location={"lat": 30.7, "lon": 120.7, "fixed_at": None}))
+    first.create("inspection", inspection_data(world, inspected_at="2026-11-27T22:30:00-05:00"))
+    first.edit("followup", str(world.followups["A1"]), status="done", visited_at="2026-11-28T09:00:00+08:00",
+               satisfaction="satisfied")
+    second.edit("venue", str(world.venues["A1"]), risk_level="high")
+    second.delete("inspection", str(world.inspections["A1"]))
+    first.sync(), second.sync()
+    with app.app_context():
+        for mapping in MAPPINGS.values():
+            for record in db.session.scalars(select(mapping.model)):
+                expected = change_entry(mapping.name, record.id, record.version, record.deleted, record.updated_at,
+                                        record.updated_by, mapping.wire_of(record))
+                assert json.loads(record.wire) == json.loads(expected), (mapping.name, record.id)
+        assert db.session.get(Venue, uuid.UUID(venue)).location["lat"] == 30.7
