@@ -13,7 +13,7 @@ from server.ledger import hold, record_audit
 from server.models import SyncConflict
 from server.models.base import utcnow
 from server.operations.records import stamp
-from server.syncing.push import RECORD_CHECKS
+from server.syncing.mutations import RECORD_CHECKS
 from server.syncing.wire import MAPPINGS
 
 DELETED = "deleted"

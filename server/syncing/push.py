@@ -10,11 +10,7 @@ fields left as a conflict), or refused whole; it is never half-applied.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -22,143 +18,28 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.access import Scope
 from server.ledger import audit_key, audit_row, hold
 from server.models import Blob, Person, SyncMutation
 from server.models.base import utcnow
+from server.syncing.mutations import (
+    RECORD_CHECKS,
+    Caller,
+    Mutation,
+    Outcome,
+    Prepared,
+    Refusal,
+    blob_hashes,
+    field_errors,
+    parse,
+    prepare,
+)
 from server.syncing.state import BatchWriter, RecordState
 from server.syncing.wire import MAPPINGS
 from sync import protocol
 from sync.merge import three_way
-from sync.records import OFFICER_STATUSES, RECORD_TYPES, check_followup, check_inspection
+from sync.records import OFFICER_STATUSES, RECORD_TYPES
 
-RECORD_CHECKS = {"inspection": check_inspection, "followup": check_followup}
-BLOB_FIELDS = ("photo_hashes", "signature_hash")
-
-
-@dataclass(frozen=True)
-class Caller:
-    person_id: uuid.UUID
-    device_id: uuid.UUID
-    scope: Scope
-
-    @property
-    def is_reviewer(self) -> bool:
-        return self.scope.role in ("chief", "admin")
-
-
-@dataclass
-class Mutation:
-    mutation_id: uuid.UUID
-    type: str
-    record_id: uuid.UUID
-    op: str
-    base_version: int | None
-    data: dict[str, Any]
-    base: dict[str, Any]
-
-    @property
-    def key(self) -> tuple[str, uuid.UUID]:
-        return self.type, self.record_id
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "mutation_id": str(self.mutation_id),
-            "type": self.type,
-            "id": str(self.record_id),
-            "op": self.op,
-            "base_version": self.base_version,
-            "data": self.data,
-            "base": self.base,
-        }
-
-    @cached_property
-    def payload_hash(self) -> str:
-        payload = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-
-@dataclass
-class Prepared:
-    """A mutation's data, validated: Python values (``loaded``) and their wire form."""
-
-    loaded: dict[str, Any]
-    wire: dict[str, Any]
-
-
-class Refusal(Exception):
-    """The mutation is refused whole. Unless ``retryable``, it goes to quarantine."""
-
-    def __init__(self, code: str, message: str, errors: dict[str, Any] | None = None, retryable: bool = False):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.errors = errors or {}
-        self.retryable = retryable
-
-
-@dataclass
-class Outcome:
-    mutation_id: uuid.UUID
-    status: str
-    record_id: uuid.UUID
-    version: int | None = None
-    conflict_id: uuid.UUID | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def wire(self) -> dict[str, Any]:
-        result = {
-            "mutation_id": str(self.mutation_id),
-            "status": self.status,
-            "id": str(self.record_id),
-            "version": self.version,
-            "conflict_id": self.conflict_id and str(self.conflict_id),
-        }
-        result.update(self.extra)
-        return result
-
-
-def parse(envelope: dict[str, Any]) -> Mutation:
-    return Mutation(
-        mutation_id=envelope["mutation_id"],
-        type=envelope["type"],
-        record_id=envelope["id"],
-        op=envelope["op"],
-        base_version=envelope["base_version"],
-        data=envelope["data"],
-        base=envelope["base"],
-    )
-
-
-def _field_errors(error: ValidationError) -> dict[str, Any]:
-    return error.normalized_messages()
-
-
-def prepare(mutation: Mutation) -> Prepared | Refusal:
-    """Validate a mutation on its own, before any database work."""
-    record_type = RECORD_TYPES[mutation.type]
-    if not record_type.device_writable:
-        return Refusal("read_only_type", f"Devices do not write {mutation.type} records.")
-    data_schema = MAPPINGS[mutation.type].data
-    if mutation.op == "delete":
-        if mutation.data:
-            return Refusal("invalid", "A delete carries no data.", {"data": ["Must be empty for a delete."]})
-        return Prepared({}, {})
-    if mutation.op == "update":
-        if not mutation.data:
-            return Refusal("invalid", "An update changes at least one field.", {"data": ["Empty."]})
-        missing_base = sorted(set(mutation.data) - set(mutation.base))
-        if missing_base:
-            return Refusal(
-                "missing_base",
-                "An update sends, for each changed field, the value it started from.",
-                {name: ["No base value sent."] for name in missing_base},
-            )
-    try:
-        loaded = data_schema.load(mutation.data, partial=mutation.op == "update")
-    except ValidationError as error:
-        return Refusal("invalid", "Some fields are invalid.", _field_errors(error))
-    return Prepared(loaded, data_schema.dump(loaded))
+__all__ = ["Caller", "PushBatch", "push"]
 
 
 class PushBatch:
@@ -179,7 +60,7 @@ class PushBatch:
         prepared = [prepare(mutation) for mutation in mutations]
         hold(self.session)
         self.load_state(mutations, prepared)
-        outcomes = [self.decide(mutation, plan) for mutation, plan in zip(mutations, prepared)]
+        outcomes = [self.decide(mutation, plan) for mutation, plan in zip(mutations, prepared, strict=True)]
         self.writer.write(self.records.values())
         return [outcome.wire() for outcome in outcomes]
 
@@ -190,7 +71,7 @@ class PushBatch:
         wanted: dict[str, set[uuid.UUID]] = {name: set() for name in MAPPINGS}
         officers: set[uuid.UUID] = set()
         hashes: set[str] = set()
-        for mutation, plan in zip(mutations, prepared):
+        for mutation, plan in zip(mutations, prepared, strict=True):
             wanted[mutation.type].add(mutation.record_id)
             if isinstance(plan, Prepared):
                 for name, record_type in (("venue_id", "venue"), ("inspection_id", "inspection")):
@@ -198,7 +79,7 @@ class PushBatch:
                         wanted[record_type].add(plan.loaded[name])
                 if plan.loaded.get("officer_id"):
                     officers.add(plan.loaded["officer_id"])
-                hashes.update(_blob_hashes(plan.wire))
+                hashes.update(blob_hashes(plan.wire))
         for name, record_ids in wanted.items():
             if record_ids:
                 for state in RecordState.load(self.session, MAPPINGS[name], record_ids):
@@ -307,7 +188,7 @@ class PushBatch:
                 try:
                     check({**state.data, **merge.applied})
                 except ValidationError as error:
-                    raise Refusal("invalid", "The record would be inconsistent.", _field_errors(error)) from None
+                    raise Refusal("invalid", "The record would be inconsistent.", field_errors(error)) from None
             self.check_blobs(merge.applied)
             loaded = {name: plan.loaded[name] for name in merge.applied}
             changed = {name: [state.data.get(name), value] for name, value in merge.applied.items()}
@@ -355,7 +236,7 @@ class PushBatch:
             device_id=self.caller.device_id, record_type=mutation.type, record_id=mutation.record_id,
             record_version=state.version, details=details, at=self.now, key=self.audit_key,
         ))
-        for sha256 in _blob_hashes(wire):
+        for sha256 in blob_hashes(wire):
             self.writer.blob_ref(sha256, state.id, state.room_id)
 
     def existing(self, mutation: Mutation) -> RecordState:
@@ -417,20 +298,13 @@ class PushBatch:
 
     def check_blobs(self, wire: dict[str, Any]) -> None:
         missing = {}
-        for name in BLOB_FIELDS:
-            unknown = [h for h in _blob_hashes({name: wire.get(name)}) if h not in self.blobs]
+        for name in ("photo_hashes", "signature_hash"):
+            unknown = [h for h in blob_hashes({name: wire.get(name)}) if h not in self.blobs]
             if unknown:
                 missing[name] = [f"Upload blob {h} first." for h in unknown]
         if missing:
             raise Refusal("missing_blob", "Upload the photos and signature before the record.", missing,
                           retryable=True)
-
-
-def _blob_hashes(wire: dict[str, Any]) -> list[str]:
-    hashes = list(wire.get("photo_hashes") or ())
-    if wire.get("signature_hash"):
-        hashes.append(wire["signature_hash"])
-    return hashes
 
 
 def push(session: Session, caller: Caller, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

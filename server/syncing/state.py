@@ -16,7 +16,7 @@ from server.models import AuditEntry, BlobRef, QuarantinedMutation, SyncConflict
 from server.syncing.wire import WireMapping, change_entry, data_of
 
 if TYPE_CHECKING:
-    from server.syncing.push import Caller, Mutation, Refusal
+    from server.syncing.mutations import Caller, Mutation, Refusal
 
 WRITE_ORDER = ("venue", "inspection", "followup")
 

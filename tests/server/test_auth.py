@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from server.access import token_digest
 from server.extensions import db
-from server.models import AccessToken, Device, LoginFailure, Person
+from server.models import AccessToken, LoginFailure, Person
 from tests.world import PASSWORD, World
 
 

@@ -1,0 +1,155 @@
+"""One device mutation as the server handles it: parsed, validated alone, and answered.
+
+Validation here needs no database, so a push runs it for the whole batch before taking
+the ledger lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from marshmallow import ValidationError
+
+from server.access import Scope
+from server.syncing.wire import MAPPINGS
+from sync.records import RECORD_TYPES, check_followup, check_inspection
+
+RECORD_CHECKS = {"inspection": check_inspection, "followup": check_followup}
+
+
+@dataclass(frozen=True)
+class Caller:
+    person_id: uuid.UUID
+    device_id: uuid.UUID
+    scope: Scope
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.scope.role in ("chief", "admin")
+
+
+@dataclass
+class Mutation:
+    mutation_id: uuid.UUID
+    type: str
+    record_id: uuid.UUID
+    op: str
+    base_version: int | None
+    data: dict[str, Any]
+    base: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, uuid.UUID]:
+        return self.type, self.record_id
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "mutation_id": str(self.mutation_id),
+            "type": self.type,
+            "id": str(self.record_id),
+            "op": self.op,
+            "base_version": self.base_version,
+            "data": self.data,
+            "base": self.base,
+        }
+
+    @cached_property
+    def payload_hash(self) -> str:
+        payload = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class Prepared:
+    """A mutation's data, validated: Python values (``loaded``) and their wire form."""
+
+    loaded: dict[str, Any]
+    wire: dict[str, Any]
+
+
+class Refusal(Exception):
+    """The mutation is refused whole. Unless ``retryable``, it goes to quarantine."""
+
+    def __init__(self, code: str, message: str, errors: dict[str, Any] | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.errors = errors or {}
+        self.retryable = retryable
+
+
+@dataclass
+class Outcome:
+    mutation_id: uuid.UUID
+    status: str
+    record_id: uuid.UUID
+    version: int | None = None
+    conflict_id: uuid.UUID | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def wire(self) -> dict[str, Any]:
+        result = {
+            "mutation_id": str(self.mutation_id),
+            "status": self.status,
+            "id": str(self.record_id),
+            "version": self.version,
+            "conflict_id": self.conflict_id and str(self.conflict_id),
+        }
+        result.update(self.extra)
+        return result
+
+
+def parse(envelope: dict[str, Any]) -> Mutation:
+    return Mutation(
+        mutation_id=envelope["mutation_id"],
+        type=envelope["type"],
+        record_id=envelope["id"],
+        op=envelope["op"],
+        base_version=envelope["base_version"],
+        data=envelope["data"],
+        base=envelope["base"],
+    )
+
+
+def field_errors(error: ValidationError) -> dict[str, Any]:
+    return error.normalized_messages()
+
+
+def prepare(mutation: Mutation) -> Prepared | Refusal:
+    """Validate a mutation on its own, before any database work."""
+    record_type = RECORD_TYPES[mutation.type]
+    if not record_type.device_writable:
+        return Refusal("read_only_type", f"Devices do not write {mutation.type} records.")
+    data_schema = MAPPINGS[mutation.type].data
+    if mutation.op == "delete":
+        if mutation.data:
+            return Refusal("invalid", "A delete carries no data.", {"data": ["Must be empty for a delete."]})
+        return Prepared({}, {})
+    if mutation.op == "update":
+        if not mutation.data:
+            return Refusal("invalid", "An update changes at least one field.", {"data": ["Empty."]})
+        missing_base = sorted(set(mutation.data) - set(mutation.base))
+        if missing_base:
+            return Refusal(
+                "missing_base",
+                "An update sends, for each changed field, the value it started from.",
+                {name: ["No base value sent."] for name in missing_base},
+            )
+    try:
+        loaded = data_schema.load(mutation.data, partial=mutation.op == "update")
+    except ValidationError as error:
+        return Refusal("invalid", "Some fields are invalid.", field_errors(error))
+    return Prepared(loaded, data_schema.dump(loaded))
+
+
+def blob_hashes(wire: dict[str, Any]) -> list[str]:
+    """The photos and signature a record's wire form references."""
+    hashes = list(wire.get("photo_hashes") or ())
+    if wire.get("signature_hash"):
+        hashes.append(wire["signature_hash"])
+    return hashes
