@@ -7,21 +7,35 @@ random generator: the same seed and day give the same demo.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.access import Scope
 from server.demo import catalog, org
+from server.demo.images import scene_photo, signature
 from server.models import ChecklistTemplate, Followup, Inspection, Person, Room, Station, Venue
 from server.models.base import utcnow
+from server.operations.blobs import store_blob
+from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
 from server.operations.records import stamp
+from server.syncing.mutations import Caller
+from server.syncing.push import push
+from server.syncing.wire import MAPPINGS
+from sync.compiled import compile_schema
+from sync.messages import PushRequest
+from sync.protocol import SCHEMA_VERSION
 
 CHINA = timezone(timedelta(hours=8))
 DEMO_WEEKS = 5
+PUSH_REQUEST = compile_schema(PushRequest)
+PHOTO_SCENES = 24
 
 
 class DemoBuilder:
@@ -48,6 +62,8 @@ class DemoBuilder:
         for person in self.people.values():
             if person.role == "officer":
                 self.officer_work(person)
+        self.session.flush()
+        self.conflicts_through_sync()
         return self.counts
 
     def count(self, name: str) -> None:
@@ -179,6 +195,7 @@ class DemoBuilder:
             for item in template.items
         }
         lat, lon = venue.location["lat"], venue.location["lon"]
+        photos = [self.blob(scene_photo(self.rng.randrange(PHOTO_SCENES)), officer, "photos") for _ in failed_keys]
         inspection = Inspection(
             venue_id=venue.id,
             room_id=venue.room_id,
@@ -197,6 +214,8 @@ class DemoBuilder:
                 "mocked": False,
                 "fixed_at": moment.isoformat(),
             },
+            photo_hashes=photos,
+            signature_hash=self.blob(signature(venue.responsible_person), officer, "signatures"),
             status="submitted",
         )
         inspection.inspected_at = moment
@@ -204,6 +223,55 @@ class DemoBuilder:
         stamp(self.session, inspection, "create", actor_id=officer.id, at=self.received(moment))
         self.review_by_age(inspection)
         return inspection
+
+    def blob(self, data: bytes, uploader: Person, counted_as: str) -> str:
+        """Store a photo or signature as the officer's handheld would upload it."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        if store_blob(self.session, sha256, data, "image/png", uploader.id):
+            self.count(counted_as)
+        return sha256
+
+    def conflicts_through_sync(self) -> None:
+        """Two officers of 枫杨 edit the same venue offline; one edits a log after it was approved.
+
+        Both go through the real push engine from the officers' handhelds, so the conflict
+        queue holds what a real day would leave in it.
+        """
+        first, second = (self.people[name] for name in ("officer1", "officer2"))
+        venue = self.venues_of_room[first.room_id][1]
+        approved = next(
+            i for i in self.session.scalars(select(Inspection).where(Inspection.officer_id == first.id,
+                                                                      Inspection.status == "approved"))
+        )
+        offline_edits = [
+            self.handheld_edits(first, [("venue", venue, {"phone": "0573-82071234", "notes": "负责人已更换，新号码已核实"})]),
+            self.handheld_edits(second, [("venue", venue, {"phone": "0573-82079999"}),
+                                         ("inspection", approved, {"findings": "补充：现场复查时消防通道已清理"})]),
+        ]
+        for officer, device_id, mutations in offline_edits:
+            body = PUSH_REQUEST.load({"device_id": str(device_id), "schema_version": SCHEMA_VERSION,
+                                      "mutations": mutations})
+            caller = Caller(officer.id, device_id, Scope.of(self.session, officer))
+            results = push(self.session, caller, body["mutations"])
+            self.counts["open conflicts"] = self.counts.get("open conflicts", 0) + sum(
+                result["status"] == "conflict" for result in results)
+
+    def handheld_edits(
+        self, officer: Person, changes: list[tuple[str, Any, dict[str, Any]]]
+    ) -> tuple[Person, uuid.UUID, list[dict[str, Any]]]:
+        """An officer's handheld, signed in, with edits made offline from the records as they are now."""
+        device_id = uuid.UUID(int=self.rng.getrandbits(128), version=4)
+        sign_in(self.session, officer.username, org.DEMO_PASSWORD,
+                DeviceInfo(device_id, f"{officer.display_name}的警务通", platform="android", app_version="1.0.0",
+                           schema_version=SCHEMA_VERSION), "127.0.0.1")
+        mutations = []
+        for record_type, record, data in changes:
+            current = MAPPINGS[record_type].wire_of(record)
+            mutations.append({"mutation_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+                              "type": record_type, "id": str(record.id), "op": "update",
+                              "base_version": record.version, "data": data,
+                              "base": {name: current[name] for name in data}})
+        return officer, device_id, mutations
 
     def received(self, moment: datetime, hours: float = 1.0) -> datetime:
         """When the server got something the device did at ``moment``: soon after, never later than now."""

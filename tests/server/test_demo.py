@@ -115,6 +115,7 @@ def test_every_demo_record_has_a_version_a_sequence_and_an_audit_entry(demo: Fla
 
 
 def test_the_same_seed_and_day_give_the_same_demo(migrated_database: str, tmp_path: object, demo: Flask) -> None:
+    """Reloads the demo in place (the tests after this one see the reloaded copy)."""
     first = {name: count(model) for model, name in RECORD_TYPE_OF.items()}
     names = sorted(db.session.scalars(select(Venue.name)))
     db.session.rollback()
@@ -124,5 +125,22 @@ def test_the_same_seed_and_day_give_the_same_demo(migrated_database: str, tmp_pa
         load_demo(db.session, now=NOW)
         assert {name: count(model) for model, name in RECORD_TYPE_OF.items()} == first
         assert sorted(db.session.scalars(select(Venue.name))) == names
-        db.session.rollback()
+        db.session.commit()
         db.engine.dispose()
+
+
+def test_the_demo_has_photos_signatures_and_conflicts_left_by_real_syncs(demo: Flask) -> None:
+    from server.models import Blob, BlobRef, Device, SyncConflict, SyncMutation
+
+    with_photos = db.session.scalars(select(Inspection).where(Inspection.rectification_required.is_(True))).all()
+    assert with_photos and all(i.photo_hashes for i in with_photos)
+    signed = db.session.scalars(select(Inspection.signature_hash).where(Inspection.status != "draft")).all()
+    assert all(signed)
+    hashes = {h for i in with_photos for h in i.photo_hashes} | set(signed)
+    assert hashes == set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(hashes))))
+    assert count(BlobRef) > 0
+    blob = db.session.get(Blob, with_photos[0].photo_hashes[0])
+    assert blob.data.startswith(b"\x89PNG") and blob.content_type == "image/png"
+    conflicts = db.session.scalars(select(SyncConflict).where(SyncConflict.status == "open")).all()
+    assert {c.reason for c in conflicts} == {"field_conflict", "locked"}
+    assert count(SyncMutation) == 3 and count(Device) == 2
