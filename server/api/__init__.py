@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
-from server.api import audit, auth, blobs, conflicts, devices, people, records, reviews, sync
+from server.api import audit, auth, blobs, conflicts, devices, health, people, records, reviews, sync
 from server.api.blobs import Sha256Converter, sha256_parameter_schema
 from server.api.common import RecordIdConverter, id_parameter_schema
 from server.errors import ApiError
 from server.extensions import api
 
 BLUEPRINTS = (
-    auth.blp, people.blp, devices.blp, records.blp, reviews.blp, sync.blp, blobs.blp, conflicts.blp, audit.blp,
+    health.blp, auth.blp, people.blp, devices.blp, records.blp, reviews.blp, sync.blp, blobs.blp, conflicts.blp, audit.blp,
 )
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 

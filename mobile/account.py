@@ -1,0 +1,138 @@
+"""The device's identity and the officer's sign-in, online the first time and offline after.
+
+The first sign-in needs the network: it creates the device's identity and gets a token.
+Later unlocks are checked against a verifier made with a slow key-derivation function
+(scrypt), so the password itself is never stored. What the server says about the token
+decides the rest: expired asks for the password again and keeps everything; a revoked
+device or a disabled officer wipes the device; an app too old keeps everything and asks
+for an update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import uuid
+from enum import StrEnum
+from typing import Any, Callable
+
+from mobile.session import AuthError, Session, SyncError, UpgradeRequired
+from mobile.store import Store
+from sync.protocol import SCHEMA_VERSION
+
+APP_VERSION = "1.0.0"
+KDF = {"n": 2**14, "r": 8, "p": 1}
+WIPE_CODES = frozenset({"device_revoked", "account_disabled"})
+
+
+class AccountState(StrEnum):
+    NEW = "new"
+    LOCKED = "locked"
+    READY = "ready"
+    NEEDS_PASSWORD = "needs_password"
+    UPGRADE_REQUIRED = "upgrade_required"
+    WIPED = "wiped"
+
+
+class WrongPassword(Exception):
+    pass
+
+
+def verifier(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, dklen=32, **KDF)
+
+
+class Account:
+    def __init__(self, store: Store, session_factory: Callable[..., Session] = Session) -> None:
+        self.store = store
+        self.session_factory = session_factory
+        self.unlocked = False
+        self.wiped = False
+
+    @property
+    def user(self) -> dict[str, Any] | None:
+        return self.store.get_meta("user")
+
+    @property
+    def device_id(self) -> str:
+        device_id = self.store.get_meta("device_id")
+        if device_id is None:
+            device_id = str(uuid.uuid4())
+            self.store.set_meta("device_id", device_id)
+        return device_id
+
+    @property
+    def state(self) -> AccountState:
+        if self.user is None:
+            return AccountState.WIPED if self.wiped else AccountState.NEW
+        if not self.unlocked:
+            return AccountState.LOCKED
+        if self.store.get_meta("upgrade_required", False):
+            return AccountState.UPGRADE_REQUIRED
+        if self.store.get_meta("needs_password", False):
+            return AccountState.NEEDS_PASSWORD
+        return AccountState.READY
+
+    def enrol(self, server_url: str, username: str, password: str, device_name: str) -> dict[str, Any]:
+        """First sign-in on this device (online)."""
+        self._sign_in(server_url, username, password, device_name)
+        self.unlocked = True
+        return self.user  # type: ignore[return-value]
+
+    def unlock(self, password: str) -> None:
+        """Open the app offline with the officer's password."""
+        salt, expected = self.store.get_meta("verifier", [None, None])
+        if salt is None or not hmac.compare_digest(verifier(password, bytes.fromhex(salt)).hex(), expected):
+            raise WrongPassword("The password does not match.")
+        self.unlocked = True
+
+    def reauthenticate(self, password: str) -> None:
+        """After ``token_expired``: a new token for the same device, everything kept."""
+        user = self.user
+        if user is None:
+            raise WrongPassword("Sign in first.")
+        self._sign_in(self.store.get_meta("server_url"), user["username"], password,
+                      self.store.get_meta("device_name", "Beatlog"))
+        self.store.set_meta("needs_password", False)
+
+    def _sign_in(self, server_url: str, username: str, password: str, device_name: str) -> None:
+        session = self.session_factory(server_url)
+        body = session.post("/api/v1/auth/login", {
+            "username": username, "password": password, "device_id": self.device_id, "device_name": device_name,
+            "platform": "android" if "ANDROID_ARGUMENT" in os.environ else "desktop", "app_version": APP_VERSION,
+            "schema_version": SCHEMA_VERSION})
+        salt = os.urandom(16)
+        with self.store.transaction() as db:
+            for key, value in (("server_url", server_url), ("token", body["token"]),
+                               ("token_expires_at", body["expires_at"]), ("user", body["user"]),
+                               ("device_name", device_name), ("verifier", [salt.hex(), verifier(password, salt).hex()])):
+                self.store.set_meta(key, value, db)
+
+    def session(self) -> Session:
+        return self.session_factory(self.store.get_meta("server_url"), self.store.get_meta("token"))
+
+    def handle(self, error: SyncError) -> AccountState:
+        """Act on what the server said about this device; returns the new state."""
+        if isinstance(error, UpgradeRequired):
+            self.store.set_meta("upgrade_required", True)
+        elif isinstance(error, AuthError) and error.code in WIPE_CODES:
+            self.store.wipe()
+            self.unlocked = False
+            self.wiped = True
+        elif isinstance(error, AuthError):
+            self.store.set_meta("needs_password", True)
+        return self.state
+
+    def app_updated(self) -> None:
+        self.store.set_meta("upgrade_required", False)
+
+    def sign_out(self) -> None:
+        """End the session on the server when reachable; the data stays for the next unlock."""
+        try:
+            self.session().request("POST", "/api/v1/auth/logout")
+        except SyncError:
+            pass
+        self.store.set_meta("token", None)
+        self.store.set_meta("needs_password", True)
+        self.unlocked = False

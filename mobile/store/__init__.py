@@ -1,0 +1,7 @@
+"""The handheld's local store: the officer's scope, unsynced edits and sync state, in SQLite."""
+
+from mobile.store.database import Store, StoreError
+from mobile.store.records import LocalRecord, Records, SyncState
+from mobile.store.replica import Replica
+
+__all__ = ["LocalRecord", "Records", "Replica", "Store", "StoreError", "SyncState"]

@@ -1,0 +1,241 @@
+"""What the officer reads and edits: records as they see them, and each one's sync state.
+
+A record keeps the server's copy (``server``) and the officer's view (``local``): the
+server's copy with every unacknowledged edit from the outbox laid on top. Saving validates
+the whole record with the shared wire schemas, then queues only the changed fields, each
+with the value it had on the server (its ``base``). Edits of a record that are not yet on
+their way to the server are coalesced into one mutation, keeping the first base of each field.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+from mobile.store.database import Store, StoreError
+from sync.compiled import compile_schema
+from sync.records import RECORD_TYPES
+
+
+class SyncState(StrEnum):
+    DRAFT = "draft"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SYNCED = "synced"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+STATE_PRECEDENCE = ("rejected", "sending", "queued", "draft")
+UNSENT = ("draft", "queued", "rejected")
+
+
+@dataclass(frozen=True)
+class LocalRecord:
+    type: str
+    id: str
+    version: int
+    data: dict[str, Any]
+    state: SyncState
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def now_text() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def outbox_of(db: sqlite3.Connection, record_type: str, record_id: str) -> list[sqlite3.Row]:
+    return db.execute("SELECT * FROM outbox WHERE type = ? AND id = ? ORDER BY seq", (record_type, record_id)).fetchall()
+
+
+def refresh_local(db: sqlite3.Connection, record_type: str, record_id: str) -> None:
+    """Recompute the officer's view of one record from the server copy and the outbox."""
+    row = db.execute("SELECT * FROM record WHERE type = ? AND id = ?", (record_type, record_id)).fetchone()
+    entries = outbox_of(db, record_type, record_id)
+    if row is None and not entries:
+        db.execute("DELETE FROM venue_search WHERE id = ?", (record_id,))
+        return
+    local = json.loads(row["server"]) if row is not None and row["server"] else {}
+    hidden = bool(row["deleted"]) if row is not None else False
+    for entry in entries:
+        if entry["op"] == "delete":
+            hidden = True
+        else:
+            local.update(json.loads(entry["data"]))
+            hidden = hidden and entry["op"] != "create"
+    db.execute(
+        "INSERT INTO record (type, id, local, hidden) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (type, id) DO UPDATE SET local = excluded.local, hidden = excluded.hidden",
+        (record_type, record_id, json.dumps(local, ensure_ascii=False), int(hidden)),
+    )
+    if record_type == "venue":
+        db.execute("DELETE FROM venue_search WHERE id = ?", (record_id,))
+        if not hidden:
+            db.execute("INSERT INTO venue_search (id, name, address) VALUES (?, ?, ?)",
+                       (record_id, local.get("name", ""), local.get("address", "")))
+
+
+class Records:
+    """Reading and editing records on the device."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, record_type: str, record_id: str) -> LocalRecord | None:
+        rows = self.store.query("SELECT * FROM record WHERE type = ? AND id = ? AND hidden = 0",
+                                (record_type, record_id))
+        return self._local_records(rows)[0] if rows else None
+
+    def all(self, record_type: str) -> list[LocalRecord]:
+        return self._local_records(self.store.query("SELECT * FROM record WHERE type = ? AND hidden = 0",
+                                                    (record_type,)))
+
+    def by_ids(self, record_type: str, record_ids: list[str]) -> list[LocalRecord]:
+        """Records in the order of ``record_ids`` (those hidden or unknown left out)."""
+        if not record_ids:
+            return []
+        marks = ",".join("?" * len(record_ids))
+        rows = self.store.query(f"SELECT * FROM record WHERE type = ? AND hidden = 0 AND id IN ({marks})",
+                                (record_type, *record_ids))
+        found = {record.id: record for record in self._local_records(rows)}
+        return [found[record_id] for record_id in record_ids if record_id in found]
+
+    def search_venues(self, text: str, limit: int = 50) -> list[LocalRecord]:
+        """Venues whose name or address contains ``text`` (Chinese included), best first.
+
+        Three characters or more use the trigram index; shorter text (a two-character
+        Chinese word is common) scans, which stays fast at tens of thousands of venues.
+        """
+        text = text.strip()
+        if len(text) >= 3:
+            phrase = '"' + text.replace('"', '""') + '"'
+            rows = self.store.query("SELECT id FROM venue_search WHERE venue_search MATCH ? ORDER BY rank LIMIT ?",
+                                    (phrase, limit))
+        elif text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = self.store.query(
+                "SELECT id FROM venue_search WHERE name LIKE ?1 ESCAPE '\\' OR address LIKE ?1 ESCAPE '\\' "
+                "ORDER BY name LIMIT ?2", (pattern, limit))
+        else:
+            rows = self.store.query("SELECT id FROM venue_search ORDER BY name LIMIT ?", (limit,))
+        return self.by_ids("venue", [row["id"] for row in rows])
+
+    def _local_records(self, rows: list[sqlite3.Row]) -> list[LocalRecord]:
+        if not rows:
+            return []
+        pending: dict[tuple[str, str], list[sqlite3.Row]] = {}
+        for entry in self.store.query(
+            "SELECT type, id, state, code, errors FROM outbox WHERE type = ? ORDER BY seq", (rows[0]["type"],)
+        ):
+            pending.setdefault((entry["type"], entry["id"]), []).append(entry)
+        return [self._local_record(row, pending.get((row["type"], row["id"]), [])) for row in rows]
+
+    @staticmethod
+    def _local_record(row: sqlite3.Row, entries: list[sqlite3.Row]) -> LocalRecord:
+        states = {entry["state"] for entry in entries}
+        detail: dict[str, Any] = {}
+        state = SyncState.SYNCED
+        for candidate in STATE_PRECEDENCE:
+            if candidate in states:
+                state = SyncState(candidate)
+                break
+        if state is SyncState.REJECTED:
+            rejected = next(entry for entry in entries if entry["state"] == "rejected")
+            detail = {"code": rejected["code"], "errors": json.loads(rejected["errors"])}
+        elif state is SyncState.SYNCED and row["flag"] == "conflict":
+            state, detail = SyncState.CONFLICT, json.loads(row["flag_detail"])
+        return LocalRecord(row["type"], row["id"], row["version"], json.loads(row["local"]), state, detail)
+
+    def save(self, record_type: str, data: dict[str, Any], record_id: str | None = None,
+             submit: bool = True) -> LocalRecord:
+        """Validate and keep a change; ``submit=False`` keeps it as a draft that is not sent.
+
+        Raises marshmallow's ``ValidationError`` with messages per field when the record
+        is not valid as a whole.
+        """
+        if not RECORD_TYPES[record_type].device_writable:
+            raise StoreError(f"{record_type} records are not edited on the device")
+        schema = compile_schema(RECORD_TYPES[record_type].data_schema)
+        record_id = record_id or str(uuid.uuid4())
+        with self.store.transaction() as db:
+            row = db.execute("SELECT * FROM record WHERE type = ? AND id = ?", (record_type, record_id)).fetchone()
+            exists = row is not None and not row["hidden"]
+            current = json.loads(row["local"]) if exists else {}
+            wire = schema.dump(schema.load({**current, **data}))
+            if exists:
+                changes = {name: value for name, value in wire.items() if current.get(name) != value}
+            else:
+                changes = wire
+            self._queue(db, record_type, record_id, changes, row, "queued" if submit else "draft")
+            refresh_local(db, record_type, record_id)
+        record = self.get(record_type, record_id)
+        assert record is not None
+        return record
+
+    def delete(self, record_type: str, record_id: str) -> None:
+        with self.store.transaction() as db:
+            entries = outbox_of(db, record_type, record_id)
+            unsent = [entry for entry in entries if entry["state"] in UNSENT]
+            if any(entry["op"] == "create" for entry in unsent) and len(unsent) == len(entries):
+                db.execute("DELETE FROM outbox WHERE type = ? AND id = ?", (record_type, record_id))
+                db.execute("DELETE FROM record WHERE type = ? AND id = ?", (record_type, record_id))
+            else:
+                db.executemany("DELETE FROM outbox WHERE seq = ?", [(entry["seq"],) for entry in unsent])
+                row = db.execute("SELECT version FROM record WHERE type = ? AND id = ?",
+                                 (record_type, record_id)).fetchone()
+                insert_entry(db, record_type, record_id, "delete", max(row["version"] if row else 1, 1), {}, {},
+                             "queued")
+            refresh_local(db, record_type, record_id)
+
+    def _queue(self, db: sqlite3.Connection, record_type: str, record_id: str, changes: dict[str, Any],
+               row: sqlite3.Row | None, state: str) -> None:
+        entries = outbox_of(db, record_type, record_id)
+        open_entry = entries[-1] if entries and entries[-1]["state"] in UNSENT else None
+        if open_entry is not None:
+            state = "queued" if "queued" in (state, open_entry["state"]) else state
+            data = {**json.loads(open_entry["data"]), **changes}
+            base = json.loads(open_entry["base"])
+            if open_entry["op"] == "update":
+                expected = expected_server_state(row, entries[:-1])
+                base.update({name: expected.get(name) for name in changes if name not in base})
+            mutation_id = open_entry["mutation_id"] if open_entry["state"] != "rejected" else str(uuid.uuid4())
+            db.execute(
+                "UPDATE outbox SET data = ?, base = ?, state = ?, mutation_id = ?, code = '', errors = '{}', "
+                "updated_at = ? WHERE seq = ?",
+                (json.dumps(data, ensure_ascii=False), json.dumps(base, ensure_ascii=False), state, mutation_id,
+                 now_text(), open_entry["seq"]),
+            )
+            return
+        if not changes:
+            return
+        on_server = row is not None and (row["version"] > 0 or entries)
+        if not on_server:
+            insert_entry(db, record_type, record_id, "create", None, changes, {}, state)
+            return
+        expected = expected_server_state(row, entries)
+        insert_entry(db, record_type, record_id, "update", max(row["version"], 1), changes,
+                     {name: expected.get(name) for name in changes}, state)
+
+
+def expected_server_state(row: sqlite3.Row | None, in_flight: list[sqlite3.Row]) -> dict[str, Any]:
+    """What the server will hold once the mutations already on their way are applied."""
+    state = json.loads(row["server"]) if row is not None and row["server"] else {}
+    for entry in in_flight:
+        state.update(json.loads(entry["data"]))
+    return state
+
+
+def insert_entry(db: sqlite3.Connection, record_type: str, record_id: str, op: str, base_version: int | None,
+                 data: dict[str, Any], base: dict[str, Any], state: str) -> None:
+    stamp = now_text()
+    db.execute(
+        "INSERT INTO outbox (mutation_id, type, id, op, base_version, data, base, state, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (str(uuid.uuid4()), record_type, record_id, op, base_version, json.dumps(data, ensure_ascii=False),
+         json.dumps(base, ensure_ascii=False), state, stamp, stamp),
+    )

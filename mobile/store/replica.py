@@ -1,0 +1,146 @@
+"""The sync side of the store: what to send, and how answers and pulled changes land.
+
+Every step commits in one transaction together with the state that says how far sync got
+(outbox entries marked ``sending`` before a push, the cursor after a page), so an
+interrupted sync resumes where it stopped: mutations still marked ``sending`` are sent again
+with the same ids, and the server answers them as duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Iterable
+
+from mobile.store.database import Store
+from mobile.store.records import now_text, refresh_local
+
+CONFIRMED = ("applied", "merged")
+
+
+class Replica:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def pending_count(self) -> int:
+        return self.store.query("SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')")[0][0]
+
+    def blobs_to_upload(self) -> list[sqlite3.Row]:
+        """Blobs referenced by mutations about to be sent that the server may not have yet."""
+        referenced: set[str] = set()
+        for entry in self.store.query("SELECT data FROM outbox WHERE state IN ('queued', 'sending')"):
+            data = json.loads(entry["data"])
+            referenced.update(data.get("photo_hashes") or ())
+            if data.get("signature_hash"):
+                referenced.add(data["signature_hash"])
+        rows = self.store.query("SELECT * FROM blob WHERE uploaded = 0")
+        return [row for row in rows if row["sha256"] in referenced]
+
+    def mark_uploaded(self, sha256: str) -> None:
+        with self.store.transaction() as db:
+            db.execute("UPDATE blob SET uploaded = 1 WHERE sha256 = ?", (sha256,))
+
+    def take_batch(self, limit: int) -> list[dict[str, Any]]:
+        """The next mutations to push, marked as sending first (so a crash resends them)."""
+        with self.store.transaction() as db:
+            rows = db.execute(
+                "SELECT * FROM outbox WHERE state IN ('sending', 'queued') ORDER BY seq LIMIT ?", (limit,)
+            ).fetchall()
+            db.executemany("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE seq = ?",
+                           [(row["seq"],) for row in rows])
+        return [
+            {"mutation_id": row["mutation_id"], "type": row["type"], "id": row["id"], "op": row["op"],
+             "base_version": row["base_version"], "data": json.loads(row["data"]), "base": json.loads(row["base"])}
+            for row in rows
+        ]
+
+    def apply_results(self, results: Iterable[dict[str, Any]]) -> dict[str, int]:
+        """Land the server's answers: a mutation leaves the outbox only when it was answered."""
+        tally: dict[str, int] = {}
+        with self.store.transaction() as db:
+            for result in results:
+                entry = db.execute("SELECT * FROM outbox WHERE mutation_id = ?", (result["mutation_id"],)).fetchone()
+                if entry is None:
+                    continue
+                status = result.get("first_status", result["status"])
+                tally[status] = tally.get(status, 0) + 1
+                self._land(db, entry, status, result)
+                refresh_local(db, entry["type"], entry["id"])
+        return tally
+
+    def _land(self, db: sqlite3.Connection, entry: sqlite3.Row, status: str, result: dict[str, Any]) -> None:
+        if status == "rejected":
+            state = "queued" if result.get("retryable") else "rejected"
+            db.execute("UPDATE outbox SET state = ?, code = ?, errors = ?, updated_at = ? WHERE seq = ?",
+                       (state, result.get("code", ""), json.dumps(result.get("errors") or {}, ensure_ascii=False),
+                        now_text(), entry["seq"]))
+            return
+        db.execute("DELETE FROM outbox WHERE seq = ?", (entry["seq"],))
+        row = db.execute("SELECT * FROM record WHERE type = ? AND id = ?", (entry["type"], entry["id"])).fetchone()
+        server = json.loads(row["server"]) if row is not None and row["server"] else {}
+        data = json.loads(entry["data"])
+        if status in CONFIRMED:
+            server.update(data)
+            flag, detail = ("stale", {}) if status == "merged" else ("", {})
+            deleted = entry["op"] == "delete"
+        else:
+            flag = "conflict"
+            detail = {"conflict_id": result.get("conflict_id"), "reason": result.get("reason"),
+                      "version": result.get("version"), "yours": data}
+            deleted = bool(row["deleted"]) if row is not None else False
+        db.execute(
+            "INSERT INTO record (type, id, version, deleted, server, local, flag, flag_detail) "
+            "VALUES (?, ?, ?, ?, ?, '{}', ?, ?) ON CONFLICT (type, id) DO UPDATE SET version = max(version, "
+            "excluded.version), deleted = excluded.deleted, server = excluded.server, flag = excluded.flag, "
+            "flag_detail = excluded.flag_detail",
+            (entry["type"], entry["id"], result.get("version") or 0, int(deleted),
+             json.dumps(server, ensure_ascii=False), flag, json.dumps(detail, ensure_ascii=False)),
+        )
+
+    def apply_page(self, page: dict[str, Any]) -> int:
+        """Store one pull page and its cursor together; returns how many changes it held."""
+        with self.store.transaction() as db:
+            generation = self.store.get_meta("resync_generation", 0)
+            if page["reset"]:
+                generation += 1
+                self.store.set_meta("resync_generation", generation, db)
+                self.store.set_meta("resyncing", True, db)
+            for change in page["changes"]:
+                self._apply_change(db, change, generation)
+            self.store.set_meta("cursor", page["cursor"], db)
+            if not page["has_more"] and self.store.get_meta("resyncing", False):
+                self._drop_unsent(db, generation)
+                self.store.set_meta("resyncing", False, db)
+        return len(page["changes"])
+
+    def _apply_change(self, db: sqlite3.Connection, change: dict[str, Any], generation: int) -> None:
+        record_type, record_id = change["type"], change["id"]
+        if change.get("left_scope"):
+            db.execute("DELETE FROM record WHERE type = ? AND id = ?", (record_type, record_id))
+            refresh_local(db, record_type, record_id)
+            return
+        row = db.execute("SELECT version, flag, flag_detail FROM record WHERE type = ? AND id = ?",
+                         (record_type, record_id)).fetchone()
+        flag, detail = "", "{}"
+        if row is not None and row["flag"] == "conflict" and change["version"] <= json.loads(
+                row["flag_detail"]).get("version", 0):
+            flag, detail = row["flag"], row["flag_detail"]
+        db.execute(
+            "INSERT INTO record (type, id, version, deleted, server, local, flag, flag_detail, seen) "
+            "VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?) ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, "
+            "deleted = excluded.deleted, server = excluded.server, flag = excluded.flag, "
+            "flag_detail = excluded.flag_detail, seen = excluded.seen",
+            (record_type, record_id, change["version"], int(change["deleted"]),
+             json.dumps(change["data"], ensure_ascii=False), flag, detail, generation),
+        )
+        refresh_local(db, record_type, record_id)
+
+    def _drop_unsent(self, db: sqlite3.Connection, generation: int) -> None:
+        """After a full resync: drop synced records the server no longer sends (none with pending edits)."""
+        stale = db.execute(
+            "SELECT type, id FROM record r WHERE seen != ? AND NOT EXISTS "
+            "(SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id)", (generation,)
+        ).fetchall()
+        db.executemany("DELETE FROM record WHERE type = ? AND id = ?", [(r["type"], r["id"]) for r in stale])
+        for row in stale:
+            refresh_local(db, row["type"], row["id"])

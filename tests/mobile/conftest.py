@@ -1,0 +1,27 @@
+"""Fixtures for the handheld core: a store in a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from mobile.store import Records, Replica, Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "device")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def records(store: Store) -> Records:
+    return Records(store)
+
+
+@pytest.fixture
+def replica(store: Store) -> Replica:
+    return Replica(store)

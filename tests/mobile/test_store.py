@@ -1,0 +1,229 @@
+"""The local store: saves, the outbox and its states, answers and pulled changes landing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from marshmallow import ValidationError
+
+from mobile.store import Records, Replica, Store, SyncState
+from mobile.store import database
+
+ROOM = str(uuid.uuid4())
+
+
+def venue(**changes: Any) -> dict[str, Any]:
+    return {"room_id": ROOM, "name": "月河宾馆", "kind": "hotel", "address": "中山东路1号", **changes}
+
+
+def outbox(store: Store) -> list[dict[str, Any]]:
+    return [dict(row) for row in store.query("SELECT * FROM outbox ORDER BY seq")]
+
+
+def pulled(record_id: str, version: int, data: dict[str, Any], deleted: bool = False, **extra: Any) -> dict:
+    return {"type": "venue", "id": record_id, "version": version, "deleted": deleted, "updated_at": "x",
+            "updated_by": None, "data": data, **extra}
+
+
+def page(*changes: dict, reset: bool = False, has_more: bool = False, cursor: str = "c1") -> dict[str, Any]:
+    return {"changes": list(changes), "cursor": cursor, "has_more": has_more, "reset": reset}
+
+
+def synced_venue(replica: Replica, **data: Any) -> str:
+    record_id = str(uuid.uuid4())
+    full = {**venue(), "responsible_person": "", "phone": "", "location": None, "risk_level": "low",
+            "notes": "", **data}
+    replica.apply_page(page(pulled(record_id, 3, full)))
+    return record_id
+
+
+def test_a_new_record_is_validated_filled_with_defaults_and_queued(records: Records, store: Store) -> None:
+    saved = records.save("venue", venue())
+    assert (saved.state, saved.version, saved.data["risk_level"]) == (SyncState.QUEUED, 0, "low")
+    [entry] = outbox(store)
+    assert (entry["op"], entry["state"], json.loads(entry["data"])["name"]) == ("create", "queued", "月河宾馆")
+
+
+def test_an_invalid_record_is_refused_with_field_errors_and_nothing_kept(records: Records, store: Store) -> None:
+    with pytest.raises(ValidationError) as raised:
+        records.save("venue", venue(kind="spaceport", phone="call me"))
+    assert set(raised.value.messages) == {"kind", "phone"}
+    assert outbox(store) == [] and store.query("SELECT * FROM record") == []
+
+
+def test_edits_before_sending_coalesce_into_one_mutation_keeping_the_first_base(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    record_id = synced_venue(replica, notes="旧")
+    records.save("venue", {"notes": "新一"}, record_id)
+    records.save("venue", {"notes": "新二", "phone": "0573-1"}, record_id)
+    [entry] = outbox(store)
+    assert (entry["op"], entry["base_version"]) == ("update", 3)
+    assert json.loads(entry["data"]) == {"notes": "新二", "phone": "0573-1"}
+    assert json.loads(entry["base"]) == {"notes": "旧", "phone": ""}
+
+
+def test_an_edit_while_a_push_is_in_flight_becomes_a_new_mutation_based_on_it(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "第一次"}, record_id)
+    replica.take_batch(10)
+    records.save("venue", {"notes": "第二次"}, record_id)
+    first, second = outbox(store)
+    assert (first["state"], second["state"]) == ("sending", "queued")
+    assert json.loads(second["base"]) == {"notes": "第一次"}
+    assert records.get("venue", record_id).state is SyncState.SENDING
+
+
+def test_a_draft_stays_on_the_device_until_submitted(records: Records, replica: Replica) -> None:
+    draft = records.save("venue", venue(), submit=False)
+    assert draft.state is SyncState.DRAFT and replica.take_batch(10) == []
+    assert records.save("venue", {"notes": "提交"}, draft.id).state is SyncState.QUEUED
+    assert len(replica.take_batch(10)) == 1
+
+
+def test_deleting_a_record_never_sent_forgets_it(records: Records, store: Store) -> None:
+    saved = records.save("venue", venue())
+    records.delete("venue", saved.id)
+    assert outbox(store) == [] and records.get("venue", saved.id) is None
+
+
+def test_deleting_a_synced_record_queues_a_delete_and_hides_it(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "改了又删"}, record_id)
+    records.delete("venue", record_id)
+    [entry] = outbox(store)
+    assert (entry["op"], entry["base_version"]) == ("delete", 3)
+    assert records.get("venue", record_id) is None and records.search_venues("月河") == []
+
+
+def test_an_applied_answer_takes_the_mutation_out_and_records_the_version(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    saved = records.save("venue", venue())
+    [mutation] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": mutation["mutation_id"], "status": "applied", "id": saved.id,
+                            "version": 1}])
+    after = records.get("venue", saved.id)
+    assert (after.state, after.version, outbox(store)) == (SyncState.SYNCED, 1, [])
+
+
+def test_a_conflict_answer_shows_the_officers_values_beside_the_servers(
+    records: Records, replica: Replica
+) -> None:
+    record_id = synced_venue(replica, name="月河宾馆")
+    records.save("venue", {"name": "月河大酒店"}, record_id)
+    [mutation] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": mutation["mutation_id"], "status": "conflict", "id": record_id,
+                            "version": 4, "conflict_id": "c-1", "reason": "field_conflict"}])
+    record = records.get("venue", record_id)
+    assert record.state is SyncState.CONFLICT and record.data["name"] == "月河宾馆"
+    assert record.detail == {"conflict_id": "c-1", "reason": "field_conflict", "version": 4,
+                             "yours": {"name": "月河大酒店"}}
+    replica.apply_page(page(pulled(record_id, 5, {**record.data, "name": "月河大酒店"})))
+    assert records.get("venue", record_id).state is SyncState.SYNCED
+
+
+def test_a_rejection_keeps_the_change_for_the_officer_to_fix_and_resend(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    saved = records.save("venue", venue())
+    [mutation] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": mutation["mutation_id"], "status": "rejected", "id": saved.id,
+                            "code": "out_of_scope", "errors": {}, "retryable": False}])
+    record = records.get("venue", saved.id)
+    assert record.state is SyncState.REJECTED and record.detail["code"] == "out_of_scope"
+    assert record.data["name"] == "月河宾馆" and replica.take_batch(10) == []
+    records.save("venue", {"notes": "已更正"}, saved.id)
+    [resent] = replica.take_batch(10)
+    assert resent["mutation_id"] != mutation["mutation_id"] and resent["op"] == "create"
+
+
+def test_a_retryable_rejection_goes_back_in_the_queue(records: Records, replica: Replica) -> None:
+    saved = records.save("venue", venue())
+    [mutation] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": mutation["mutation_id"], "status": "rejected", "id": saved.id,
+                            "code": "missing_blob", "errors": {}, "retryable": True}])
+    assert records.get("venue", saved.id).state is SyncState.QUEUED
+    assert [m["mutation_id"] for m in replica.take_batch(10)] == [mutation["mutation_id"]]
+
+
+def test_a_pulled_change_is_rebased_under_unsent_edits(records: Records, replica: Replica, store: Store) -> None:
+    record_id = synced_venue(replica, notes="旧", phone="")
+    records.save("venue", {"notes": "我的备注"}, record_id)
+    current = records.get("venue", record_id).data
+    replica.apply_page(page(pulled(record_id, 4, {**current, "notes": "旧", "phone": "0573-9"})))
+    record = records.get("venue", record_id)
+    assert (record.version, record.data["notes"], record.data["phone"]) == (4, "我的备注", "0573-9")
+    [entry] = outbox(store)
+    assert json.loads(entry["base"]) == {"notes": "旧"} and entry["base_version"] == 3
+
+
+def test_a_record_that_left_scope_is_removed_but_unsent_edits_are_kept(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "离开前的修改"}, record_id)
+    replica.apply_page(page({"type": "venue", "id": record_id, "version": 3, "deleted": True, "left_scope": True,
+                             "data": None}))
+    assert len(outbox(store)) == 1
+
+
+def test_a_full_resync_drops_what_the_server_no_longer_sends(records: Records, replica: Replica) -> None:
+    kept, dropped = synced_venue(replica), synced_venue(replica)
+    edited = synced_venue(replica)
+    records.save("venue", {"notes": "未同步"}, edited)
+    full = records.get("venue", kept).data
+    replica.apply_page(page(pulled(kept, 3, full), reset=True, has_more=True))
+    assert records.get("venue", dropped) is not None
+    replica.apply_page(page())
+    assert records.get("venue", kept) and records.get("venue", edited) and records.get("venue", dropped) is None
+
+
+def test_the_cursor_is_stored_with_the_page(replica: Replica, store: Store) -> None:
+    replica.apply_page(page(cursor="abc"))
+    assert store.get_meta("cursor") == "abc"
+
+
+@pytest.mark.parametrize("text", ["宾馆", "月河宾", "中山东路", "zhong"])
+def test_venues_are_found_by_any_part_of_their_name_or_address(records: Records, text: str) -> None:
+    records.save("venue", venue())
+    records.save("venue", venue(name="zhongshan shop", kind="shop", address="建设路2号"))
+    names = [v.data["name"] for v in records.search_venues(text)]
+    assert names and all(text in v.data["name"] or text in v.data["address"]
+                         for v in records.search_venues(text))
+
+
+def test_an_upgrade_keeps_every_unsynced_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = tmp_path / "device"
+    first = Store(directory)
+    saved = Records(first).save("venue", venue())
+    Records(first).save("venue", venue(name="草稿"), submit=False)
+    first.close()
+    monkeypatch.setattr(database, "MIGRATIONS",
+                        database.MIGRATIONS + ("ALTER TABLE record ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",))
+    upgraded = Store(directory)
+    assert upgraded.query("PRAGMA user_version")[0][0] == len(database.MIGRATIONS)
+    assert {row["state"] for row in upgraded.query("SELECT state FROM outbox")} == {"queued", "draft"}
+    assert Records(upgraded).get("venue", saved.id).data["name"] == "月河宾馆"
+    upgraded.close()
+
+
+def test_a_failed_save_leaves_nothing_behind(records: Records, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mobile.store import records as module
+
+    def crash(*args: Any) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(module, "refresh_local", crash)
+    with pytest.raises(sqlite3.OperationalError):
+        records.save("venue", venue())
+    assert outbox(store) == [] and store.query("SELECT * FROM record") == []
