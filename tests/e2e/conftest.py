@@ -9,7 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 import requests
@@ -86,3 +86,20 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     tmp_path = tmp_path_factory.mktemp("live")
     with scratch_database(backend, tmp_path) as database_url:
         yield from serve(database_url, tmp_path)
+
+
+@pytest.fixture
+def enrol(tmp_path: Path) -> Iterator[Any]:
+    """``enrol(server_url, username)``: a signed-in handheld whose store is closed afterwards."""
+    from tests.e2e.handheld import Handheld
+
+    opened: list[Handheld] = []
+
+    def make(server_url: str, username: str, password: str = "demo") -> Handheld:
+        handheld = Handheld.enrol(tmp_path / f"handheld-{len(opened)}", server_url, username, password)
+        opened.append(handheld)
+        return handheld
+
+    yield make
+    for handheld in opened:
+        handheld.store.close()

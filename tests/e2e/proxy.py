@@ -1,30 +1,57 @@
-"""A loopback TCP proxy that can swallow a response, as a flaky mobile network does."""
+"""A loopback TCP proxy that fails chosen requests the way a flaky mobile network does.
+
+Each connection carries one request (clients here send ``Connection: close``). A rule
+matches the request line; ``refuse`` closes the connection before the server sees
+anything, ``drop_response`` lets the server finish (and commit) and then throws its answer
+away. ``offline`` refuses everything.
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
-from typing import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 
-class DroppingProxy:
-    """Forwards connections to ``target``; while ``drop_responses`` is set, the server's
-    answer is read in full (so the server has finished and committed) and then thrown away,
-    and the client's connection is closed without a byte of it."""
+@dataclass
+class Rule:
+    matches: Callable[[str], bool]
+    how: str
+    times: int
 
+
+class FlakyProxy:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.drop_responses = False
+        self.offline = False
+        self.rules: list[Rule] = []
+        self.failed: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.dropped = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def fail(self, matches: Callable[[str], bool], how: str, times: int = 1) -> None:
+        with self.lock:
+            self.rules.append(Rule(matches, how, times))
+
+    def _decide(self, request_line: str) -> str:
+        with self.lock:
+            if self.offline:
+                return "refuse"
+            for rule in self.rules:
+                if rule.times and rule.matches(request_line):
+                    rule.times -= 1
+                    self.failed.append((request_line, rule.how))
+                    return rule.how
+        return "pass"
 
     def _accept(self) -> None:
         self.listener.settimeout(0.2)
@@ -36,18 +63,23 @@ class DroppingProxy:
             threading.Thread(target=self._relay, args=(client,), daemon=True).start()
 
     def _relay(self, client: socket.socket) -> None:
-        with client, socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
-            drop = self.drop_responses
-            pump = threading.Thread(target=self._pump, args=(client, upstream), daemon=True)
-            pump.start()
-            response = bytearray()
-            while chunk := upstream.recv(65536):
-                response.extend(chunk)
-                if not drop:
-                    client.sendall(chunk)
-            if drop:
-                self.dropped += 1
-                client.shutdown(socket.SHUT_RDWR)
+        with client:
+            head = b""
+            while b"\r\n" not in head:
+                chunk = client.recv(65536)
+                if not chunk:
+                    return
+                head += chunk
+            how = self._decide(head.split(b"\r\n", 1)[0].decode("latin-1"))
+            if how == "refuse":
+                return
+            with socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
+                upstream.sendall(head)
+                threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+                while chunk := upstream.recv(65536):
+                    if how == "pass":
+                        client.sendall(chunk)
+            client.shutdown(socket.SHUT_RDWR)
 
     @staticmethod
     def _pump(source: socket.socket, sink: socket.socket) -> None:
@@ -64,8 +96,8 @@ class DroppingProxy:
 
 
 @contextmanager
-def dropping_proxy(target_port: int) -> Iterator[DroppingProxy]:
-    proxy = DroppingProxy(target_port)
+def flaky_proxy(target_port: int) -> Iterator[FlakyProxy]:
+    proxy = FlakyProxy(target_port)
     proxy._thread.start()
     try:
         yield proxy

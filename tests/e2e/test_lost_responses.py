@@ -10,7 +10,7 @@ import requests
 
 from sync.protocol import SCHEMA_VERSION
 from tests.e2e.conftest import LiveServer
-from tests.e2e.proxy import dropping_proxy
+from tests.e2e.proxy import flaky_proxy
 
 
 def sign_in(server: LiveServer, username: str) -> tuple[dict[str, str], str, dict]:
@@ -26,12 +26,12 @@ def test_a_retry_after_a_lost_response_is_a_duplicate_and_leaves_one_record(live
     push = {"device_id": device_id, "schema_version": SCHEMA_VERSION, "mutations": [{
         "mutation_id": str(uuid.uuid4()), "type": "venue", "id": venue_id, "op": "create",
         "data": {"room_id": user["room_id"], "name": "丢包测试宾馆", "kind": "hotel", "address": "中山东路9号"}}]}
-    with dropping_proxy(urlparse(live_server.url).port) as proxy:
-        proxy.drop_responses = True
+    headers["Connection"] = "close"
+    with flaky_proxy(urlparse(live_server.url).port) as proxy:
+        proxy.fail(lambda line: "/sync/push" in line, "drop_response")
         with pytest.raises(requests.ConnectionError):
             requests.post(f"{proxy.url}/api/v1/sync/push", json=push, headers=headers, timeout=10)
-        assert proxy.dropped == 1
-        proxy.drop_responses = False
+        assert len(proxy.failed) == 1
         retried = requests.post(f"{proxy.url}/api/v1/sync/push", json=push, headers=headers, timeout=10)
     result = retried.json()["results"][0]
     assert (result["status"], result["first_status"], result["version"]) == ("duplicate", "applied", 1)
