@@ -33,6 +33,7 @@ test: env
 
 bench: env
 	mkdir -p bench/results
+	$(BIN)/python -m bench.handheld_bench | tee bench/results/handheld.json
 	$(BIN)/python -m bench.sync_bench $(BENCH_ARGS) | tee bench/results/sync.json
 
 clean:

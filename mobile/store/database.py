@@ -56,7 +56,7 @@ MIGRATIONS: tuple[str, ...] = (
         uploaded INTEGER NOT NULL DEFAULT 0,
         created_at TEXT NOT NULL
     );
-    CREATE VIRTUAL TABLE venue_search USING fts5(id UNINDEXED, name, address, tokenize = 'trigram');
+    CREATE VIRTUAL TABLE venue_search USING fts5(name, address, tokenize = 'trigram');
     """,
 )
 

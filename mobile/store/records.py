@@ -58,7 +58,6 @@ def refresh_local(db: sqlite3.Connection, record_type: str, record_id: str) -> N
     row = db.execute("SELECT * FROM record WHERE type = ? AND id = ?", (record_type, record_id)).fetchone()
     entries = outbox_of(db, record_type, record_id)
     if row is None and not entries:
-        db.execute("DELETE FROM venue_search WHERE id = ?", (record_id,))
         return
     local = json.loads(row["server"]) if row is not None and row["server"] else {}
     hidden = bool(row["deleted"]) if row is not None else False
@@ -68,16 +67,29 @@ def refresh_local(db: sqlite3.Connection, record_type: str, record_id: str) -> N
         else:
             local.update(json.loads(entry["data"]))
             hidden = hidden and entry["op"] != "create"
-    db.execute(
+    rowid = db.execute(
         "INSERT INTO record (type, id, local, hidden) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (type, id) DO UPDATE SET local = excluded.local, hidden = excluded.hidden",
+        "ON CONFLICT (type, id) DO UPDATE SET local = excluded.local, hidden = excluded.hidden RETURNING rowid",
         (record_type, record_id, json.dumps(local, ensure_ascii=False), int(hidden)),
-    )
+    ).fetchone()[0]
     if record_type == "venue":
-        db.execute("DELETE FROM venue_search WHERE id = ?", (record_id,))
-        if not hidden:
-            db.execute("INSERT INTO venue_search (id, name, address) VALUES (?, ?, ?)",
-                       (record_id, local.get("name", ""), local.get("address", "")))
+        index_venues(db, [(rowid, local, hidden)])
+
+
+def index_venues(db: sqlite3.Connection, venues: list[tuple[int, dict[str, Any], bool]]) -> None:
+    """Keep the search index in step: one row per visible venue, keyed by the record's rowid."""
+    db.executemany("DELETE FROM venue_search WHERE rowid = ?", [(rowid,) for rowid, _, _ in venues])
+    db.executemany("INSERT INTO venue_search (rowid, name, address) VALUES (?, ?, ?)",
+                   [(rowid, data.get("name", ""), data.get("address", "")) for rowid, data, hidden in venues
+                    if not hidden])
+
+
+def forget(db: sqlite3.Connection, record_type: str, record_id: str) -> None:
+    """Remove a record from the device, and from the search index."""
+    row = db.execute("SELECT rowid FROM record WHERE type = ? AND id = ?", (record_type, record_id)).fetchone()
+    if row is not None:
+        db.execute("DELETE FROM venue_search WHERE rowid = ?", (row[0],))
+        db.execute("DELETE FROM record WHERE rowid = ?", (row[0],))
 
 
 class Records:
@@ -112,17 +124,17 @@ class Records:
         Chinese word is common) scans, which stays fast at tens of thousands of venues.
         """
         text = text.strip()
+        found = "SELECT r.id FROM venue_search s JOIN record r ON r.rowid = s.rowid"
         if len(text) >= 3:
             phrase = '"' + text.replace('"', '""') + '"'
-            rows = self.store.query("SELECT id FROM venue_search WHERE venue_search MATCH ? ORDER BY rank LIMIT ?",
-                                    (phrase, limit))
+            rows = self.store.query(f"{found} WHERE venue_search MATCH ? ORDER BY s.rank LIMIT ?", (phrase, limit))
         elif text:
             pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             rows = self.store.query(
-                "SELECT id FROM venue_search WHERE name LIKE ?1 ESCAPE '\\' OR address LIKE ?1 ESCAPE '\\' "
-                "ORDER BY name LIMIT ?2", (pattern, limit))
+                f"{found} WHERE s.name LIKE ?1 ESCAPE '\\' OR s.address LIKE ?1 ESCAPE '\\' ORDER BY s.name LIMIT ?2",
+                (pattern, limit))
         else:
-            rows = self.store.query("SELECT id FROM venue_search ORDER BY name LIMIT ?", (limit,))
+            rows = self.store.query(f"{found} ORDER BY s.name LIMIT ?", (limit,))
         return self.by_ids("venue", [row["id"] for row in rows])
 
     def _local_records(self, rows: list[sqlite3.Row]) -> list[LocalRecord]:
@@ -183,7 +195,7 @@ class Records:
             unsent = [entry for entry in entries if entry["state"] in UNSENT]
             if any(entry["op"] == "create" for entry in unsent) and len(unsent) == len(entries):
                 db.execute("DELETE FROM outbox WHERE type = ? AND id = ?", (record_type, record_id))
-                db.execute("DELETE FROM record WHERE type = ? AND id = ?", (record_type, record_id))
+                forget(db, record_type, record_id)
             else:
                 db.executemany("DELETE FROM outbox WHERE seq = ?", [(entry["seq"],) for entry in unsent])
                 row = db.execute("SELECT version FROM record WHERE type = ? AND id = ?",

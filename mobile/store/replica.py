@@ -13,9 +13,22 @@ import sqlite3
 from typing import Any, Iterable
 
 from mobile.store.database import Store
-from mobile.store.records import now_text, refresh_local
+from mobile.store.records import forget, index_venues, now_text, refresh_local
 
 CONFIRMED = ("applied", "merged")
+
+UPSERT_PULLED = """
+    INSERT INTO record (type, id, version, deleted, server, local, hidden, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (type, id) DO UPDATE SET
+        version = excluded.version, deleted = excluded.deleted, server = excluded.server,
+        local = excluded.local, hidden = excluded.hidden, seen = excluded.seen,
+        flag = CASE WHEN record.flag = 'conflict'
+                    AND excluded.version <= json_extract(record.flag_detail, '$.version') THEN record.flag ELSE '' END,
+        flag_detail = CASE WHEN record.flag = 'conflict'
+                    AND excluded.version <= json_extract(record.flag_detail, '$.version') THEN record.flag_detail
+                    ELSE '{}' END
+"""
+"""Store a pulled record; a conflict mark stays until a version newer than the conflict arrives."""
 
 
 class Replica:
@@ -105,35 +118,38 @@ class Replica:
                 generation += 1
                 self.store.set_meta("resync_generation", generation, db)
                 self.store.set_meta("resyncing", True, db)
-            for change in page["changes"]:
-                self._apply_change(db, change, generation)
+            self._apply_changes(db, page["changes"], generation)
             self.store.set_meta("cursor", page["cursor"], db)
             if not page["has_more"] and self.store.get_meta("resyncing", False):
                 self._drop_unsent(db, generation)
                 self.store.set_meta("resyncing", False, db)
         return len(page["changes"])
 
-    def _apply_change(self, db: sqlite3.Connection, change: dict[str, Any], generation: int) -> None:
-        record_type, record_id = change["type"], change["id"]
-        if change.get("left_scope"):
-            db.execute("DELETE FROM record WHERE type = ? AND id = ?", (record_type, record_id))
-            refresh_local(db, record_type, record_id)
-            return
-        row = db.execute("SELECT version, flag, flag_detail FROM record WHERE type = ? AND id = ?",
-                         (record_type, record_id)).fetchone()
-        flag, detail = "", "{}"
-        if row is not None and row["flag"] == "conflict" and change["version"] <= json.loads(
-                row["flag_detail"]).get("version", 0):
-            flag, detail = row["flag"], row["flag_detail"]
-        db.execute(
-            "INSERT INTO record (type, id, version, deleted, server, local, flag, flag_detail, seen) "
-            "VALUES (?, ?, ?, ?, ?, '{}', ?, ?, ?) ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, "
-            "deleted = excluded.deleted, server = excluded.server, flag = excluded.flag, "
-            "flag_detail = excluded.flag_detail, seen = excluded.seen",
-            (record_type, record_id, change["version"], int(change["deleted"]),
-             json.dumps(change["data"], ensure_ascii=False), flag, detail, generation),
-        )
-        refresh_local(db, record_type, record_id)
+    def _apply_changes(self, db: sqlite3.Connection, changes: list[dict[str, Any]], generation: int) -> None:
+        """Land pulled changes; records with unsent edits are rebased one by one, the rest in bulk."""
+        pending = {(row["type"], row["id"]) for row in db.execute("SELECT DISTINCT type, id FROM outbox")}
+        plain = []
+        for change in changes:
+            key = (change["type"], change["id"])
+            if change.get("left_scope"):
+                forget(db, *key)
+                refresh_local(db, *key)
+                continue
+            data = json.dumps(change["data"], ensure_ascii=False)
+            row = (change["type"], change["id"], change["version"], int(change["deleted"]), data, data,
+                   int(change["deleted"]), generation)
+            if key in pending:
+                db.execute(UPSERT_PULLED, row)
+                refresh_local(db, *key)
+            else:
+                plain.append(row)
+        db.executemany(UPSERT_PULLED, plain)
+        venues = [row for row in plain if row[0] == "venue"]
+        if venues:
+            rowids = dict(db.execute(
+                f"SELECT id, rowid FROM record WHERE type = 'venue' AND id IN ({','.join('?' * len(venues))})",
+                [row[1] for row in venues]).fetchall())
+            index_venues(db, [(rowids[row[1]], json.loads(row[4]), bool(row[6])) for row in venues])
 
     def _drop_unsent(self, db: sqlite3.Connection, generation: int) -> None:
         """After a full resync: drop synced records the server no longer sends (none with pending edits)."""
@@ -141,6 +157,5 @@ class Replica:
             "SELECT type, id FROM record r WHERE seen != ? AND NOT EXISTS "
             "(SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id)", (generation,)
         ).fetchall()
-        db.executemany("DELETE FROM record WHERE type = ? AND id = ?", [(r["type"], r["id"]) for r in stale])
         for row in stale:
-            refresh_local(db, row["type"], row["id"])
+            forget(db, row["type"], row["id"])

@@ -227,3 +227,14 @@ def test_a_failed_save_leaves_nothing_behind(records: Records, store: Store, mon
     with pytest.raises(sqlite3.OperationalError):
         records.save("venue", venue())
     assert outbox(store) == [] and store.query("SELECT * FROM record") == []
+
+
+def test_the_search_index_forgets_venues_that_leave(records: Records, replica: Replica) -> None:
+    gone = synced_venue(replica, name="离开的宾馆")
+    replica.apply_page(page({"type": "venue", "id": gone, "version": 3, "deleted": True, "left_scope": True,
+                             "data": None}))
+    arrived = synced_venue(replica, name="新来的网吧")
+    assert records.search_venues("离开的") == []
+    assert [v.id for v in records.search_venues("新来的")] == [arrived]
+    replica.apply_page(page(pulled(arrived, 4, {**records.get("venue", arrived).data, "name": "改名网吧"})))
+    assert records.search_venues("新来的") == [] and len(records.search_venues("改名网")) == 1
