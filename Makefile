@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export FLASK_APP := server
 
-.PHONY: run test env db bench clean
+.PHONY: run test env db bench clean app translations
 
 env: $(STAMP)
 
@@ -38,3 +38,15 @@ bench: env
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# The handheld app on this desktop, against the server `make run` serves.
+app: env
+	$(BIN)/python -m mobile.ui --server http://$(HOST):$(PORT)
+
+# Re-extract the handheld's words, merge them into the zh and en catalogs, compile them.
+LOCALE := mobile/ui/locale
+translations: env
+	$(BIN)/pybabel extract -F mobile/ui/babel.cfg -k n_:1,2 --no-location --sort-output --omit-header \
+		-o $(LOCALE)/beatlog.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/beatlog.pot -d $(LOCALE) -D beatlog --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel compile -d $(LOCALE) -D beatlog --statistics

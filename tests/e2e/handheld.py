@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import requests
+from PIL import Image
 
 from mobile.account import Account
 from mobile.services.photos import Media
@@ -72,3 +75,18 @@ class Handheld:
 
 def venue_of(handheld: Handheld) -> str:
     return sorted(v.id for v in handheld.records.all("venue"))[0]
+
+
+def photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 120, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def api(server_url: str, username: str) -> requests.Session:
+    http = requests.Session()
+    token = http.post(f"{server_url}/api/v1/auth/login", timeout=10, json={
+        "username": username, "password": "demo", "device_id": str(uuid.uuid4()), "device_name": "dashboard"}
+    ).json()["token"]
+    http.headers["Authorization"] = f"Bearer {token}"
+    return http

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import time
 from datetime import date
-import uuid
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-import requests
-from PIL import Image
 
 from mobile.account import AccountState
 from mobile.autosync import AutoSync
@@ -19,23 +15,8 @@ from mobile.session import Offline
 from mobile.store import SyncState
 from mobile.worklist import worklist
 from tests.e2e.conftest import LiveServer
-from tests.e2e.handheld import Handheld, venue_of
+from tests.e2e.handheld import Handheld, api, photo, venue_of
 from tests.e2e.proxy import flaky_proxy
-
-
-def photo() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (200, 120, 40)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def api(server: LiveServer, username: str) -> requests.Session:
-    http = requests.Session()
-    token = http.post(f"{server.url}/api/v1/auth/login", timeout=10, json={
-        "username": username, "password": "demo", "device_id": str(uuid.uuid4()), "device_name": "dashboard"}
-    ).json()["token"]
-    http.headers["Authorization"] = f"Bearer {token}"
-    return http
 
 
 def test_an_inspection_recorded_offline_syncs_when_the_network_returns(
@@ -56,7 +37,7 @@ def test_an_inspection_recorded_offline_syncs_when_the_network_returns(
     assert {p.phase for p in phone.progress} >= {"upload", "push", "pull", "done"}
     record = phone.records.get("inspection", inspection)
     assert (record.state, record.version) == (SyncState.SYNCED, 1)
-    chief = api(live_server, "chief1")
+    chief = api(live_server.url, "chief1")
     on_server = chief.get(f"{live_server.url}/api/v1/inspections/{inspection}", timeout=10).json()
     assert on_server["findings"] == "二楼安全出口堆放杂物" and on_server["signature_hash"]
     blob = chief.get(f"{live_server.url}/api/v1/blobs/{on_server['photo_hashes'][0]}?schema_version=2", timeout=10)
@@ -89,7 +70,7 @@ def test_a_returned_log_reaches_the_officer_who_amends_and_resubmits(live_server
     phone.sync()
     inspection = phone.inspect(venue_of(phone), "灭火器过期")
     phone.sync()
-    chief = api(live_server, "chief1")
+    chief = api(live_server.url, "chief1")
     review = chief.post(f"{live_server.url}/api/v1/inspections/{inspection}/review", timeout=10,
                         json={"decision": "return", "comment": "请写明灭火器的数量和过期日期。"})
     assert review.status_code == 200

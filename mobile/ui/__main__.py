@@ -1,0 +1,3 @@
+from mobile.ui.main import main
+
+main()

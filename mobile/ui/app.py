@@ -1,0 +1,226 @@
+"""The Beatlog handheld app: screens, navigation, the sync bar and the services they share.
+
+The app owns one store, account, media, location and camera; screens reach them through
+``App.get_running_app()``. Syncing runs on :class:`mobile.autosync.AutoSync`'s thread and
+reports through callbacks, which are moved onto the UI thread with ``Clock`` before any
+property changes.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from mobile.account import APP_VERSION, Account, AccountState
+from mobile.autosync import AutoSync
+from mobile.services.camera import Camera
+from mobile.services.location import Location
+from mobile.services.photos import Media
+from mobile.session import Offline, ServerError, SyncError
+from mobile.store import Records, Replica, Store
+from mobile.sync_client import Progress, SyncReport
+from mobile.ui import capture, fonts
+from mobile.ui.background import Background
+from mobile.ui.i18n import FOLLOW_DEVICE, resolve, tr
+from mobile.ui.screens import SCREEN_DIR, SCREENS
+from mobile.ui.widgets import Toast, sync_bar_text
+
+UI_DIR = Path(__file__).parent
+LAYOUT_CLASSES = (capture.PhotoField, capture.PositionField, capture.SignatureField)
+"""Widgets the layouts name; importing them registers them with Kivy's Factory."""
+DEFAULT_SERVER = "http://127.0.0.1:5000"
+BACK_KEYS = (27, 1001)
+
+
+class BeatlogApp(App):
+    title = "Beatlog"
+    tr = ObjectProperty(tr)
+    online = BooleanProperty(False)
+    syncing = BooleanProperty(False)
+    pending = NumericProperty(0)
+    last_sync = StringProperty("")
+    sync_phase = StringProperty("")
+    sync_done = NumericProperty(0)
+    sync_total = NumericProperty(0)
+    account_state = StringProperty("")
+    notice = StringProperty("")
+    sync_text = StringProperty("")
+    font_missing = BooleanProperty(False)
+
+    def __init__(self, data_dir: Path | str | None = None, server_url: str | None = None,
+                 probe_every: float = 15.0, location: Location | None = None, camera: Camera | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.chosen_data_dir = data_dir or os.environ.get("BEATLOG_DATA_DIR")
+        self.default_server = server_url or os.environ.get("BEATLOG_SERVER_URL") or DEFAULT_SERVER
+        self.probe_every = probe_every
+        self.location = location or Location()
+        self.camera = camera or Camera()
+        self.history: list[tuple[str, dict[str, Any]]] = []
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.chosen_data_dir or self.user_data_dir)
+
+    def get_application_config(self, defaultpath: str = "%(appdir)s/%(appname)s.ini") -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return str(self.data_dir / "beatlog.ini")
+
+    def build_config(self, config: Any) -> None:
+        config.setdefaults("beatlog", {"language": FOLLOW_DEVICE, "server_url": self.default_server})
+
+    def build(self) -> ScreenManager:
+        self.font_missing = fonts.use_cjk_font() is None
+        tr.switch(resolve(self.config.get("beatlog", "language")))
+        tr.bind(language=self.show_sync_text)
+        Window.clearcolor = (0.97, 0.97, 0.96, 1)
+        Window.bind(on_keyboard=self._on_key)
+        self.store = Store(self.data_dir / "store")
+        self.account = Account(self.store)
+        self.records = Records(self.store)
+        self.media = Media(self.store)
+        self.background = Background()
+        for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
+            Builder.unload_file(str(layout))
+            Builder.load_file(str(layout))
+        manager = ScreenManager(transition=NoTransition())
+        for name, screen_class in SCREENS.items():
+            manager.add_widget(screen_class(name=name))
+        self.autosync = AutoSync(self.store, self.account, probe_every=self.probe_every,
+                                 on_progress=self._progress_from_thread, on_finished=self._finished_from_thread)
+        self.location.start()
+        self.autosync.start()
+        self.status_clock = Clock.schedule_interval(self.refresh_status, 1.0)
+        self.refresh_status()
+        self.root = manager
+        self.start_screen()
+        return manager
+
+    def start_screen(self) -> None:
+        state = self.account.state
+        self.history.clear()
+        self.go("setup" if state in (AccountState.NEW, AccountState.WIPED) else "unlock", remember=False)
+
+    def go(self, name: str, remember: bool = True, **params: Any) -> None:
+        """Show a screen; ``params`` reach its ``open``. Back returns to where this was called."""
+        manager: ScreenManager = self.root
+        self._settle(manager)
+        if remember and manager.current:
+            self.history.append((manager.current, manager.current_screen.reopen_params()))
+        manager.get_screen(name).open(**params)
+        manager.current = name
+
+    def back(self) -> bool:
+        if not self.history:
+            return False
+        name, params = self.history.pop()
+        self._settle(self.root)
+        self.root.get_screen(name).open(**params)
+        self.root.current = name
+        return True
+
+    @staticmethod
+    def _settle(manager: ScreenManager) -> None:
+        """Finish a screen change still under way (two in one frame would leave the manager deaf to touch)."""
+        if manager.transition.is_active:
+            manager.transition.stop()
+
+    def home(self) -> None:
+        self.history.clear()
+        self.go("home", remember=False)
+
+    def _on_key(self, _window: Any, key: int, *_args: Any) -> bool:
+        return key in BACK_KEYS and self.back()
+
+    def set_language(self, choice: str) -> None:
+        self.config.set("beatlog", "language", choice)
+        self.config.write()
+        tr.switch(resolve(choice))
+
+    def toast(self, text: str, seconds: float = 3.0) -> None:
+        """A short confirmation over the current screen that fades by itself."""
+        if getattr(self, "shown_toast", None) is not None:
+            Window.remove_widget(self.shown_toast)
+        self.shown_toast = Toast(text=text)
+        Window.add_widget(self.shown_toast)
+        Clock.schedule_once(lambda _dt: self._hide_toast(self.shown_toast), seconds)
+
+    def _hide_toast(self, toast: Toast) -> None:
+        if toast is self.shown_toast:
+            Window.remove_widget(toast)
+            self.shown_toast = None
+
+    def sync_now(self) -> None:
+        self.autosync.sync_now()
+
+    def refresh_status(self, *_args: Any) -> None:
+        self.online = self.autosync.online
+        self.pending = Replica(self.store).pending_count()
+        self.last_sync = self.store.get_meta("last_sync_at") or ""
+        self.account_state = self.account.state.value
+        self.show_sync_text()
+
+    def show_sync_text(self, *_args: Any) -> None:
+        self.sync_text = sync_bar_text(self.online, self.syncing, self.pending, self.sync_phase, self.sync_done,
+                                       self.sync_total, self.clock_text(self.last_sync))
+
+    def _progress_from_thread(self, progress: Progress) -> None:
+        Clock.schedule_once(lambda _dt: self._show_progress(progress))
+
+    def _finished_from_thread(self, report: SyncReport | None, error: SyncError | None) -> None:
+        Clock.schedule_once(lambda _dt: self._sync_finished(report, error))
+
+    def _show_progress(self, progress: Progress) -> None:
+        self.syncing = progress.phase != "done"
+        self.sync_phase, self.sync_done, self.sync_total = progress.phase, progress.done, progress.total or 0
+        self.show_sync_text()
+
+    def _sync_finished(self, report: SyncReport | None, error: SyncError | None) -> None:
+        self.syncing = False
+        self.refresh_status()
+        if self.account.state is AccountState.WIPED:
+            self.notice = "wiped"
+            self.start_screen()
+            return
+        if error is not None and not isinstance(error, (Offline, ServerError)):
+            self.notice = getattr(error, "code", "") or "sync_failed"
+        elif report is not None:
+            self.notice = ""
+        self.root.current_screen.on_synced()
+
+    def on_pause(self) -> bool:
+        return True
+
+    def on_stop(self) -> None:
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop the sync thread, background work and the GPS, then close the store."""
+        if getattr(self, "store", None) is None:
+            return
+        self.status_clock.cancel()
+        self.autosync.stop()
+        self.background.shutdown()
+        self.location.stop()
+        self.store.close()
+        self.store = None  # type: ignore[assignment]
+
+    @staticmethod
+    def version() -> str:
+        return APP_VERSION
+
+    @staticmethod
+    def clock_text(moment: str) -> str:
+        """A server or device timestamp as the officer's local month-day hour:minute."""
+        if not moment:
+            return ""
+        return datetime.fromisoformat(moment).astimezone().strftime("%m-%d %H:%M")

@@ -1,0 +1,143 @@
+"""Photos and the position fix, as fields of the inspection and follow-up forms.
+
+A photo comes from the phone's camera, or on a desktop from an image file the officer
+picks. Shrinking and re-encoding it (Pillow, in ``mobile.services.photos``) runs off the UI
+thread; the thumbnail appears when it is stored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.image import Image
+from kivy.uix.modalview import ModalView
+from kivy.uix.popup import Popup
+
+from mobile.services.location import Fix
+from mobile.services.photos import PhotoTooLarge
+from mobile.ui.i18n import _
+
+SIGNATURE_SIZE = (600, 240)
+IMAGE_PATTERNS = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
+
+
+class Thumbnail(ButtonBehavior, Image):
+    sha256 = StringProperty("")
+
+
+class PhotoPicker(Popup):
+    """The desktop stand-in for a camera: pick an image file."""
+
+    photo_field = ObjectProperty(None)
+    patterns = ListProperty(IMAGE_PATTERNS)
+    start_path = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(start_path=os.environ.get("BEATLOG_PHOTO_DIR") or str(Path.home()), **kwargs)
+
+    def use(self, selection: list[str]) -> None:
+        if selection:
+            self.dismiss()
+            self.photo_field.process(Path(selection[0]))
+
+
+class PhotoField(BoxLayout):
+    hashes = ListProperty([])
+    working = BooleanProperty(False)
+    error = StringProperty("")
+    locked = BooleanProperty(False)
+
+    def on_hashes(self, *_args: Any) -> None:
+        app = App.get_running_app()
+        strip = self.ids.strip
+        strip.clear_widgets()
+        for sha256 in self.hashes:
+            thumbnail = Thumbnail(sha256=sha256, source=str(app.store.blob_path(sha256)))
+            thumbnail.bind(on_release=lambda widget: self.remove(widget.sha256))
+            strip.add_widget(thumbnail)
+
+    def take(self) -> None:
+        app = App.get_running_app()
+        if not app.camera.take_picture(lambda path: Clock.schedule_once(lambda _dt: self.process(path))):
+            PhotoPicker(photo_field=self, title=_("Choose a photo")).open()
+
+    def process(self, path: Path) -> None:
+        app = App.get_running_app()
+        self.working, self.error = True, ""
+        app.background.run(lambda: app.media.add_photo(path), self._stored, self._failed)
+
+    def _stored(self, sha256: str) -> None:
+        self.working = False
+        if sha256 not in self.hashes:
+            self.hashes.append(sha256)
+
+    def _failed(self, error: BaseException) -> None:
+        self.working = False
+        self.error = _("The photo is too large even after shrinking it.") if isinstance(error, PhotoTooLarge) \
+            else _("This file is not a photo that can be used.")
+
+    def remove(self, sha256: str) -> None:
+        if not self.locked and sha256 in self.hashes:
+            self.hashes.remove(sha256)
+
+
+class SignatureSheet(ModalView):
+    """The phone handed to the venue's representative: a full-width pad, Clear and Done."""
+
+    deliver = ObjectProperty(None)
+
+    def done(self) -> None:
+        pad = self.ids.pad
+        if not pad.signed:
+            return
+        app = App.get_running_app()
+        strokes = pad.scaled_strokes(SIGNATURE_SIZE)
+        self.dismiss()
+        app.background.run(lambda: app.media.add_signature(strokes, SIGNATURE_SIZE), self.deliver)
+
+
+class SignatureField(BoxLayout):
+    """The signature as stored (a PNG blob), and the button that opens the pad."""
+
+    sha256 = StringProperty("", allownone=True)
+    locked = BooleanProperty(False)
+
+    def image_path(self, sha256: str | None) -> str:
+        return str(App.get_running_app().store.blob_path(sha256)) if sha256 else ""
+
+    def sign(self) -> None:
+        SignatureSheet(deliver=self._signed).open()
+
+    def _signed(self, sha256: str) -> None:
+        self.sha256 = sha256
+
+
+class PositionField(BoxLayout):
+    fix = ObjectProperty(None, allownone=True)
+    locked = BooleanProperty(False)
+
+    def update(self) -> None:
+        self.fix = App.get_running_app().location.current()
+
+    def describe(self, fix: Fix | None, _language: str) -> str:
+        if fix is None:
+            return _("No position yet. Step outside and tap Update.")
+        words = f"{fix.lat:.5f}, {fix.lon:.5f}"
+        if fix.accuracy_m is not None:
+            words += " · " + _("within %(metres)d m") % {"metres": round(fix.accuracy_m)}
+        if fix.mocked:
+            words += " · " + _("test position, not a real fix")
+        return words
+
+    def wire(self) -> dict[str, Any] | None:
+        return self.fix.wire() if self.fix is not None else None
+
+    def load(self, location: dict[str, Any] | None) -> None:
+        self.fix = Fix(**location) if location else None

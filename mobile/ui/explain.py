@@ -1,0 +1,116 @@
+"""Plain words, in the officer's language, for what the server said and what a form lacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mobile.forms import Problem
+from mobile.session import AuthError, Offline, ServerError, SyncError, UpgradeRequired
+from mobile.store import LocalRecord, SyncState
+from mobile.ui.i18n import _
+
+
+def field_name(name: str) -> str:
+    names = {
+        "name": _("Name"), "kind": _("Kind of venue"), "address": _("Address"),
+        "responsible_person": _("Person in charge"), "phone": _("Phone"), "risk_level": _("Risk level"),
+        "notes": _("Notes"), "location": _("Position"), "checklist": _("Checklist"), "findings": _("Findings"),
+        "hazard_level": _("Hazard level"), "rectification_required": _("Rectification required"),
+        "rectification_deadline": _("Rectification deadline"), "photo_hashes": _("Photos"),
+        "signature_hash": _("Signature"), "status": _("Status"), "inspected_at": _("Time of inspection"),
+        "subject_kind": _("Follow-up of"), "inspection_id": _("Inspection"), "case_number": _("Case number"),
+        "due_date": _("Due date"), "visited_at": _("Time of visit"), "outcome": _("Outcome"),
+        "rectified": _("Rectified"), "satisfaction": _("Satisfaction"), "deleted": _("Deletion"),
+    }
+    return names.get(name.split(".")[0], _("Other details"))
+
+
+def problem_text(problem: Problem) -> str:
+    return {
+        "required": _("Fill this in."),
+        "invalid": _("This value is not valid."),
+        "answer_required": _("Choose pass, fail or not applicable."),
+        "note_for_failure": _("Say what failed."),
+        "findings_required": _("Describe what you found."),
+        "photo_required": _("Take at least one photo of the problem."),
+        "deadline_required": _("Set a deadline for the rectification."),
+        "deadline_in_past": _("The deadline must be after today."),
+        "signature_required": _("The venue's representative signs here."),
+    }.get(problem.code, _("This value is not valid."))
+
+
+def rejection_text(code: str) -> str:
+    return {
+        "invalid": _("The server found details that are not valid."),
+        "immutable_field": _("A detail that cannot change after the first save was changed."),
+        "not_found": _("The server no longer has this record."),
+        "out_of_scope": _("This venue is no longer in your room's beat."),
+        "not_yours": _("Only the officer who recorded it may change it."),
+        "reviewer_only": _("Only a station chief may approve or return a log."),
+        "missing_blob": _("A photo or signature has not reached the server yet."),
+    }.get(code, _("The server did not accept this change."))
+
+
+def sync_explanation(record: LocalRecord) -> str:
+    """Why a record is in the state it is in, in a sentence or two."""
+    if record.state is SyncState.DRAFT:
+        return _("A draft stays on this phone until you submit it.")
+    if record.state is SyncState.QUEUED:
+        return _("Saved on this phone. It will be sent at the next sync.")
+    if record.state is SyncState.SENDING:
+        return _("Being sent to the server.")
+    if record.state is SyncState.SYNCED:
+        return _("The server has this record.")
+    if record.state is SyncState.CONFLICT:
+        return conflict_text(record.detail)
+    errors = record.detail.get("errors") or {}
+    lines = [rejection_text(record.detail.get("code", ""))]
+    lines += [field_name(name) for name in errors]
+    return "\n".join(lines[:1] + ([_("Check: %(fields)s") % {"fields": ", ".join(lines[1:])}] if lines[1:] else [])
+                     + [_("Correct it and save again to resend it.")])
+
+
+def conflict_text(detail: dict[str, Any]) -> str:
+    reason = detail.get("reason")
+    if reason == "locked":
+        opening = _("Your chief approved this log before your change arrived, so it is locked.")
+    elif reason == "deleted":
+        opening = _("Someone deleted this record before your change arrived.")
+    else:
+        opening = _("Someone else changed the same details at the same time.")
+    fields = ", ".join(sorted({field_name(name) for name in detail.get("yours") or {}}))
+    kept = _("The server kept its version. Your version of %(fields)s is kept safe until an administrator "
+             "decides.") % {"fields": fields or _("this record")}
+    return f"{opening}\n{kept}"
+
+
+def sign_in_error(error: BaseException) -> str:
+    if isinstance(error, Offline):
+        return _("Cannot reach the server. Check the address and the network.")
+    if isinstance(error, UpgradeRequired):
+        return _("This app is too old for the server. Update the app; your records are kept.")
+    if isinstance(error, ServerError):
+        return _("The server is busy. Try again in a minute.")
+    code = getattr(error, "code", "")
+    if isinstance(error, AuthError) and code == "account_disabled":
+        return _("This account is disabled. Ask your station.")
+    if isinstance(error, AuthError):
+        return _("The user name or password is wrong.")
+    if code == "device_in_use":
+        return _("Another officer is signed in on this phone. They must sign out first.")
+    if code == "login_throttled":
+        return _("Too many attempts. Wait a few minutes and try again.")
+    if isinstance(error, SyncError):
+        return _("The server refused the sign-in.")
+    return _("Something went wrong. Try again.")
+
+
+def sync_problem(code: str) -> str:
+    """A banner for the home screen after a sync round went wrong in a way the officer must act on."""
+    if code in ("", "wiped"):
+        return ""
+    if code == "needs_password":
+        return _("Enter your password again to keep syncing. Your records are safe on this phone.")
+    if code == "upgrade_required":
+        return _("Update the app to keep syncing. Your records are safe on this phone.")
+    return _("The last sync did not finish. It will try again by itself.")

@@ -1,0 +1,28 @@
+"""The app's screens by name; each has a ``.kv`` of the same name beside its module."""
+
+from pathlib import Path
+
+from mobile.ui.screens.followup import FollowupScreen
+from mobile.ui.screens.home import HomeScreen
+from mobile.ui.screens.inspection import InspectionScreen
+from mobile.ui.screens.outbox import OutboxScreen
+from mobile.ui.screens.settings import SettingsScreen
+from mobile.ui.screens.setup import SetupScreen
+from mobile.ui.screens.unlock import UnlockScreen
+from mobile.ui.screens.venue import VenueScreen
+from mobile.ui.screens.venue_form import VenueFormScreen
+from mobile.ui.screens.venue_search import VenueSearchScreen
+
+SCREEN_DIR = Path(__file__).parent
+SCREENS = {
+    "setup": SetupScreen,
+    "unlock": UnlockScreen,
+    "home": HomeScreen,
+    "venue_search": VenueSearchScreen,
+    "venue": VenueScreen,
+    "venue_form": VenueFormScreen,
+    "inspection": InspectionScreen,
+    "followup": FollowupScreen,
+    "outbox": OutboxScreen,
+    "settings": SettingsScreen,
+}

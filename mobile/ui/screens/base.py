@@ -1,0 +1,45 @@
+"""What every screen shares: opening with parameters, redrawing after a sync or a language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import DictProperty
+from kivy.uix.screenmanager import Screen
+
+from mobile.ui.i18n import tr
+
+
+class BeatlogScreen(Screen):
+    params = DictProperty({})
+    keeps_edits = False
+    """Forms keep what the officer typed when a sync lands; lists redraw."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        tr.bind(language=self._language_changed)
+
+    @property
+    def app(self) -> Any:
+        return App.get_running_app()
+
+    def open(self, **params: Any) -> None:
+        self.params = params
+        self.show()
+
+    def show(self) -> None:
+        """Fill the screen from the store."""
+
+    def reopen_params(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    def on_synced(self) -> None:
+        if not self.keeps_edits:
+            self.show()
+
+    def _language_changed(self, *_args: Any) -> None:
+        app = self.app
+        if app is not None and self.manager is app.root and self.manager.current == self.name \
+                and not self.keeps_edits:
+            self.show()

@@ -1,0 +1,103 @@
+"""Planning a follow-up visit and recording it: a rectification re-check or a case re-visit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from kivy.properties import BooleanProperty, DictProperty, StringProperty
+from marshmallow import ValidationError
+
+from mobile.forms import Problem, followup_problems, schema_problems
+from mobile.store import SyncState
+from mobile.ui.explain import problem_text, sync_explanation
+from mobile.ui.i18n import _, tr
+from mobile.ui.screens.base import BeatlogScreen
+from sync import vocab
+
+DUE_IN_DAYS = ("0", "3", "7", "14")
+TEXT_FIELDS = ("case_number", "outcome", "notes")
+
+
+class FollowupScreen(BeatlogScreen):
+    keeps_edits = True
+    venue_name = StringProperty("")
+    state_text = StringProperty("")
+    existing = BooleanProperty(False)
+    errors = DictProperty({})
+    inspections = DictProperty({})
+    due_choices = DictProperty({})
+    yes_no = DictProperty({})
+
+    def show(self) -> None:
+        records = self.app.records
+        self.record = records.get("followup", self.params["record_id"]) if "record_id" in self.params else None
+        data = self.record.data if self.record else {}
+        venue_id = data.get("venue_id") or self.params["venue_id"]
+        venue = records.get("venue", venue_id)
+        self.venue_name = venue.data["name"] if venue else _("Unknown venue")
+        self.existing = self.record is not None
+        self.state_text = sync_explanation(self.record) if self.record and self.record.state is not SyncState.SYNCED \
+            else ""
+        rechecks = sorted((i for i in records.all("inspection") if i.data.get("venue_id") == venue_id
+                           and i.data.get("rectification_required")), key=lambda i: i.data["inspected_at"],
+                          reverse=True)[:6]
+        self.inspections = {i.id: f"{self.app.clock_text(i.data['inspected_at'])} · "
+                                  f"{tr.label(vocab.HAZARD_LEVELS, i.data.get('hazard_level'))}" for i in rechecks}
+        self.due_choices = {days: _("Today") if days == "0" else _("In %(days)s days") % {"days": days}
+                            for days in DUE_IN_DAYS}
+        self.yes_no = {"yes": _("Rectified"), "no": _("Not rectified")}
+        self.ids.subject_kind.value = data.get("subject_kind") or ("rectification" if rechecks else "case")
+        self.ids.inspection.value = data.get("inspection_id") or self.params.get("inspection_id") or (
+            rechecks[0].id if rechecks else "")
+        for name in TEXT_FIELDS:
+            self.ids[name].text = data.get(name, "")
+        self.ids.due_date.text = data.get("due_date") or (date.today() + timedelta(days=7)).isoformat()
+        rectified = data.get("rectified")
+        self.ids.rectified.value = "" if rectified is None else ("yes" if rectified else "no")
+        self.ids.satisfaction.value = data.get("satisfaction") or ""
+        self.ids.photos.hashes = list(data.get("photo_hashes") or [])
+        self.errors = {}
+
+    def choose_due(self, days: str) -> None:
+        if days:
+            self.ids.due_date.text = (date.today() + timedelta(days=int(days))).isoformat()
+
+    def gather(self, done: bool) -> dict[str, Any]:
+        subject = self.ids.subject_kind.value
+        data: dict[str, Any] = {name: self.ids[name].text.strip() for name in TEXT_FIELDS}
+        data.update(due_date=self.ids.due_date.text.strip() or None, photo_hashes=list(self.ids.photos.hashes),
+                    satisfaction=self.ids.satisfaction.value or None,
+                    rectified={"yes": True, "no": False}.get(self.ids.rectified.value) if subject ==
+                    "rectification" else None)
+        if done:
+            data.update(status="done", visited_at=(self.record.data.get("visited_at") if self.record else None)
+                        or datetime.now().astimezone().isoformat(timespec="seconds"))
+        if self.record is None:
+            data.update(venue_id=self.params["venue_id"], officer_id=self.app.account.user["id"],
+                        subject_kind=subject, status=data.get("status", "planned"),
+                        inspection_id=(self.ids.inspection.value or None) if subject == "rectification" else None)
+        return data
+
+    def save(self, done: bool) -> None:
+        data = self.gather(done)
+        whole = {**(self.record.data if self.record else {}), **data}
+        problems = followup_problems(whole, date.today())
+        if not problems:
+            try:
+                self.app.records.save("followup", data, self.record.id if self.record else None)
+            except ValidationError as error:
+                problems = schema_problems(error)
+        if problems:
+            self.show_problems(problems)
+            return
+        self.app.sync_now()
+        self.app.toast(_("Visit recorded.") if done else _("Follow-up planned."))
+        self.app.refresh_status()
+        self.app.back()
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        self.errors = {problem.field: problem_text(problem) for problem in problems}
+        anchor = self.ids.get(f"error_{problems[0].field}")
+        if anchor is not None:
+            self.ids.scroller.scroll_to(anchor, animate=False)

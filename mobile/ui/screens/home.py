@@ -1,0 +1,77 @@
+"""Today's work: follow-ups overdue and due, logs the chief returned, drafts, records to fix."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from kivy.properties import StringProperty
+
+from mobile.store import LocalRecord, Records
+from mobile.ui.explain import sync_problem
+from mobile.ui.i18n import _, tr
+from mobile.ui.screens.base import BeatlogScreen
+from mobile.ui.widgets import Muted, RecordRow, SectionHeading, record_row
+from mobile.worklist import Worklist, worklist
+from sync import vocab
+
+TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
+
+
+def venue_names(records: Records, work: Worklist) -> dict[str, str]:
+    ids = {record.data.get("venue_id") for group in (work.overdue, work.due_today, work.upcoming, work.returned,
+                                                    work.drafts, work.needs_attention) for record in group}
+    return {venue.id: venue.data["name"] for venue in records.by_ids("venue", sorted(filter(None, ids)))}
+
+
+class HomeScreen(BeatlogScreen):
+    greeting = StringProperty("")
+    banner = StringProperty("")
+
+    def show(self) -> None:
+        user = self.app.account.user or {}
+        self.greeting = _("Today · %(name)s") % {"name": user.get("display_name", "")}
+        self.banner = sync_problem(self.app.account_state if self.app.account_state in (
+            "needs_password", "upgrade_required") else self.app.notice)
+        records, today = self.app.records, date.today()
+        self.app.background.run(lambda: self._gather(records, today, user.get("id")), self._render)
+
+    @staticmethod
+    def _gather(records: Records, today: date, officer_id: str | None) -> tuple[Worklist, dict[str, str], date]:
+        work = worklist(records, today, officer_id)
+        return work, venue_names(records, work), today
+
+    def _render(self, gathered: tuple[Worklist, dict[str, str], date]) -> None:
+        work, venues, today = gathered
+        column = self.ids.work
+        column.clear_widgets()
+        sections = (
+            (_("Overdue follow-ups"), work.overdue,
+             lambda r: tr.n_("%(days)d day overdue", "%(days)d days overdue", work.days_overdue(r, today))
+             % {"days": work.days_overdue(r, today)}),
+            (_("Follow-ups due today"), work.due_today, self._followup_subject),
+            (_("Returned by your chief"), work.returned, lambda r: r.data.get("review_comment", "")),
+            (_("Needs your attention"), work.needs_attention, lambda r: ""),
+            (_("Drafts"), work.drafts, lambda r: self.app.clock_text(r.data.get("inspected_at", ""))),
+            (_("Coming up this week"), work.upcoming, lambda r: _("Due %(date)s") % {"date": r.data["due_date"]}),
+        )
+        shown = 0
+        for title, group, subtitle in sections:
+            if not group:
+                continue
+            column.add_widget(SectionHeading(text=f"{title} ({len(group)})"))
+            for record in group[:30]:
+                column.add_widget(RecordRow(**self._row(record, venues, subtitle(record))))
+                shown += 1
+        if not shown:
+            column.add_widget(Muted(text=_("Nothing due. Find a venue to start an inspection.")))
+
+    def _row(self, record: LocalRecord, venues: dict[str, str], subtitle: str) -> dict[str, Any]:
+        title = record.data.get("name") or venues.get(record.data.get("venue_id", ""), _("Unknown venue"))
+        if record.type == "followup":
+            title = f"{title} · {tr.label(vocab.FOLLOWUP_SUBJECTS, record.data['subject_kind'])}"
+        return record_row(record.type, record.id, title, subtitle, record.state, TARGETS[record.type])
+
+    @staticmethod
+    def _followup_subject(record: LocalRecord) -> str:
+        return record.data.get("case_number") or record.data.get("notes", "")

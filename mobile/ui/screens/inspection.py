@@ -1,0 +1,176 @@
+"""The inspection form, built from the checklist template of the venue's kind.
+
+New inspections start here from a venue; returned ones come back here to be amended and
+resubmitted. A draft keeps whatever is filled in; submitting checks the log is complete
+(:mod:`mobile.forms`) and shows each problem beside its field. Approved logs are read-only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from marshmallow import ValidationError
+
+from mobile.forms import Problem, inspection_problems, schema_problems
+from mobile.store import LocalRecord, Records, SyncState
+from mobile.ui.explain import problem_text, sync_explanation
+from mobile.ui.i18n import _, tr
+from mobile.ui.screens.base import BeatlogScreen
+
+DEADLINE_DAYS = ("7", "15", "30")
+
+
+def checklist_template(records: Records, venue_kind: str, template_id: str | None = None) -> LocalRecord | None:
+    """The template a log was recorded under when the device has it, else the kind's current one."""
+    if template_id:
+        kept = records.get("checklist_template", template_id)
+        if kept is not None:
+            return kept
+    candidates = [t for t in records.all("checklist_template") if t.data["venue_kind"] == venue_kind]
+    return max(candidates, key=lambda template: template.version, default=None)
+
+
+class ChecklistItem(BoxLayout):
+    key = StringProperty("")
+    label = StringProperty("")
+    error = StringProperty("")
+    locked = BooleanProperty(False)
+
+    def answer(self) -> dict[str, str] | None:
+        if not self.ids.result.value:
+            return None
+        return {"result": self.ids.result.value, "note": self.ids.note.text.strip()}
+
+
+class InspectionScreen(BeatlogScreen):
+    keeps_edits = True
+    venue_name = StringProperty("")
+    template_title = StringProperty("")
+    returned_comment = StringProperty("")
+    state_text = StringProperty("")
+    locked = BooleanProperty(False)
+    errors = DictProperty({})
+    summary = StringProperty("")
+    items = ListProperty([])
+    record = ObjectProperty(None, allownone=True)
+    deadline_choices = DictProperty({})
+
+    def show(self) -> None:
+        records = self.app.records
+        self.record = records.get("inspection", self.params["record_id"]) if "record_id" in self.params else None
+        data = self.record.data if self.record else {}
+        venue = records.get("venue", data.get("venue_id") or self.params["venue_id"])
+        self.venue = venue
+        self.venue_name = venue.data["name"] if venue else _("Unknown venue")
+        template = checklist_template(records, venue.data["kind"] if venue else "", data.get("template_id"))
+        self.template = template
+        self.template_title = (template.data["title_zh"] if tr.language == "zh" else template.data["title_en"]) \
+            if template else _("No checklist for this kind of venue yet.")
+        self.locked = data.get("status") == "approved"
+        self.returned_comment = data.get("review_comment", "") if data.get("status") == "returned" else ""
+        self.state_text = sync_explanation(self.record) if self.record and self.record.state not in (
+            SyncState.SYNCED,) else ""
+        self._build_items(template, data.get("checklist") or {})
+        self.ids.findings.text = data.get("findings", "")
+        self.ids.hazard_level.value = data.get("hazard_level", "none")
+        self.ids.rectification_required.state = "down" if data.get("rectification_required") else "normal"
+        self.ids.deadline.text = data.get("rectification_deadline") or ""
+        self.ids.photos.hashes = list(data.get("photo_hashes") or [])
+        self.ids.position.load(data.get("location"))
+        if not self.record:
+            self.ids.position.update()
+        self.ids.signature.sha256 = data.get("signature_hash")
+        self.deadline_choices = {days: _("%(days)s days") % {"days": days} for days in DEADLINE_DAYS}
+        self.errors, self.summary = {}, ""
+        self.ids.scroller.scroll_y = 1
+
+    def _build_items(self, template: LocalRecord | None, checklist: dict[str, Any]) -> None:
+        column = self.ids.checklist
+        column.clear_widgets()
+        labels = {item["key"]: item for item in (template.data["items"] if template else [])}
+        keys = list(labels) + [key for key in checklist if key not in labels]
+        for number, key in enumerate(keys, 1):
+            item = labels.get(key, {"label_zh": key, "label_en": key})
+            row = ChecklistItem(key=key, locked=self.locked,
+                                label=f"{number}. {item['label_zh'] if tr.language == 'zh' else item['label_en']}")
+            answer = checklist.get(key) or {}
+            row.ids.result.value = answer.get("result", "")
+            row.ids.note.text = answer.get("note", "")
+            column.add_widget(row)
+        self.items = list(reversed(column.children))
+
+    def all_pass(self) -> None:
+        for row in self.items:
+            if not row.ids.result.value:
+                row.ids.result.value = "pass"
+        self.items = list(self.items)
+
+    def choose_deadline(self, days: str) -> None:
+        if days:
+            self.ids.rectification_required.state = "down"
+            self.ids.deadline.text = (date.today() + timedelta(days=int(days))).isoformat()
+
+    def gather(self) -> dict[str, Any]:
+        answers = {row.key: row.answer() for row in self.items}
+        required = self.ids.rectification_required.state == "down"
+        data: dict[str, Any] = {
+            "checklist": {key: answer for key, answer in answers.items() if answer is not None},
+            "findings": self.ids.findings.text.strip(),
+            "hazard_level": self.ids.hazard_level.value or "none",
+            "rectification_required": required,
+            "rectification_deadline": (self.ids.deadline.text.strip() or None) if required else None,
+            "photo_hashes": list(self.ids.photos.hashes),
+            "signature_hash": self.ids.signature.sha256 or None,
+            "location": self.ids.position.wire(),
+        }
+        if self.record is None:
+            data.update(venue_id=self.venue.id, officer_id=self.app.account.user["id"],
+                        inspected_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+                        template_id=self.template.id if self.template else None,
+                        template_version=self.template.version if self.template else None)
+        return data
+
+    def save(self, submit: bool) -> None:
+        data = self.gather()
+        problems = inspection_problems(data, [row.key for row in self.items], date.today()) if submit else []
+        if data["rectification_deadline"] and not _is_date(data["rectification_deadline"]):
+            problems.append(Problem("rectification_deadline", "invalid"))
+        if not problems:
+            status = self.record.data["status"] if self.record else "draft"
+            data["status"] = "submitted" if submit else status
+            try:
+                saved = self.app.records.save("inspection", data, self.record.id if self.record else None,
+                                              submit=submit)
+            except ValidationError as error:
+                problems = schema_problems(error)
+        if problems:
+            self.show_problems(problems)
+            return
+        self.params = {"record_id": saved.id}
+        if submit:
+            self.app.sync_now()
+        self.app.toast(_("Submitted. It will be sent at the next sync.") if submit else _("Draft saved on this phone."))
+        self.app.refresh_status()
+        self.app.back()
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        self.errors = {problem.field: problem_text(problem) for problem in problems
+                       if not problem.field.startswith("checklist.")}
+        for row in self.items:
+            row.error = next((problem_text(p) for p in problems if p.field == f"checklist.{row.key}"), "")
+        self.summary = tr.n_("%(count)d thing to fix before submitting.", "%(count)d things to fix before submitting.",
+                             len(problems)) % {"count": len(problems)}
+        first = next((row for row in self.items if row.error), None)
+        target = first or self.ids.get(f"error_{problems[0].field}") or self.ids.summary
+        self.ids.scroller.scroll_to(target, animate=False)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

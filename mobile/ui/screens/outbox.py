@@ -1,0 +1,45 @@
+"""The sync state of every record not yet settled on the server, and why, in plain words."""
+
+from __future__ import annotations
+
+from kivy.properties import StringProperty
+
+from mobile.store import LocalRecord, Records, SyncState
+from mobile.ui.explain import sync_explanation
+from mobile.ui.i18n import _
+from mobile.ui.screens.base import BeatlogScreen
+from mobile.ui.widgets import Body, Muted, RecordRow, record_row
+
+ORDER = (SyncState.CONFLICT, SyncState.REJECTED, SyncState.SENDING, SyncState.QUEUED, SyncState.DRAFT)
+
+
+def unsettled(records: Records) -> list[LocalRecord]:
+    found = [record for record_type in ("venue", "inspection", "followup") for record in records.all(record_type)
+             if record.state is not SyncState.SYNCED]
+    return sorted(found, key=lambda record: ORDER.index(record.state))
+
+
+class OutboxScreen(BeatlogScreen):
+    summary = StringProperty("")
+
+    def show(self) -> None:
+        records = self.app.records
+        self.app.background.run(lambda: (unsettled(records), self._venue_names(records)), self._render)
+
+    @staticmethod
+    def _venue_names(records: Records) -> dict[str, str]:
+        return {venue.id: venue.data["name"] for venue in records.all("venue")}
+
+    def _render(self, found: tuple[list[LocalRecord], dict[str, str]]) -> None:
+        waiting, venues = found
+        column = self.ids.records
+        column.clear_widgets()
+        self.summary = _("Everything on this phone is on the server.") if not waiting else ""
+        kinds = {"venue": _("Venue"), "inspection": _("Inspection"), "followup": _("Follow-up")}
+        for record in waiting:
+            name = record.data.get("name") or venues.get(record.data.get("venue_id", ""), "")
+            column.add_widget(RecordRow(**record_row(record.type, record.id, f"{kinds[record.type]} · {name}",
+                                                     "", record.state, record.type)))
+            column.add_widget(Body(text=sync_explanation(record), padding=("12dp", "4dp")))
+        if not waiting:
+            column.add_widget(Muted(text=_("Tap the bar above to sync now."), padding=("12dp", 0)))

@@ -1,0 +1,58 @@
+"""A new venue found in the field, or a venue's details corrected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import DictProperty, StringProperty
+from marshmallow import ValidationError
+
+from mobile.forms import Problem, schema_problems, venue_problems
+from mobile.ui.explain import problem_text
+from mobile.ui.i18n import _
+from mobile.ui.screens.base import BeatlogScreen
+
+TEXT_FIELDS = ("name", "address", "responsible_person", "phone", "notes")
+
+
+class VenueFormScreen(BeatlogScreen):
+    keeps_edits = True
+    title = StringProperty("")
+    errors = DictProperty({})
+
+    def show(self) -> None:
+        venue = self.app.records.get("venue", self.params["record_id"]) if self.params.get("record_id") else None
+        data = venue.data if venue else {}
+        self.title = _("Edit venue") if venue else _("New venue")
+        for name in TEXT_FIELDS:
+            self.ids[name].text = data.get(name, "")
+        self.ids.kind.value = data.get("kind", "")
+        self.ids.risk_level.value = data.get("risk_level", "low")
+        self.errors = {}
+
+    def save(self) -> None:
+        user = self.app.account.user
+        record_id = self.params.get("record_id")
+        data: dict[str, Any] = {name: self.ids[name].text.strip() for name in TEXT_FIELDS}
+        data.update(kind=self.ids.kind.value, risk_level=self.ids.risk_level.value or "low")
+        if not record_id:
+            data["room_id"] = user["room_id"]
+            fix = self.app.location.current()
+            data["location"] = fix.wire() if fix else None
+        problems = venue_problems(data)
+        if not problems:
+            try:
+                saved = self.app.records.save("venue", data, record_id)
+            except ValidationError as error:
+                problems = schema_problems(error)
+        if problems:
+            self.show_problems(problems)
+            return
+        self.app.refresh_status()
+        if record_id:
+            self.app.back()
+        else:
+            self.app.go("venue", remember=False, record_id=saved.id)
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        self.errors = {problem.field.split(".")[0]: problem_text(problem) for problem in problems}

@@ -1,0 +1,95 @@
+"""The real app in a real window: Xvfb, Kivy's window, a demo server behind a switchable proxy.
+
+Kivy opens one window per process, so the window lives for the session and each test
+builds a fresh app into it (and takes it down again). Kivy is imported only here and in
+the tests below, after the display and Kivy's settings exist.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.conftest import need, scratch_database
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An X display: the one we are given, or a private Xvfb started for the session."""
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    need(shutil.which("Xvfb") is not None, "Xvfb is not installed (apt-get install xvfb libgl1-mesa-dri)")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1024x1024x24", "-nolisten",
+                               "tcp"], pass_fds=(write_end,), stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end) as announced:
+        number = announced.readline().strip()
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield os.environ["DISPLAY"]
+    finally:
+        del os.environ["DISPLAY"]
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def window(display: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Kivy's window, opened once at a handheld's portrait size."""
+    os.environ.update(KIVY_HOME=str(tmp_path_factory.mktemp("kivy-home")), KIVY_NO_ARGS="1",
+                      KIVY_NO_CONSOLELOG="1", KIVY_NO_FILELOG="1", KIVY_LOG_MODE="PYTHON")
+    from mobile.ui.main import configure_window
+
+    configure_window()
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    EventLoop.ensure_window()
+    return Window
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo served by ``flask run`` on SQLite, as ``make run`` serves it."""
+    from tests.e2e.conftest import serve
+
+    directory = tmp_path_factory.mktemp("demo-server")
+    with scratch_database("sqlite", directory) as database_url:
+        yield from serve(database_url, directory)
+
+
+@pytest.fixture
+def network(demo_server: Any) -> Iterator[Any]:
+    """A proxy in front of the demo server whose ``offline`` flag cuts the phone off."""
+    from tests.e2e.proxy import flaky_proxy
+
+    with flaky_proxy(int(demo_server.url.rsplit(":", 1)[1])) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def start_app(window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``start_app(server_url, language)``: the real app built into the window, driven by an ``Officer``."""
+    from tests.mobile.ui.driver import Officer, close_app, open_app
+
+    opened: list[Any] = []
+
+    def start(server_url: str = "http://127.0.0.1:9", language: str = "zh", data_dir: Path | None = None,
+              **options: Any) -> Officer:
+        monkeypatch.setenv("LANGUAGE", {"zh": "zh_CN", "en": "en_GB"}[language])
+        app = open_app(data_dir or tmp_path / f"phone-{len(opened)}", server_url, **options)
+        opened.append(app)
+        return Officer(app, window)
+
+    yield start
+    for app in opened:
+        close_app(app, window)

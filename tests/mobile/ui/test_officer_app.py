@@ -1,0 +1,158 @@
+"""An officer's day in the real app, against the demo server, offline and back online."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from mobile.store import LocalRecord, SyncState
+from tests.e2e.handheld import api, photo
+from tests.mobile.ui.driver import Officer
+
+
+@pytest.fixture
+def photo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The desktop stand-in for the camera roll: one photo to pick."""
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    (folder / "exit-blocked.jpg").write_bytes(photo())
+    monkeypatch.setenv("BEATLOG_PHOTO_DIR", str(folder))
+    return folder
+
+
+def sign_in(officer: Officer, username: str = "officer1") -> None:
+    officer.on("setup")
+    officer.type("username", username)
+    officer.type("password", "demo")
+    officer.tap("sign_in")
+    officer.wait(lambda: officer.screen.name == "home" or officer.screen.error, "the sign-in")
+    assert officer.screen.name == "home", officer.screen.error
+    officer.wait(lambda: officer.app.last_sync and not officer.app.syncing, "the first sync")
+
+
+def hotel_in_beat(officer: Officer) -> LocalRecord:
+    hotels = [venue for venue in officer.app.records.all("venue") if venue.data["kind"] == "hotel"]
+    return sorted(hotels, key=lambda venue: venue.data["name"])[0]
+
+
+def open_venue(officer: Officer, venue: LocalRecord, query: str) -> None:
+    officer.tap("find_venue")
+    officer.on("venue_search")
+    officer.type("query", query)
+    officer.tap(officer.row("results", venue.data["name"]))
+    officer.on("venue")
+
+
+def pick_photo(officer: Officer) -> None:
+    from mobile.ui.capture import PhotoPicker
+
+    officer.tap(officer.widget("photos").ids.take)
+    picker = officer.wait(lambda: next((w for w in officer.window.children if isinstance(w, PhotoPicker)), None),
+                          "the photo picker")
+    officer.pump(5)
+    entry = officer.wait(lambda: next((w for w in picker.ids.chooser.walk() if str(getattr(w, "path", "")).endswith(
+        "exit-blocked.jpg") and hasattr(w, "locked")), None), "the photo in the picker")
+    officer.tap(entry)
+    officer.tap(picker.ids.use)
+    photos = officer.widget("photos")
+    officer.wait(lambda: photos.hashes and not photos.working, "the photo to be stored")
+
+
+def the_inspection(officer: Officer, venue: LocalRecord) -> LocalRecord:
+    mine = [i for i in officer.app.records.all("inspection") if i.data["venue_id"] == venue.id
+            and i.data["officer_id"] == officer.app.account.user["id"]]
+    return max(mine, key=lambda inspection: inspection.data["inspected_at"])
+
+
+def test_an_officer_records_an_inspection_offline_and_it_syncs_when_the_network_returns(
+        start_app: Any, network: Any, demo_server: Any, photo_folder: Path) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    officer.screenshot("home")
+    network.offline = True
+    officer.wait(lambda: not officer.app.online, "the app to notice it is offline")
+
+    venue = hotel_in_beat(officer)
+    open_venue(officer, venue, venue.data["name"][:2])
+    officer.tap("inspect")
+    form = officer.on("inspection")
+    officer.tap("all_pass")
+    failed = form.items[6]
+    officer.choose(failed.ids.result, "fail")
+    officer.type(failed.ids.note, "二楼安全出口堆放杂物")
+    officer.tap("submit")
+    assert "二楼安全出口堆放杂物" not in form.errors.values()
+    assert set(form.errors) == {"findings", "photo_hashes", "signature_hash"}, form.errors
+    assert "需" in form.summary or "fix" in form.summary
+    officer.screenshot("inspection-problems")
+
+    officer.type("findings", "安全出口堵塞，已责令立即清理")
+    officer.choose("hazard_level", "minor")
+    pick_photo(officer)
+    officer.sign("signature")
+    officer.screenshot("inspection-form")
+    officer.tap("submit")
+    officer.on("venue")
+
+    inspection = the_inspection(officer, venue)
+    assert inspection.state is SyncState.QUEUED
+    assert inspection.data["checklist"][failed.key] == {"result": "fail", "note": "二楼安全出口堆放杂物"}
+    assert inspection.data["status"] == "submitted" and len(inspection.data["photo_hashes"]) == 1
+    officer.wait(lambda: officer.app.pending == 1, "one record waiting")
+    officer.screenshot("venue")
+    officer.back()
+    officer.back()
+    officer.on("home")
+    officer.tap("outbox")
+    officer.on("outbox")
+    officer.row("records", venue.data["name"])
+    officer.screenshot("sync-state-offline")
+
+    network.offline = False
+    officer.tap("sync_bar")
+    officer.wait(lambda: officer.app.pending == 0 and not officer.app.syncing, "the inspection to be sent")
+    assert the_inspection(officer, venue).state is SyncState.SYNCED
+    chief = api(demo_server.url, "chief1")
+    on_server = chief.get(f"{demo_server.url}/api/v1/inspections/{inspection.id}", timeout=10).json()
+    assert on_server["findings"] == "安全出口堵塞，已责令立即清理" and on_server["status"] == "submitted"
+    assert chief.get(f"{demo_server.url}/api/v1/blobs/{on_server['photo_hashes'][0]}",
+                     headers={"X-Beatlog-Schema": "2"}, timeout=10).status_code == 200
+
+
+def test_an_officer_amends_and_resubmits_a_log_the_chief_returned(
+        start_app: Any, network: Any, demo_server: Any) -> None:
+    officer = start_app(network.url, "en")
+    sign_in(officer, "officer2")
+    mine = [i for i in officer.app.records.all("inspection") if i.data["officer_id"] == officer.app.account.user["id"]
+            and i.data["status"] == "submitted"]
+    target = max(mine, key=lambda inspection: inspection.data["inspected_at"])
+    chief = api(demo_server.url, "chief1")
+    returned = chief.post(f"{demo_server.url}/api/v1/inspections/{target.id}/review", timeout=10,
+                          json={"decision": "return", "comment": "Photo of the fire exit is missing"})
+    assert returned.status_code == 200, returned.text
+
+    officer.tap("sync_bar")
+    officer.wait(lambda: officer.app.records.get("inspection", target.id).data["status"] == "returned",
+                 "the returned log to arrive")
+    officer.app.home()
+    row = officer.row("work", "")
+    row = next(r for r in officer.rows("work") if r.record_id == target.id)
+    assert row.subtitle == "Photo of the fire exit is missing"
+    officer.screenshot("home")
+    officer.tap(row)
+    form = officer.on("inspection")
+    assert form.returned_comment == "Photo of the fire exit is missing"
+    officer.screenshot("inspection-returned")
+    officer.type("findings", "Fire exit cleared and photographed on the second visit")
+    officer.tap("submit")
+    officer.wait(lambda: officer.app.pending == 0 and officer.app.records.get("inspection", target.id).state
+                 is SyncState.SYNCED, "the amended log to be sent")
+    on_server = chief.get(f"{demo_server.url}/api/v1/inspections/{target.id}", timeout=10).json()
+    assert on_server["status"] == "submitted"
+    assert on_server["findings"] == "Fire exit cleared and photographed on the second visit"
+    assert datetime.fromisoformat(on_server["updated_at"]) > datetime.fromisoformat(target.data["inspected_at"])
+    assert isinstance(requests, object)
