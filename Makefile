@@ -48,5 +48,5 @@ LOCALE := mobile/ui/locale
 translations: env
 	$(BIN)/pybabel extract -F mobile/ui/babel.cfg -k n_:1,2 --no-location --sort-output --omit-header \
 		-o $(LOCALE)/beatlog.pot .
-	$(BIN)/pybabel update -i $(LOCALE)/beatlog.pot -d $(LOCALE) -D beatlog --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i $(LOCALE)/beatlog.pot -d $(LOCALE) -D beatlog --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d $(LOCALE) -D beatlog --statistics

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from kivy.clock import Clock
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 from marshmallow import ValidationError
 
@@ -100,4 +102,4 @@ class FollowupScreen(BeatlogScreen):
         self.errors = {problem.field: problem_text(problem) for problem in problems}
         anchor = self.ids.get(f"error_{problems[0].field}")
         if anchor is not None:
-            self.ids.scroller.scroll_to(anchor, animate=False)
+            Clock.schedule_once(lambda _dt: self.ids.scroller.scroll_to(anchor, padding=dp(90), animate=False), 0.05)

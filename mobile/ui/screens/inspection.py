@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from kivy.clock import Clock
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from marshmallow import ValidationError
@@ -165,7 +167,7 @@ class InspectionScreen(BeatlogScreen):
                              len(problems)) % {"count": len(problems)}
         first = next((row for row in self.items if row.error), None)
         target = first or self.ids.get(f"error_{problems[0].field}") or self.ids.summary
-        self.ids.scroller.scroll_to(target, animate=False)
+        Clock.schedule_once(lambda _dt: self.ids.scroller.scroll_to(target, padding=dp(90), animate=False), 0.05)
 
 
 def _is_date(text: str) -> bool:

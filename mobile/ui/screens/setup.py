@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import platform
-from typing import Any
-
 from kivy.properties import BooleanProperty, StringProperty
 
 from mobile.ui.explain import sign_in_error
-from mobile.ui.i18n import _
+from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
 
 
@@ -45,5 +43,7 @@ class SetupScreen(BeatlogScreen):
         self.busy = False
         self.error = sign_in_error(error)
 
-    def pick_language(self, choice: Any) -> None:
-        self.app.set_language(choice)
+    def pick_language(self, choice: str) -> None:
+        """The language buttons follow ``tr`` too; only the officer's own tap here changes it."""
+        if self.manager is not None and self.manager.current == self.name and choice != tr.language:
+            self.app.set_language(choice)

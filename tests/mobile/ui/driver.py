@@ -192,3 +192,13 @@ def _texts(widget: Widget) -> Iterable[str]:
             yield child.text
         if getattr(child, "hint_text", ""):
             yield child.hint_text
+
+
+def sign_in(officer: Officer, username: str = "officer1") -> None:
+    officer.on("setup")
+    officer.type("username", username)
+    officer.type("password", "demo")
+    officer.tap("sign_in")
+    officer.wait(lambda: officer.screen.name == "home" or officer.screen.error, "the sign-in")
+    assert officer.screen.name == "home", officer.screen.error
+    officer.wait(lambda: officer.app.last_sync and not officer.app.syncing, "the first sync")

@@ -11,7 +11,7 @@ import requests
 
 from mobile.store import LocalRecord, SyncState
 from tests.e2e.handheld import api, photo
-from tests.mobile.ui.driver import Officer
+from tests.mobile.ui.driver import Officer, sign_in
 
 
 @pytest.fixture
@@ -22,16 +22,6 @@ def photo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "exit-blocked.jpg").write_bytes(photo())
     monkeypatch.setenv("BEATLOG_PHOTO_DIR", str(folder))
     return folder
-
-
-def sign_in(officer: Officer, username: str = "officer1") -> None:
-    officer.on("setup")
-    officer.type("username", username)
-    officer.type("password", "demo")
-    officer.tap("sign_in")
-    officer.wait(lambda: officer.screen.name == "home" or officer.screen.error, "the sign-in")
-    assert officer.screen.name == "home", officer.screen.error
-    officer.wait(lambda: officer.app.last_sync and not officer.app.syncing, "the first sync")
 
 
 def hotel_in_beat(officer: Officer) -> LocalRecord:
