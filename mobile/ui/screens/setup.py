@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+
 from kivy.properties import BooleanProperty, StringProperty
 
 from mobile.ui.explain import sign_in_error

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 import pytest
 
 from tests.conftest import need, scratch_database
+from tests.e2e.handheld import photo
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -93,3 +94,13 @@ def start_app(window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     yield start
     for app in opened:
         close_app(app, window)
+
+
+@pytest.fixture
+def photo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The desktop stand-in for the camera roll: one photo to pick."""
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    (folder / "exit-blocked.jpg").write_bytes(photo())
+    monkeypatch.setenv("BEATLOG_PHOTO_DIR", str(folder))
+    return folder

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-
 if TYPE_CHECKING:
+    from kivy.uix.scrollview import ScrollView
     from kivy.uix.widget import Widget
 
     from mobile.ui.app import BeatlogApp
@@ -37,6 +37,8 @@ def close_app(app: BeatlogApp, window: Any) -> None:
     """Stop the app and drop its layouts' bindings, so the next app in this window starts clean."""
     from kivy.lang import Builder
 
+    if app.store is None:
+        return
     app.dispatch("on_stop")
     for widget in app.root.walk():
         Builder.unbind_widget(widget.uid)
@@ -51,6 +53,10 @@ class Officer:
         self.app = app
         self.window = window
         self.touches = 0
+
+    def close(self) -> None:
+        """The officer closes the app (it can be opened again on the same data)."""
+        close_app(self.app, self.window)
 
     @property
     def screen(self) -> Any:
@@ -153,6 +159,7 @@ class Officer:
         return [child for child in widget.walk(restrict=True) if hasattr(child, "record_id") and child.record_id]
 
     def row(self, container: str | Widget, title_contains: str) -> Widget:
+        """A row on screen now; a RecycleView reuses row widgets, so read what you need at once."""
         return self.wait(lambda: next((row for row in self.rows(container) if title_contains in row.title), None),
                          f"a row titled with {title_contains!r}")
 

@@ -6,22 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from mobile.store import LocalRecord, SyncState
-from tests.e2e.handheld import api, photo
+from tests.e2e.handheld import api
 from tests.mobile.ui.driver import Officer, sign_in
-
-
-@pytest.fixture
-def photo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The desktop stand-in for the camera roll: one photo to pick."""
-    folder = tmp_path / "camera"
-    folder.mkdir()
-    (folder / "exit-blocked.jpg").write_bytes(photo())
-    monkeypatch.setenv("BEATLOG_PHOTO_DIR", str(folder))
-    return folder
 
 
 def hotel_in_beat(officer: Officer) -> LocalRecord:

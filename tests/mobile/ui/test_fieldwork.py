@@ -1,0 +1,126 @@
+"""Field work in the real app: unlocking offline, follow-up visits, new venues, work off the UI thread."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from mobile.services.photos import Media
+from mobile.store import Records, SyncState
+from tests.e2e.handheld import api
+from tests.mobile.ui.driver import sign_in
+from tests.mobile.ui.test_officer_app import pick_photo
+
+
+def test_after_a_restart_the_officer_unlocks_offline_with_the_password(
+        start_app: Any, network: Any, tmp_path: Path) -> None:
+    phone = tmp_path / "phone"
+    officer = start_app(network.url, "zh", data_dir=phone)
+    sign_in(officer)
+    officer.close()
+    network.offline = True
+
+    officer = start_app(network.url, "zh", data_dir=phone)
+    officer.on("unlock")
+    assert officer.screen.officer == "李持忠"
+    officer.screenshot("unlock")
+    officer.type("password", "wrong")
+    officer.tap("unlock")
+    assert officer.screen.error == "密码不正确。"
+    officer.type("password", "demo")
+    officer.tap("unlock")
+    officer.on("home")
+    officer.wait(lambda: officer.rows("work"), "today's work from the phone's own records")
+    assert officer.app.sync_text.startswith("离线")
+
+
+def test_an_officer_records_an_overdue_follow_up_visit_from_the_home_screen(
+        start_app: Any, network: Any, demo_server: Any) -> None:
+    officer = start_app(network.url, "en")
+    sign_in(officer)
+    overdue = officer.row("work", "")
+    followup_id = overdue.record_id
+    officer.tap(overdue)
+    form = officer.on("followup")
+    subject = form.ids.subject_kind.value
+    assert form.existing and form.ids.subject_kind.disabled
+    officer.tap("visit_done")
+    assert set(form.errors) >= {"outcome", "satisfaction"}
+    officer.type("outcome", "Exit cleared, extinguishers replaced")
+    if subject == "rectification":
+        officer.choose("rectified", "yes")
+    officer.choose("satisfaction", "satisfied")
+    officer.screenshot("followup-visit")
+    officer.tap("visit_done")
+    officer.on("home")
+    officer.wait(lambda: officer.app.records.get("followup", followup_id).state is SyncState.SYNCED
+                 and officer.app.pending == 0, "the visit to be sent")
+    assert followup_id not in {row.record_id for row in officer.rows("work")}
+    chief = api(demo_server.url, "chief1")
+    on_server = chief.get(f"{demo_server.url}/api/v1/followups/{followup_id}", timeout=10).json()
+    assert on_server["status"] == "done" and on_server["satisfaction"] == "satisfied"
+    assert on_server["outcome"] == "Exit cleared, extinguishers replaced" and on_server["visited_at"]
+
+
+def test_a_venue_found_in_the_field_is_added_offline_and_found_by_search(
+        start_app: Any, network: Any, demo_server: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    officer.tap("find_venue")
+    officer.on("venue_search")
+    officer.tap("new_venue")
+    form = officer.on("venue_form")
+    officer.tap("save")
+    assert set(form.errors) == {"name", "kind", "address"}
+    assert form.errors["name"] == "此项必填。"
+    officer.screenshot("venue-new-problems")
+    officer.type("name", "南湖新开民宿")
+    officer.choose("kind", "hotel")
+    officer.type("address", "嘉兴市南湖区新兴路18号")
+    officer.type("phone", "0573-8888 1234")
+    officer.tap("save")
+    venue_screen = officer.on("venue")
+    assert venue_screen.name_text == "南湖新开民宿"
+    officer.back()
+    officer.on("venue_search")
+    officer.type("query", "新开")
+    venue_id = officer.row("results", "南湖新开民宿").record_id
+    assert officer.app.records.get("venue", venue_id).state is SyncState.QUEUED
+
+    network.offline = False
+    officer.wait(lambda: officer.app.records.get("venue", venue_id).state is SyncState.SYNCED,
+                 "the new venue to be sent")
+    chief = api(demo_server.url, "chief1")
+    assert chief.get(f"{demo_server.url}/api/v1/venues/{venue_id}", timeout=10).json()["name"] == "南湖新开民宿"
+
+
+def test_searching_and_processing_photos_happen_off_the_ui_thread(
+        start_app: Any, network: Any, photo_folder: Path, monkeypatch: Any) -> None:
+    threads: dict[str, set[str]] = {"search": set(), "photo": set()}
+    search, add_photo = Records.search_venues, Media.add_photo
+
+    def watched_search(records: Records, *args: Any, **kwargs: Any) -> Any:
+        threads["search"].add(threading.current_thread().name)
+        return search(records, *args, **kwargs)
+
+    def watched_photo(media: Media, *args: Any, **kwargs: Any) -> Any:
+        threads["photo"].add(threading.current_thread().name)
+        return add_photo(media, *args, **kwargs)
+
+    monkeypatch.setattr(Records, "search_venues", watched_search)
+    monkeypatch.setattr(Media, "add_photo", watched_photo)
+    officer = start_app(network.url, "en")
+    sign_in(officer)
+    officer.tap("find_venue")
+    officer.on("venue_search")
+    officer.type("query", "七星")
+    first = officer.wait(lambda: officer.rows("results") and officer.rows("results")[0], "search results")
+    officer.tap(first)
+    officer.on("venue")
+    officer.tap("inspect")
+    officer.on("inspection")
+    pick_photo(officer)
+    assert threads["search"] and threads["photo"]
+    assert threading.main_thread().name not in threads["search"] | threads["photo"]

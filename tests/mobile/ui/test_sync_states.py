@@ -1,0 +1,71 @@
+"""What the officer is told when the server could not simply take a change, or turned the phone away."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mobile.store import LocalRecord, SyncState
+from tests.e2e.handheld import Handheld, api
+from tests.mobile.ui.driver import sign_in
+
+
+def test_a_conflict_with_a_colleague_is_explained_in_plain_words_on_the_phone(
+        start_app: Any, network: Any, demo_server: Any, tmp_path: Path) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer, "officer1")
+    colleague = Handheld.enrol(tmp_path / "colleague", demo_server.url, "officer2")
+    try:
+        colleague.sync()
+        shared = sorted(set(v.id for v in colleague.records.all("venue")) &
+                        set(v.id for v in officer.app.records.all("venue")))[0]
+        network.offline = True
+        officer.wait(lambda: not officer.app.online, "the phone to be offline")
+        officer.app.go("venue", record_id=shared)
+        officer.tap("edit")
+        officer.on("venue_form")
+        officer.type("phone", "0573-1111 2222")
+        officer.tap("save")
+        officer.on("venue")
+        colleague.records.save("venue", {"phone": "0573-3333 4444"}, shared)
+        colleague.sync()
+    finally:
+        colleague.store.close()
+
+    network.offline = False
+    officer.wait(lambda: officer.app.records.get("venue", shared).state is SyncState.CONFLICT, "the conflict")
+    officer.app.home()
+    officer.wait(lambda: any(row.record_id == shared for row in officer.rows("work")), "the conflict on the home screen")
+    officer.tap("outbox")
+    officer.on("outbox")
+    officer.row("records", "场所")
+    shown = "\n".join(officer.texts())
+    assert "有人同时修改了相同的内容。" in shown and "您填写的电话已妥善保存，等待管理员处理。" in shown
+    officer.screenshot("sync-state-conflict")
+    assert officer.app.records.get("venue", shared).data["phone"] == "0573-3333 4444"
+
+
+def test_a_rejected_change_names_the_fields_to_correct(start_app: Any) -> None:
+    start_app(language="en")
+    from mobile.ui.explain import sync_explanation
+
+    rejected = LocalRecord("inspection", "id", 3, {}, SyncState.REJECTED,
+                           {"code": "invalid", "errors": {"rectification_deadline": ["Not a valid date."]}})
+    assert sync_explanation(rejected) == ("The server found details that are not valid.\n"
+                                          "Check: Rectification deadline\n"
+                                          "Correct it and save again to resend it.")
+
+
+def test_a_revoked_phone_wipes_itself_and_asks_for_a_new_sign_in(
+        start_app: Any, network: Any, demo_server: Any) -> None:
+    officer = start_app(network.url, "en")
+    sign_in(officer, "officer3")
+    admin = api(demo_server.url, "admin")
+    revoked = admin.post(f"{demo_server.url}/api/v1/devices/{officer.app.account.device_id}/revoke",
+                         json={"reason": "reported lost"}, timeout=10)
+    assert revoked.status_code == 200, revoked.text
+    officer.tap("sync_bar")
+    setup = officer.on("setup")
+    assert setup.error.startswith("This phone was wiped")
+    assert officer.app.records.all("venue") == [] and officer.app.account.user is None
+    officer.screenshot("wiped")
