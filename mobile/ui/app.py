@@ -17,7 +17,12 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from mobile.account import APP_VERSION, Account, AccountState
@@ -25,6 +30,7 @@ from mobile.autosync import AutoSync
 from mobile.services.camera import Camera
 from mobile.services.location import Location
 from mobile.services.photos import Media
+from mobile.services.platform import ask_for_hardware
 from mobile.session import Offline, ServerError, SyncError
 from mobile.store import Records, Replica, Store
 from mobile.sync_client import Progress, SyncReport
@@ -80,7 +86,7 @@ class BeatlogApp(App):
 
     def build(self) -> ScreenManager:
         self.font_missing = fonts.use_cjk_font() is None
-        tr.switch(resolve(self.config.get("beatlog", "language")))
+        tr.switch("en" if self.font_missing else resolve(self.config.get("beatlog", "language")))
         tr.bind(language=self.show_sync_text)
         Window.clearcolor = (0.97, 0.97, 0.96, 1)
         Window.bind(on_keyboard=self._on_key)
@@ -97,6 +103,7 @@ class BeatlogApp(App):
             manager.add_widget(screen_class(name=name))
         self.autosync = AutoSync(self.store, self.account, probe_every=self.probe_every,
                                  on_progress=self._progress_from_thread, on_finished=self._finished_from_thread)
+        ask_for_hardware()
         self.location.start()
         self.autosync.start()
         self.status_clock = Clock.schedule_interval(self.refresh_status, 1.0)

@@ -2,8 +2,8 @@
 
 Kivy's own Roboto has no CJK glyphs: Chinese would show as boxes. Android ships Noto CJK
 or Droid Sans Fallback; Debian has WenQuanYi Micro Hei (``fonts-wqy-microhei``) or Droid
-Sans Fallback (``fonts-droid-fallback``). When none is found the app says so on screen
-and in the log instead of drawing boxes silently.
+Sans Fallback (``fonts-droid-fallback``). When none is found the app says so in the log and
+in settings, and speaks English, rather than draw boxes silently.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ CANDIDATES = (
 )
 
 
-def find_cjk_font(candidates: tuple[str, ...] = CANDIDATES) -> Path | None:
+def find_cjk_font() -> Path | None:
     """The first Chinese-capable font present; ``BEATLOG_CJK_FONT`` names one explicitly."""
     chosen = os.environ.get("BEATLOG_CJK_FONT")
-    for candidate in ((chosen,) if chosen else ()) + candidates:
+    for candidate in ((chosen,) if chosen else ()) + CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
     return None

@@ -7,7 +7,10 @@ from typing import Any
 from kivy.app import App
 from kivy.properties import DictProperty
 from kivy.uix.screenmanager import Screen
+from marshmallow import ValidationError
 
+from mobile.forms import Problem, schema_problems
+from mobile.store import LocalRecord
 from mobile.ui.i18n import tr
 
 
@@ -43,3 +46,28 @@ class BeatlogScreen(Screen):
         if app is not None and self.manager is app.root and self.manager.current == self.name \
                 and not self.keeps_edits:
             self.show()
+
+
+class FormScreen(BeatlogScreen):
+    """A screen that edits one record and shows what is wrong beside each field."""
+
+    keeps_edits = True
+
+    def keep(self, record_type: str, data: dict[str, Any], record_id: str | None, problems: list[Problem],
+             submit: bool = True) -> LocalRecord | None:
+        """Save when nothing is missing; otherwise, or when the wire schema refuses, show why."""
+        if not problems:
+            try:
+                saved = self.app.records.save(record_type, data, record_id, submit=submit)
+            except ValidationError as error:
+                problems = schema_problems(error)
+            else:
+                self.app.refresh_status()
+                if submit:
+                    self.app.sync_now()
+                return saved
+        self.show_problems(problems)
+        return None
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        raise NotImplementedError

@@ -8,21 +8,19 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
-from marshmallow import ValidationError
 
-from mobile.forms import Problem, followup_problems, schema_problems
+from mobile.forms import Problem, followup_problems
 from mobile.store import SyncState
 from mobile.ui.explain import problem_text, sync_explanation
 from mobile.ui.i18n import _, tr
-from mobile.ui.screens.base import BeatlogScreen
+from mobile.ui.screens.base import FormScreen
 from sync import vocab
 
 DUE_IN_DAYS = ("0", "3", "7", "14")
 TEXT_FIELDS = ("case_number", "outcome", "notes")
 
 
-class FollowupScreen(BeatlogScreen):
-    keeps_edits = True
+class FollowupScreen(FormScreen):
     venue_name = StringProperty("")
     state_text = StringProperty("")
     existing = BooleanProperty(False)
@@ -84,18 +82,10 @@ class FollowupScreen(BeatlogScreen):
     def save(self, done: bool) -> None:
         data = self.gather(done)
         whole = {**(self.record.data if self.record else {}), **data}
-        problems = followup_problems(whole, date.today())
-        if not problems:
-            try:
-                self.app.records.save("followup", data, self.record.id if self.record else None)
-            except ValidationError as error:
-                problems = schema_problems(error)
-        if problems:
-            self.show_problems(problems)
+        if self.keep("followup", data, self.record.id if self.record else None,
+                     followup_problems(whole, date.today())) is None:
             return
-        self.app.sync_now()
         self.app.toast(_("Visit recorded.") if done else _("Follow-up planned."))
-        self.app.refresh_status()
         self.app.back()
 
     def show_problems(self, problems: list[Problem]) -> None:

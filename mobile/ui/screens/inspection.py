@@ -12,15 +12,20 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.uix.boxlayout import BoxLayout
-from marshmallow import ValidationError
 
-from mobile.forms import Problem, inspection_problems, schema_problems
+from mobile.forms import Problem, inspection_problems
 from mobile.store import LocalRecord, Records, SyncState
 from mobile.ui.explain import problem_text, sync_explanation
 from mobile.ui.i18n import _, tr
-from mobile.ui.screens.base import BeatlogScreen
+from mobile.ui.screens.base import FormScreen
 
 DEADLINE_DAYS = ("7", "15", "30")
 
@@ -47,8 +52,7 @@ class ChecklistItem(BoxLayout):
         return {"result": self.ids.result.value, "note": self.ids.note.text.strip()}
 
 
-class InspectionScreen(BeatlogScreen):
-    keeps_edits = True
+class InspectionScreen(FormScreen):
     venue_name = StringProperty("")
     template_title = StringProperty("")
     returned_comment = StringProperty("")
@@ -140,22 +144,12 @@ class InspectionScreen(BeatlogScreen):
         problems = inspection_problems(data, [row.key for row in self.items], date.today()) if submit else []
         if data["rectification_deadline"] and not _is_date(data["rectification_deadline"]):
             problems.append(Problem("rectification_deadline", "invalid"))
-        if not problems:
-            status = self.record.data["status"] if self.record else "draft"
-            data["status"] = "submitted" if submit else status
-            try:
-                saved = self.app.records.save("inspection", data, self.record.id if self.record else None,
-                                              submit=submit)
-            except ValidationError as error:
-                problems = schema_problems(error)
-        if problems:
-            self.show_problems(problems)
+        data["status"] = "submitted" if submit else (self.record.data["status"] if self.record else "draft")
+        saved = self.keep("inspection", data, self.record.id if self.record else None, problems, submit)
+        if saved is None:
             return
         self.params = {"record_id": saved.id}
-        if submit:
-            self.app.sync_now()
         self.app.toast(_("Submitted. It will be sent at the next sync.") if submit else _("Draft saved on this phone."))
-        self.app.refresh_status()
         self.app.back()
 
     def show_problems(self, problems: list[Problem]) -> None:

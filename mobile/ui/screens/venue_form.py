@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.properties import DictProperty, StringProperty
-from marshmallow import ValidationError
 
-from mobile.forms import Problem, schema_problems, venue_problems
+from mobile.forms import Problem, venue_problems
 from mobile.ui.explain import problem_text
 from mobile.ui.i18n import _
-from mobile.ui.screens.base import BeatlogScreen
+from mobile.ui.screens.base import FormScreen
 
 TEXT_FIELDS = ("name", "address", "responsible_person", "phone", "notes")
 
 
-class VenueFormScreen(BeatlogScreen):
-    keeps_edits = True
+class VenueFormScreen(FormScreen):
     title = StringProperty("")
     errors = DictProperty({})
 
@@ -39,16 +37,9 @@ class VenueFormScreen(BeatlogScreen):
             data["room_id"] = user["room_id"]
             fix = self.app.location.current()
             data["location"] = fix.wire() if fix else None
-        problems = venue_problems(data)
-        if not problems:
-            try:
-                saved = self.app.records.save("venue", data, record_id)
-            except ValidationError as error:
-                problems = schema_problems(error)
-        if problems:
-            self.show_problems(problems)
+        saved = self.keep("venue", data, record_id, venue_problems(data))
+        if saved is None:
             return
-        self.app.refresh_status()
         if record_id:
             self.app.back()
         else:

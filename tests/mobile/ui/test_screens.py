@@ -28,6 +28,27 @@ def visit(officer: Officer, name: str, language: str) -> None:
         assert english_words(officer) == [], f"English on the Chinese {name} screen"
 
 
+BACK = "back"
+TOUR = (
+    # (what to tap: a widget id, "back", or a number of a row in a list), the screen it opens, its screenshot
+    ("find_venue", "venue_search", "venue-search"),
+    ("new_venue", "venue_form", "venue-new"),
+    (BACK, "venue_search", ""),
+    (("results", 0), "venue", "venue"),
+    ("plan_followup", "followup", "followup"),
+    (BACK, "venue", ""),
+    ("inspect", "inspection", "inspection"),
+    (BACK, "venue", ""),
+    (BACK, "venue_search", ""),
+    (BACK, "home", ""),
+    ("outbox", "outbox", "sync-state"),
+    (BACK, "home", ""),
+    ("settings", "settings", "settings"),
+    ("sign_out", "unlock", "unlock"),
+)
+FILLED_BY_A_SYNC_OR_SEARCH = {"venue_search": "results", "venue": "history"}
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_screen_is_shown_in_the_language_of_the_device(start_app: Any, network: Any, language: str) -> None:
     officer = start_app(network.url, language)
@@ -35,39 +56,18 @@ def test_every_screen_is_shown_in_the_language_of_the_device(start_app: Any, net
     visit(officer, "sign-in", language)
     sign_in(officer, "officer1")
     visit(officer, "home", language)
-
-    officer.tap("find_venue")
-    officer.on("venue_search")
-    officer.wait(lambda: officer.rows("results"), "the venues of the beat")
-    visit(officer, "venue-search", language)
-    officer.tap("new_venue")
-    officer.on("venue_form")
-    visit(officer, "venue-new", language)
-    officer.back()
-    officer.tap(officer.rows("results")[0])
-    officer.on("venue")
-    officer.wait(lambda: officer.rows("history"), "the venue's history")
-    visit(officer, "venue", language)
-    officer.tap("plan_followup")
-    officer.on("followup")
-    visit(officer, "followup", language)
-    officer.back()
-    officer.tap("inspect")
-    officer.on("inspection")
-    visit(officer, "inspection", language)
-    officer.back()
-    officer.back()
-    officer.back()
-    officer.tap("outbox")
-    officer.on("outbox")
-    visit(officer, "sync-state", language)
-    officer.back()
-    officer.tap("settings")
-    officer.on("settings")
-    visit(officer, "settings", language)
-    officer.tap("sign_out")
-    officer.on("unlock")
-    visit(officer, "unlock", language)
+    for target, screen, screenshot in TOUR:
+        if target == BACK:
+            officer.back()
+        elif isinstance(target, tuple):
+            officer.tap(officer.rows(target[0])[target[1]])
+        else:
+            officer.tap(target)
+        officer.on(screen)
+        if screen in FILLED_BY_A_SYNC_OR_SEARCH:
+            officer.wait(lambda: officer.rows(FILLED_BY_A_SYNC_OR_SEARCH[officer.screen.name]), f"the {screen} list")
+        if screenshot:
+            visit(officer, screenshot, language)
 
 
 def test_switching_the_language_in_settings_relabels_the_app_at_once(start_app: Any, network: Any) -> None:
@@ -87,3 +87,16 @@ def test_switching_the_language_in_settings_relabels_the_app_at_once(start_app: 
     officer.choose("language", "device")
     assert officer.widget("sign_out").text == "Sign out"
     assert officer.app.config.get("beatlog", "language") == "device"
+
+
+def test_without_a_chinese_font_the_app_speaks_english_and_says_why(
+        start_app: Any, network: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mobile.ui.fonts.CANDIDATES", ())
+    monkeypatch.delenv("BEATLOG_CJK_FONT", raising=False)
+    officer = start_app(network.url, "zh")
+    officer.on("setup")
+    assert officer.widget("sign_in").text == "Sign in"
+    sign_in(officer)
+    officer.tap("settings")
+    officer.on("settings")
+    assert "No Chinese font was found on this phone, so Chinese text cannot be shown." in officer.texts()

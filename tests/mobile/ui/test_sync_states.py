@@ -35,7 +35,8 @@ def test_a_conflict_with_a_colleague_is_explained_in_plain_words_on_the_phone(
     network.offline = False
     officer.wait(lambda: officer.app.records.get("venue", shared).state is SyncState.CONFLICT, "the conflict")
     officer.app.home()
-    officer.wait(lambda: any(row.record_id == shared for row in officer.rows("work")), "the conflict on the home screen")
+    officer.wait(lambda: any(row.record_id == shared for row in officer.rows("work")),
+                 "the conflict on the home screen")
     officer.tap("outbox")
     officer.on("outbox")
     officer.row("records", "场所")
