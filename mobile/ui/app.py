@@ -61,6 +61,7 @@ class BeatlogApp(App):
     notice = StringProperty("")
     sync_text = StringProperty("")
     font_missing = BooleanProperty(False)
+    store: Store | None = None
 
     def __init__(self, data_dir: Path | str | None = None, server_url: str | None = None,
                  probe_every: float = 15.0, location: Location | None = None, camera: Camera | None = None,
@@ -170,6 +171,8 @@ class BeatlogApp(App):
         self.autosync.sync_now()
 
     def refresh_status(self, *_args: Any) -> None:
+        if self.store is None:
+            return
         self.online = self.autosync.online
         self.pending = Replica(self.store).pending_count()
         self.last_sync = self.store.get_meta("last_sync_at") or ""
@@ -192,6 +195,9 @@ class BeatlogApp(App):
         self.show_sync_text()
 
     def _sync_finished(self, report: SyncReport | None, error: SyncError | None) -> None:
+        """On the UI thread; a round that ends after the app closed changes nothing."""
+        if self.store is None:
+            return
         self.syncing = False
         self.refresh_status()
         if self.account.state is AccountState.WIPED:
@@ -212,14 +218,14 @@ class BeatlogApp(App):
 
     def shutdown(self) -> None:
         """Stop the sync thread, background work and the GPS, then close the store."""
-        if getattr(self, "store", None) is None:
+        if self.store is None:
             return
         self.status_clock.cancel()
         self.autosync.stop()
         self.background.shutdown()
         self.location.stop()
         self.store.close()
-        self.store = None  # type: ignore[assignment]
+        self.store = None
 
     @staticmethod
     def version() -> str:

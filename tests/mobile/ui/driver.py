@@ -170,7 +170,10 @@ class Officer:
     def screenshot(self, name: str) -> Path:
         from mobile.ui.i18n import tr
 
-        self.pump(4)
+        settled = time.monotonic() + 0.3
+        while time.monotonic() < settled:
+            self.pump(1)
+            time.sleep(0.02)
         target = SCREENSHOTS / tr.language / f"{name}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         saved = Path(self.window.screenshot(name=str(target)))

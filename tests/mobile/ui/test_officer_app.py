@@ -66,6 +66,8 @@ def test_an_officer_records_an_inspection_offline_and_it_syncs_when_the_network_
     officer.tap("submit")
     assert "二楼安全出口堆放杂物" not in form.errors.values()
     assert set(form.errors) == {"findings", "photo_hashes", "signature_hash"}, form.errors
+    assert officer.widget("error_findings").text == "请填写检查发现的问题。"
+    assert officer.widget("error_signature_hash").text == "请场所负责人在此签名。"
     assert "需" in form.summary or "fix" in form.summary
     officer.screenshot("inspection-problems")
 
