@@ -43,10 +43,16 @@ clean:
 app: env
 	$(BIN)/python -m mobile.ui --server http://$(HOST):$(PORT)
 
-# Re-extract the handheld's words, merge them into the zh and en catalogs, compile them.
+# Re-extract the words of the handheld and of the dashboard, merge them into their zh and en
+# catalogs, compile them.
 LOCALE := mobile/ui/locale
+DASHBOARD_LOCALE := server/dashboard/translations
 translations: env
 	$(BIN)/pybabel extract -F mobile/ui/babel.cfg -k n_:1,2 --no-location --sort-output --omit-header \
 		-o $(LOCALE)/beatlog.pot .
 	$(BIN)/pybabel update -i $(LOCALE)/beatlog.pot -d $(LOCALE) -D beatlog --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d $(LOCALE) -D beatlog --statistics
+	$(BIN)/pybabel extract -F server/dashboard/babel.cfg --no-location --sort-output --omit-header \
+		-o $(DASHBOARD_LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(DASHBOARD_LOCALE)/messages.pot -d $(DASHBOARD_LOCALE) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(DASHBOARD_LOCALE) --statistics

@@ -1,4 +1,4 @@
-"""Beatlog's server: the sync endpoint, the JSON API and (later) the dashboard.
+"""Beatlog's server: the sync endpoint, the JSON API and the dashboard.
 
 ``flask --app server …`` finds ``create_app`` here.
 """
@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import access, api as api_package, cli, transaction
+from server import access, api as api_package, cli, dashboard, transaction
 from server.config import DEFAULTS, database_url, settings_from_env
 from server.database import tune_engine
 from server.extensions import api, db, migrate
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     transaction.init_app(app)
     access.init_app(app)
     api_package.init_app(app)
+    dashboard.init_app(app)
     cli.init_app(app)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session as browser_session
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
@@ -35,7 +35,7 @@ from server.models.base import utcnow
 View = TypeVar("View", bound=Callable[..., Any])
 
 ROLES = ("officer", "chief", "admin")
-EXEMPT_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
+EXEMPT_ENDPOINTS = frozenset({"static", "api-docs.openapi_json", "dashboard.static"})
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 
 
@@ -50,6 +50,12 @@ def allow(*roles: str) -> Callable[[View], View]:
         return view
 
     return declare
+
+
+def signed_in_by_cookie(view: View) -> View:
+    """The dashboard's pages: the bearer token comes from the signed session cookie."""
+    view.signed_in_by_cookie = True  # type: ignore[attr-defined]
+    return view
 
 
 def public(view: View) -> View:
@@ -205,7 +211,10 @@ def enforce_policy() -> None:
     if roles is None:
         return
     session = current_app.extensions["sqlalchemy"].session
-    token = authenticate(session, request.headers.get("Authorization"))
+    header = request.headers.get("Authorization")
+    if header is None and getattr(view, "signed_in_by_cookie", False) and browser_session.get("token"):
+        header = f"Bearer {browser_session['token']}"
+    token = authenticate(session, header)
     if token.person.role not in roles:
         raise ApiError(403, "forbidden", f"A {token.person.role} may not do this.")
     g.token = token

@@ -166,6 +166,8 @@ def load_demo_command(if_empty: bool) -> None:
 def welcome_command(url: str) -> None:
     """Say where the server is and which demo accounts sign in."""
     click.echo(f"\nBeatlog is starting at {url}")
+    click.echo(f"  Dashboard: {url}/dashboard/  (chiefs and admins: chief1 or admin, password '{DEMO_PASSWORD}')")
+    click.echo("  Handheld:  make app  (officer1, same password)")
     click.echo(f"  API:      {url}/api/v1/  (OpenAPI: {url}/api/v1/openapi.json)")
     click.echo(f"  Sign in:  POST {url}/api/v1/auth/login with a username below and password '{DEMO_PASSWORD}'")
     click.echo("  Accounts: " + ", ".join(username for username, *_ in (*ADMINS, *CHIEFS, *OFFICERS)))

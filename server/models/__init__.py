@@ -1,6 +1,7 @@
 """Beatlog's database models; importing this package registers every table."""
 
 from server.models.base import Base, SyncRecord
+from server.models.dashboard import InboxMark
 from server.models.device import AccessToken, Device, LoginFailure
 from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
@@ -27,6 +28,7 @@ __all__ = [
     "ChecklistTemplate",
     "Device",
     "Followup",
+    "InboxMark",
     "Inspection",
     "Ledger",
     "LoginFailure",

@@ -28,8 +28,9 @@ LATIN_IN_CHINESE = {"Beatlog", "http", "https"}
 LITERAL_TEXT = re.compile(r"^\s*(text|title|hint_text):\s*['\"](?P<literal>[^'\"]*)['\"]\s*$", re.MULTILINE)
 
 
-def catalog(language: str) -> dict[str, tuple[str, ...]]:
-    with open(LOCALE / language / "LC_MESSAGES" / "beatlog.po", "rb") as handle:
+def catalog(language: str, path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """msgid → its translated forms, from the handheld's catalog or the one at ``path``."""
+    with open(path or LOCALE / language / "LC_MESSAGES" / "beatlog.po", "rb") as handle:
         read = read_po(handle, locale=language)
     return {(message.id[0] if isinstance(message.id, tuple) else message.id):
             (message.string if isinstance(message.string, tuple) else (message.string,))
@@ -50,19 +51,27 @@ def test_every_word_the_app_shows_is_in_the_catalog(language: str) -> None:
     assert not missing, f"not in the {language} catalog (run make translations): {sorted(missing)}"
 
 
-def test_every_chinese_translation_is_written_in_chinese() -> None:
-    for english, chinese in catalog("zh").items():
+def assert_written_in_chinese(translations: dict[str, tuple[str, ...]], allowed_latin: set[str]) -> None:
+    for english, chinese in translations.items():
         for form in chinese:
             assert CJK.search(form), f"{english!r} has no Chinese translation"
             words = set(LATIN_WORD.findall(PLACEHOLDER.sub("", form)))
-            assert not words - LATIN_IN_CHINESE, f"English left in {form!r}"
+            assert not words - allowed_latin, f"English left in {form!r}"
+
+
+def assert_placeholders_kept(translations: dict[str, tuple[str, ...]]) -> None:
+    for original, translated in translations.items():
+        for form in translated:
+            assert set(PLACEHOLDER.findall(form)) == set(PLACEHOLDER.findall(original)), original
+
+
+def test_every_chinese_translation_is_written_in_chinese() -> None:
+    assert_written_in_chinese(catalog("zh"), LATIN_IN_CHINESE)
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_translations_keep_the_placeholders_of_the_original(language: str) -> None:
-    for original, translated in catalog(language).items():
-        for form in translated:
-            assert set(PLACEHOLDER.findall(form)) == set(PLACEHOLDER.findall(original)), original
+    assert_placeholders_kept(catalog(language))
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

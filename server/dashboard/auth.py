@@ -1,0 +1,82 @@
+"""Signing in to the dashboard and out of it; who may open which page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Callable, TypeVar
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from server.access import allow, current_token, public, signed_in_by_cookie
+from server.dashboard import bp
+from server.dashboard.forms import LoginForm
+from server.errors import ApiError
+from server.extensions import db
+from server.operations.devices import DeviceInfo, sign_in, sign_out
+
+View = TypeVar("View", bound=Callable[..., Any])
+REVIEWERS = ("chief", "admin")
+login_form = LoginForm()
+
+
+def page(*roles: str) -> Callable[[View], View]:
+    """A dashboard page for these roles (chiefs and admins unless narrowed)."""
+
+    def declare(view: View) -> View:
+        return signed_in_by_cookie(allow(*(roles or REVIEWERS))(view))
+
+    return declare
+
+
+def safe_next(target: str) -> str:
+    """Only a path on this site, never another host."""
+    return target if target.startswith("/dashboard") and not target.startswith("//") else url_for("dashboard.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("dashboard/login.html", error="", next=request.args.get("next", ""))
+    try:
+        form = login_form.load(request.form)
+    except ValidationError:
+        return render_template("dashboard/login.html", error=_("Enter your user name and password."),
+                               next=request.form.get("next", "")), 422
+    browser = DeviceInfo(id=uuid.uuid4(), name=f"Dashboard · {request.user_agent.browser or 'browser'}",
+                         platform="web")
+    try:
+        signed_in = sign_in(db.session, form["username"].strip().lower(), form["password"], browser,
+                            request.remote_addr or "")
+    except ApiError as refusal:  # counted failures are kept (keep_on_error), the answer is the form again
+        message = _("Too many attempts. Wait a few minutes and try again.") if refusal.code == 429 else \
+            _("The user name or password is wrong.")
+        return render_template("dashboard/login.html", error=message, next=form["next"]), refusal.code
+    if signed_in.person.role not in REVIEWERS:
+        # A 403 answer rolls back the token just issued: an officer leaves no browser session behind.
+        return render_template("dashboard/login.html", next="",
+                               error=_("The dashboard is for station chiefs and administrators.")), 403
+    language = session.get("lang")
+    session.clear()
+    session.update(token=signed_in.token, **({"lang": language} if language else {}))
+    return redirect(safe_next(form["next"]))
+
+
+@bp.route("/logout", methods=["POST"])
+@page()
+def logout() -> Response:
+    sign_out(db.session, current_token())
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    return redirect(url_for("dashboard.login"))
+
+
+@bp.route("/")
+@page()
+def home() -> Response:
+    return redirect(url_for("dashboard.inbox"))

@@ -1,0 +1,100 @@
+"""Per room and per week: inspections, hazards, rectifications closed, follow-ups on time, satisfaction.
+
+Charts are SVG drawn on the server from these numbers, so they need no script and no
+internet connection, and they print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import render_template
+
+from server.access import current_scope
+from server.dashboard import bp
+from server.dashboard.auth import page
+from server.dashboard.present import station_today, station_zone
+from server.extensions import db
+from server.models import Followup, Inspection, Room
+
+WEEKS = 8
+SATISFIED = ("satisfied", "basically_satisfied")
+MEASURES = ("inspections", "hazards", "rectified", "on_time", "done", "satisfied", "rated")
+
+
+@dataclass
+class Tally:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MEASURES, 0))
+
+    def add(self, measure: str, amount: int = 1) -> None:
+        self.counts[measure] += amount
+
+    def share(self, part: str, whole: str) -> int | None:
+        return round(100 * self.counts[part] / self.counts[whole]) if self.counts[whole] else None
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def tally_weeks(first_week: date) -> tuple[dict[date, Tally], dict[Any, Tally]]:
+    """Totals per week (all rooms in scope) and per room, over the weeks from ``first_week``."""
+    scope, zone = current_scope(), station_zone()
+    since = datetime.combine(first_week, time.min, zone)
+    weeks = {first_week + timedelta(weeks=n): Tally() for n in range(WEEKS)}
+    rooms = {room.id: (room, Tally()) for room in db.session.scalars(scope.select(Room).order_by(Room.name))}
+    inspections = db.session.execute(scope.select(Inspection).with_only_columns(
+        Inspection.room_id, Inspection.inspected_at_utc, Inspection.hazard_level)
+        .where(Inspection.inspected_at_utc >= since, Inspection.deleted.is_(False)))
+    for room_id, moment, hazard in inspections:
+        week = week_of(moment.astimezone(zone).date())
+        for tally in (weeks.get(week), rooms[room_id][1] if room_id in rooms else None):
+            if tally is not None:
+                tally.add("inspections")
+                tally.add("hazards", hazard != "none")
+    visits = db.session.execute(scope.select(Followup).with_only_columns(
+        Followup.room_id, Followup.visited_at_utc, Followup.due_date, Followup.subject_kind, Followup.rectified,
+        Followup.satisfaction).where(Followup.status == "done", Followup.visited_at_utc >= since,
+                                     Followup.deleted.is_(False)))
+    for room_id, moment, due, subject, rectified, satisfaction in visits:
+        visited = moment.astimezone(zone).date()
+        for tally in (weeks.get(week_of(visited)), rooms[room_id][1] if room_id in rooms else None):
+            if tally is not None:
+                tally.add("done")
+                tally.add("on_time", visited <= due)
+                tally.add("rectified", subject == "rectification" and bool(rectified))
+                tally.add("rated", satisfaction is not None)
+                tally.add("satisfied", satisfaction in SATISFIED)
+    return weeks, {room: tally for room, tally in rooms.values()}
+
+
+def bar_chart(values: list[tuple[str, int | None]], width: int = 320, height: int = 120) -> dict[str, Any]:
+    """Bars scaled to the largest value, with room at the bottom for labels."""
+    top = max([value or 0 for _, value in values] + [1])
+    slot = width / max(len(values), 1)
+    plot = height - 20
+    bars = [{"x": round(index * slot + slot * 0.15, 1), "w": round(slot * 0.7, 1),
+             "h": round(plot * (value or 0) / top, 1), "y": round(plot - plot * (value or 0) / top, 1),
+             "label": label, "value": "–" if value is None else value, "mid": round(index * slot + slot / 2, 1)}
+            for index, (label, value) in enumerate(values)]
+    return {"bars": bars, "width": width, "height": height, "baseline": plot}
+
+
+@bp.route("/figures")
+@page()
+def figures() -> str:
+    first_week = week_of(station_today()) - timedelta(weeks=WEEKS - 1)
+    weeks, rooms = tally_weeks(first_week)
+    labels = [week.strftime("%m-%d") for week in weeks]
+    series = {
+        "inspections": [tally.counts["inspections"] for tally in weeks.values()],
+        "hazards": [tally.counts["hazards"] for tally in weeks.values()],
+        "rectified": [tally.counts["rectified"] for tally in weeks.values()],
+        "on_time": [tally.share("on_time", "done") for tally in weeks.values()],
+        "satisfied": [tally.share("satisfied", "rated") for tally in weeks.values()],
+    }
+    charts = {name: bar_chart(list(zip(labels, values))) for name, values in series.items()}
+    return render_template("dashboard/figures.html", charts=charts, rooms=rooms, first_week=first_week,
+                           last_day=first_week + timedelta(weeks=WEEKS, days=-1))

@@ -1,0 +1,172 @@
+"""The inbox of synced logs: filters, sorting, paging, counts, what is new, bulk approval."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from marshmallow import ValidationError
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from server.access import Scope, current_device, current_person, current_scope
+from server.dashboard import bp
+from server.dashboard.auth import page
+from server.dashboard.forms import BulkApproveForm, InboxFilters
+from server.dashboard.present import station_zone
+from server.extensions import db
+from server.models import Followup, InboxMark, Inspection, Person, Room, SyncConflict, Venue
+from server.models.base import utcnow
+from server.operations.review import review_inspection
+from server.transaction import writes
+
+PAGE_SIZE = 50
+HAZARD_ORDER = {"severe": 0, "major": 1, "minor": 2, "none": 3}
+inbox_filters = InboxFilters()
+bulk_form = BulkApproveForm()
+
+
+@dataclass
+class Inbox:
+    filters: dict[str, Any]
+    logs: list[Any]
+    total: int
+    by_status: dict[str, int]
+    new_ids: set[uuid.UUID]
+    new_count: int
+    pages: int
+    errors: dict[str, Any]
+
+
+def model_of(filters: dict[str, Any]) -> type:
+    return Inspection if filters["kind"] == "inspection" else Followup
+
+
+def day_bounds(day: date) -> datetime:
+    return datetime.combine(day, time.min, station_zone())
+
+
+def filtered(scope: Scope, filters: dict[str, Any], *, with_status: bool = True) -> Select:
+    """The logs in scope that pass the filters (the status filter left out on request, for counts)."""
+    model = model_of(filters)
+    query = scope.select(model).join(Venue, Venue.id == model.venue_id)
+    if filters["room"]:
+        query = query.where(model.room_id == filters["room"])
+    if filters["officer"]:
+        query = query.where(model.officer_id == filters["officer"])
+    if filters["venue_kind"]:
+        query = query.where(Venue.kind == filters["venue_kind"])
+    if filters["hazard"] and model is Inspection:
+        query = query.where(Inspection.hazard_level == filters["hazard"])
+    if filters["status"] and with_status:
+        query = query.where(model.status == filters["status"])
+    moment = Inspection.inspected_at_utc if model is Inspection else None
+    if filters["date_from"]:
+        query = query.where(moment >= day_bounds(filters["date_from"])) if moment is not None else \
+            query.where(Followup.due_date >= filters["date_from"])
+    if filters["date_to"]:
+        query = query.where(moment < day_bounds(filters["date_to"] + timedelta(days=1))) if moment is not None \
+            else query.where(Followup.due_date <= filters["date_to"])
+    if filters["conflict"]:
+        query = query.where(model.id.in_(select(SyncConflict.record_id).where(
+            SyncConflict.status == "open", SyncConflict.record_type == filters["kind"])))
+    return query.where(model.deleted.is_(False))
+
+
+def sorted_by(query: Select, filters: dict[str, Any]) -> Select:
+    model = model_of(filters)
+    moment = Inspection.inspected_at_utc if model is Inspection else Followup.due_date
+    order = {
+        "newest": [moment.desc()], "oldest": [moment.asc()], "venue": [Venue.name, moment.desc()],
+        "officer": [Person.display_name, moment.desc()], "status": [model.status, moment.desc()],
+        "hazard": [Inspection.hazard_level, moment.desc()] if model is Inspection else [moment.desc()],
+    }[filters["sort"]]
+    if filters["sort"] == "officer":
+        query = query.join(Person, Person.id == model.officer_id)
+    return query.order_by(*order, model.id)
+
+
+def read_filters() -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        return inbox_filters.load(request.args), {}
+    except ValidationError as error:
+        return inbox_filters.load({}), error.messages  # type: ignore[return-value]
+
+
+def last_looked(person: Person) -> datetime | None:
+    mark = db.session.get(InboxMark, person.id)
+    return mark.seen_at if mark else None
+
+
+def gather(filters: dict[str, Any], errors: dict[str, Any]) -> Inbox:
+    scope, model = current_scope(), model_of(filters)
+    query = filtered(scope, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    counted = filtered(scope, filters, with_status=False).with_only_columns(model.status, func.count()) \
+        .group_by(model.status)
+    by_status = {status: count for status, count in db.session.execute(counted)}
+    logs = db.session.scalars(sorted_by(query, filters).options(
+        joinedload(model.venue), joinedload(model.officer), joinedload(model.room))
+        .limit(PAGE_SIZE).offset((filters["page"] - 1) * PAGE_SIZE)).unique().all()
+    seen = last_looked(current_person())
+    arrived = filtered(scope, {**filters, "status": None}, with_status=False)
+    new_query = arrived.where(model.created_at > seen) if seen else arrived
+    new_count = db.session.scalar(select(func.count()).select_from(new_query.subquery())) or 0
+    new_ids = {log.id for log in logs if seen is None or log.created_at > seen}
+    return Inbox(filters, logs, total, by_status, new_ids, new_count, max(1, -(-total // PAGE_SIZE)), errors)
+
+
+def choices(scope: Scope) -> dict[str, list[Any]]:
+    return {
+        "rooms": db.session.scalars(scope.select(Room).order_by(Room.name)).all(),
+        "officers": db.session.scalars(scope.select(Person).where(Person.role == "officer")
+                                       .order_by(Person.display_name)).all(),
+    }
+
+
+@bp.route("/inbox")
+@page()
+@writes
+def inbox() -> str:
+    filters, errors = read_filters()
+    found = gather(filters, errors)
+    page_html = render_template("dashboard/inbox.html", inbox=found, **choices(current_scope()))
+    mark = db.session.get(InboxMark, current_person().id) or InboxMark(person_id=current_person().id)
+    mark.seen_at = utcnow()
+    db.session.add(mark)
+    return page_html
+
+
+@bp.route("/inbox/approve", methods=["POST"])
+@page()
+def bulk_approve() -> Response:
+    """Approve the ticked logs still as they were on the page; say which changed meanwhile."""
+    try:
+        form = bulk_form.load({"logs": request.form.getlist("logs")})
+    except ValidationError:
+        flash(_("Tick the logs to approve first."), "problem")
+        return redirect(request.form.get("back") or url_for("dashboard.inbox"))
+    approved, skipped = 0, 0
+    for entry in form["logs"]:
+        log_id, version = entry.split(":")
+        inspection = db.session.scalars(current_scope().select(Inspection)
+                                        .where(Inspection.id == uuid.UUID(log_id))).one_or_none()
+        if inspection is None or inspection.status != "submitted" or inspection.version != int(version):
+            skipped += 1
+            continue
+        review_inspection(db.session, inspection, "approve", "", reviewer_id=current_person().id,
+                          device_id=current_device().id, expected_version=inspection.version)
+        approved += 1
+    flash(ngettext("%(num)d log approved.", "%(num)d logs approved.", approved), "done")
+    if skipped:
+        flash(ngettext("%(num)d log was not approved: it changed or is no longer waiting for review.",
+                       "%(num)d logs were not approved: they changed or are no longer waiting for review.",
+                       skipped), "problem")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/dashboard/") else url_for("dashboard.inbox"))

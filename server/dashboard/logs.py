@@ -1,0 +1,135 @@
+"""One log: everything about it, its history and provenance, photos, and the chief's review."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from server.access import current_device, current_person, current_scope
+from server.dashboard import bp
+from server.dashboard.auth import page
+from server.dashboard.forms import ReviewForm
+from server.errors import ApiError
+from server.extensions import db
+from server.models import (
+    AuditEntry,
+    ChecklistTemplate,
+    Device,
+    Followup,
+    Inspection,
+    Person,
+    SyncConflict,
+    SyncMutation,
+)
+from server.operations.blobs import readable_blob
+from server.operations.review import review_inspection
+
+review_form = ReviewForm()
+METRES_PER_DEGREE = 111_320
+
+
+def checklist_rows(inspection: Inspection) -> list[dict[str, Any]]:
+    """The answers in the template's order, with its labels when the server has them."""
+    template = db.session.get(ChecklistTemplate, inspection.template_id) if inspection.template_id else None
+    items = template.items if template else []
+    labelled = {item["key"]: item for item in items}
+    keys = [item["key"] for item in items if item["key"] in inspection.checklist]
+    keys += [key for key in inspection.checklist if key not in labelled]
+    return [{"key": key, "label_zh": labelled.get(key, {}).get("label_zh", key),
+             "label_en": labelled.get(key, {}).get("label_en", key), **inspection.checklist[key]} for key in keys]
+
+
+def position_view(fix: dict[str, Any] | None, venue_fix: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Where the fix lies against the venue's recorded position, for a small locally drawn map."""
+    if not fix:
+        return None
+    view: dict[str, Any] = {"fix": fix, "accuracy": fix.get("accuracy_m"), "distance": None, "dx": 0, "dy": 0}
+    if venue_fix:
+        north = (fix["lat"] - venue_fix["lat"]) * METRES_PER_DEGREE
+        east = (fix["lon"] - venue_fix["lon"]) * METRES_PER_DEGREE * math.cos(math.radians(venue_fix["lat"]))
+        distance = math.hypot(north, east)
+        scale = 80 / max(distance, fix.get("accuracy_m") or 0, 50)
+        view.update(distance=round(distance), dx=round(east * scale, 1), dy=round(-north * scale, 1),
+                    radius=round((fix.get("accuracy_m") or 0) * scale, 1))
+    else:
+        view["radius"] = 0
+    return view
+
+
+def provenance(record_type: str, record_id: uuid.UUID) -> dict[str, Any]:
+    history = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record_id)
+                                 .order_by(AuditEntry.id)).all()
+    mutations = db.session.execute(
+        select(SyncMutation, Device, Person).join(Device, Device.id == SyncMutation.device_id)
+        .join(Person, Person.id == SyncMutation.person_id)
+        .where(SyncMutation.record_id == record_id, SyncMutation.record_type == record_type)
+        .order_by(SyncMutation.received_at)).all()
+    conflicts = db.session.scalars(select(SyncConflict).where(
+        SyncConflict.record_id == record_id, SyncConflict.status == "open")).all()
+    actors = {person.id: person for person in db.session.scalars(
+        select(Person).where(Person.id.in_({entry.actor_id for entry in history if entry.actor_id})))}
+    return {"history": history, "mutations": mutations, "conflicts": conflicts, "actors": actors}
+
+
+@bp.route("/inspections/<id:inspection_id>")
+@page()
+def inspection(inspection_id: uuid.UUID) -> str:
+    return render_inspection(inspection_id, "dashboard/inspection.html")
+
+
+@bp.route("/inspections/<id:inspection_id>/print")
+@page()
+def print_inspection(inspection_id: uuid.UUID) -> str:
+    return render_inspection(inspection_id, "dashboard/inspection_print.html")
+
+
+def render_inspection(inspection_id: uuid.UUID, template: str, **extra: Any) -> str:
+    log = current_scope().get(db.session, Inspection, inspection_id)
+    return render_template(template, log=log, checklist=checklist_rows(log),
+                           position=position_view(log.location, log.venue.location),
+                           **provenance("inspection", log.id), **extra)
+
+
+@bp.route("/followups/<id:followup_id>")
+@page()
+def followup(followup_id: uuid.UUID) -> str:
+    log = current_scope().get(db.session, Followup, followup_id)
+    return render_template("dashboard/followup.html", log=log, **provenance("followup", log.id))
+
+
+@bp.route("/inspections/<id:inspection_id>/review", methods=["POST"])
+@page()
+def review(inspection_id: uuid.UUID) -> Any:
+    log = current_scope().get(db.session, Inspection, inspection_id)
+    try:
+        form = review_form.load(request.form)
+    except ValidationError as error:
+        return render_inspection(inspection_id, "dashboard/inspection.html", review_errors=error.messages,
+                                 typed=request.form.get("comment", "")), 422
+    try:
+        review_inspection(db.session, log, form["decision"], form["comment"], reviewer_id=current_person().id,
+                          device_id=current_device().id, expected_version=form["expected_version"])
+    except ApiError as refusal:
+        db.session.rollback()
+        flash(_("This log changed while you were reading it; here it is as it is now.")
+              if refusal.error_code == "stale" else _("Only a submitted log can be reviewed."), "problem")
+        return redirect(url_for("dashboard.inspection", inspection_id=inspection_id))
+    flash(_("Approved. The log is locked.") if form["decision"] == "approve" else
+          _("Returned to the officer. Their phone gets it at its next sync."), "done")
+    return redirect(url_for("dashboard.inspection", inspection_id=inspection_id))
+
+
+@bp.route("/blobs/<sha256:sha256>")
+@page()
+def blob(sha256: str) -> Response:
+    """A photo or signature of a log in the reviewer's scope."""
+    found = readable_blob(db.session, sha256, current_scope())
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response

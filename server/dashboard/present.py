@@ -1,0 +1,78 @@
+"""How values read on the dashboard's pages: vocabulary words, times, links that keep the filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from server.dashboard import bp, locale
+from sync import vocab
+
+VOCABULARIES = {
+    "role": vocab.ROLES, "venue_kind": vocab.VENUE_KINDS, "risk": vocab.RISK_LEVELS, "hazard": vocab.HAZARD_LEVELS,
+    "result": vocab.CHECK_RESULTS, "inspection_status": vocab.INSPECTION_STATUSES,
+    "subject": vocab.FOLLOWUP_SUBJECTS, "followup_status": vocab.FOLLOWUP_STATUSES, "satisfaction": vocab.SATISFACTION,
+}
+
+
+@bp.app_template_global()
+def word(vocabulary: str, value: str | None) -> str:
+    labels = VOCABULARIES[vocabulary]
+    if value not in labels:
+        return value or ""
+    chinese, english = labels[value]
+    return chinese if locale() == "zh" else english
+
+
+@bp.app_template_global()
+def words(vocabulary: str) -> list[tuple[str, str]]:
+    return [(value, word(vocabulary, value)) for value in VOCABULARIES[vocabulary]]
+
+
+@bp.app_template_global()
+def action_word(action: str) -> str:
+    """An audit action or a sync answer (``inspection.review``, ``applied``) in the reader's words."""
+    verb = action.rsplit(".", 1)[-1]
+    return {
+        "create": _("created"), "update": _("changed"), "delete": _("deleted"), "review": _("reviewed"),
+        "resolve": _("conflict resolved"), "approve": _("approved"), "return": _("returned"),
+        "applied": _("applied"), "merged": _("merged"), "duplicate": _("repeated, already applied"),
+        "conflict": _("conflict"), "rejected": _("rejected"),
+    }.get(verb, action)
+
+
+def station_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
+
+
+@bp.app_template_filter()
+def station_time(moment: datetime | None) -> str:
+    """A server time in the station's time zone."""
+    return moment.astimezone(station_zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@bp.app_template_filter()
+def device_time(moment: datetime | None) -> str:
+    """A time as the handheld recorded it, with its UTC offset."""
+    return moment.strftime("%Y-%m-%d %H:%M (UTC%z)") if moment else ""
+
+
+def station_today() -> date:
+    return datetime.now(station_zone()).date()
+
+
+@bp.app_template_global()
+def with_query(**changes: Any) -> str:
+    """This page's URL with some query parameters changed (None removes one)."""
+    query = {key: value for key, value in request.args.items()}
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return f"{request.path}?{urlencode(query)}"

@@ -1,0 +1,75 @@
+"""Exports: the filtered inbox as CSV, and a printable report of one week."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+
+from flask import Response, render_template, request
+from marshmallow import ValidationError
+from sqlalchemy.orm import joinedload
+
+from server.access import current_scope
+from server.dashboard import bp
+from server.dashboard.auth import page
+from server.dashboard.figures import week_of
+from server.dashboard.forms import WeekQuery
+from server.dashboard.inbox import filtered, model_of, read_filters, sorted_by
+from server.dashboard.present import device_time, station_time, station_today, station_zone, word
+from server.extensions import db
+from server.models import Inspection
+
+CSV_LIMIT = 50_000
+week_query = WeekQuery()
+
+
+@bp.route("/inbox.csv")
+@page()
+def inbox_csv() -> Response:
+    """Every log the inbox's filters select (not just one page), for a spreadsheet."""
+    filters, _errors = read_filters()
+    model = model_of(filters)
+    logs = db.session.scalars(sorted_by(filtered(current_scope(), filters), filters).options(
+        joinedload(model.venue), joinedload(model.officer), joinedload(model.room)).limit(CSV_LIMIT)).unique()
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    table = csv.writer(buffer)
+    if model is Inspection:
+        table.writerow(["id", "room", "officer", "venue", "venue kind", "inspected at (device)", "received",
+                        "hazard", "rectification deadline", "status", "findings", "review comment"])
+        for log in logs:
+            table.writerow([log.id, log.room.name, log.officer.display_name, log.venue.name,
+                            word("venue_kind", log.venue.kind), device_time(log.inspected_at),
+                            station_time(log.created_at), word("hazard", log.hazard_level),
+                            log.rectification_deadline or "", word("inspection_status", log.status),
+                            log.findings, log.review_comment])
+    else:
+        table.writerow(["id", "room", "officer", "venue", "subject", "case number", "due", "visited (device)",
+                        "status", "satisfaction", "outcome"])
+        for log in logs:
+            table.writerow([log.id, log.room.name, log.officer.display_name, log.venue.name,
+                            word("subject", log.subject_kind), log.case_number, log.due_date,
+                            device_time(log.visited_at), word("followup_status", log.status),
+                            word("satisfaction", log.satisfaction), log.outcome])
+    name = f"beatlog-{filters['kind']}s-{station_today().isoformat()}.csv"
+    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/reports/week")
+@page()
+def week_report() -> str:
+    try:
+        chosen = week_query.load(request.args).get("start")
+    except ValidationError:
+        chosen = None
+    start = week_of(chosen or station_today())
+    zone = station_zone()
+    logs = db.session.scalars(current_scope().select(Inspection).options(
+        joinedload(Inspection.venue), joinedload(Inspection.officer), joinedload(Inspection.room)).where(
+        Inspection.inspected_at_utc >= datetime.combine(start, time.min, zone),
+        Inspection.inspected_at_utc < datetime.combine(start + timedelta(days=7), time.min, zone),
+        Inspection.deleted.is_(False)).order_by(Inspection.inspected_at_utc)).unique().all()
+    return render_template("dashboard/week.html", logs=logs, start=start, end=start + timedelta(days=6),
+                           previous=start - timedelta(days=7), following=start + timedelta(days=7))

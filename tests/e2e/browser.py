@@ -1,0 +1,36 @@
+"""Headless Chromium (Debian's, never a downloaded one) driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.conftest import need
+
+CHROMIUM = os.environ.get("BEATLOG_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(os.environ.get("BEATLOG_SCREENSHOTS_DASHBOARD",
+                                  Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dashboard"))
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
+         "Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def screenshot(page: Any, language: str, name: str) -> None:
+    target = SCREENSHOTS / language / f"{name}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
