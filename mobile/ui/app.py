@@ -195,7 +195,8 @@ class BeatlogApp(App):
         self.show_sync_text()
 
     def _sync_finished(self, report: SyncReport | None, error: SyncError | None) -> None:
-        """On the UI thread; a round that ends after the app closed changes nothing."""
+        """On the UI thread. The screen redraws only when the round changed something, so a list
+        does not jump under the officer's thumb every few minutes; after the app closed, nothing."""
         if self.store is None:
             return
         self.syncing = False
@@ -208,7 +209,8 @@ class BeatlogApp(App):
             self.notice = getattr(error, "code", "") or "sync_failed"
         elif report is not None:
             self.notice = ""
-        self.root.current_screen.on_synced()
+        if error is not None or (report is not None and (report.pulled or any(report.pushed.values()))):
+            self.root.current_screen.on_synced()
 
     def on_pause(self) -> bool:
         return True

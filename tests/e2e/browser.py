@@ -7,8 +7,6 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
-import pytest
-
 from tests.conftest import need
 
 CHROMIUM = os.environ.get("BEATLOG_CHROMIUM", "/usr/bin/chromium")
@@ -18,8 +16,8 @@ SCREENSHOTS = Path(os.environ.get("BEATLOG_SCREENSHOTS_DASHBOARD",
                                   Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dashboard"))
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
+def launch() -> Iterator[Any]:
+    """Chromium for as long as the caller holds it (the ``chromium`` fixture)."""
     need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
          "Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -80,6 +80,13 @@ def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[Live
         process.wait(timeout=20)
 
 
+def serve_demo(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[LiveServer]:
+    """The demo on a fresh SQLite file, served by ``flask run`` as ``make run`` serves it."""
+    directory = tmp_path_factory.mktemp(name)
+    with scratch_database("sqlite", directory) as database_url:
+        yield from serve(database_url, directory)
+
+
 @pytest.fixture(scope="module")
 def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A fresh database, migrated and loaded with the demo, served by ``flask run``."""
@@ -103,3 +110,11 @@ def enrol(tmp_path: Path) -> Iterator[Any]:
     yield make
     for handheld in opened:
         handheld.store.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium under Playwright; under CI a missing Chromium fails the test."""
+    from tests.e2e.browser import launch
+
+    yield from launch()

@@ -8,20 +8,16 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.conftest import scratch_database
-from tests.e2e.browser import chromium, screenshot  # noqa: F401  (fixture)
-from tests.e2e.conftest import LiveServer, serve
+from tests.e2e.browser import screenshot
+from tests.e2e.conftest import LiveServer, serve_demo
 from tests.e2e.handheld import Handheld, photo, venue_of
-
 
 HOSTILE = "出口堵塞 <script>document.title='owned'</script>"
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory = tmp_path_factory.mktemp("dashboard-demo")
-    with scratch_database("sqlite", directory) as database_url:
-        yield from serve(database_url, directory)
+    yield from serve_demo(tmp_path_factory, "dashboard-demo")
 
 
 @pytest.fixture

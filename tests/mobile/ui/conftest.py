@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.conftest import need, scratch_database
+from tests.conftest import need
 from tests.e2e.handheld import photo
 
 REPO = Path(__file__).resolve().parents[3]
@@ -61,11 +61,9 @@ def window(display: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The demo served by ``flask run`` on SQLite, as ``make run`` serves it."""
-    from tests.e2e.conftest import serve
+    from tests.e2e.conftest import serve_demo
 
-    directory = tmp_path_factory.mktemp("demo-server")
-    with scratch_database("sqlite", directory) as database_url:
-        yield from serve(database_url, directory)
+    yield from serve_demo(tmp_path_factory, "demo-server")
 
 
 @pytest.fixture

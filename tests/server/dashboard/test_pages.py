@@ -15,6 +15,16 @@ from tests.server.dashboard.conftest import Reviewer
 from tests.world import World
 
 
+def change(app: Flask, model: type, record_id: object, actor: object, **values: object) -> None:
+    """A change made elsewhere (a phone's sync, say) while the chief has the page open."""
+    with app.app_context():
+        record = db.session.get(model, record_id)
+        for name, value in values.items():
+            setattr(record, name, value)
+        stamp(db.session, record, "update", actor_id=actor)
+        db.session.commit()
+
+
 def test_a_chief_signs_in_and_lands_on_the_inbox_of_their_station(reviewer: Reviewer, world: World) -> None:
     signed_in = reviewer.sign_in("chief_a")
     assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/dashboard/inbox")
@@ -88,11 +98,8 @@ def test_a_review_from_a_stale_page_changes_nothing(reviewer: Reviewer, world: W
     reviewer.sign_in("chief_a")
     path = f"/dashboard/inspections/{world.inspections['A1']}"
     reviewer.get(path)
-    with app.app_context():
-        inspection = db.session.get(Inspection, world.inspections["A1"])
-        inspection.findings = "Changed on the phone meanwhile"
-        stamp(db.session, inspection, "update", actor_id=world.people["officer_a1"])
-        db.session.commit()
+    change(app, Inspection, world.inspections["A1"], world.people["officer_a1"],
+           findings="Changed on the phone meanwhile")
     stale = reviewer.post(f"{path}/review", {"decision": "approve", "expected_version": "1"})
     page = reviewer.get(stale.headers["Location"]).get_data(as_text=True)
     assert "This log changed while you were reading it" in page and "Changed on the phone meanwhile" in page
@@ -114,22 +121,15 @@ def test_bulk_approval_approves_what_is_unchanged_and_says_what_was_not(
 
 
 def test_script_in_a_log_is_shown_as_text(reviewer: Reviewer, world: World, app: Flask) -> None:
-    with app.app_context():
-        inspection = db.session.get(Inspection, world.inspections["A1"])
-        inspection.findings = "<script>alert('x')</script>"
-        stamp(db.session, inspection, "update", actor_id=world.people["officer_a1"])
-        db.session.commit()
+    change(app, Inspection, world.inspections["A1"], world.people["officer_a1"],
+           findings="<script>alert('x')</script>")
     reviewer.sign_in("chief_a")
     page = reviewer.get(f"/dashboard/inspections/{world.inspections['A1']}").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
 
 
 def test_the_inbox_filters_and_its_csv_export_agree(reviewer: Reviewer, world: World, app: Flask) -> None:
-    with app.app_context():
-        inspection = db.session.get(Inspection, world.inspections["A2"])
-        inspection.hazard_level = "major"
-        stamp(db.session, inspection, "update", actor_id=world.people["officer_a2"])
-        db.session.commit()
+    change(app, Inspection, world.inspections["A2"], world.people["officer_a2"], hazard_level="major")
     reviewer.sign_in("chief_a")
     page = reviewer.get("/dashboard/inbox?hazard=major").get_data(as_text=True)
     assert "Hotel in A2" in page and "Hotel in A1" not in page and "1 log" in page
@@ -147,11 +147,7 @@ def test_the_inbox_counts_what_arrived_since_the_chief_last_looked(reviewer: Rev
 
 def test_deadlines_list_overdue_follow_ups_by_room_and_officer(
         reviewer: Reviewer, world: World, app: Flask) -> None:
-    with app.app_context():
-        followup = db.session.get(Followup, world.followups["A1"])
-        followup.due_date = date(2020, 1, 1)
-        stamp(db.session, followup, "update", actor_id=world.people["officer_a1"])
-        db.session.commit()
+    change(app, Followup, world.followups["A1"], world.people["officer_a1"], due_date=date(2020, 1, 1))
     reviewer.sign_in("chief_a")
     page = reviewer.get("/dashboard/deadlines").get_data(as_text=True)
     assert "Hotel in A1" in page and "2020-01-01" in page and "Hotel in A2" not in page
@@ -163,7 +159,7 @@ def test_figures_and_reports_render_for_the_station(reviewer: Reviewer) -> None:
     assert figures.status_code == 200 and "<svg" in figures.get_data(as_text=True)
     assert reviewer.get("/dashboard/reports/week?start=2026-11-16").status_code == 200
     assert reviewer.get("/dashboard/reports/week?start=not-a-date").status_code == 200
-    assert reviewer.get(f"/dashboard/inbox?date_from=2026-12-01&date_to=2026-11-01").status_code == 200
+    assert reviewer.get("/dashboard/inbox?date_from=2026-12-01&date_to=2026-11-01").status_code == 200
 
 
 def test_the_dashboard_speaks_the_browsers_language_and_switches(reviewer: Reviewer) -> None:
