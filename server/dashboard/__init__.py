@@ -36,7 +36,7 @@ def locale() -> str:
 
 def init_app(app: Flask) -> None:
     from server.api import BLUEPRINTS
-    from server.dashboard import auth, deadlines, figures, inbox, logs, reports  # noqa: F401  (registers views)
+    from server.dashboard import admin, auth, conflicts, deadlines, figures, inbox, logs, people, reports  # noqa: F401  (registers the views)
 
     app.register_blueprint(bp)
     csrf.init_app(app)

@@ -67,3 +67,54 @@ class BulkApproveForm(FormSchema):
 
 class WeekQuery(FormSchema):
     start = fields.Date(load_default=None)
+
+
+class ConflictFilters(FormSchema):
+    record_type = fields.Str(load_default=None, validate=validate.OneOf(("venue", "inspection", "followup")))
+    room = fields.UUID(load_default=None)
+    person = fields.UUID(load_default=None)
+    older_than_days = fields.Int(load_default=None, validate=validate.Range(0, 3650))
+
+
+class ResolveForm(FormSchema):
+    expected_version = fields.Int(required=True, validate=validate.Range(min=1))
+
+
+class BulkResolveForm(FormSchema):
+    record_type = fields.Str(required=True, validate=validate.OneOf(("venue", "inspection", "followup")))
+    field = fields.Str(required=True, validate=validate.Regexp(r"^[a-z_]{1,40}$"))
+    side = fields.Str(required=True, validate=validate.OneOf(("device", "server")))
+
+
+class PersonForm(FormSchema):
+    display_name = fields.Str(required=True, validate=validate.Length(1, 60))
+    role = fields.Str(required=True, validate=validate.OneOf(tuple(vocab.ROLES)))
+    room_id = fields.UUID(load_default=None)
+    station_id = fields.UUID(load_default=None)
+    star_level = fields.Int(load_default=0, validate=validate.Range(0, 5))
+
+
+class NewPersonForm(PersonForm):
+    username = fields.Str(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{2,31}$"))
+    password = fields.Str(required=True, validate=validate.Length(4, 128))
+
+
+class PasswordForm(FormSchema):
+    password = fields.Str(required=True, validate=validate.Length(4, 128))
+
+
+class ActiveForm(FormSchema):
+    active = fields.Bool(required=True)
+
+
+class RevokeForm(FormSchema):
+    reason = fields.Str(required=True, validate=validate.Length(1, 200))
+
+
+class AuditFilters(FormSchema):
+    action = fields.Str(load_default=None, validate=validate.Length(1, 48))
+    actor = fields.UUID(load_default=None)
+    record = fields.UUID(load_default=None)
+    date_from = fields.Date(load_default=None)
+    date_to = fields.Date(load_default=None)
+    page = fields.Int(load_default=1, validate=validate.Range(1, 1_000_000))

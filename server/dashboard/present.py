@@ -42,7 +42,11 @@ def action_word(action: str) -> str:
         "create": _("created"), "update": _("changed"), "delete": _("deleted"), "review": _("reviewed"),
         "resolve": _("conflict resolved"), "approve": _("approved"), "return": _("returned"),
         "applied": _("applied"), "merged": _("merged"), "duplicate": _("repeated, already applied"),
-        "conflict": _("conflict"), "rejected": _("rejected"),
+        "conflict": _("conflict"), "rejected": _("rejected"), "venue": _("venue"), "inspection": _("inspection"),
+        "followup": _("follow-up"), "field_conflict": _("both changed the same field"),
+        "locked": _("the log was already approved"), "deleted": _("the record was deleted"),
+        "exists": _("the record already existed"), "changed_since_base": _("changed since the phone's copy"),
+        "open": _("open"), "resolved": _("resolved"),
     }.get(verb, action)
 
 

@@ -1,0 +1,171 @@
+"""The admin's conflict queue: side-by-side values, a choice per field, stale protection, bulk rules."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from marshmallow import ValidationError
+from sqlalchemy import Select, select
+
+from server.access import current_device, current_person
+from server.dashboard import bp
+from server.dashboard.auth import page
+from server.dashboard.forms import BulkResolveForm, ConflictFilters, ResolveForm
+from server.errors import ApiError
+from server.extensions import db
+from server.models import AuditEntry, Device, Person, Room, SyncConflict
+from server.models.base import utcnow
+from server.operations.conflicts import resolve_conflict
+from server.syncing.wire import MAPPINGS
+
+conflict_filters = ConflictFilters()
+resolve_form = ResolveForm()
+bulk_resolve_form = BulkResolveForm()
+
+
+def open_conflicts(filters: dict[str, Any]) -> Select:
+    query = select(SyncConflict).where(SyncConflict.status == "open")
+    if filters["record_type"]:
+        query = query.where(SyncConflict.record_type == filters["record_type"])
+    if filters["room"]:
+        query = query.where(SyncConflict.room_id == filters["room"])
+    if filters["person"]:
+        query = query.where(SyncConflict.person_id == filters["person"])
+    if filters["older_than_days"]:
+        query = query.where(SyncConflict.created_at <= utcnow() - timedelta(days=filters["older_than_days"]))
+    return query.order_by(SyncConflict.created_at, SyncConflict.id)
+
+
+def read_conflict_filters() -> dict[str, Any]:
+    try:
+        return conflict_filters.load(request.args)
+    except ValidationError:
+        return conflict_filters.load({})
+
+
+def people_and_rooms(conflicts: list[SyncConflict]) -> dict[str, Any]:
+    return {
+        "people": {person.id: person for person in db.session.scalars(select(Person))},
+        "rooms": {room.id: room for room in db.session.scalars(select(Room).order_by(Room.name))},
+        "devices": {device.id: device for device in db.session.scalars(
+            select(Device).where(Device.id.in_({conflict.device_id for conflict in conflicts})))},
+    }
+
+
+@bp.route("/conflicts")
+@page("admin")
+def conflicts() -> str:
+    filters = read_conflict_filters()
+    found = db.session.scalars(open_conflicts(filters).limit(500)).all()
+    return render_template("dashboard/conflicts.html", conflicts=found, filters=filters,
+                           now=utcnow(), **people_and_rooms(found))
+
+
+def the_record(conflict: SyncConflict) -> Any:
+    return db.session.get(MAPPINGS[conflict.record_type].model, conflict.record_id)
+
+
+def render_conflict(conflict: SyncConflict, status: int = 200, **extra: Any) -> tuple[str, int]:
+    record = the_record(conflict)
+    current = MAPPINGS[conflict.record_type].wire_of(record)
+    history = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == conflict.record_id)
+                                 .order_by(AuditEntry.id.desc()).limit(30)).all()
+    return render_template("dashboard/conflict.html", conflict=conflict, record=record, current=current,
+                           history=history, shown=shown, **people_and_rooms([conflict]), **extra), status
+
+
+def shown(value: Any) -> str:
+    """A value as an admin reads and types it: text as is, anything else as JSON."""
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@bp.route("/conflicts/<id:conflict_id>")
+@page("admin")
+def conflict(conflict_id: uuid.UUID) -> tuple[str, int]:
+    found = db.session.get(SyncConflict, conflict_id)
+    if found is None:
+        raise ApiError(404, "not_found", "No such conflict.")
+    return render_conflict(found)
+
+
+def chosen_values(conflict: SyncConflict, form: dict[str, Any]) -> dict[str, Any]:
+    """The value picked for each field: the server's (left as it is), the device's, or one typed."""
+    values: dict[str, Any] = {}
+    for name, sides in conflict.fields.items():
+        choice = form.get(f"choice-{name}", "server")
+        if choice == "device":
+            values[name] = sides["device"]
+        elif choice == "typed":
+            typed = form.get(f"typed-{name}", "")
+            values[name] = typed if isinstance(sides.get("device", sides.get("server")), str) else json.loads(typed)
+    return values
+
+
+@bp.route("/conflicts/<id:conflict_id>/resolve", methods=["POST"])
+@page("admin")
+def resolve(conflict_id: uuid.UUID) -> Any:
+    found = db.session.get(SyncConflict, conflict_id)
+    if found is None:
+        raise ApiError(404, "not_found", "No such conflict.")
+    try:
+        version = resolve_form.load(request.form)["expected_version"]
+        values = chosen_values(found, request.form)
+    except (ValidationError, ValueError):
+        return render_conflict(found, 422, problem=_("A typed value is not valid for this field."))
+    try:
+        resolve_conflict(db.session, conflict_id, values, version, admin_id=current_person().id,
+                         device_id=current_device().id)
+    except ApiError as refusal:
+        db.session.rollback()
+        db.session.expire_all()
+        found = db.session.get(SyncConflict, conflict_id)
+        if refusal.error_code == "stale":
+            return render_conflict(found, 409, problem=_(
+                "Someone resolved this conflict or changed the record after you opened it. Nothing was written; "
+                "here is the current state."))
+        return render_conflict(found, 422, problem=_("A chosen value is not valid for this field."))
+    flash(_("Conflict resolved. The phones get the result at their next sync."), "done")
+    return redirect(url_for("dashboard.conflicts"))
+
+
+@bp.route("/conflicts/bulk", methods=["GET", "POST"])
+@page("admin")
+def bulk_resolve() -> Any:
+    """One rule for many conflicts (keep the device's or the server's value of a field), previewed first."""
+    try:
+        rule = bulk_resolve_form.load(request.values)
+    except ValidationError as error:
+        return render_template("dashboard/bulk_resolve.html", rule=None, matches=[], errors=error.messages,
+                               **people_and_rooms([])), 422
+    filters = {"record_type": rule["record_type"], "room": None, "person": None, "older_than_days": None}
+    matches = [found for found in db.session.scalars(open_conflicts(filters))
+               if set(found.fields) == {rule["field"]}]
+    if request.method == "GET":
+        versions = {found.id: the_record(found).version for found in matches}
+        return render_template("dashboard/bulk_resolve.html", rule=rule, matches=matches, versions=versions,
+                               shown=shown, errors={}, **people_and_rooms(matches))
+    picked = dict(entry.split(":") for entry in request.form.getlist("picks"))
+    resolved = skipped = 0
+    for found in matches:
+        if str(found.id) not in picked:
+            continue
+        values = {rule["field"]: found.fields[rule["field"]]["device"]} if rule["side"] == "device" else {}
+        try:
+            resolve_conflict(db.session, found.id, values, int(picked[str(found.id)]),
+                             admin_id=current_person().id, device_id=current_device().id)
+            resolved += 1
+        except ApiError:
+            skipped += 1
+    flash(ngettext("%(num)d conflict resolved.", "%(num)d conflicts resolved.", resolved), "done")
+    if skipped:
+        flash(ngettext("%(num)d conflict was left: it changed after the preview.",
+                       "%(num)d conflicts were left: they changed after the preview.", skipped), "problem")
+    return redirect(url_for("dashboard.conflicts"))

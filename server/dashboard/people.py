@@ -1,0 +1,119 @@
+"""The admin's people pages: create, edit, move an officer to another room, disable, reset a password."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from server.access import current_person
+from server.dashboard import bp
+from server.dashboard.auth import page
+from server.dashboard.forms import ActiveForm, NewPersonForm, PasswordForm, PersonForm
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Device, Person, Room, Station
+from server.operations.people import create_person, set_password, update_person
+
+person_form = PersonForm()
+new_person_form = NewPersonForm()
+password_form = PasswordForm()
+active_form = ActiveForm()
+
+
+def places() -> dict[str, Any]:
+    return {"stations": db.session.scalars(select(Station).order_by(Station.name)).all(),
+            "rooms": db.session.scalars(select(Room).where(Room.deleted.is_(False)).order_by(Room.name)).all()}
+
+
+def placed(form: dict[str, Any]) -> dict[str, Any]:
+    """Only the place the role has: an officer's room, a chief's station, nothing for an admin."""
+    return {**form, "room_id": form["room_id"] if form["role"] == "officer" else None,
+            "station_id": form["station_id"] if form["role"] == "chief" else None}
+
+
+def refused(error: ValidationError | ApiError) -> dict[str, Any]:
+    messages = error.messages if isinstance(error, ValidationError) else error.fields
+    return {name.removesuffix("_id"): value for name, value in dict(messages).items()}
+
+
+@bp.route("/people")
+@page("admin")
+def people() -> str:
+    everyone = db.session.scalars(select(Person).order_by(Person.role, Person.display_name)).all()
+    return render_template("dashboard/people.html", people=everyone, **places())
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@page("admin")
+def new_person() -> Any:
+    if request.method == "GET":
+        return render_template("dashboard/person.html", person=None, errors={}, devices=[], **places())
+    try:
+        form = placed(new_person_form.load(request.form))
+        created = create_person(db.session, actor_id=current_person().id, **form)
+    except (ValidationError, ApiError) as error:
+        db.session.rollback()
+        return render_template("dashboard/person.html", person=None, errors=refused(error), devices=[],
+                               typed=request.form, **places()), 422
+    flash(_("%(name)s can sign in now.", name=created.display_name), "done")
+    return redirect(url_for("dashboard.person", person_id=created.id))
+
+
+def render_person(person: Person, status: int = 200, **extra: Any) -> tuple[str, int]:
+    devices = db.session.scalars(select(Device).where(Device.person_id == person.id)
+                                 .order_by(Device.last_seen_at.desc())).all()
+    return render_template("dashboard/person.html", person=person, devices=devices,
+                           errors=extra.pop("errors", {}), **places(), **extra), status
+
+
+@bp.route("/people/<id:person_id>", methods=["GET", "POST"])
+@page("admin")
+def person(person_id: uuid.UUID) -> Any:
+    found = db.session.get(Person, person_id)
+    if found is None:
+        raise ApiError(404, "not_found", "No such person.")
+    if request.method == "GET":
+        return render_person(found)
+    try:
+        update_person(db.session, found, placed(person_form.load(request.form)), actor_id=current_person().id)
+    except (ValidationError, ApiError) as error:
+        db.session.rollback()
+        return render_person(db.session.get(Person, person_id), 422, errors=refused(error))
+    flash(_("Saved. Their phones follow the change at their next sync."), "done")
+    return redirect(url_for("dashboard.person", person_id=person_id))
+
+
+@bp.route("/people/<id:person_id>/active", methods=["POST"])
+@page("admin")
+def person_active(person_id: uuid.UUID) -> Any:
+    found = db.session.get(Person, person_id)
+    if found is None:
+        raise ApiError(404, "not_found", "No such person.")
+    try:
+        update_person(db.session, found, active_form.load(request.form), actor_id=current_person().id)
+    except (ValidationError, ApiError):
+        db.session.rollback()
+        flash(_("You cannot disable yourself."), "problem")
+        return redirect(url_for("dashboard.person", person_id=person_id))
+    flash(_("Enabled.") if found.active else _("Disabled. Their phones are wiped at their next contact."), "done")
+    return redirect(url_for("dashboard.person", person_id=person_id))
+
+
+@bp.route("/people/<id:person_id>/password", methods=["POST"])
+@page("admin")
+def person_password(person_id: uuid.UUID) -> Any:
+    found = db.session.get(Person, person_id)
+    if found is None:
+        raise ApiError(404, "not_found", "No such person.")
+    try:
+        set_password(db.session, found, password_form.load(request.form)["password"], actor_id=current_person().id)
+    except (ValidationError, ApiError) as error:
+        db.session.rollback()
+        return render_person(found, 422, errors=refused(error))
+    flash(_("Password set. Their phones ask for it at the next sync."), "done")
+    return redirect(url_for("dashboard.person", person_id=person_id))

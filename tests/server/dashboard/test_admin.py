@@ -1,0 +1,104 @@
+"""The admin's people, devices and audit pages."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from server.extensions import db
+from server.models import AccessToken, AuditEntry, Device, Person
+from tests.server.dashboard.conftest import Reviewer
+from tests.world import World
+
+
+def test_admin_pages_are_for_admins_only(reviewer: Reviewer) -> None:
+    reviewer.sign_in("chief_a")
+    for path in ("/dashboard/people", "/dashboard/devices", "/dashboard/audit", "/dashboard/people/new"):
+        assert reviewer.get(path).status_code == 403, path
+
+
+def test_an_admin_adds_an_officer_who_can_then_sign_in(reviewer: Reviewer, world: World,
+                                                     client: FlaskClient) -> None:
+    reviewer.sign_in("admin")
+    reviewer.get("/dashboard/people/new")
+    refused = reviewer.post("/dashboard/people/new", {"username": "x", "password": "pw", "display_name": "X",
+                                                      "role": "officer"})
+    assert refused.status_code == 422
+    created = reviewer.post("/dashboard/people/new", {
+        "username": "officer_new", "password": "a-good-pass", "display_name": "New Officer", "role": "officer",
+        "room_id": str(world.rooms["A2"]), "star_level": "1"})
+    assert created.status_code == 302
+    login = client.post("/api/v1/auth/login", json={"username": "officer_new", "password": "a-good-pass",
+                                                    "device_id": "6f1c2d3e-0000-4000-8000-00000000aaaa",
+                                                    "device_name": "new phone"})
+    assert login.status_code == 200 and login.get_json()["user"]["room_id"] == str(world.rooms["A2"])
+
+
+def test_moving_an_officer_changes_what_their_next_pull_brings(reviewer: Reviewer, world: World,
+                                                             client: FlaskClient) -> None:
+    headers = {**world.headers("officer_a1"), "X-Beatlog-Schema": "2"}
+    first = client.get("/api/v1/sync/pull", headers=headers).get_json()
+    assert str(world.venues["A1"]) in {change["id"] for change in first["changes"]}
+    reviewer.sign_in("admin")
+    path = f"/dashboard/people/{world.people['officer_a1']}"
+    reviewer.get(path)
+    moved = reviewer.post(path, {"display_name": "Officer A1", "role": "officer",
+                                 "room_id": str(world.rooms["A2"]), "star_level": "0"})
+    assert moved.status_code == 302
+    after = client.get(f"/api/v1/sync/pull?cursor={first['cursor']}", headers=headers).get_json()
+    changes = {change["id"]: change for change in after["changes"]}
+    assert changes[str(world.venues["A1"])].get("left_scope") is True
+    assert str(world.venues["A2"]) in changes
+
+
+def test_resetting_a_password_ends_every_session_of_that_person(reviewer: Reviewer, world: World,
+                                                               app: Flask) -> None:
+    reviewer.sign_in("admin")
+    path = f"/dashboard/people/{world.people['officer_a1']}"
+    reviewer.get(path)
+    assert reviewer.post(f"{path}/password", {"password": "new-secret"}).status_code == 302
+    with app.app_context():
+        live = db.session.scalars(select(AccessToken).where(AccessToken.person_id == world.people["officer_a1"],
+                                                            AccessToken.revoked_at.is_(None))).all()
+        assert live == []
+
+
+def test_disabling_a_person_and_an_admin_cannot_disable_themselves(reviewer: Reviewer, world: World,
+                                                                 app: Flask) -> None:
+    reviewer.sign_in("admin")
+    reviewer.get("/dashboard/people")
+    reviewer.post(f"/dashboard/people/{world.people['officer_b1']}/active", {"active": "false"})
+    reviewer.post(f"/dashboard/people/{world.people['admin']}/active", {"active": "false"})
+    with app.app_context():
+        assert db.session.get(Person, world.people["officer_b1"]).active is False
+        assert db.session.get(Person, world.people["admin"]).active is True
+
+
+def test_revoking_a_lost_phone_makes_its_next_sync_fail(reviewer: Reviewer, world: World, client: FlaskClient,
+                                                       app: Flask) -> None:
+    reviewer.sign_in("admin")
+    page = reviewer.get("/dashboard/devices").get_data(as_text=True)
+    assert f'id="device-{world.devices["officer_a1"]}"' in page
+    reviewer.post(f"/dashboard/devices/{world.devices['officer_a1']}/revoke", {"reason": "lost on patrol"})
+    with app.app_context():
+        assert db.session.get(Device, world.devices["officer_a1"]).revoke_reason == "lost on patrol"
+    refused = client.get("/api/v1/sync/pull", headers={**world.headers("officer_a1"), "X-Beatlog-Schema": "2"})
+    assert refused.status_code == 401 and refused.get_json()["code"] == "device_revoked"
+
+
+def test_the_audit_trail_is_searchable_and_detects_tampering(reviewer: Reviewer, world: World, app: Flask) -> None:
+    reviewer.sign_in("admin")
+    page = reviewer.get(f"/dashboard/audit?record={world.inspections['A1']}").get_data(as_text=True)
+    assert "inspection.create" in page and "venue.create" not in page
+    intact = reviewer.post("/dashboard/audit/verify", {}).get_data(as_text=True)
+    assert re.search(r'id="verdict">Intact', intact)
+    with app.app_context():
+        db.session.execute(update(AuditEntry).where(AuditEntry.record_id == world.inspections["A1"])
+                           .values(details={"forged": True}))
+        db.session.commit()
+    reviewer.get("/dashboard/audit")
+    tampered = reviewer.post("/dashboard/audit/verify", {}).get_data(as_text=True)
+    assert re.search(r'id="verdict">Tampered', tampered)
