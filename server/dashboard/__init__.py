@@ -36,7 +36,8 @@ def locale() -> str:
 
 def init_app(app: Flask) -> None:
     from server.api import BLUEPRINTS
-    from server.dashboard import admin, auth, conflicts, deadlines, figures, inbox, logs, people, reports  # noqa: F401  (registers the views)
+    from server.dashboard import (  # noqa: F401  (registers the views)
+        admin, auth, conflicts, deadlines, figures, inbox, logs, people, quarantine, reports)
 
     app.register_blueprint(bp)
     csrf.init_app(app)

@@ -78,6 +78,10 @@ class QuarantinedMutation(Base):
     errors: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    """Why an admin dismissed it, or the mutation that applied the corrected change."""
 
 
 class Blob(Base):

@@ -1,0 +1,87 @@
+"""Refused changes: listed with their reasons, corrected and applied, or dismissed with a reason."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import AuditEntry, QuarantinedMutation, Venue
+from tests.server.dashboard.conftest import Reviewer
+from tests.world import World
+
+
+def refused_venue(client: FlaskClient, world: World) -> uuid.UUID:
+    """officer_a1 creates a venue in another station's room: refused for good, so quarantined."""
+    venue_id = uuid.uuid4()
+    answer = client.post("/api/v1/sync/push", headers=world.headers("officer_a1"), json={
+        "device_id": str(world.devices["officer_a1"]), "schema_version": 2, "mutations": [{
+            "mutation_id": str(uuid.uuid4()), "type": "venue", "id": str(venue_id), "op": "create",
+            "base_version": None, "base": {},
+            "data": {"room_id": str(world.rooms["B1"]), "name": "网吧 in the wrong room", "kind": "internet_cafe",
+                     "address": "B1 Road 9"}}]})
+    assert answer.get_json()["results"][0]["status"] == "rejected"
+    return venue_id
+
+
+def the_row(app: Flask) -> QuarantinedMutation:
+    with app.app_context():
+        return db.session.scalars(select(QuarantinedMutation)).one()
+
+
+def test_a_refused_change_is_listed_with_its_reason(reviewer: Reviewer, world: World, client: FlaskClient,
+                                                   app: Flask) -> None:
+    refused_venue(client, world)
+    reviewer.sign_in("admin")
+    page = reviewer.get("/dashboard/quarantine").get_data(as_text=True)
+    assert "out_of_scope" in page
+    detail = reviewer.get(f"/dashboard/quarantine/{the_row(app).id}").get_data(as_text=True)
+    assert "网吧 in the wrong room" in detail
+
+
+def test_a_corrected_change_is_applied_through_the_sync_engine(reviewer: Reviewer, world: World,
+                                                              client: FlaskClient, app: Flask) -> None:
+    venue_id = refused_venue(client, world)
+    row = the_row(app)
+    reviewer.sign_in("admin")
+    reviewer.get(f"/dashboard/quarantine/{row.id}")
+    wrong = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", {"data": "[1, 2]"})
+    assert wrong.status_code == 422
+    corrected = {**row.payload["data"], "room_id": str(world.rooms["A1"])}
+    applied = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", {"data": json.dumps(corrected)})
+    assert applied.status_code == 302
+    with app.app_context():
+        assert db.session.get(Venue, venue_id).room_id == world.rooms["A1"]
+        assert db.session.get(QuarantinedMutation, row.id).status == "applied"
+        assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "quarantine.apply")).one()
+
+
+def test_a_correction_the_engine_refuses_again_writes_nothing(reviewer: Reviewer, world: World,
+                                                             client: FlaskClient, app: Flask) -> None:
+    refused_venue(client, world)
+    row = the_row(app)
+    reviewer.sign_in("admin")
+    reviewer.get(f"/dashboard/quarantine/{row.id}")
+    again = reviewer.post(f"/dashboard/quarantine/{row.id}/apply",
+                          {"data": json.dumps({**row.payload["data"], "kind": "spaceport"})})
+    assert again.status_code == 422 and "refused the correction too" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(QuarantinedMutation)).one().status == "open"
+
+
+def test_dismissing_needs_a_reason_and_is_audited(reviewer: Reviewer, world: World, client: FlaskClient,
+                                                 app: Flask) -> None:
+    refused_venue(client, world)
+    row = the_row(app)
+    reviewer.sign_in("admin")
+    reviewer.get(f"/dashboard/quarantine/{row.id}")
+    assert reviewer.post(f"/dashboard/quarantine/{row.id}/dismiss", {"reason": ""}).status_code == 422
+    assert reviewer.post(f"/dashboard/quarantine/{row.id}/dismiss", {"reason": "duplicate of 七星网吧"}
+                         ).status_code == 302
+    with app.app_context():
+        dismissed = db.session.get(QuarantinedMutation, row.id)
+        assert (dismissed.status, dismissed.note) == ("dismissed", "duplicate of 七星网吧")
