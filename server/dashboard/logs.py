@@ -19,7 +19,6 @@ from server.errors import ApiError
 from server.extensions import db
 from server.models import (
     AuditEntry,
-    ChecklistTemplate,
     Device,
     Followup,
     Inspection,
@@ -28,6 +27,7 @@ from server.models import (
     SyncMutation,
 )
 from server.operations.blobs import readable_blob
+from server.operations.catalog import template_as_of
 from server.operations.review import review_inspection
 
 review_form = ReviewForm()
@@ -35,8 +35,9 @@ METRES_PER_DEGREE = 111_320
 
 
 def checklist_rows(inspection: Inspection) -> list[dict[str, Any]]:
-    """The answers in the template's order, with its labels when the server has them."""
-    template = db.session.get(ChecklistTemplate, inspection.template_id) if inspection.template_id else None
+    """The answers in the order and with the labels of the template version the officer used."""
+    template = template_as_of(db.session, inspection.template_id, inspection.template_version) \
+        if inspection.template_id else None
     items = template.items if template else []
     labelled = {item["key"]: item for item in items}
     keys = [item["key"] for item in items if item["key"] in inspection.checklist]

@@ -7,7 +7,7 @@ from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
 from server.models.org import Person, Room, Station
 from server.models.sync import Blob, BlobRef, QuarantinedMutation, SyncConflict, SyncMutation
-from server.models.venue import ChecklistTemplate, Venue
+from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
 
 SYNCED_MODELS = {
     "room": Room,
@@ -26,6 +26,7 @@ __all__ = [
     "Blob",
     "BlobRef",
     "ChecklistTemplate",
+    "ChecklistTemplateVersion",
     "Device",
     "Followup",
     "InboxMark",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.database import JSONDocument
-from server.models.base import Base, SyncRecord
+from server.models.base import Base, SyncRecord, utcnow
 from server.models.org import Room
 from sync import vocab
 
@@ -49,3 +50,16 @@ class ChecklistTemplate(SyncRecord, Base):
     title_zh: Mapped[str] = mapped_column(String(80))
     title_en: Mapped[str] = mapped_column(String(120))
     items: Mapped[list] = mapped_column(JSONDocument, default=list)
+
+
+class ChecklistTemplateVersion(Base):
+    """A template as it was before an edit, so a log recorded under it still reads with its labels."""
+
+    __tablename__ = "checklist_template_version"
+
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_template.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    title_zh: Mapped[str] = mapped_column(String(80))
+    title_en: Mapped[str] = mapped_column(String(120))
+    items: Mapped[list] = mapped_column(JSONDocument, default=list)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""Dashboard and admin console: when each reviewer last looked at the inbox, quarantine decisions
+"""Dashboard and admin console: inbox marks, quarantine decisions, checklist template history
 
 Revision ID: 0003_dashboard
 Revises: 0002_sync_engine
@@ -7,6 +7,7 @@ Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
@@ -20,8 +21,18 @@ def upgrade():
     op.create_table('inbox_mark',
     sa.Column('person_id', sa.Uuid(), nullable=False),
     sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
-    sa.PrimaryKeyConstraint('person_id')
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_inbox_mark_person_id_person')),
+    sa.PrimaryKeyConstraint('person_id', name=op.f('pk_inbox_mark'))
+    )
+    op.create_table('checklist_template_version',
+    sa.Column('template_id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('title_zh', sa.String(length=80), nullable=False),
+    sa.Column('title_en', sa.String(length=120), nullable=False),
+    sa.Column('items', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['template_id'], ['checklist_template.id'], name=op.f('fk_checklist_template_version_template_id_checklist_template')),
+    sa.PrimaryKeyConstraint('template_id', 'version', name=op.f('pk_checklist_template_version'))
     )
     with op.batch_alter_table('quarantined_mutation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True))
@@ -36,4 +47,5 @@ def downgrade():
         batch_op.drop_column('note')
         batch_op.drop_column('decided_by')
         batch_op.drop_column('decided_at')
+    op.drop_table('checklist_template_version')
     op.drop_table('inbox_mark')

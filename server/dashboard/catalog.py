@@ -1,0 +1,104 @@
+"""The admin's venue and checklist template pages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from server.access import current_person
+from server.dashboard import bp
+from server.dashboard.auth import page
+from server.errors import ApiError
+from server.extensions import db
+from server.models import ChecklistTemplate, ChecklistTemplateVersion, Room, Venue
+from server.operations.catalog import edit_template, edit_venue
+
+VENUE_FIELDS = ("name", "kind", "address", "responsible_person", "phone", "risk_level", "notes")
+NEW_ITEM_ROWS = 3
+
+
+def get_or_404(model: type, record_id: uuid.UUID) -> Any:
+    found = db.session.get(model, record_id)
+    if found is None:
+        raise ApiError(404, "not_found", "No such record.")
+    return found
+
+
+@bp.route("/venues")
+@page("admin")
+def venues() -> str:
+    text = request.args.get("q", "").strip()
+    query = select(Venue).where(Venue.deleted.is_(False)).order_by(Venue.name).limit(200)
+    if text:
+        query = query.where(Venue.name.contains(text) | Venue.address.contains(text))
+    rooms = {room.id: room for room in db.session.scalars(select(Room))}
+    return render_template("dashboard/venues.html", venues=db.session.scalars(query).all(), rooms=rooms, text=text)
+
+
+@bp.route("/venues/<id:venue_id>", methods=["GET", "POST"])
+@page("admin")
+def venue(venue_id: uuid.UUID) -> Any:
+    found = get_or_404(Venue, venue_id)
+    if request.method == "GET":
+        return render_template("dashboard/venue.html", venue=found, errors={})
+    try:
+        edit_venue(db.session, found, {name: request.form.get(name, "") for name in VENUE_FIELDS},
+                   actor_id=current_person().id)
+    except ApiError as refusal:
+        db.session.rollback()
+        return render_template("dashboard/venue.html", venue=get_or_404(Venue, venue_id),
+                               errors=refusal.fields), 422
+    flash(_("Saved. Phones in the venue's room get it at their next sync."), "done")
+    return redirect(url_for("dashboard.venue", venue_id=venue_id))
+
+
+@bp.route("/templates")
+@page("admin")
+def templates() -> str:
+    return render_template("dashboard/templates.html", templates=db.session.scalars(
+        select(ChecklistTemplate).order_by(ChecklistTemplate.venue_kind)).all())
+
+
+def items_from_form() -> list[dict[str, Any]]:
+    """The rows of the item table, in the order typed, without the emptied or removed ones."""
+    rows = zip(request.form.getlist("key"), request.form.getlist("label_zh"), request.form.getlist("label_en"),
+               request.form.getlist("order"), strict=False)
+    removed = set(request.form.getlist("remove"))
+    kept = [(order, index, {"key": key.strip(), "label_zh": zh.strip(), "label_en": en.strip()})
+            for index, (key, zh, en, order) in enumerate(rows) if key.strip() and key.strip() not in removed]
+    return [item for _order, _index, item in sorted(kept, key=lambda row: (_number(row[0]), row[1]))]
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("inf")
+
+
+def render_template_page(template: ChecklistTemplate, status: int = 200, **extra: Any) -> tuple[str, int]:
+    history = db.session.scalars(select(ChecklistTemplateVersion).where(
+        ChecklistTemplateVersion.template_id == template.id).order_by(ChecklistTemplateVersion.version.desc())).all()
+    return render_template("dashboard/template.html", template=template, history=history,
+                           blank_rows=NEW_ITEM_ROWS, errors=extra.pop("errors", {}), **extra), status
+
+
+@bp.route("/templates/<id:template_id>", methods=["GET", "POST"])
+@page("admin")
+def checklist_template(template_id: uuid.UUID) -> Any:
+    found = get_or_404(ChecklistTemplate, template_id)
+    if request.method == "GET":
+        return render_template_page(found)
+    changes = {"title_zh": request.form.get("title_zh", ""), "title_en": request.form.get("title_en", ""),
+               "items": items_from_form()}
+    try:
+        edit_template(db.session, found, changes, actor_id=current_person().id)
+    except ApiError as refusal:
+        db.session.rollback()
+        return render_template_page(get_or_404(ChecklistTemplate, template_id), 422, errors=refusal.fields)
+    flash(_("Saved as a new version. Phones get it at their next sync; logs keep the version they used."), "done")
+    return redirect(url_for("dashboard.checklist_template", template_id=template_id))

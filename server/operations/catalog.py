@@ -1,0 +1,75 @@
+"""An admin's edits of venues and checklist templates, validated by the shared wire schemas.
+
+A template edit keeps the version it replaces in ``checklist_template_version``: logs carry
+the template version they were recorded under, so the dashboard can still show them with
+the labels the officer saw. Devices receive the new version on their next pull.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Mapping
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.errors import ApiError
+from server.models import ChecklistTemplate, ChecklistTemplateVersion, Venue
+from server.operations.records import stamp
+from sync.records import ChecklistTemplateData, VenueData
+
+TEMPLATE_DATA = ChecklistTemplateData()
+VENUE_EDITS = VenueData(partial=True, exclude=("room_id", "location"))
+
+
+def _invalid(error: ValidationError) -> ApiError:
+    return ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages())
+
+
+def edit_template(session: Session, template: ChecklistTemplate, changes: Mapping[str, Any], *,
+                  actor_id: uuid.UUID) -> ChecklistTemplate:
+    """New titles or items (keys, labels in both languages, order) for the kind's template."""
+    try:
+        loaded = TEMPLATE_DATA.load({"venue_kind": template.venue_kind, "title_zh": template.title_zh,
+                                     "title_en": template.title_en, "items": template.items, **changes})
+    except ValidationError as error:
+        raise _invalid(error) from None
+    if (loaded["title_zh"], loaded["title_en"], loaded["items"]) == (template.title_zh, template.title_en,
+                                                                     template.items):
+        return template
+    if session.get(ChecklistTemplateVersion, (template.id, template.version)) is None:
+        session.add(ChecklistTemplateVersion(template_id=template.id, version=template.version,
+                                             title_zh=template.title_zh, title_en=template.title_en,
+                                             items=list(template.items)))
+    template.title_zh, template.title_en, template.items = loaded["title_zh"], loaded["title_en"], loaded["items"]
+    return stamp(session, template, "update", actor_id=actor_id,
+                 details={"items": [item["key"] for item in loaded["items"]]})
+
+
+def template_as_of(session: Session, template_id: uuid.UUID, version: int | None) -> Any:
+    """The template as it was at ``version`` (the current one when that is the current version)."""
+    current = session.get(ChecklistTemplate, template_id)
+    if current is None or version is None or current.version == version:
+        return current
+    kept = session.get(ChecklistTemplateVersion, (template_id, version))
+    if kept is not None:
+        return kept
+    older = session.scalars(select(ChecklistTemplateVersion).where(
+        ChecklistTemplateVersion.template_id == template_id, ChecklistTemplateVersion.version > version)
+        .order_by(ChecklistTemplateVersion.version)).first()
+    return older or current
+
+
+def edit_venue(session: Session, venue: Venue, changes: Mapping[str, Any], *, actor_id: uuid.UUID) -> Venue:
+    """Correct a venue's details (its room stays: moving venues between rooms is not offered)."""
+    try:
+        loaded = VENUE_EDITS.load(dict(changes))
+    except ValidationError as error:
+        raise _invalid(error) from None
+    changed = {name: value for name, value in loaded.items() if getattr(venue, name) != value}
+    if not changed:
+        return venue
+    for name, value in changed.items():
+        setattr(venue, name, value)
+    return stamp(session, venue, "update", actor_id=actor_id, details={"fields": sorted(changed)})
