@@ -16,6 +16,7 @@ import os
 import uuid
 from enum import StrEnum
 from typing import Any, Callable
+from urllib.parse import parse_qs
 
 from mobile.session import AuthError, Session, SyncError, UpgradeRequired
 from mobile.store import Store
@@ -24,6 +25,7 @@ from sync.protocol import SCHEMA_VERSION
 APP_VERSION = "1.0.0"
 KDF = {"n": 2**14, "r": 8, "p": 1}
 WIPE_CODES = frozenset({"device_revoked", "account_disabled"})
+ENROLMENT_SCHEME = "beatlog:enrol?"
 
 
 class AccountState(StrEnum):
@@ -37,6 +39,16 @@ class AccountState(StrEnum):
 
 class WrongPassword(Exception):
     pass
+
+
+def read_enrolment(text: str) -> tuple[str | None, str]:
+    """(server, code) from a scanned enrolment QR code (``beatlog:enrol?server=…&code=…``), or
+    (None, code) when the officer typed just the code."""
+    text = text.strip()
+    if text.startswith(ENROLMENT_SCHEME):
+        query = parse_qs(text[len(ENROLMENT_SCHEME):])
+        return (query.get("server") or [None])[0], (query.get("code") or [""])[0]
+    return None, text.upper()
 
 
 def verifier(password: str, salt: bytes) -> bytes:
@@ -80,6 +92,12 @@ class Account:
         self.unlocked = True
         return self.user  # type: ignore[return-value]
 
+    def enrol_with_code(self, server_url: str, code: str, password: str, device_name: str) -> dict[str, Any]:
+        """First sign-in with a one-time code from an admin; the officer chooses the password here."""
+        self._sign_in(server_url, None, password, device_name, code=code)
+        self.unlocked = True
+        return self.user  # type: ignore[return-value]
+
     def unlock(self, password: str) -> None:
         """Open the app offline with the officer's password."""
         salt, expected = self.store.get_meta("verifier", [None, None])
@@ -96,10 +114,12 @@ class Account:
                       self.store.get_meta("device_name", "Beatlog"))
         self.store.set_meta("needs_password", False)
 
-    def _sign_in(self, server_url: str, username: str, password: str, device_name: str) -> None:
+    def _sign_in(self, server_url: str, username: str | None, password: str, device_name: str,
+                 code: str | None = None) -> None:
         session = self.session_factory(server_url)
-        body = session.post("/api/v1/auth/login", {
-            "username": username, "password": password, "device_id": self.device_id, "device_name": device_name,
+        credentials = {"code": code} if code is not None else {"username": username}
+        body = session.post("/api/v1/auth/enrol" if code is not None else "/api/v1/auth/login", {
+            **credentials, "password": password, "device_id": self.device_id, "device_name": device_name,
             "platform": "android" if "ANDROID_ARGUMENT" in os.environ else "desktop", "app_version": APP_VERSION,
             "schema_version": SCHEMA_VERSION})
         salt = os.urandom(16)

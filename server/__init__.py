@@ -12,7 +12,8 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import access, api as api_package, cli, dashboard, transaction
+from server import access, cli, dashboard, transaction
+from server import api as api_package
 from server.config import DEFAULTS, database_url, settings_from_env
 from server.database import tune_engine
 from server.extensions import api, db, migrate

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, TypeVar
 
-from flask import Flask, current_app, g, request, session as browser_session
+from flask import Flask, current_app, g, request
+from flask import session as browser_session
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 

@@ -12,11 +12,11 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy import or_, select
 
+from server.demo.loader import load_demo
+from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
 from server.errors import ApiError
 from server.extensions import db
 from server.ledger import verify_audit
-from server.demo.loader import load_demo
-from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
 from server.models import Device, Person, Room, Station
 from server.operations.devices import revoke_device
 from server.operations.people import create_person, set_password, update_person

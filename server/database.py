@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import JSON, DateTime, Engine, Table, event
 from sqlalchemy.dialects.postgresql import JSONB

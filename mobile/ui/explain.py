@@ -92,6 +92,10 @@ def sign_in_error(error: BaseException) -> str:
     if isinstance(error, ServerError):
         return _("The server is busy. Try again in a minute.")
     code = getattr(error, "code", "")
+    if code == "code_invalid":
+        return _("This enrolment code is not valid, already used or expired. Ask for a new one.")
+    if code == "validation_failed" and "password" in getattr(error, "fields", {}):
+        return _("Choose a password of at least 4 characters.")
     if isinstance(error, AuthError) and code == "account_disabled":
         return _("This account is disabled. Ask your station.")
     if isinstance(error, AuthError):

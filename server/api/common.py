@@ -7,10 +7,9 @@ import uuid
 from typing import Any
 
 from flask import Response, request
-from marshmallow import ValidationError
-
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
+from marshmallow import ValidationError
 from sqlalchemy import Select, func, select
 from werkzeug.routing import BaseConverter
 

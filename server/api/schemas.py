@@ -21,6 +21,18 @@ class LoginRequest(StrictSchema):
     schema_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
 
 
+class EnrolRequest(StrictSchema):
+    code = fields.Str(required=True, validate=validate.Length(8, 20),
+                      metadata={"description": "The one-time code an admin issued, e.g. K7F3-9QXD"})
+    password = fields.Str(required=True, validate=validate.Length(1, 256),
+                          metadata={"description": "The password the officer chooses for this account"})
+    device_id = fields.UUID(required=True)
+    device_name = fields.Str(required=True, validate=validate.Length(1, 80))
+    platform = fields.Str(load_default="", validate=validate.Length(max=40))
+    app_version = fields.Str(load_default="", validate=validate.Length(max=40))
+    schema_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
 class UserSchema(Schema):
     id = fields.UUID()
     username = fields.Str()

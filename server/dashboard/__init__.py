@@ -37,7 +37,19 @@ def locale() -> str:
 def init_app(app: Flask) -> None:
     from server.api import BLUEPRINTS
     from server.dashboard import (  # noqa: F401  (registers the views)
-        admin, auth, catalog, conflicts, deadlines, figures, inbox, logs, people, places, quarantine, reports)
+        admin,
+        auth,
+        catalog,
+        conflicts,
+        deadlines,
+        figures,
+        inbox,
+        logs,
+        people,
+        places,
+        quarantine,
+        reports,
+    )
 
     app.register_blueprint(bp)
     csrf.init_app(app)

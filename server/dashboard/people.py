@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
+import segno
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -17,6 +20,7 @@ from server.dashboard.forms import ActiveForm, NewPersonForm, PasswordForm, Pers
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Device, Person, Room, Station
+from server.operations.devices import issue_enrolment_code
 from server.operations.people import create_person, set_password, update_person
 
 person_form = PersonForm()
@@ -117,3 +121,23 @@ def person_password(person_id: uuid.UUID) -> Any:
         return render_person(found, 422, errors=refused(error))
     flash(_("Password set. Their phones ask for it at the next sync."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
+
+
+def enrolment_link(server_url: str, code: str) -> str:
+    """What the QR code holds: the server and the code, so a phone can enrol from one scan."""
+    return f"beatlog:enrol?{urlencode({'server': server_url, 'code': code})}"
+
+
+@bp.route("/people/<id:person_id>/enrolment", methods=["POST"])
+@page("admin")
+def enrolment(person_id: uuid.UUID) -> str:
+    """A one-time code for the person's next phone, as text and as a QR code (drawn here, as SVG)."""
+    found = db.session.get(Person, person_id)
+    if found is None or not found.active:
+        raise ApiError(404, "not_found", "No such active person.")
+    code, expires_at = issue_enrolment_code(db.session, found, actor_id=current_person().id)
+    server_url = request.url_root.rstrip("/")
+    link = enrolment_link(server_url, code)
+    qr = segno.make(link, error="m").svg_inline(scale=6, dark="#1a1a1f", light="#ffffff")
+    return render_template("dashboard/enrolment.html", person=found, code=code, expires_at=expires_at,
+                           server_url=server_url, qr=Markup(qr), link=link)

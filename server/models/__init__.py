@@ -2,7 +2,7 @@
 
 from server.models.base import Base, SyncRecord
 from server.models.dashboard import InboxMark
-from server.models.device import AccessToken, Device, LoginFailure
+from server.models.device import AccessToken, Device, EnrolmentCode, LoginFailure
 from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
 from server.models.org import Person, Room, Station
@@ -28,6 +28,7 @@ __all__ = [
     "ChecklistTemplate",
     "ChecklistTemplateVersion",
     "Device",
+    "EnrolmentCode",
     "Followup",
     "InboxMark",
     "Inspection",

@@ -69,3 +69,22 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class EnrolmentCode(Base):
+    """A one-time code an admin hands an officer (as text or a QR code) to enrol a phone.
+
+    Only the code's SHA-256 is kept. Using it sets the officer's password and signs the
+    phone in; it works once, and only until it expires.
+    """
+
+    __tablename__ = "enrolment_code"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(default=None)

@@ -14,12 +14,16 @@ from sqlalchemy.orm import Session
 from server.access import token_digest
 from server.errors import ApiError
 from server.ledger import record_audit
-from server.models import AccessToken, Device, LoginFailure, Person
+from server.models import AccessToken, Device, EnrolmentCode, LoginFailure, Person
 from server.models.base import utcnow
+from server.operations.people import set_password
 from server.passwords import burn_verification, hash_password, needs_rehash, verify_password
 from server.transaction import keep_on_error
 
 TOKEN_PREFIX = "bl_"
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ENROLMENT_CODE_LIFETIME = timedelta(hours=24)
+ENROLMENT_THROTTLE_KEY = "~enrolment-code"
 
 
 @dataclass(frozen=True)
@@ -58,25 +62,53 @@ def sign_in(session: Session, username: str, password: str, device: DeviceInfo, 
     if needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    return _issue(session, person, device, address, "auth.login")
+
+
+def _issue(session: Session, person: Person, device: DeviceInfo, address: str, action: str) -> SignIn:
+    """Enrol the device if new and give it a fresh token."""
     enrolled = _enrol(session, person, device, address)
     raw_token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(hours=current_app.config["TOKEN_LIFETIME_HOURS"])
-    session.add(
-        AccessToken(
-            token_hash=token_digest(raw_token),
-            device_id=enrolled.id,
-            person_id=person.id,
-            expires_at=expires_at,
-        )
-    )
-    record_audit(
-        session,
-        "auth.login",
-        actor_id=person.id,
-        device_id=enrolled.id,
-        details={"address": address, "device_name": enrolled.name},
-    )
+    session.add(AccessToken(token_hash=token_digest(raw_token), device_id=enrolled.id, person_id=person.id,
+                            expires_at=expires_at))
+    record_audit(session, action, actor_id=person.id, device_id=enrolled.id,
+                 details={"address": address, "device_name": enrolled.name})
     return SignIn(raw_token, expires_at, person, enrolled)
+
+
+def issue_enrolment_code(session: Session, person: Person, *, actor_id: uuid.UUID) -> tuple[str, datetime]:
+    """A one-time code for ``person``'s next phone, shown once; earlier unused codes stop working."""
+    now = utcnow()
+    session.execute(update(EnrolmentCode).where(EnrolmentCode.person_id == person.id,
+                                                EnrolmentCode.used_at.is_(None)).values(expires_at=now))
+    code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(2))
+    expires_at = now + ENROLMENT_CODE_LIFETIME
+    session.add(EnrolmentCode(code_hash=code_digest(code), person_id=person.id, created_by=actor_id,
+                              expires_at=expires_at))
+    record_audit(session, "device.enrolment_code", actor_id=actor_id, record_type="person", record_id=person.id)
+    return code, expires_at
+
+
+def code_digest(code: str) -> str:
+    return token_digest(code.strip().upper().replace(" ", ""))
+
+
+def enrol_with_code(session: Session, code: str, password: str, device: DeviceInfo, address: str) -> SignIn:
+    """First sign-in of a phone with a one-time code: the officer chooses their password here."""
+    _refuse_if_throttled(session, ENROLMENT_THROTTLE_KEY, address)
+    found = session.scalars(select(EnrolmentCode).where(EnrolmentCode.code_hash == code_digest(code))
+                            .with_for_update()).one_or_none()
+    if found is None or found.used_at is not None or found.expires_at <= utcnow():
+        _count_failure(session, ENROLMENT_THROTTLE_KEY, address)
+        raise ApiError(401, "code_invalid", "This enrolment code is not valid, used or expired; ask for a new one.")
+    person = session.get(Person, found.person_id)
+    if person is None or not person.active or person.deleted:
+        raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
+    set_password(session, person, password, actor_id=person.id)
+    signed_in = _issue(session, person, device, address, "auth.enrol")
+    found.used_at, found.device_id = utcnow(), signed_in.device.id
+    return signed_in
 
 
 def _enrol(session: Session, person: Person, info: DeviceInfo, address: str) -> Device:

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from mobile.store import Records, Replica, Store, SyncState
-from mobile.store import database
+from mobile.store import Records, Replica, Store, SyncState, database
 
 ROOM = str(uuid.uuid4())
 

@@ -125,7 +125,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/audit", ADMIN),
     Endpoint("GET", "/api/v1/audit/verify", ADMIN),
 ]
-PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/ping")}
+PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/enrol"), ("GET", "/api/v1/openapi.json"),
+          ("GET", "/api/v1/ping")}
 
 
 def call(client: FlaskClient, endpoint: Endpoint, record_id: Any, headers: dict[str, str], world: World,

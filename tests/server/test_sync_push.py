@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.ledger import verify_audit
 from server.models import QuarantinedMutation, SyncConflict, SyncMutation, Venue
-from tests.sync_device import SyncDevice
 from tests.conftest import DeviceFactory
+from tests.sync_device import SyncDevice
 from tests.world import World
 
 

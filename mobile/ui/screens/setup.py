@@ -1,4 +1,4 @@
-"""First sign-in on this phone: the server's address, the officer's user name and password."""
+"""First sign-in on this phone: with user name and password, or with a one-time enrolment code."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import platform
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from mobile.account import read_enrolment
 from mobile.ui.explain import sign_in_error
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
@@ -14,23 +15,38 @@ from mobile.ui.screens.base import BeatlogScreen
 class SetupScreen(BeatlogScreen):
     busy = BooleanProperty(False)
     error = StringProperty("")
+    with_code = BooleanProperty(False)
 
     def show(self) -> None:
         self.ids.server.text = self.app.config.get("beatlog", "server_url")
-        self.ids.password.text = ""
+        self.ids.password.text = self.ids.repeat.text = ""
         self.error = _("This phone was wiped: it was reported lost or the account was disabled. Sign in again.") \
             if self.app.notice == "wiped" else ""
 
+    def code_read(self, text: str) -> None:
+        """A scanned QR code also names the server: fill it in."""
+        server_url, code = read_enrolment(text)
+        if server_url:
+            self.ids.server.text = server_url
+            self.ids.code.text = code
+
     def sign_in(self) -> None:
         server_url = self.ids.server.text.strip().rstrip("/")
-        username, password = self.ids.username.text.strip().lower(), self.ids.password.text
-        if not (server_url and username and password):
-            self.error = _("Enter the server address, your user name and your password.")
+        password = self.ids.password.text
+        name = self.ids.code.text.strip() if self.with_code else self.ids.username.text.strip().lower()
+        if not (server_url and name and password):
+            self.error = _("Enter the server address, your enrolment code and a password.") if self.with_code \
+                else _("Enter the server address, your user name and your password.")
+            return
+        if self.with_code and password != self.ids.repeat.text:
+            self.error = _("The two passwords are not the same.")
             return
         self.busy, self.error = True, ""
-        device_name = f"{username} · {platform.node() or 'handheld'}"
-        self.app.background.run(lambda: self.app.account.enrol(server_url, username, password, device_name),
-                                lambda _user: self._signed_in(server_url), self._failed)
+        device_name = f"{name} · {platform.node() or 'handheld'}"
+        account = self.app.account
+        work = (lambda: account.enrol_with_code(server_url, read_enrolment(name)[1], password, device_name)) \
+            if self.with_code else (lambda: account.enrol(server_url, name, password, device_name))
+        self.app.background.run(work, lambda _user: self._signed_in(server_url), self._failed)
 
     def _signed_in(self, server_url: str) -> None:
         self.busy = False

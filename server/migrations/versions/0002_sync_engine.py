@@ -7,8 +7,8 @@ Create Date: 2026-11-28
 """
 import uuid
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from server.syncing.wire import rebuild_wire

@@ -1,14 +1,13 @@
-"""Dashboard and admin console: inbox marks, quarantine decisions, checklist template history
+"""Dashboard and admin console: inbox marks, quarantine decisions, template history, enrolment codes
 
 Revision ID: 0003_dashboard
 Revises: 0002_sync_engine
 Create Date: 2026-11-29
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
-
 
 # revision identifiers, used by Alembic.
 revision = '0003_dashboard'
@@ -34,6 +33,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['template_id'], ['checklist_template.id'], name=op.f('fk_checklist_template_version_template_id_checklist_template')),
     sa.PrimaryKeyConstraint('template_id', 'version', name=op.f('pk_checklist_template_version'))
     )
+    op.create_table('enrolment_code',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('person_id', sa.Uuid(), nullable=False),
+    sa.Column('created_by', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('device_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['person.id'], name=op.f('fk_enrolment_code_created_by_person')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_enrolment_code_person_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolment_code')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_enrolment_code_code_hash'))
+    )
+    with op.batch_alter_table('enrolment_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enrolment_code_person_id'), ['person_id'], unique=False)
     with op.batch_alter_table('quarantined_mutation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('decided_by', sa.Uuid(), nullable=True))
@@ -47,5 +62,8 @@ def downgrade():
         batch_op.drop_column('note')
         batch_op.drop_column('decided_by')
         batch_op.drop_column('decided_at')
+    with op.batch_alter_table('enrolment_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enrolment_code_person_id'))
+    op.drop_table('enrolment_code')
     op.drop_table('checklist_template_version')
     op.drop_table('inbox_mark')

@@ -125,3 +125,43 @@ def test_searching_and_processing_photos_happen_off_the_ui_thread(
     pick_photo(officer)
     assert threads["search"] and threads["photo"]
     assert threading.main_thread().name not in threads["search"] | threads["photo"]
+
+
+def test_a_phone_is_enrolled_with_a_code_from_an_admins_qr_code(start_app: Any, network: Any,
+                                                                 demo_server: Any) -> None:
+    """The admin issues a code (dashboard); the officer pastes what the scanner read and picks a password."""
+    import re
+
+    import requests
+
+    browser = requests.Session()
+    page = browser.get(f"{demo_server.url}/dashboard/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    browser.post(f"{demo_server.url}/dashboard/login", data={"username": "admin", "password": "demo",
+                                                             "csrf_token": token})
+    people = browser.get(f"{demo_server.url}/dashboard/people").text
+    officer_page = re.search(r'data-username="officer5"><td><a href="([^"]+)"', people).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(demo_server.url + officer_page).text).group(1)
+    issued = browser.post(f"{demo_server.url}{officer_page}/enrolment", data={"csrf_token": token}).text
+    code = re.search(r'id="code">([A-Z0-9-]+)<', issued).group(1)
+
+    officer = start_app("http://127.0.0.1:9", "en")
+    officer.on("setup")
+    officer.choose("way", "code")
+    officer.type("code", f"beatlog:enrol?server={network.url}&code={code}")
+    assert officer.widget("server").text == network.url and officer.widget("code").text == code
+    officer.type("password", "my-own-pass")
+    officer.type("repeat", "not-the-same")
+    officer.tap("sign_in")
+    assert officer.screen.error == "The two passwords are not the same."
+    officer.type("repeat", "my-own-pass")
+    officer.screenshot("sign-in-with-code")
+    officer.tap("sign_in")
+    officer.on("home")
+    assert officer.app.account.user["username"] == "officer5"
+    officer.close()
+    officer = start_app(network.url, "en", data_dir=officer.app.data_dir)
+    officer.on("unlock")
+    officer.type("password", "my-own-pass")
+    officer.tap("unlock")
+    officer.on("home")
