@@ -31,6 +31,7 @@ from mobile.services.camera import Camera
 from mobile.services.location import Location
 from mobile.services.photos import Media
 from mobile.services.platform import ask_for_hardware
+from mobile.services.qr import QrReader
 from mobile.session import Offline, ServerError, SyncError
 from mobile.store import Records, Replica, Store
 from mobile.sync_client import Progress, SyncReport
@@ -72,6 +73,7 @@ class BeatlogApp(App):
         self.probe_every = probe_every
         self.location = location or Location()
         self.camera = camera or Camera()
+        self.qr = QrReader()
         self.history: list[tuple[str, dict[str, Any]]] = []
 
     @property

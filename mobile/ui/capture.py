@@ -38,9 +38,9 @@ class Thumbnail(ButtonBehavior, Image):
 
 
 class PhotoPicker(Popup):
-    """The desktop stand-in for a camera: pick an image file."""
+    """The desktop stand-in for a camera: pick an image file; ``receiver.process(path)`` gets it."""
 
-    photo_field = ObjectProperty(None)
+    receiver = ObjectProperty(None)
     patterns = ListProperty(IMAGE_PATTERNS)
     start_path = StringProperty("")
 
@@ -50,7 +50,7 @@ class PhotoPicker(Popup):
     def use(self, selection: list[str]) -> None:
         if selection:
             self.dismiss()
-            self.photo_field.process(Path(selection[0]))
+            self.receiver.process(Path(selection[0]))
 
 
 class PhotoField(BoxLayout):
@@ -71,7 +71,7 @@ class PhotoField(BoxLayout):
     def take(self) -> None:
         app = App.get_running_app()
         if not app.camera.take_picture(lambda path: Clock.schedule_once(lambda _dt: self.process(path))):
-            PhotoPicker(photo_field=self, title=_("Choose a photo")).open()
+            PhotoPicker(receiver=self, title=_("Choose a photo")).open()
 
     def process(self, path: Path) -> None:
         app = App.get_running_app()

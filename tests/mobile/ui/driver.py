@@ -154,6 +154,18 @@ class Officer:
         self.tap(sheet.ids.done)
         self.wait(lambda: signature.sha256 and signature.sha256 != before, "the signature to be stored")
 
+    def pick(self, file_name: str) -> None:
+        """In the open photo picker (the desktop's camera), tap a file, then "Use this photo"."""
+        from mobile.ui.capture import PhotoPicker
+
+        picker = self.wait(lambda: next((w for w in self.window.children if isinstance(w, PhotoPicker)), None),
+                           "the photo picker")
+        self.pump(5)
+        entry = self.wait(lambda: next((w for w in picker.ids.chooser.walk() if str(getattr(w, "path", ""))
+                                        .endswith(file_name) and hasattr(w, "locked")), None), f"{file_name} listed")
+        self.tap(entry)
+        self.tap(picker.ids.use)
+
     def rows(self, container: str | Widget) -> list[Widget]:
         widget = self.widget(container) if isinstance(container, str) else container
         return [child for child in widget.walk(restrict=True) if hasattr(child, "record_id") and child.record_id]

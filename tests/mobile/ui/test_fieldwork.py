@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
+
+import requests
+import segno
 
 from mobile.services.photos import Media
 from mobile.store import Records, SyncState
@@ -128,11 +132,8 @@ def test_searching_and_processing_photos_happen_off_the_ui_thread(
 
 
 def test_a_phone_is_enrolled_with_a_code_from_an_admins_qr_code(start_app: Any, network: Any,
-                                                                 demo_server: Any) -> None:
-    """The admin issues a code (dashboard); the officer pastes what the scanner read and picks a password."""
-    import re
-
-    import requests
+                                                                 demo_server: Any, photo_folder: Path) -> None:
+    """The admin issues a code on the dashboard; the phone reads its QR code and the officer picks a password."""
 
     browser = requests.Session()
     page = browser.get(f"{demo_server.url}/dashboard/login").text
@@ -145,11 +146,14 @@ def test_a_phone_is_enrolled_with_a_code_from_an_admins_qr_code(start_app: Any, 
     issued = browser.post(f"{demo_server.url}{officer_page}/enrolment", data={"csrf_token": token}).text
     code = re.search(r'id="code">([A-Z0-9-]+)<', issued).group(1)
 
+    segno.make(f"beatlog:enrol?server={network.url}&code={code}").save(str(photo_folder / "qr.png"), scale=6)
     officer = start_app("http://127.0.0.1:9", "en")
     officer.on("setup")
     officer.choose("way", "code")
-    officer.type("code", f"beatlog:enrol?server={network.url}&code={code}")
-    assert officer.widget("server").text == network.url and officer.widget("code").text == code
+    officer.tap("scan")
+    officer.pick("qr.png")
+    officer.wait(lambda: officer.widget("code").text == code, "the QR code to be read")
+    assert officer.widget("server").text == network.url
     officer.type("password", "my-own-pass")
     officer.type("repeat", "not-the-same")
     officer.tap("sign_in")

@@ -27,16 +27,8 @@ def open_venue(officer: Officer, venue: LocalRecord, query: str) -> None:
 
 
 def pick_photo(officer: Officer) -> None:
-    from mobile.ui.capture import PhotoPicker
-
     officer.tap(officer.widget("photos").ids.take)
-    picker = officer.wait(lambda: next((w for w in officer.window.children if isinstance(w, PhotoPicker)), None),
-                          "the photo picker")
-    officer.pump(5)
-    entry = officer.wait(lambda: next((w for w in picker.ids.chooser.walk() if str(getattr(w, "path", "")).endswith(
-        "exit-blocked.jpg") and hasattr(w, "locked")), None), "the photo in the picker")
-    officer.tap(entry)
-    officer.tap(picker.ids.use)
+    officer.pick("exit-blocked.jpg")
     photos = officer.widget("photos")
     officer.wait(lambda: photos.hashes and not photos.working, "the photo to be stored")
 
