@@ -13,10 +13,9 @@ from sqlalchemy import func, select
 
 from server.access import current_person
 from server.dashboard import bp
-from server.dashboard.auth import page
+from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import AuditFilters, RevokeForm
 from server.dashboard.inbox import day_bounds
-from server.errors import ApiError
 from server.extensions import db
 from server.ledger import verify_audit
 from server.models import AuditEntry, Device, Person, SyncConflict
@@ -43,9 +42,7 @@ def devices() -> str:
 @bp.route("/devices/<id:device_id>/revoke", methods=["POST"])
 @page("admin")
 def revoke(device_id: uuid.UUID) -> Any:
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise ApiError(404, "not_found", "No such device.")
+    device = get_or_404(Device, device_id)
     try:
         reason = revoke_form.load(request.form)["reason"]
     except ValidationError:

@@ -31,6 +31,14 @@ def page(*roles: str) -> Callable[[View], View]:
     return declare
 
 
+def get_or_404(model: type, record_id: uuid.UUID | None) -> Any:
+    """The row, or the dashboard's 404 page."""
+    found = db.session.get(model, record_id) if record_id is not None else None
+    if found is None:
+        raise ApiError(404, "not_found", f"No such {getattr(model, '__tablename__', 'record')}.")
+    return found
+
+
 def safe_next(target: str) -> str:
     """Only a path on this site, never another host."""
     return target if target.startswith("/dashboard") and not target.startswith("//") else url_for("dashboard.inbox")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from server.access import current_person
 from server.dashboard import bp
-from server.dashboard.auth import page
+from server.dashboard.auth import get_or_404, page
 from server.errors import ApiError
 from server.extensions import db
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Room, Venue
@@ -19,13 +19,6 @@ from server.operations.catalog import edit_template, edit_venue
 
 VENUE_FIELDS = ("name", "kind", "address", "responsible_person", "phone", "risk_level", "notes")
 NEW_ITEM_ROWS = 3
-
-
-def get_or_404(model: type, record_id: uuid.UUID) -> Any:
-    found = db.session.get(model, record_id)
-    if found is None:
-        raise ApiError(404, "not_found", "No such record.")
-    return found
 
 
 @bp.route("/venues")

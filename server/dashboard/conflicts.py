@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 
 from server.access import current_device, current_person
 from server.dashboard import bp
-from server.dashboard.auth import page
+from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import BulkResolveForm, ConflictFilters, ResolveForm
 from server.errors import ApiError
 from server.extensions import db
@@ -90,9 +90,7 @@ def shown(value: Any) -> str:
 @bp.route("/conflicts/<id:conflict_id>")
 @page("admin")
 def conflict(conflict_id: uuid.UUID) -> tuple[str, int]:
-    found = db.session.get(SyncConflict, conflict_id)
-    if found is None:
-        raise ApiError(404, "not_found", "No such conflict.")
+    found = get_or_404(SyncConflict, conflict_id)
     return render_conflict(found)
 
 
@@ -112,9 +110,7 @@ def chosen_values(conflict: SyncConflict, form: dict[str, Any]) -> dict[str, Any
 @bp.route("/conflicts/<id:conflict_id>/resolve", methods=["POST"])
 @page("admin")
 def resolve(conflict_id: uuid.UUID) -> Any:
-    found = db.session.get(SyncConflict, conflict_id)
-    if found is None:
-        raise ApiError(404, "not_found", "No such conflict.")
+    found = get_or_404(SyncConflict, conflict_id)
     try:
         version = resolve_form.load(request.form)["expected_version"]
         values = chosen_values(found, request.form)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from server.access import current_person
 from server.dashboard import bp
-from server.dashboard.auth import page
+from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import ActiveForm, NewPersonForm, PasswordForm, PersonForm
 from server.errors import ApiError
 from server.extensions import db
@@ -78,9 +78,7 @@ def render_person(person: Person, status: int = 200, **extra: Any) -> tuple[str,
 @bp.route("/people/<id:person_id>", methods=["GET", "POST"])
 @page("admin")
 def person(person_id: uuid.UUID) -> Any:
-    found = db.session.get(Person, person_id)
-    if found is None:
-        raise ApiError(404, "not_found", "No such person.")
+    found = get_or_404(Person, person_id)
     if request.method == "GET":
         return render_person(found)
     try:
@@ -95,9 +93,7 @@ def person(person_id: uuid.UUID) -> Any:
 @bp.route("/people/<id:person_id>/active", methods=["POST"])
 @page("admin")
 def person_active(person_id: uuid.UUID) -> Any:
-    found = db.session.get(Person, person_id)
-    if found is None:
-        raise ApiError(404, "not_found", "No such person.")
+    found = get_or_404(Person, person_id)
     try:
         update_person(db.session, found, active_form.load(request.form), actor_id=current_person().id)
     except (ValidationError, ApiError):
@@ -111,9 +107,7 @@ def person_active(person_id: uuid.UUID) -> Any:
 @bp.route("/people/<id:person_id>/password", methods=["POST"])
 @page("admin")
 def person_password(person_id: uuid.UUID) -> Any:
-    found = db.session.get(Person, person_id)
-    if found is None:
-        raise ApiError(404, "not_found", "No such person.")
+    found = get_or_404(Person, person_id)
     try:
         set_password(db.session, found, password_form.load(request.form)["password"], actor_id=current_person().id)
     except (ValidationError, ApiError) as error:
@@ -132,8 +126,8 @@ def enrolment_link(server_url: str, code: str) -> str:
 @page("admin")
 def enrolment(person_id: uuid.UUID) -> str:
     """A one-time code for the person's next phone, as text and as a QR code (drawn here, as SVG)."""
-    found = db.session.get(Person, person_id)
-    if found is None or not found.active:
+    found = get_or_404(Person, person_id)
+    if not found.active:
         raise ApiError(404, "not_found", "No such active person.")
     code, expires_at = issue_enrolment_code(db.session, found, actor_id=current_person().id)
     server_url = request.url_root.rstrip("/")

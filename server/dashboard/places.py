@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from server.access import current_person
 from server.dashboard import bp
-from server.dashboard.auth import page
-from server.dashboard.catalog import get_or_404
+from server.dashboard.auth import get_or_404, page
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Room, Station

@@ -18,9 +18,8 @@ from sqlalchemy import select
 
 from server.access import current_device, current_person, current_scope
 from server.dashboard import bp
-from server.dashboard.auth import page
+from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import CorrectionForm, DismissForm
-from server.errors import ApiError
 from server.extensions import db
 from server.ledger import record_audit
 from server.models import Device, Person, QuarantinedMutation
@@ -35,15 +34,13 @@ dismiss_form = DismissForm()
 
 
 def found(quarantined_id: uuid.UUID) -> QuarantinedMutation:
-    row = db.session.get(QuarantinedMutation, quarantined_id)
-    if row is None:
-        raise ApiError(404, "not_found", "No such quarantined change.")
-    return row
+    return get_or_404(QuarantinedMutation, quarantined_id)
 
 
 def render(row: QuarantinedMutation, status: int = 200, **extra: Any) -> tuple[str, int]:
     data = extra.pop("data", None) or json.dumps(row.payload.get("data", {}), ensure_ascii=False, indent=2)
-    return render_template("dashboard/quarantined.html", row=row, data=data, person=db.session.get(Person, row.person_id),
+    return render_template("dashboard/quarantined.html", row=row, data=data,
+                           person=db.session.get(Person, row.person_id),
                            device=db.session.get(Device, row.device_id), **extra), status
 
 

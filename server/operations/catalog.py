@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.errors import ApiError
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Venue
-from server.operations.records import stamp
+from server.operations.records import apply_changes, stamp
 from sync.records import ChecklistTemplateData, VenueData
 
 TEMPLATE_DATA = ChecklistTemplateData()
@@ -67,9 +67,4 @@ def edit_venue(session: Session, venue: Venue, changes: Mapping[str, Any], *, ac
         loaded = VENUE_EDITS.load(dict(changes))
     except ValidationError as error:
         raise _invalid(error) from None
-    changed = {name: value for name, value in loaded.items() if getattr(venue, name) != value}
-    if not changed:
-        return venue
-    for name, value in changed.items():
-        setattr(venue, name, value)
-    return stamp(session, venue, "update", actor_id=actor_id, details={"fields": sorted(changed)})
+    return apply_changes(session, venue, loaded, actor_id=actor_id)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from server.errors import ApiError
 from server.ledger import record_audit
 from server.models import Room, Station
-from server.operations.records import stamp
+from server.operations.records import apply_changes, stamp
 from sync.records import RoomData
 
 
@@ -63,9 +63,4 @@ def create_room(session: Session, values: Mapping[str, Any], *, actor_id: uuid.U
 def edit_room(session: Session, room: Room, values: Mapping[str, Any], *, actor_id: uuid.UUID) -> Room:
     """Rename a room or change its brand, community or address (it stays in its station)."""
     loaded = _loaded(ROOM_EDITS, values)
-    changed = {name: value for name, value in loaded.items() if getattr(room, name) != value}
-    if not changed:
-        return room
-    for name, value in changed.items():
-        setattr(room, name, value)
-    return stamp(session, room, "update", actor_id=actor_id, details={"fields": sorted(changed)})
+    return apply_changes(session, room, loaded, actor_id=actor_id)

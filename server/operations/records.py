@@ -59,3 +59,13 @@ def stamp(
         at=now,
     )
     return record
+
+
+def apply_changes(session: Session, record: SyncRecord, values: dict[str, Any], *, actor_id: uuid.UUID) -> SyncRecord:
+    """Set the values that differ and stamp a new version naming them; nothing changes, nothing stamped."""
+    changed = {name: value for name, value in values.items() if getattr(record, name) != value}
+    if not changed:
+        return record
+    for name, value in changed.items():
+        setattr(record, name, value)
+    return stamp(session, record, "update", actor_id=actor_id, details={"fields": sorted(changed)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Iterator
@@ -32,3 +33,16 @@ def screenshot(page: Any, language: str, name: str) -> None:
     target = SCREENSHOTS / language / f"{name}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target), full_page=True)
+
+
+def signed_in_page(chromium: Any, server_url: str, username: str, language: str = "en") -> Any:
+    """A new browser context in the language's locale, signed in to the dashboard as ``username``."""
+    context = chromium.new_context(locale="zh-CN" if language == "zh" else "en-GB",
+                                   viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server_url}/dashboard/login")
+    page.fill("#username", username)
+    page.fill("#password", "demo")
+    page.click("#sign-in")
+    page.wait_for_url(re.compile(r".*/dashboard/inbox.*"))
+    return page

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from mobile.account import AccountState
 from mobile.session import AuthError
 from mobile.store import SyncState
-from tests.e2e.browser import screenshot
+from tests.e2e.browser import screenshot, signed_in_page
 from tests.e2e.conftest import LiveServer, serve_demo
 from tests.e2e.handheld import Handheld
 
@@ -38,15 +38,7 @@ def phones(demo: LiveServer, tmp_path: Path) -> Iterator[Any]:
 
 
 def admin_page(chromium: Any, demo: LiveServer, language: str = "en") -> Any:
-    context = chromium.new_context(locale="zh-CN" if language == "zh" else "en-GB",
-                                   viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{demo.url}/dashboard/login")
-    page.fill("#username", "admin")
-    page.fill("#password", "demo")
-    page.click("#sign-in")
-    page.wait_for_url(re.compile(r".*/dashboard/inbox.*"))
-    return page
+    return signed_in_page(chromium, demo.url, "admin", language)
 
 
 def test_an_admin_resolves_a_conflict_by_the_phones_value_and_a_stale_second_admin_is_refused(

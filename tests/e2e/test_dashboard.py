@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.e2e.browser import screenshot
+from tests.e2e.browser import screenshot, signed_in_page
 from tests.e2e.conftest import LiveServer, serve_demo
 from tests.e2e.handheld import Handheld, photo, venue_of
 
@@ -28,24 +28,12 @@ def officer(demo: LiveServer, tmp_path: Path) -> Iterator[Handheld]:
     phone.store.close()
 
 
-def sign_in(browser: Any, demo: LiveServer, username: str, language: str) -> Any:
-    context = browser.new_context(locale="zh-CN" if language == "zh" else "en-GB", viewport={"width": 1280,
-                                                                                           "height": 900})
-    page = context.new_page()
-    page.goto(f"{demo.url}/dashboard/inbox")
-    page.fill("#username", username)
-    page.fill("#password", "demo")
-    page.click("#sign-in")
-    page.wait_for_url(re.compile(r".*/dashboard/inbox.*"))
-    return page
-
-
 def test_a_chief_returns_a_synced_log_and_the_officers_next_pull_carries_it(
         chromium: Any, demo: LiveServer, officer: Handheld) -> None:
     logged = officer.inspect(venue_of(officer), HOSTILE, photo())
     officer.sync()
     venue = officer.records.get("venue", officer.records.get("inspection", logged).data["venue_id"]).data
-    page = sign_in(chromium, demo, "chief1", "zh")
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
     alerts: list[str] = []
     page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
 
@@ -78,7 +66,7 @@ def test_a_chief_returns_a_synced_log_and_the_officers_next_pull_carries_it(
     assert forged.status == 400
     page.context.close()
 
-    other = sign_in(chromium, demo, "chief2", "en")
+    other = signed_in_page(chromium, demo.url, "chief2", "en")
     assert other.goto(f"{demo.url}/dashboard/inspections/{logged}").status == 404
     other.goto(f"{demo.url}/dashboard/inbox?status=returned")
     assert venue["name"] not in other.content()
