@@ -52,6 +52,24 @@ class FormScreen(BeatlogScreen):
     """A screen that edits one record and shows what is wrong beside each field."""
 
     keeps_edits = True
+    field_widgets: dict[str, tuple[str, str]] = {}
+    """Problem field → (widget id, property) where the widget's id differs from the field's name."""
+
+    def watch_fixes(self) -> None:
+        """A problem's message goes as soon as the officer changes that field."""
+        watched = self.__dict__.setdefault("watched", set())
+        for name in self.errors:
+            widget_id, prop = self.field_widgets.get(name, (name, ""))
+            widget = self.ids.get(widget_id)
+            if widget is None or name in watched:
+                continue
+            prop = prop or ("text" if hasattr(widget, "insert_text") else "value")
+            widget.fbind(prop, self._fixed, name)
+            watched.add(name)
+
+    def _fixed(self, name: str, *_args: Any) -> None:
+        if name in self.errors:
+            self.errors = {field: text for field, text in self.errors.items() if field != name}
 
     def keep(self, record_type: str, data: dict[str, Any], record_id: str | None, problems: list[Problem],
              submit: bool = True) -> LocalRecord | None:

@@ -90,6 +90,7 @@ class FollowupScreen(FormScreen):
 
     def show_problems(self, problems: list[Problem]) -> None:
         self.errors = {problem.field: problem_text(problem) for problem in problems}
+        self.watch_fixes()
         anchor = self.ids.get(f"error_{problems[0].field}")
         if anchor is not None:
             Clock.schedule_once(lambda _dt: self.ids.scroller.scroll_to(anchor, padding=dp(90), animate=False), 0.05)

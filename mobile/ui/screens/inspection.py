@@ -53,6 +53,8 @@ class ChecklistItem(BoxLayout):
 
 
 class InspectionScreen(FormScreen):
+    field_widgets = {"photo_hashes": ("photos", "hashes"), "signature_hash": ("signature", "sha256"),
+                     "rectification_deadline": ("deadline", "text")}
     venue_name = StringProperty("")
     template_title = StringProperty("")
     returned_comment = StringProperty("")
@@ -155,6 +157,7 @@ class InspectionScreen(FormScreen):
     def show_problems(self, problems: list[Problem]) -> None:
         self.errors = {problem.field: problem_text(problem) for problem in problems
                        if not problem.field.startswith("checklist.")}
+        self.watch_fixes()
         for row in self.items:
             row.error = next((problem_text(p) for p in problems if p.field == f"checklist.{row.key}"), "")
         self.summary = tr.n_("%(count)d thing to fix before submitting.", "%(count)d things to fix before submitting.",

@@ -47,3 +47,4 @@ class VenueFormScreen(FormScreen):
 
     def show_problems(self, problems: list[Problem]) -> None:
         self.errors = {problem.field.split(".")[0]: problem_text(problem) for problem in problems}
+        self.watch_fixes()

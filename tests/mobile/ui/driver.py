@@ -79,6 +79,14 @@ class Officer:
             time.sleep(0.01)
         raise AssertionError(f"waited {timeout} s for {what}; on screen {self.screen.name}")
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Let lists finish drawing: a thumb lands on what the screen shows once background work is done."""
+        deadline = time.monotonic() + timeout
+        while self.app.background.busy and time.monotonic() < deadline:
+            self.pump(1)
+            time.sleep(0.01)
+        self.pump(2)
+
     def on(self, screen_name: str) -> Any:
         return self.wait(lambda: self.screen if self.screen.name == screen_name else None, f"screen {screen_name}")
 
@@ -101,7 +109,9 @@ class Officer:
         from kivy.tests.common import UnitTestTouch
 
         widget = self.widget(target) if isinstance(target, str) else target
+        self.settle()
         self.reveal(widget)
+        assert widget.get_root_window() is not None, f"{target} is no longer on screen"
         assert not widget.disabled, f"{target} is disabled"
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
@@ -172,8 +182,9 @@ class Officer:
 
     def row(self, container: str | Widget, title_contains: str) -> Widget:
         """A row on screen now; a RecycleView reuses row widgets, so read what you need at once."""
-        return self.wait(lambda: next((row for row in self.rows(container) if title_contains in row.title), None),
-                         f"a row titled with {title_contains!r}")
+        return self.wait(lambda: not self.app.background.busy and next(
+            (row for row in self.rows(container) if title_contains in row.title), None),
+            f"a row titled with {title_contains!r}")
 
     def texts(self) -> list[str]:
         """Every text the current screen shows, for checking what the officer reads."""

@@ -64,6 +64,7 @@ def test_an_officer_records_an_inspection_offline_and_it_syncs_when_the_network_
     officer.screenshot("inspection-problems")
 
     officer.type("findings", "安全出口堵塞，已责令立即清理")
+    assert officer.widget("error_findings").text == "" and "photo_hashes" in form.errors
     officer.choose("hazard_level", "minor")
     pick_photo(officer)
     officer.sign("signature")
@@ -111,9 +112,8 @@ def test_an_officer_amends_and_resubmits_a_log_the_chief_returned(
     officer.tap("sync_bar")
     officer.wait(lambda: officer.app.records.get("inspection", target.id).data["status"] == "returned",
                  "the returned log to arrive")
-    officer.app.home()
-    row = officer.row("work", "")
-    row = next(r for r in officer.rows("work") if r.record_id == target.id)
+    row = officer.wait(lambda: not officer.app.background.busy and next(
+        (r for r in officer.rows("work") if r.record_id == target.id), None), "the returned log on the home screen")
     assert row.subtitle == "Photo of the fire exit is missing"
     officer.screenshot("home")
     officer.tap(row)
