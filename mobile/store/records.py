@@ -117,6 +117,16 @@ class Records:
         found = {record.id: record for record in self._local_records(rows)}
         return [found[record_id] for record_id in record_ids if record_id in found]
 
+    def unsettled(self, record_type: str) -> list[LocalRecord]:
+        """Records the server has not settled: with changes not yet acknowledged, or in conflict.
+
+        Found through the outbox and the conflict mark, so the cost follows what is pending,
+        not how many records the phone holds.
+        """
+        return self._local_records(self.store.query(
+            "SELECT * FROM record r WHERE r.type = ? AND r.hidden = 0 AND (r.flag = 'conflict' OR EXISTS "
+            "(SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id))", (record_type,)))
+
     def search_venues(self, text: str, limit: int = 50) -> list[LocalRecord]:
         """Venues whose name or address contains ``text`` (Chinese included), best first.
 

@@ -237,3 +237,17 @@ def test_the_search_index_forgets_venues_that_leave(records: Records, replica: R
     assert [v.id for v in records.search_venues("新来的")] == [arrived]
     replica.apply_page(page(pulled(arrived, 4, {**records.get("venue", arrived).data, "name": "改名网吧"})))
     assert records.search_venues("新来的") == [] and len(records.search_venues("改名网")) == 1
+
+
+def test_unsettled_records_are_those_waiting_or_in_conflict(records: Records, replica: Replica) -> None:
+    settled = synced_venue(replica, name="平安旅馆")
+    in_conflict = synced_venue(replica, name="月河宾馆")
+    records.save("venue", {"name": "月河大酒店"}, in_conflict)
+    [mutation] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": mutation["mutation_id"], "status": "conflict", "id": in_conflict,
+                            "version": 4, "conflict_id": "c-1", "reason": "field_conflict"}])
+    draft = records.save("venue", venue(name="新开网吧"), submit=False).id
+    queued = records.save("venue", venue(name="东栅客栈")).id
+    states = {record.id: record.state for record in records.unsettled("venue")}
+    assert states == {in_conflict: SyncState.CONFLICT, draft: SyncState.DRAFT, queued: SyncState.QUEUED}
+    assert settled not in states and records.unsettled("inspection") == []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from itertools import chain
+from typing import Any, Iterable
 
 from kivy.properties import StringProperty
 
@@ -18,9 +19,9 @@ from sync import vocab
 TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
 
 
-def venue_names(records: Records, work: Worklist) -> dict[str, str]:
-    ids = {record.data.get("venue_id") for group in (work.overdue, work.due_today, work.upcoming, work.returned,
-                                                    work.drafts, work.needs_attention) for record in group}
+def venue_names(records: Records, shown: Iterable[LocalRecord]) -> dict[str, str]:
+    """The names of the venues these records are about, read in one query."""
+    ids = {record.data.get("venue_id") for record in shown}
     return {venue.id: venue.data["name"] for venue in records.by_ids("venue", sorted(filter(None, ids)))}
 
 
@@ -39,7 +40,8 @@ class HomeScreen(BeatlogScreen):
     @staticmethod
     def _gather(records: Records, today: date, officer_id: str | None) -> tuple[Worklist, dict[str, str], date]:
         work = worklist(records, today, officer_id)
-        return work, venue_names(records, work), today
+        shown = chain(work.overdue, work.due_today, work.upcoming, work.returned, work.drafts, work.needs_attention)
+        return work, venue_names(records, shown), today
 
     def _render(self, gathered: tuple[Worklist, dict[str, str], date]) -> None:
         work, venues, today = gathered

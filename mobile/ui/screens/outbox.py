@@ -8,15 +8,17 @@ from mobile.store import LocalRecord, Records, SyncState
 from mobile.ui.explain import sync_explanation
 from mobile.ui.i18n import _
 from mobile.ui.screens.base import BeatlogScreen
+from mobile.ui.screens.home import venue_names
 from mobile.ui.widgets import Body, Muted, RecordRow, record_row
 
 ORDER = (SyncState.CONFLICT, SyncState.REJECTED, SyncState.SENDING, SyncState.QUEUED, SyncState.DRAFT)
 
 
-def unsettled(records: Records) -> list[LocalRecord]:
-    found = [record for record_type in ("venue", "inspection", "followup") for record in records.all(record_type)
+def unsettled(records: Records) -> tuple[list[LocalRecord], dict[str, str]]:
+    """What waits, most urgent first, and the names of the venues it is about."""
+    found = [record for record_type in ("venue", "inspection", "followup") for record in records.unsettled(record_type)
              if record.state is not SyncState.SYNCED]
-    return sorted(found, key=lambda record: ORDER.index(record.state))
+    return sorted(found, key=lambda record: ORDER.index(record.state)), venue_names(records, found)
 
 
 class OutboxScreen(BeatlogScreen):
@@ -24,11 +26,7 @@ class OutboxScreen(BeatlogScreen):
 
     def show(self) -> None:
         records = self.app.records
-        self.app.background.run(lambda: (unsettled(records), self._venue_names(records)), self._render)
-
-    @staticmethod
-    def _venue_names(records: Records) -> dict[str, str]:
-        return {venue.id: venue.data["name"] for venue in records.all("venue")}
+        self.app.background.run(lambda: unsettled(records), self._render)
 
     def _render(self, found: tuple[list[LocalRecord], dict[str, str]]) -> None:
         waiting, venues = found
