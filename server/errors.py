@@ -12,7 +12,7 @@ import logging
 from typing import Any, Mapping
 
 import marshmallow as ma
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -107,8 +107,6 @@ class BeatlogApi(Api):
         app.register_error_handler(SQLAlchemyError, handle_database_error)
 
     def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:  # type: ignore[override]
-        if request.blueprint == "dashboard" and "dashboard_errors" in current_app.extensions:
-            return current_app.extensions["dashboard_errors"](error)
         status = error.code or 500
         if isinstance(error, ApiError):
             return error_response(

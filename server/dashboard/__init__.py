@@ -56,7 +56,6 @@ def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)
     babel.init_app(app, locale_selector=locale, default_translation_directories="dashboard/translations")
-    app.extensions["dashboard_errors"] = render_error
     app.jinja_env.globals["current_locale"] = locale
 
 
@@ -73,6 +72,7 @@ def remember_language() -> None:
         session["lang"] = request.args["lang"]
 
 
+@bp.errorhandler(HTTPException)
 def render_error(error: HTTPException) -> Response | tuple[str, int]:
     """Dashboard pages answer errors as pages: sign-in for 401, a plain page otherwise."""
     if error.code == 401:
