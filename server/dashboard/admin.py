@@ -15,7 +15,7 @@ from server.access import current_person
 from server.dashboard import bp
 from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import AuditFilters, RevokeForm
-from server.dashboard.inbox import day_bounds
+from server.dashboard.present import day_start
 from server.extensions import db
 from server.ledger import verify_audit
 from server.models import AuditEntry, Device, Person, SyncConflict
@@ -68,9 +68,9 @@ def audit() -> str:
     if filters["record"]:
         query = query.where(AuditEntry.record_id == filters["record"])
     if filters["date_from"]:
-        query = query.where(AuditEntry.at >= day_bounds(filters["date_from"]))
+        query = query.where(AuditEntry.at >= day_start(filters["date_from"]))
     if filters["date_to"]:
-        query = query.where(AuditEntry.at < day_bounds(filters["date_to"] + timedelta(days=1)))
+        query = query.where(AuditEntry.at < day_start(filters["date_to"] + timedelta(days=1)))
     entries = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE + 1)
                                  .offset((filters["page"] - 1) * AUDIT_PAGE)).all()
     people = {person.id: person for person in db.session.scalars(select(Person))}

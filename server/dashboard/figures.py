@@ -7,7 +7,7 @@ internet connection, and they print.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import render_template
@@ -15,7 +15,7 @@ from flask import render_template
 from server.access import current_scope
 from server.dashboard import bp
 from server.dashboard.auth import page
-from server.dashboard.present import station_today, station_zone
+from server.dashboard.present import day_start, station_today, station_zone
 from server.extensions import db
 from server.models import Followup, Inspection, Room
 
@@ -42,7 +42,7 @@ def week_of(day: date) -> date:
 def tally_weeks(first_week: date) -> tuple[dict[date, Tally], dict[Any, Tally]]:
     """Totals per week (all rooms in scope) and per room, over the weeks from ``first_week``."""
     scope, zone = current_scope(), station_zone()
-    since = datetime.combine(first_week, time.min, zone)
+    since = day_start(first_week)
     weeks = {first_week + timedelta(weeks=n): Tally() for n in range(WEEKS)}
     rooms = {room.id: (room, Tally()) for room in db.session.scalars(scope.select(Room).order_by(Room.name))}
     inspections = db.session.execute(scope.select(Inspection).with_only_columns(

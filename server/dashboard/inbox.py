@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -19,7 +19,7 @@ from server.access import Scope, current_device, current_person, current_scope
 from server.dashboard import bp
 from server.dashboard.auth import page
 from server.dashboard.forms import BulkApproveForm, InboxFilters
-from server.dashboard.present import station_zone
+from server.dashboard.present import day_start
 from server.extensions import db
 from server.models import Followup, InboxMark, Inspection, Person, Room, SyncConflict, Venue
 from server.models.base import utcnow
@@ -48,10 +48,6 @@ def model_of(filters: dict[str, Any]) -> type:
     return Inspection if filters["kind"] == "inspection" else Followup
 
 
-def day_bounds(day: date) -> datetime:
-    return datetime.combine(day, time.min, station_zone())
-
-
 def filtered(scope: Scope, filters: dict[str, Any], *, with_status: bool = True) -> Select:
     """The logs in scope that pass the filters (the status filter left out on request, for counts)."""
     model = model_of(filters)
@@ -68,10 +64,10 @@ def filtered(scope: Scope, filters: dict[str, Any], *, with_status: bool = True)
         query = query.where(model.status == filters["status"])
     moment = Inspection.inspected_at_utc if model is Inspection else None
     if filters["date_from"]:
-        query = query.where(moment >= day_bounds(filters["date_from"])) if moment is not None else \
+        query = query.where(moment >= day_start(filters["date_from"])) if moment is not None else \
             query.where(Followup.due_date >= filters["date_from"])
     if filters["date_to"]:
-        query = query.where(moment < day_bounds(filters["date_to"] + timedelta(days=1))) if moment is not None \
+        query = query.where(moment < day_start(filters["date_to"] + timedelta(days=1))) if moment is not None \
             else query.where(Followup.due_date <= filters["date_to"])
     if filters["conflict"]:
         query = query.where(model.id.in_(select(SyncConflict.record_id).where(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -64,6 +64,11 @@ def station_time(moment: datetime | None) -> str:
 def device_time(moment: datetime | None) -> str:
     """A time as the handheld recorded it, with its UTC offset."""
     return moment.strftime("%Y-%m-%d %H:%M (UTC%z)") if moment else ""
+
+
+def day_start(day: date) -> datetime:
+    """Midnight starting ``day`` at the station, the bound of a date filter."""
+    return datetime.combine(day, time.min, station_zone())
 
 
 def station_today() -> date:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Response, render_template, request
 from marshmallow import ValidationError
@@ -16,7 +16,7 @@ from server.dashboard.auth import page
 from server.dashboard.figures import week_of
 from server.dashboard.forms import WeekQuery
 from server.dashboard.inbox import filtered, model_of, read_filters, sorted_by
-from server.dashboard.present import device_time, station_time, station_today, station_zone, word
+from server.dashboard.present import day_start, device_time, station_time, station_today, word
 from server.extensions import db
 from server.models import Inspection
 
@@ -65,11 +65,10 @@ def week_report() -> str:
     except ValidationError:
         chosen = None
     start = week_of(chosen or station_today())
-    zone = station_zone()
     logs = db.session.scalars(current_scope().select(Inspection).options(
         joinedload(Inspection.venue), joinedload(Inspection.officer), joinedload(Inspection.room)).where(
-        Inspection.inspected_at_utc >= datetime.combine(start, time.min, zone),
-        Inspection.inspected_at_utc < datetime.combine(start + timedelta(days=7), time.min, zone),
+        Inspection.inspected_at_utc >= day_start(start),
+        Inspection.inspected_at_utc < day_start(start + timedelta(days=7)),
         Inspection.deleted.is_(False)).order_by(Inspection.inspected_at_utc)).unique().all()
     return render_template("dashboard/week.html", logs=logs, start=start, end=start + timedelta(days=6),
                            previous=start - timedelta(days=7), following=start + timedelta(days=7))
