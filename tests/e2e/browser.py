@@ -19,12 +19,12 @@ SCREENSHOTS = Path(os.environ.get("BEATLOG_SCREENSHOTS_DASHBOARD",
 
 def launch() -> Iterator[Any]:
     """Chromium for as long as the caller holds it (the ``chromium`` fixture)."""
-    need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
-         "Chromium is not installed (apt-get install chromium)")
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    need(executable is not None, "Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
         yield browser
         browser.close()
 
