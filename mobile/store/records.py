@@ -117,6 +117,12 @@ class Records:
         found = {record.id: record for record in self._local_records(rows)}
         return [found[record_id] for record_id in record_ids if record_id in found]
 
+    def of_venue(self, record_type: str, venue_id: str) -> list[LocalRecord]:
+        """A venue's inspections or follow-ups, picked out in SQLite rather than by reading every record."""
+        return self._local_records(self.store.query(
+            "SELECT * FROM record WHERE type = ? AND hidden = 0 AND json_extract(local, '$.venue_id') = ?",
+            (record_type, venue_id)))
+
     def unsettled(self, record_type: str) -> list[LocalRecord]:
         """Records the server has not settled: with changes not yet acknowledged, or in conflict.
 

@@ -111,7 +111,7 @@ def gather(filters: dict[str, Any], errors: dict[str, Any]) -> Inbox:
         joinedload(model.venue), joinedload(model.officer), joinedload(model.room))
         .limit(PAGE_SIZE).offset((filters["page"] - 1) * PAGE_SIZE)).unique().all()
     seen = last_looked(current_person())
-    arrived = filtered(scope, {**filters, "status": None}, with_status=False)
+    arrived = filtered(scope, filters, with_status=False)
     new_query = arrived.where(model.created_at > seen) if seen else arrived
     new_count = db.session.scalar(select(func.count()).select_from(new_query.subquery())) or 0
     new_ids = {log.id for log in logs if seen is None or log.created_at > seen}

@@ -251,3 +251,13 @@ def test_unsettled_records_are_those_waiting_or_in_conflict(records: Records, re
     states = {record.id: record.state for record in records.unsettled("venue")}
     assert states == {in_conflict: SyncState.CONFLICT, draft: SyncState.DRAFT, queued: SyncState.QUEUED}
     assert settled not in states and records.unsettled("inspection") == []
+
+
+def test_a_venues_records_are_picked_out_by_venue(records: Records, replica: Replica) -> None:
+    hotel, cafe = synced_venue(replica, name="平安旅馆"), synced_venue(replica, name="星空网吧")
+    officer = str(uuid.uuid4())
+    inspection = {"officer_id": officer, "inspected_at": "2026-11-20T10:00:00+08:00"}
+    at_hotel = records.save("inspection", {**inspection, "venue_id": hotel}).id
+    records.save("inspection", {**inspection, "venue_id": cafe})
+    assert [record.id for record in records.of_venue("inspection", hotel)] == [at_hotel]
+    assert records.of_venue("followup", hotel) == []

@@ -39,9 +39,8 @@ class FollowupScreen(FormScreen):
         self.existing = self.record is not None
         self.state_text = sync_explanation(self.record) if self.record and self.record.state is not SyncState.SYNCED \
             else ""
-        rechecks = sorted((i for i in records.all("inspection") if i.data.get("venue_id") == venue_id
-                           and i.data.get("rectification_required")), key=lambda i: i.data["inspected_at"],
-                          reverse=True)[:6]
+        rechecks = sorted((i for i in records.of_venue("inspection", venue_id) if i.data.get("rectification_required")),
+                          key=lambda i: i.data["inspected_at"], reverse=True)[:6]
         self.inspections = {i.id: f"{self.app.clock_text(i.data['inspected_at'])} · "
                                   f"{tr.label(vocab.HAZARD_LEVELS, i.data.get('hazard_level'))}" for i in rechecks}
         self.due_choices = {days: _("Today") if days == "0" else _("In %(days)s days") % {"days": days}

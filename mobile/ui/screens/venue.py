@@ -15,8 +15,7 @@ from sync import vocab
 
 def venue_history(records: Records, venue_id: str) -> list[LocalRecord]:
     """The venue's inspections and follow-ups, newest first."""
-    history = [record for record_type in ("inspection", "followup") for record in records.all(record_type)
-               if record.data.get("venue_id") == venue_id]
+    history = records.of_venue("inspection", venue_id) + records.of_venue("followup", venue_id)
     return sorted(history, key=lambda record: record.data.get("inspected_at") or record.data.get("visited_at")
                   or record.data.get("due_date", ""), reverse=True)
 
