@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export FLASK_APP := server
 
-.PHONY: run test env db bench clean app translations
+.PHONY: run test test-clock env db bench clean app translations
 
 env: $(STAMP)
 
@@ -30,6 +30,17 @@ run: db
 
 test: env
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-clock
+
+# The tests that read "today" again with the test clock a year ahead and a year back (on
+# SQLite): no test may depend on a particular date.
+DATED_TESTS ?= tests/server/dashboard tests/server/test_demo.py tests/server/test_review.py tests/sync \
+	tests/mobile/test_forms.py tests/mobile/test_services.py tests/mobile/test_store.py
+test-clock: env
+	for shift in 366 -366; do \
+		BEATLOG_TEST_CLOCK_SHIFT_DAYS=$$shift $(BIN)/python -m pytest -q -p no:cacheprovider -k "not postgresql" \
+			$(DATED_TESTS) || exit 1; \
+	done
 
 bench: env
 	mkdir -p bench/results

@@ -10,13 +10,13 @@ from __future__ import annotations
 import email.utils
 import random
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import requests
 
 from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
+from sync import clock
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -76,7 +76,7 @@ def retry_after(response: requests.Response) -> float | None:
     if value.isdigit():
         return float(value)
     moment = email.utils.parsedate_to_datetime(value)
-    return max(0.0, moment.timestamp() - time.time())
+    return max(0.0, moment.timestamp() - clock.now().timestamp())
 
 
 class Session:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urlencode
 
 from mobile.session import RequestRejected, Session, SyncError
 from mobile.store import Replica, Store
 from sync.protocol import SCHEMA_VERSION
+from sync import clock
 
 
 @dataclass(frozen=True)
@@ -125,4 +125,4 @@ class SyncClient:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return clock.now().isoformat()

@@ -1,7 +1,12 @@
-"""Fixtures shared by every test package: databases, the app, and helpers to need tools.
+"""Fixtures shared by every test package: databases, the app, the clock, and helpers to need tools.
 
 Database tests run once on SQLite and once on PostgreSQL (``TEST_DATABASE_URL``). Under
 ``CI=true`` a missing PostgreSQL fails the run; on a laptop those tests skip, saying why.
+
+Every test reads the time from one clock set for the whole run (``sync.clock``), the
+servers it starts included: it reads ``TEST_NOW``, never the real date. Tests build their
+dates relative to it. ``BEATLOG_TEST_CLOCK_SHIFT_DAYS`` moves it, to prove that no test
+depends on a particular date (CI runs the suite a year either side).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -21,10 +27,23 @@ from server import create_app
 from server.extensions import db
 from server.ledger import LEDGER_ROW
 from server.models import Base, Ledger
+from sync import clock
 from tests.sync_device import DeviceFactory, SyncDevice, flask_http
-from tests.world import World, build_world
+from tests.world import CHINA, World, build_world
 
 FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+CLOCK_SHIFT_DAYS = int(os.environ.get("BEATLOG_TEST_CLOCK_SHIFT_DAYS") or 0)
+TEST_NOW = datetime(2026, 6, 15, 10, 0, tzinfo=CHINA) + timedelta(days=CLOCK_SHIFT_DAYS)
+"""When the test run starts, in station time: mid-morning, far from midnight."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    clock.set_clock(clock.Clock.at(TEST_NOW))
+    os.environ[clock.ENVIRONMENT_VARIABLE] = clock.current_clock().environ_value()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"beatlog clock: starts at {TEST_NOW.isoformat()} (shifted {CLOCK_SHIFT_DAYS} days)"
 
 
 def in_ci() -> bool:

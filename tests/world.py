@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from server.operations.blobs import store_blob
 from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
 from server.operations.records import stamp
+from sync import clock
 
 PASSWORD = "secret-pass"
 CHINA = timezone(timedelta(hours=8))
@@ -109,7 +110,7 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
         photo_hashes=[world.photos[room]],
         status="submitted",
     )
-    inspection.inspected_at = datetime(2026, 11, 20, 10, 30, tzinfo=CHINA)
+    inspection.inspected_at = datetime.combine(clock.today(CHINA) - timedelta(days=12), time(10, 30), CHINA)
     stamp(session, inspection, "create", actor_id=officer_id)
     followup = Followup(
         venue_id=venue.id,
@@ -117,7 +118,7 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
         officer_id=officer_id,
         subject_kind="case",
         case_number=f"A-{room}",
-        due_date=date(2026, 12, 1),
+        due_date=clock.today(CHINA) + timedelta(days=7),
     )
     stamp(session, followup, "create", actor_id=officer_id)
     world.venues[room] = venue.id

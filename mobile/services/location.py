@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from mobile.services.platform import on_a_phone
+from sync import clock
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Location:
             lon=float(reading["lon"]),
             accuracy_m=None if reading.get("accuracy") is None else float(reading["accuracy"]),
             mocked=bool(reading.get("mock") or reading.get("is_mock") or reading.get("isFromMockProvider")),
-            fixed_at=datetime.now(timezone.utc).astimezone().isoformat(),
+            fixed_at=clock.local_now().isoformat(),
         )
         with self.lock:
             self.latest = fix
@@ -78,5 +79,5 @@ class Location:
             fix = self.latest
         if fix is None:
             return None
-        age = (datetime.now(timezone.utc) - datetime.fromisoformat(fix.fixed_at)).total_seconds()
+        age = (clock.now() - datetime.fromisoformat(fix.fixed_at)).total_seconds()
         return fix if age <= self.max_age_s else None

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
 from PIL import Image, ImageDraw, ImageOps
 
 from mobile.store import Store
+from sync import clock
 
 MAX_SIDE = 1600
 MAX_BYTES = 900 * 1024
@@ -67,7 +67,7 @@ class Media:
             db.execute(
                 "INSERT INTO blob (sha256, content_type, size, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (sha256) DO NOTHING",
-                (sha256, content_type, len(data), datetime.now(timezone.utc).isoformat()),
+                (sha256, content_type, len(data), clock.now().isoformat()),
             )
         return sha256
 

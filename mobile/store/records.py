@@ -13,13 +13,13 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any
 
 from mobile.store.database import Store, StoreError
 from sync.compiled import compile_schema
 from sync.records import RECORD_TYPES
+from sync import clock
 
 
 class SyncState(StrEnum):
@@ -46,7 +46,7 @@ class LocalRecord:
 
 
 def now_text() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return clock.now().isoformat()
 
 
 def outbox_of(db: sqlite3.Connection, record_type: str, record_id: str) -> list[sqlite3.Row]:

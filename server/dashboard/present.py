@@ -11,7 +11,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from server.dashboard import bp, locale
-from sync import vocab
+from sync import clock, vocab
 
 VOCABULARIES = {
     "role": vocab.ROLES, "venue_kind": vocab.VENUE_KINDS, "risk": vocab.RISK_LEVELS, "hazard": vocab.HAZARD_LEVELS,
@@ -72,7 +72,7 @@ def day_start(day: date) -> datetime:
 
 
 def station_today() -> date:
-    return datetime.now(station_zone()).date()
+    return clock.today(station_zone())
 
 
 @bp.app_template_global()

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Integer, MetaData, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from server.database import UTCDateTime
+from sync import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -48,7 +49,8 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the process's clock (``sync.clock``): tests and demos set it."""
+    return clock.now()
 
 
 class SyncRecord:

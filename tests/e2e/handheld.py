@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from mobile.services.photos import Media
 from mobile.session import Session
 from mobile.store import Records, Replica, Store
 from mobile.sync_client import Progress, SyncClient, SyncReport
+from sync import clock
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -66,7 +67,7 @@ class Handheld:
 
     def inspect(self, venue_id: str, findings: str, photo: bytes | None = None, submit: bool = True) -> str:
         data = {"venue_id": venue_id, "officer_id": self.user["id"], "findings": findings,
-                "inspected_at": datetime.now(CHINA).isoformat(), "status": "submitted" if submit else "draft"}
+                "inspected_at": clock.now().astimezone(CHINA).isoformat(), "status": "submitted" if submit else "draft"}
         if photo is not None:
             data["photo_hashes"] = [self.media.add_photo(photo)]
             data["signature_hash"] = self.media.add_signature([[(10, 10), (200, 100)]])

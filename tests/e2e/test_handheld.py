@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 from typing import Any
 from urllib.parse import urlparse
 
@@ -14,6 +13,7 @@ from mobile.autosync import AutoSync
 from mobile.session import Offline
 from mobile.store import SyncState
 from mobile.worklist import worklist
+from sync import clock
 from tests.e2e.conftest import LiveServer
 from tests.e2e.handheld import Handheld, api, photo, venue_of
 from tests.e2e.proxy import flaky_proxy
@@ -62,7 +62,7 @@ def test_two_handhelds_editing_one_venue_merge_and_then_conflict(live_server: Li
     shown = second.records.get("venue", venue)
     assert shown.state is SyncState.CONFLICT
     assert shown.data["responsible_person"] == "王海" and shown.detail["yours"] == {"responsible_person": "王海涛"}
-    assert shown in worklist(second.records, date.today()).needs_attention
+    assert shown in worklist(second.records, clock.today()).needs_attention
 
 
 def test_a_returned_log_reaches_the_officer_who_amends_and_resubmits(live_server: LiveServer, enrol: Any) -> None:
@@ -75,7 +75,7 @@ def test_a_returned_log_reaches_the_officer_who_amends_and_resubmits(live_server
                         json={"decision": "return", "comment": "请写明灭火器的数量和过期日期。"})
     assert review.status_code == 200
     phone.sync()
-    work = worklist(phone.records, date.today(), officer_id=phone.user["id"])
+    work = worklist(phone.records, clock.today(), officer_id=phone.user["id"])
     returned = next(r for r in work.returned if r.id == inspection)
     assert returned.data["review_comment"] == "请写明灭火器的数量和过期日期。"
     phone.records.save("inspection", {"findings": "灭火器2具，2025年10月过期", "status": "submitted"}, inspection)

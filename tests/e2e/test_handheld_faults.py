@@ -76,14 +76,14 @@ def test_a_sync_cut_at_any_step_resumes_without_loss_or_duplicates(
 
 SAVER = """
 import sys, time, uuid
-from datetime import datetime, timezone
+from sync import clock
 from mobile.store import Records, Store
 records = Records(Store(sys.argv[1]))
 officer, venue, marker = sys.argv[2], sys.argv[3], sys.argv[4]
 n = 0
 while True:
     records.save("inspection", {"venue_id": venue, "officer_id": officer, "status": "submitted",
-                                "inspected_at": datetime.now(timezone.utc).isoformat(), "findings": f"{marker} {n}"})
+                                "inspected_at": clock.now().isoformat(), "findings": f"{marker} {n}"})
     n += 1
     print(n, flush=True)
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from PIL import Image
@@ -14,6 +14,7 @@ from mobile.services.location import Location
 from mobile.services.photos import Media, PhotoTooLarge
 from mobile.store import Records, Replica, Store
 from mobile.worklist import worklist
+from sync import clock
 
 
 def camera_jpeg(width: int, height: int, orientation: int | None = None) -> bytes:
@@ -78,7 +79,7 @@ def test_an_old_fix_is_no_fix() -> None:
     location = Location(max_age_s=60)
     location.on_location(lat=30.7, lon=120.7, accuracy=8)
     assert location.current() is not None and not location.current().mocked
-    stale = datetime.now(timezone.utc) - timedelta(minutes=5)
+    stale = clock.now() - timedelta(minutes=5)
     location.latest = location.latest.__class__(**{**location.latest.wire(), "fixed_at": stale.isoformat()})
     assert location.current() is None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from kivy.clock import Clock
@@ -14,7 +14,7 @@ from mobile.store import SyncState
 from mobile.ui.explain import problem_text, sync_explanation
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import FormScreen
-from sync import vocab
+from sync import clock, vocab
 
 DUE_IN_DAYS = ("0", "3", "7", "14")
 TEXT_FIELDS = ("case_number", "outcome", "notes")
@@ -51,7 +51,7 @@ class FollowupScreen(FormScreen):
             rechecks[0].id if rechecks else "")
         for name in TEXT_FIELDS:
             self.ids[name].text = data.get(name, "")
-        self.ids.due_date.text = data.get("due_date") or (date.today() + timedelta(days=7)).isoformat()
+        self.ids.due_date.text = data.get("due_date") or (clock.today() + timedelta(days=7)).isoformat()
         rectified = data.get("rectified")
         self.ids.rectified.value = "" if rectified is None else ("yes" if rectified else "no")
         self.ids.satisfaction.value = data.get("satisfaction") or ""
@@ -60,7 +60,7 @@ class FollowupScreen(FormScreen):
 
     def choose_due(self, days: str) -> None:
         if days:
-            self.ids.due_date.text = (date.today() + timedelta(days=int(days))).isoformat()
+            self.ids.due_date.text = (clock.today() + timedelta(days=int(days))).isoformat()
 
     def gather(self, done: bool) -> dict[str, Any]:
         subject = self.ids.subject_kind.value
@@ -71,7 +71,7 @@ class FollowupScreen(FormScreen):
                     "rectification" else None)
         if done:
             data.update(status="done", visited_at=(self.record.data.get("visited_at") if self.record else None)
-                        or datetime.now().astimezone().isoformat(timespec="seconds"))
+                        or clock.local_now().isoformat(timespec="seconds"))
         if self.record is None:
             data.update(venue_id=self.params["venue_id"], officer_id=self.app.account.user["id"],
                         subject_kind=subject, status=data.get("status", "planned"),
@@ -82,7 +82,7 @@ class FollowupScreen(FormScreen):
         data = self.gather(done)
         whole = {**(self.record.data if self.record else {}), **data}
         if self.keep("followup", data, self.record.id if self.record else None,
-                     followup_problems(whole, date.today())) is None:
+                     followup_problems(whole, clock.today())) is None:
             return
         self.app.toast(_("Visit recorded.") if done else _("Follow-up planned."))
         self.app.back()

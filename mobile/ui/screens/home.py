@@ -14,7 +14,7 @@ from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
 from mobile.ui.widgets import Muted, RecordRow, SectionHeading, record_row
 from mobile.worklist import Worklist, worklist
-from sync import vocab
+from sync import clock, vocab
 
 TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
 
@@ -34,7 +34,7 @@ class HomeScreen(BeatlogScreen):
         self.greeting = _("Today · %(name)s") % {"name": user.get("display_name", "")}
         self.banner = sync_problem(self.app.account_state if self.app.account_state in (
             "needs_password", "upgrade_required") else self.app.notice)
-        records, today = self.app.records, date.today()
+        records, today = self.app.records, clock.today()
         self.app.background.run(lambda: self._gather(records, today, user.get("id")), self._render)
 
     @staticmethod

@@ -7,7 +7,7 @@ resubmitted. A draft keeps whatever is filled in; submitting checks the log is c
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from kivy.clock import Clock
@@ -26,6 +26,7 @@ from mobile.store import LocalRecord, Records, SyncState
 from mobile.ui.explain import problem_text, sync_explanation
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import FormScreen
+from sync import clock
 
 DEADLINE_DAYS = ("7", "15", "30")
 
@@ -119,7 +120,7 @@ class InspectionScreen(FormScreen):
     def choose_deadline(self, days: str) -> None:
         if days:
             self.ids.rectification_required.state = "down"
-            self.ids.deadline.text = (date.today() + timedelta(days=int(days))).isoformat()
+            self.ids.deadline.text = (clock.today() + timedelta(days=int(days))).isoformat()
 
     def gather(self) -> dict[str, Any]:
         answers = {row.key: row.answer() for row in self.items}
@@ -136,14 +137,14 @@ class InspectionScreen(FormScreen):
         }
         if self.record is None:
             data.update(venue_id=self.venue.id, officer_id=self.app.account.user["id"],
-                        inspected_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+                        inspected_at=clock.local_now().isoformat(timespec="seconds"),
                         template_id=self.template.id if self.template else None,
                         template_version=self.template.version if self.template else None)
         return data
 
     def save(self, submit: bool) -> None:
         data = self.gather()
-        problems = inspection_problems(data, [row.key for row in self.items], date.today()) if submit else []
+        problems = inspection_problems(data, [row.key for row in self.items], clock.today()) if submit else []
         if data["rectification_deadline"] and not _is_date(data["rectification_deadline"]):
             problems.append(Problem("rectification_deadline", "invalid"))
         data["status"] = "submitted" if submit else (self.record.data["status"] if self.record else "draft")

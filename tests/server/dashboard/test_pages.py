@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import timedelta
 
 from flask import Flask
 
@@ -12,7 +12,8 @@ from server.extensions import db
 from server.models import Followup, Inspection
 from server.operations.records import stamp
 from tests.server.dashboard.conftest import Reviewer
-from tests.world import World
+from sync import clock
+from tests.world import CHINA, World
 
 
 def change(app: Flask, model: type, record_id: object, actor: object, **values: object) -> None:
@@ -147,19 +148,21 @@ def test_the_inbox_counts_what_arrived_since_the_chief_last_looked(reviewer: Rev
 
 def test_deadlines_list_overdue_follow_ups_by_room_and_officer(
         reviewer: Reviewer, world: World, app: Flask) -> None:
-    change(app, Followup, world.followups["A1"], world.people["officer_a1"], due_date=date(2020, 1, 1))
+    long_ago = clock.today(CHINA) - timedelta(days=400)
+    change(app, Followup, world.followups["A1"], world.people["officer_a1"], due_date=long_ago)
     reviewer.sign_in("chief_a")
     page = reviewer.get("/dashboard/deadlines").get_data(as_text=True)
-    assert "Hotel in A1" in page and "2020-01-01" in page and "Hotel in A2" not in page
+    assert "Hotel in A1" in page and long_ago.isoformat() in page and "Hotel in A2" not in page
 
 
 def test_figures_and_reports_render_for_the_station(reviewer: Reviewer) -> None:
     reviewer.sign_in("chief_a")
     figures = reviewer.get("/dashboard/figures")
     assert figures.status_code == 200 and "<svg" in figures.get_data(as_text=True)
-    assert reviewer.get("/dashboard/reports/week?start=2026-11-16").status_code == 200
+    today = clock.today(CHINA)
+    assert reviewer.get(f"/dashboard/reports/week?start={today - timedelta(days=14)}").status_code == 200
     assert reviewer.get("/dashboard/reports/week?start=not-a-date").status_code == 200
-    assert reviewer.get("/dashboard/inbox?date_from=2026-12-01&date_to=2026-11-01").status_code == 200
+    assert reviewer.get(f"/dashboard/inbox?date_from={today}&date_to={today - timedelta(days=30)}").status_code == 200
 
 
 def test_the_dashboard_speaks_the_browsers_language_and_switches(reviewer: Reviewer) -> None:
