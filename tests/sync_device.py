@@ -125,26 +125,33 @@ class SyncDevice:
         """Pull every page; returns the changes received."""
         received: list[dict[str, Any]] = []
         for _ in range(max_pages):
-            path = f"/api/v1/sync/pull?schema_version={self.schema_version}&limit={limit}&cursor={self.cursor}"
-            status, body = self.http("GET", path)
-            assert status == 200, body
+            body = self.page(limit, lose_response)
             if lose_response:
                 return received
-            if body["reset"]:
-                self.resets += 1
-                self.records.clear()
-            for change in body["changes"]:
-                key = (change["type"], change["id"])
-                if change.get("left_scope"):
-                    self.records.pop(key, None)
-                else:
-                    self.records[key] = {"version": change["version"], "deleted": change["deleted"],
-                                         "data": change["data"]}
             received.extend(body["changes"])
-            self.cursor = body["cursor"]
             if not body["has_more"]:
                 return received
         raise AssertionError("pull did not finish")
+
+    def page(self, limit: int = 100, lose_response: bool = False) -> dict[str, Any]:
+        """Pull one page and land it (unless its response is lost); returns the page."""
+        path = f"/api/v1/sync/pull?schema_version={self.schema_version}&limit={limit}&cursor={self.cursor}"
+        status, body = self.http("GET", path)
+        assert status == 200, body
+        if lose_response:
+            return body
+        if body["reset"]:
+            self.resets += 1
+            self.records.clear()
+        for change in body["changes"]:
+            key = (change["type"], change["id"])
+            if change.get("left_scope"):
+                self.records.pop(key, None)
+            else:
+                self.records[key] = {"version": change["version"], "deleted": change["deleted"],
+                                     "data": change["data"]}
+        self.cursor = body["cursor"]
+        return body
 
     def sync(self) -> None:
         status, body = self.push()

@@ -1,0 +1,62 @@
+"""Records and people that move between rooms and stations: every device follows at its next pull."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server.extensions import db
+from server.models import Venue
+from server.models.base import utcnow
+from server.operations.catalog import edit_venue
+from tests.conftest import DeviceFactory
+from tests.sync_device import SyncDevice
+from tests.world import CHINA, World
+
+
+def move_person(client: FlaskClient, world: World, username: str, room: str) -> None:
+    response = client.patch(f"/api/v1/people/{world.people[username]}", json={"room_id": str(world.rooms[room])},
+                            headers=world.headers("admin"))
+    assert response.status_code == 200, response.get_json()
+
+
+def move_venue(app: Flask, world: World, venue: str, room: str) -> None:
+    with app.app_context():
+        edit_venue(db.session, db.session.get(Venue, world.venues[venue]), {"room_id": str(world.rooms[room])},
+                   actor_id=world.people["admin"])
+        db.session.commit()
+
+
+def left(changes: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(change["type"], change["id"]) for change in changes if change.get("left_scope")}
+
+
+def people(phone: SyncDevice, world: World) -> set[str]:
+    names = {str(person_id): username for username, person_id in world.people.items()}
+    return {names[person_id] for person_id in phone.visible("person")}
+
+
+def inspection_data(world: World, room: str, officer: str, at: str) -> dict[str, Any]:
+    return {"venue_id": str(world.venues[room]), "officer_id": str(world.people[officer]), "inspected_at": at,
+            "status": "submitted", "checklist": {"register": {"result": "pass", "note": ""}}}
+
+
+def server_time(shift: timedelta) -> str:
+    """A device time relative to the server's clock, as a phone in China would write it."""
+    return (utcnow() + shift).astimezone(CHINA).isoformat(timespec="seconds")
+
+
+def test_an_officer_moved_to_another_station_gets_its_chief_and_loses_the_old_one(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    assert people(phone, world) == {"officer_a1", "officer_a1b", "chief_a"}
+    move_person(client, world, "officer_a1", "B1")
+    changes = phone.pull(limit=2)
+    assert ("person", str(world.people["chief_a"])) in left(changes)
+    assert people(phone, world) == {"officer_a1", "officer_b1", "chief_b"}
+    assert phone.resets == 1
