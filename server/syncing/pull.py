@@ -137,7 +137,9 @@ class Puller:
                 self.live(cursor, page, limit, ledger.seq)
                 break
             self.phase_step(cursor, page, limit)
-        page.has_more = page.has_more or cursor.phase != "live"
+        # The last page carries everything up to the watermark read above: a resync (or a scope
+        # change) that ends on a full page hands back a cursor below it, so there is more to send.
+        page.has_more = page.has_more or cursor.phase != "live" or cursor.seq < ledger.seq
         page.cursor = cursor.encode()
         return page
 

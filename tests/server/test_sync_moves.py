@@ -60,3 +60,17 @@ def test_an_officer_moved_to_another_station_gets_its_chief_and_loses_the_old_on
     assert ("person", str(world.people["chief_a"])) in left(changes)
     assert people(phone, world) == {"officer_a1", "officer_b1", "chief_b"}
     assert phone.resets == 1
+
+
+def test_a_resync_whose_last_page_is_full_still_brings_a_change_made_during_it(
+    device: DeviceFactory, world: World
+) -> None:
+    phone, colleague = device("officer_a1"), device("officer_a1b")
+    colleague.pull()
+    first = phone.page(limit=1)
+    assert first["reset"] and first["has_more"]
+    colleague.edit("venue", str(world.venues["A1"]), notes="重新同步时改的")
+    colleague.sync()
+    phone.pull(limit=6)
+    assert phone.visible("venue")[str(world.venues["A1"])]["data"]["notes"] == "重新同步时改的"
+    assert phone.resets == 1
