@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from server.extensions import db
 from server.models import Venue
@@ -62,6 +62,62 @@ def test_an_officer_moved_to_another_station_gets_its_chief_and_loses_the_old_on
     assert phone.resets == 1
 
 
+def test_colleagues_and_the_old_chief_drop_an_officer_moved_to_another_station(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    watchers = {username: device(username) for username in ("officer_a1b", "chief_a", "officer_b1", "chief_b",
+                                                            "officer_a2")}
+    for phone in watchers.values():
+        phone.pull()
+    move_person(client, world, "officer_a1", "B1")
+    moved = ("person", str(world.people["officer_a1"]))
+    received = {username: phone.pull() for username, phone in watchers.items()}
+    assert moved in left(received["officer_a1b"]) and moved in left(received["chief_a"])
+    assert received["officer_a2"] == []
+    for username in ("officer_a1b", "chief_a"):
+        assert "officer_a1" not in people(watchers[username], world)
+    for username in ("officer_b1", "chief_b"):
+        assert "officer_a1" in people(watchers[username], world)
+        assert watchers[username].visible("person")[moved[1]]["data"]["room_id"] == str(world.rooms["B1"])
+    assert all(phone.resets == 1 for phone in watchers.values())
+
+
+def test_an_officer_moved_within_the_station_leaves_the_old_room_and_stays_with_the_chief(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    colleague, chief, newcomer = device("officer_a1b"), device("chief_a"), device("officer_a2")
+    for phone in (colleague, chief, newcomer):
+        phone.pull()
+    move_person(client, world, "officer_a1", "A2")
+    moved = ("person", str(world.people["officer_a1"]))
+    assert left(colleague.pull()) == {moved}
+    assert [(c["type"], c["id"], bool(c.get("left_scope"))) for c in chief.pull()] == [(*moved, False)]
+    newcomer.pull()
+    assert "officer_a1" in people(newcomer, world)
+    assert chief.visible("person")[moved[1]]["data"]["room_id"] == str(world.rooms["A2"])
+
+
+def test_a_venue_moved_to_another_room_takes_its_logs_and_every_device_follows(
+    app: Flask, device: DeviceFactory, world: World
+) -> None:
+    phones = {username: device(username) for username in ("officer_a1", "chief_a", "officer_b1", "chief_b")}
+    for phone in phones.values():
+        phone.pull()
+    move_venue(app, world, "A1", "B1")
+    records = {("venue", str(world.venues["A1"])), ("inspection", str(world.inspections["A1"])),
+               ("followup", str(world.followups["A1"]))}
+    assert left(phones["officer_a1"].pull()) == records
+    assert left(phones["chief_a"].pull()) == records
+    for username in ("officer_b1", "chief_b"):
+        got = {(c["type"], c["id"]) for c in phones[username].pull() if not c.get("left_scope")}
+        assert got == records
+        assert phones[username].visible("venue")[str(world.venues["A1"])]["data"]["room_id"] == str(world.rooms["B1"])
+    assert str(world.venues["A1"]) not in phones["officer_a1"].visible("venue")
+    fresh = device("officer_b1")
+    fresh.pull()
+    assert fresh.records == phones["officer_b1"].records
+
+
 def test_a_resync_whose_last_page_is_full_still_brings_a_change_made_during_it(
     device: DeviceFactory, world: World
 ) -> None:
@@ -74,3 +130,15 @@ def test_a_resync_whose_last_page_is_full_still_brings_a_change_made_during_it(
     phone.pull(limit=6)
     assert phone.visible("venue")[str(world.venues["A1"])]["data"]["notes"] == "重新同步时改的"
     assert phone.resets == 1
+
+
+def test_a_cursor_older_than_purged_scope_exits_forces_a_full_resync(
+    client: FlaskClient, runner: FlaskCliRunner, device: DeviceFactory, world: World
+) -> None:
+    colleague = device("officer_a1b")
+    colleague.pull()
+    move_person(client, world, "officer_a1", "B1")
+    result = runner.invoke(args=["sync", "purge-tombstones", "--older-than-days", "0"])
+    assert result.exit_code == 0, result.output
+    colleague.pull()
+    assert colleague.resets == 2 and "officer_a1" not in people(colleague, world)
