@@ -132,6 +132,57 @@ def test_a_resync_whose_last_page_is_full_still_brings_a_change_made_during_it(
     assert phone.resets == 1
 
 
+def test_an_inspection_recorded_before_a_move_is_accepted_for_the_old_room_and_leaves_the_phone(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone, chief, colleague = device("officer_a1"), device("chief_a"), device("officer_a1b")
+    for each in (phone, chief, colleague):
+        each.pull()
+    inspection = phone.create("inspection", inspection_data(world, "A1", "officer_a1", server_time(-timedelta(hours=1))))
+    move_person(client, world, "officer_a1", "B1")
+    phone.sync()
+    assert phone.results[-1]["status"] == "applied"
+    assert inspection not in phone.visible("inspection") and phone.outbox == []
+    assert chief.pull() and chief.visible("inspection")[inspection]["data"]["officer_id"] == str(
+        world.people["officer_a1"])
+    colleague.pull()
+    assert inspection in colleague.visible("inspection")
+
+
+def test_an_inspection_dated_after_the_move_in_the_old_room_is_refused(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    phone.create("inspection", inspection_data(world, "A1", "officer_a1", server_time(timedelta(hours=1))))
+    move_person(client, world, "officer_a1", "B1")
+    phone.sync()
+    assert (phone.results[-1]["status"], phone.results[-1]["code"]) == ("rejected", "out_of_scope")
+
+
+def test_an_officer_cannot_push_work_for_a_room_they_never_served(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_b1")
+    phone.pull()
+    phone.create("inspection", inspection_data(world, "A1", "officer_b1", server_time(-timedelta(hours=1))))
+    phone.sync()
+    assert (phone.results[-1]["status"], phone.results[-1]["code"]) == ("rejected", "out_of_scope")
+
+
+def test_a_moved_officer_can_still_correct_their_old_room_inspection_dated_before_the_move(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    inspection = phone.create("inspection", inspection_data(world, "A1", "officer_a1", server_time(-timedelta(hours=1))))
+    phone.sync()
+    phone.edit("inspection", inspection, findings="消防通道堵塞")
+    move_person(client, world, "officer_a1", "B1")
+    phone.sync()
+    assert phone.results[-1]["status"] == "applied" and phone.results[-1]["version"] == 2
+    assert inspection not in phone.visible("inspection")
+
+
 def test_a_cursor_older_than_purged_scope_exits_forces_a_full_resync(
     client: FlaskClient, runner: FlaskCliRunner, device: DeviceFactory, world: World
 ) -> None:
