@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, not_, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, not_, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from server.access import Scope
@@ -56,6 +56,7 @@ class Cursor:
     phase: str = "live"
     type_index: int = 0
     after: int = 0
+    after_id: str = ""
     high: int = 0
     previous: dict[str, Any] | None = None
 
@@ -165,15 +166,21 @@ class Puller:
         """Take rows of the current type of a full/leave/enter phase; move on when it runs out."""
         mapping = MAPPINGS[PULL_ORDER[cursor.type_index]]
         wanted = limit - len(page.entries)
-        left = cursor.phase == "leave"
-        rows = self.rows(mapping, self.phase_condition(cursor, mapping), cursor.after, cursor.high, wanted + 1,
-                         envelope=left)
-        for row in rows[:wanted]:
-            page.entries.append(self.left_scope_entry(mapping, row) if left else self.entry(mapping, row))
-            cursor.after = row.seq
+        condition = self.phase_condition(cursor, mapping)
+        if cursor.phase == "leave":
+            rows = list(self.session.execute(leaving_statement(mapping, condition, cursor.after_id, wanted + 1)))
+            for row in rows[:wanted]:
+                page.entries.append(self.left_scope_entry(mapping, row))
+                cursor.after_id = str(row.id)
+        else:
+            rows = list(self.session.execute(self.statement(mapping, condition, cursor.after, cursor.high,
+                                                            wanted + 1)))
+            for row in rows[:wanted]:
+                page.entries.append(self.entry(mapping, row))
+                cursor.after = row.seq
         if len(rows) > wanted:
             return
-        cursor.after = 0
+        cursor.after, cursor.after_id = 0, ""
         cursor.type_index += 1
         if cursor.type_index == len(PULL_ORDER):
             self.next_phase(cursor)
@@ -213,21 +220,12 @@ class Puller:
         if not page.has_more:
             cursor.seq = max(cursor.seq, high)
 
-    def rows(
-        self, mapping: WireMapping, condition: ColumnElement[bool], after: int, high: int, limit: int,
-        envelope: bool = False,
-    ) -> list[Any]:
-        return list(self.session.execute(self.statement(mapping, condition, after, high, limit, envelope)))
-
     @staticmethod
-    def statement(
-        mapping: WireMapping, condition: ColumnElement[bool], after: Any, high: Any, limit: Any, envelope: bool = False
-    ) -> Select:
-        """Rows in ``(after, high]`` in sequence order: the stored entry, or (``envelope``) its parts."""
+    def statement(mapping: WireMapping, condition: ColumnElement[bool], after: Any, high: Any, limit: Any) -> Select:
+        """Rows in ``(after, high]`` in sequence order, with their stored entries."""
         table = mapping.model
-        columns = (table.id, table.version, table.updated_at, table.updated_by) if envelope else ()
         return (
-            select(table.seq, table.wire, *columns)
+            select(table.seq, table.wire)
             .where(condition, table.seq > after, table.seq <= high)
             .order_by(table.seq)
             .limit(limit)
@@ -244,6 +242,23 @@ class Puller:
     @staticmethod
     def left_scope_entry(mapping: WireMapping, row: Any) -> Entry:
         return Entry(row.seq, left_scope_entry(mapping.name, row.id, row.version, row.updated_at, row.updated_by))
+
+
+def leaving_statement(mapping: WireMapping, condition: ColumnElement[bool], after_id: str, limit: int) -> Select:
+    """Rows after ``after_id`` in id order, whatever their sequence number, with their envelopes.
+
+    The leave phase pages by id, not by ``seq``: a record that changes while the phase runs
+    keeps its place, so it is not skipped (it would not come back in the live phase, which
+    only looks at the new scope).
+    """
+    table = mapping.model
+    after = table.id > uuid.UUID(after_id) if after_id else true()
+    return (
+        select(table.seq, table.id, table.version, table.updated_at, table.updated_by)
+        .where(condition, after)
+        .order_by(table.id)
+        .limit(limit)
+    )
 
 
 MOVABLE = ("person", "venue", "inspection", "followup")

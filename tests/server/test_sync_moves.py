@@ -97,6 +97,18 @@ def test_an_officer_moved_within_the_station_leaves_the_old_room_and_stays_with_
     assert chief.visible("person")[moved[1]]["data"]["room_id"] == str(world.rooms["A2"])
 
 
+def test_a_record_changed_while_a_moved_officer_pulls_what_left_still_leaves_the_phone(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone, colleague = device("officer_a1"), device("officer_a1b")
+    phone.pull(), colleague.pull()
+    move_person(client, world, "officer_a1", "B1")
+    assert left(phone.page(limit=1)["changes"]) == {("room", str(world.rooms["A1"]))}
+    colleague.edit("venue", str(world.venues["A1"]), notes="搬走之后改的")
+    colleague.sync()
+    phone.pull(limit=2)
+    assert phone.visible("venue").keys() == {str(world.venues["B1"])}
+
 def test_a_venue_moved_to_another_room_takes_its_logs_and_every_device_follows(
     app: Flask, device: DeviceFactory, world: World
 ) -> None:
