@@ -121,37 +121,33 @@ class SyncDevice:
         self.outbox = keep
         return status, body
 
-    def pull(self, limit: int = 100, lose_response: bool = False, max_pages: int = 1000) -> list[dict[str, Any]]:
-        """Pull every page; returns the changes received."""
+    def pull(self, limit: int = 100, lose_response: bool = False, max_pages: int = 1000,
+             allow_unfinished: bool = False) -> list[dict[str, Any]]:
+        """Pull every page (at most ``max_pages``, then stop if ``allow_unfinished``); returns the changes."""
         received: list[dict[str, Any]] = []
         for _ in range(max_pages):
-            body = self.page(limit, lose_response)
+            path = f"/api/v1/sync/pull?schema_version={self.schema_version}&limit={limit}&cursor={self.cursor}"
+            status, body = self.http("GET", path)
+            assert status == 200, body
             if lose_response:
                 return received
+            if body["reset"]:
+                self.resets += 1
+                self.records.clear()
+            for change in body["changes"]:
+                key = (change["type"], change["id"])
+                if change.get("left_scope"):
+                    self.records.pop(key, None)
+                else:
+                    self.records[key] = {"version": change["version"], "deleted": change["deleted"],
+                                         "data": change["data"]}
             received.extend(body["changes"])
+            self.cursor = body["cursor"]
             if not body["has_more"]:
                 return received
+        if allow_unfinished:
+            return received
         raise AssertionError("pull did not finish")
-
-    def page(self, limit: int = 100, lose_response: bool = False) -> dict[str, Any]:
-        """Pull one page and land it (unless its response is lost); returns the page."""
-        path = f"/api/v1/sync/pull?schema_version={self.schema_version}&limit={limit}&cursor={self.cursor}"
-        status, body = self.http("GET", path)
-        assert status == 200, body
-        if lose_response:
-            return body
-        if body["reset"]:
-            self.resets += 1
-            self.records.clear()
-        for change in body["changes"]:
-            key = (change["type"], change["id"])
-            if change.get("left_scope"):
-                self.records.pop(key, None)
-            else:
-                self.records[key] = {"version": change["version"], "deleted": change["deleted"],
-                                     "data": change["data"]}
-        self.cursor = body["cursor"]
-        return body
 
     def sync(self) -> None:
         status, body = self.push()

@@ -103,7 +103,7 @@ def test_a_record_changed_while_a_moved_officer_pulls_what_left_still_leaves_the
     phone, colleague = device("officer_a1"), device("officer_a1b")
     phone.pull(), colleague.pull()
     move_person(client, world, "officer_a1", "B1")
-    assert left(phone.page(limit=1)["changes"]) == {("room", str(world.rooms["A1"]))}
+    assert left(phone.pull(limit=1, max_pages=1, allow_unfinished=True)) == {("room", str(world.rooms["A1"]))}
     colleague.edit("venue", str(world.venues["A1"]), notes="搬走之后改的")
     colleague.sync()
     phone.pull(limit=2)
@@ -135,8 +135,7 @@ def test_a_resync_whose_last_page_is_full_still_brings_a_change_made_during_it(
 ) -> None:
     phone, colleague = device("officer_a1"), device("officer_a1b")
     colleague.pull()
-    first = phone.page(limit=1)
-    assert first["reset"] and first["has_more"]
+    assert len(phone.pull(limit=1, max_pages=1, allow_unfinished=True)) == 1 and phone.resets == 1
     colleague.edit("venue", str(world.venues["A1"]), notes="重新同步时改的")
     colleague.sync()
     phone.pull(limit=6)
@@ -150,7 +149,8 @@ def test_an_inspection_recorded_before_a_move_is_accepted_for_the_old_room_and_l
     phone, chief, colleague = device("officer_a1"), device("chief_a"), device("officer_a1b")
     for each in (phone, chief, colleague):
         each.pull()
-    inspection = phone.create("inspection", inspection_data(world, "A1", "officer_a1", server_time(-timedelta(hours=1))))
+    an_hour_ago = server_time(-timedelta(hours=1))
+    inspection = phone.create("inspection", inspection_data(world, "A1", "officer_a1", an_hour_ago))
     move_person(client, world, "officer_a1", "B1")
     phone.sync()
     assert phone.results[-1]["status"] == "applied"
@@ -186,7 +186,8 @@ def test_a_moved_officer_can_still_correct_their_old_room_inspection_dated_befor
     client: FlaskClient, device: DeviceFactory, world: World
 ) -> None:
     phone = device("officer_a1")
-    inspection = phone.create("inspection", inspection_data(world, "A1", "officer_a1", server_time(-timedelta(hours=1))))
+    an_hour_ago = server_time(-timedelta(hours=1))
+    inspection = phone.create("inspection", inspection_data(world, "A1", "officer_a1", an_hour_ago))
     phone.sync()
     phone.edit("inspection", inspection, findings="消防通道堵塞")
     move_person(client, world, "officer_a1", "B1")
