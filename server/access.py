@@ -109,29 +109,37 @@ class Scope:
         return self.room_ids is None or room_id in self.room_ids
 
     def _rooms(self, column: Any) -> ColumnElement[bool]:
+        """``column`` is one of the scope's rooms: true or false, never NULL (a chief has no room)."""
         if self.room_ids is None:
             return true()
         if isinstance(self.room_ids, BindParameter):
-            return column.in_(self.room_ids)
-        return column.in_(self.room_ids) if self.room_ids else false()
+            return column.is_not(None) & column.in_(self.room_ids)
+        return (column.is_not(None) & column.in_(self.room_ids)) if self.room_ids else false()
 
-    def where(self, model: type) -> ColumnElement[bool]:
-        """The condition selecting the rows of ``model`` this scope may see."""
+    def _station(self, column: Any) -> ColumnElement[bool]:
+        """``column`` is the scope's station: true or false, never NULL (an admin has no station)."""
+        return column.is_not(None) & (column == self.station_id)
+
+    def where(self, model: type, position: Any = None) -> ColumnElement[bool]:
+        """The condition selecting the rows of ``model`` this scope may see.
+
+        ``position`` (a table with ``room_id``, ``station_id`` and ``role`` columns, such as
+        ``scope_exit``) applies the same rule to a place a record was in rather than to its row.
+        Conditions are two-valued, so ``not_`` of one selects exactly the rows it does not.
+        """
         if self.everything or model is ChecklistTemplate:
             return true()
         if model is Station:
             return Station.id == self.station_id
         if model is Room:
             return self._rooms(Room.id)
+        at = position if position is not None else model
         if model in (Venue, Inspection, Followup):
-            return self._rooms(model.room_id)
+            return self._rooms(at.room_id)
         if model is Person:
             if self.role == "chief":
-                return Person.station_id == self.station_id
-            return or_(
-                self._rooms(Person.room_id),
-                (Person.role == "chief") & (Person.station_id == self.station_id),
-            )
+                return self._station(at.station_id)
+            return or_(self._rooms(at.room_id), (at.role == "chief") & self._station(at.station_id))
         if model is Device:
             if self.role == "chief":
                 return Device.person_id.in_(select(Person.id).where(Person.station_id == self.station_id))

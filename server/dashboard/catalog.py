@@ -17,7 +17,7 @@ from server.extensions import db
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Room, Venue
 from server.operations.catalog import edit_template, edit_venue
 
-VENUE_FIELDS = ("name", "kind", "address", "responsible_person", "phone", "risk_level", "notes")
+VENUE_FIELDS = ("room_id", "name", "kind", "address", "responsible_person", "phone", "risk_level", "notes")
 NEW_ITEM_ROWS = 3
 
 
@@ -32,19 +32,24 @@ def venues() -> str:
     return render_template("dashboard/venues.html", venues=db.session.scalars(query).all(), rooms=rooms, text=text)
 
 
+def render_venue(venue: Venue, errors: dict[str, Any] | None = None) -> str:
+    """The venue form; its room can change (the venue's logs move with it, and every phone follows)."""
+    rooms = db.session.scalars(select(Room).where(Room.deleted.is_(False)).order_by(Room.name)).all()
+    return render_template("dashboard/venue.html", venue=venue, rooms=rooms, errors=errors or {})
+
+
 @bp.route("/venues/<id:venue_id>", methods=["GET", "POST"])
 @page("admin")
 def venue(venue_id: uuid.UUID) -> Any:
     found = get_or_404(Venue, venue_id)
     if request.method == "GET":
-        return render_template("dashboard/venue.html", venue=found, errors={})
+        return render_venue(found)
     try:
-        edit_venue(db.session, found, {name: request.form.get(name, "") for name in VENUE_FIELDS},
+        edit_venue(db.session, found, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
                    actor_id=current_person().id)
     except ApiError as refusal:
         db.session.rollback()
-        return render_template("dashboard/venue.html", venue=get_or_404(Venue, venue_id),
-                               errors=refusal.fields), 422
+        return render_venue(get_or_404(Venue, venue_id), refusal.fields), 422
     flash(_("Saved. Phones in the venue's room get it at their next sync."), "done")
     return redirect(url_for("dashboard.venue", venue_id=venue_id))
 

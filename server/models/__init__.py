@@ -5,6 +5,7 @@ from server.models.dashboard import InboxMark
 from server.models.device import AccessToken, Device, EnrolmentCode, LoginFailure
 from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
+from server.models.moves import ScopeExit, ServicePeriod
 from server.models.org import Person, Room, Station
 from server.models.sync import Blob, BlobRef, QuarantinedMutation, SyncConflict, SyncMutation
 from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
@@ -37,6 +38,8 @@ __all__ = [
     "Person",
     "QuarantinedMutation",
     "Room",
+    "ScopeExit",
+    "ServicePeriod",
     "Station",
     "SYNCED_MODELS",
     "SyncConflict",

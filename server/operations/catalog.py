@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from server.errors import ApiError
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Venue
+from server.operations.moves import position_of, room_to_move_to, venue_moved
 from server.operations.records import apply_changes, stamp
 from sync.records import ChecklistTemplateData, VenueData
 
 TEMPLATE_DATA = ChecklistTemplateData()
-VENUE_EDITS = VenueData(partial=True, exclude=("room_id", "location"))
+VENUE_EDITS = VenueData(partial=True, exclude=("location",))
 
 
 def _invalid(error: ValidationError) -> ApiError:
@@ -62,9 +63,15 @@ def template_as_of(session: Session, template_id: uuid.UUID, version: int | None
 
 
 def edit_venue(session: Session, venue: Venue, changes: Mapping[str, Any], *, actor_id: uuid.UUID) -> Venue:
-    """Correct a venue's details (its room stays: moving venues between rooms is not offered)."""
+    """Correct a venue's details, or move it to another room (its logs go with it, see ``venue_moved``)."""
     try:
         loaded = VENUE_EDITS.load(dict(changes))
     except ValidationError as error:
         raise _invalid(error) from None
-    return apply_changes(session, venue, loaded, actor_id=actor_id)
+    before = position_of(venue)
+    if loaded.get("room_id", venue.room_id) != venue.room_id:
+        room_to_move_to(session, loaded["room_id"])
+    apply_changes(session, venue, loaded, actor_id=actor_id)
+    if position_of(venue) != before:
+        venue_moved(session, venue, before, actor_id=actor_id)
+    return venue

@@ -12,6 +12,7 @@ from server.errors import ApiError
 from server.ledger import record_audit
 from server.models import AccessToken, Person, Room, Station
 from server.models.base import utcnow
+from server.operations.moves import placed, position_of
 from server.operations.records import stamp
 from server.passwords import MIN_LENGTH, hash_password
 
@@ -89,7 +90,9 @@ def create_person(
         password_hash=hash_password(password),
         password_changed_at=utcnow(),
     )
-    return stamp(session, person, "create", actor_id=actor_id, details={"username": username, "role": role})
+    stamp(session, person, "create", actor_id=actor_id, details={"username": username, "role": role})
+    placed(session, person, None)
+    return person
 
 
 def update_person(
@@ -97,6 +100,7 @@ def update_person(
 ) -> Person:
     """Apply ``changes`` (display name, role, room, station, stars, active) to ``person``."""
     changes = dict(changes)
+    was = position_of(person)
     if actor_id == person.id and (changes.get("active") is False or changes.get("role", "admin") != "admin"):
         raise ApiError(409, "cannot_demote_self", "You cannot disable yourself or give up your own role.")
     if any(name in changes for name in PLACEMENT_FIELDS):
@@ -116,7 +120,9 @@ def update_person(
         return person
     if changes.get("active") is False:
         revoke_tokens(session, person.id)
-    return stamp(session, person, "update", actor_id=actor_id, details={"changed": changed})
+    stamp(session, person, "update", actor_id=actor_id, details={"changed": changed})
+    placed(session, person, was)
+    return person
 
 
 def set_password(session: Session, person: Person, password: str, *, actor_id: uuid.UUID | None) -> None:

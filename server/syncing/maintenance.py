@@ -1,4 +1,4 @@
-"""Keeping sync's storage in bounds: purging old tombstones."""
+"""Keeping sync's storage in bounds: purging old tombstones and scope exits."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from server.ledger import LEDGER_ROW, hold, record_audit
-from server.models import BlobRef, Followup, Inspection, Ledger, Venue
+from server.models import BlobRef, Followup, Inspection, Ledger, ScopeExit, Venue
 from server.models.base import utcnow
 
 
 def purge_tombstones(session: Session, older_than: timedelta) -> int:
-    """Delete tombstones older than ``older_than`` that nothing live still references.
+    """Delete tombstones older than ``older_than`` that nothing live still references, and older scope exits.
 
     Devices whose cursor is older than the newest purged change can no longer be told about
-    those deletions one by one; their next pull is a full resync instead.
+    those deletions (or departures) one by one; their next pull is a full resync instead.
     """
     hold(session)
     cutoff = utcnow() - older_than
@@ -38,10 +38,15 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
         session.execute(delete(model).where(model.id.in_(ids)))
         purged += len(rows)
         newest = max(newest, *(row.seq for row in rows))
-    if purged:
+    exits = session.execute(select(ScopeExit.id, ScopeExit.seq).where(ScopeExit.at <= cutoff)).all()
+    if exits:
+        session.execute(delete(ScopeExit).where(ScopeExit.id.in_([row.id for row in exits])))
+        newest = max(newest, *(row.seq for row in exits))
+    if purged or exits:
         ledger = session.get(Ledger, LEDGER_ROW, populate_existing=True)
         session.execute(
             update(Ledger).where(Ledger.id == LEDGER_ROW).values(purged_seq=max(ledger.purged_seq, newest))
         )
-        record_audit(session, "sync.purge_tombstones", details={"purged": purged, "newest_seq": newest})
+        record_audit(session, "sync.purge_tombstones",
+                     details={"purged": purged, "scope_exits": len(exits), "newest_seq": newest})
     return purged

@@ -17,7 +17,10 @@ A cursor is in one of four phases:
     marked ``left_scope``, for every record that left the scope, then every record that
     entered it; then ``live`` resumes where it was.
 ``live``
-    Changes after ``seq``, all types merged in sequence order.
+    Changes after ``seq``, all types merged in sequence order, with the ``left_scope``
+    tombstones of records that moved out of the scope since (``scope_exit``).
+
+A page says ``has_more: false`` only when its cursor has reached the watermark it read.
 """
 
 from __future__ import annotations
@@ -30,14 +33,14 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, not_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, not_, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from server.access import Scope
 from server.errors import ApiError
 from server.ledger import LEDGER_ROW
-from server.models import Ledger
-from server.syncing.wire import MAPPINGS, WireMapping, wire_json
+from server.models import Ledger, ScopeExit
+from server.syncing.wire import MAPPINGS, WireMapping, left_scope_entry, wire_json
 from sync.protocol import fields_unknown_to
 
 PULL_ORDER = ("room", "person", "checklist_template", "venue", "inspection", "followup")
@@ -53,6 +56,7 @@ class Cursor:
     phase: str = "live"
     type_index: int = 0
     after: int = 0
+    after_id: str = ""
     high: int = 0
     previous: dict[str, Any] | None = None
 
@@ -137,7 +141,9 @@ class Puller:
                 self.live(cursor, page, limit, ledger.seq)
                 break
             self.phase_step(cursor, page, limit)
-        page.has_more = page.has_more or cursor.phase != "live"
+        # The last page carries everything up to the watermark read above: a resync (or a scope
+        # change) that ends on a full page hands back a cursor below it, so there is more to send.
+        page.has_more = page.has_more or cursor.phase != "live" or cursor.seq < ledger.seq
         page.cursor = cursor.encode()
         return page
 
@@ -160,15 +166,21 @@ class Puller:
         """Take rows of the current type of a full/leave/enter phase; move on when it runs out."""
         mapping = MAPPINGS[PULL_ORDER[cursor.type_index]]
         wanted = limit - len(page.entries)
-        left = cursor.phase == "leave"
-        rows = self.rows(mapping, self.phase_condition(cursor, mapping), cursor.after, cursor.high, wanted + 1,
-                         envelope=left)
-        for row in rows[:wanted]:
-            page.entries.append(self.left_scope_entry(mapping, row) if left else self.entry(mapping, row))
-            cursor.after = row.seq
+        condition = self.phase_condition(cursor, mapping)
+        if cursor.phase == "leave":
+            rows = list(self.session.execute(leaving_statement(mapping, condition, cursor.after_id, wanted + 1)))
+            for row in rows[:wanted]:
+                page.entries.append(self.left_scope_entry(mapping, row))
+                cursor.after_id = str(row.id)
+        else:
+            rows = list(self.session.execute(self.statement(mapping, condition, cursor.after, cursor.high,
+                                                            wanted + 1)))
+            for row in rows[:wanted]:
+                page.entries.append(self.entry(mapping, row))
+                cursor.after = row.seq
         if len(rows) > wanted:
             return
-        cursor.after = 0
+        cursor.after, cursor.after_id = 0, ""
         cursor.type_index += 1
         if cursor.type_index == len(PULL_ORDER):
             self.next_phase(cursor)
@@ -201,27 +213,19 @@ class Puller:
             page.has_more = True
             rows = rows[:wanted]
         for row in rows:
-            page.entries.append(self.entry(MAPPINGS[PULL_ORDER[row.type_index]], row))
+            mapping = MAPPINGS[PULL_ORDER[row.type_index]]
+            page.entries.append(Entry(row.seq, row.wire) if row.left else self.entry(mapping, row))
         if rows:
             cursor.seq = rows[-1].seq
         if not page.has_more:
             cursor.seq = max(cursor.seq, high)
 
-    def rows(
-        self, mapping: WireMapping, condition: ColumnElement[bool], after: int, high: int, limit: int,
-        envelope: bool = False,
-    ) -> list[Any]:
-        return list(self.session.execute(self.statement(mapping, condition, after, high, limit, envelope)))
-
     @staticmethod
-    def statement(
-        mapping: WireMapping, condition: ColumnElement[bool], after: Any, high: Any, limit: Any, envelope: bool = False
-    ) -> Select:
-        """Rows in ``(after, high]`` in sequence order: the stored entry, or (``envelope``) its parts."""
+    def statement(mapping: WireMapping, condition: ColumnElement[bool], after: Any, high: Any, limit: Any) -> Select:
+        """Rows in ``(after, high]`` in sequence order, with their stored entries."""
         table = mapping.model
-        columns = (table.id, table.version, table.updated_at, table.updated_by) if envelope else ()
         return (
-            select(table.seq, table.wire, *columns)
+            select(table.seq, table.wire)
             .where(condition, table.seq > after, table.seq <= high)
             .order_by(table.seq)
             .limit(limit)
@@ -237,23 +241,61 @@ class Puller:
 
     @staticmethod
     def left_scope_entry(mapping: WireMapping, row: Any) -> Entry:
-        updated_by = f'"{row.updated_by}"' if row.updated_by else "null"
-        return Entry(row.seq, (
-            f'{{"type":"{mapping.name}","id":"{row.id}","version":{row.version},"deleted":true,"left_scope":true,'
-            f'"updated_at":"{row.updated_at.isoformat()}","updated_by":{updated_by},"data":null}}'
-        ))
+        return Entry(row.seq, left_scope_entry(mapping.name, row.id, row.version, row.updated_at, row.updated_by))
+
+
+def leaving_statement(mapping: WireMapping, condition: ColumnElement[bool], after_id: str, limit: int) -> Select:
+    """Rows after ``after_id`` in id order, whatever their sequence number, with their envelopes.
+
+    The leave phase pages by id, not by ``seq``: a record that changes while the phase runs
+    keeps its place, so it is not skipped (it would not come back in the live phase, which
+    only looks at the new scope).
+    """
+    table = mapping.model
+    after = table.id > uuid.UUID(after_id) if after_id else true()
+    return (
+        select(table.seq, table.id, table.version, table.updated_at, table.updated_by)
+        .where(condition, after)
+        .order_by(table.id)
+        .limit(limit)
+    )
+
+
+MOVABLE = ("person", "venue", "inspection", "followup")
+"""The types whose records can leave a scope while it stays the same (see ``server.operations.moves``)."""
 
 
 @lru_cache(maxsize=None)
 def live_statement(role: str) -> Select:
-    """The live-phase query for a role, built once: every type's changes in (after, high], merged."""
+    """The live-phase query for a role, built once: every type's changes in (after, high], merged.
+
+    Besides the records' own changes it takes, from ``scope_exit``, the tombstones of records
+    that left a place this scope covers (or were addressed to this person) and are not in
+    the scope now; an admin sees everything, so nothing leaves an admin's scope.
+    """
     scope = Scope.parametric(role)
     after, high, wanted = bindparam("after"), bindparam("high"), bindparam("wanted")
     branches = [
         Puller.statement(MAPPINGS[name], scope.where(MAPPINGS[name].model), after, high, wanted)
-        .add_columns(literal(index).label("type_index"))
-        .subquery()
+        .add_columns(literal(index).label("type_index"), literal(0).label("left"))
         for index, name in enumerate(PULL_ORDER)
     ]
-    merged = union_all(*(select(branch) for branch in branches)).subquery()
+    if not scope.everything:
+        branches += [exits_statement(scope, name, after, high, wanted) for name in MOVABLE]
+    merged = union_all(*(select(branch.subquery()) for branch in branches)).subquery()
     return select(merged).order_by(merged.c.seq).limit(wanted)
+
+
+def exits_statement(scope: Scope, name: str, after: Any, high: Any, limit: Any) -> Select:
+    """Tombstones of ``name`` records that left this scope in (after, high]."""
+    model = MAPPINGS[name].model
+    was_seen = or_(scope.where(model, ScopeExit), ScopeExit.person_id == scope.person_id)
+    return (
+        select(ScopeExit.seq, ScopeExit.wire, literal(PULL_ORDER.index(name)).label("type_index"),
+               literal(1).label("left"))
+        .join(model, model.id == ScopeExit.record_id)
+        .where(ScopeExit.record_type == name, ScopeExit.seq > after, ScopeExit.seq <= high, was_seen,
+               not_(scope.where(model)))
+        .order_by(ScopeExit.seq)
+        .limit(limit)
+    )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from server.ledger import audit_key, audit_row, hold
 from server.models import Blob, Person, SyncMutation
 from server.models.base import utcnow
+from server.operations.moves import exit_row, served
 from server.syncing.mutations import (
     RECORD_CHECKS,
     Caller,
@@ -41,6 +42,8 @@ from sync.records import OFFICER_STATUSES, RECORD_TYPES
 
 __all__ = ["Caller", "PushBatch", "push"]
 
+WORK_TIMES = {"inspection": "inspected_at", "followup": "visited_at"}
+
 
 class PushBatch:
     def __init__(self, session: Session, caller: Caller) -> None:
@@ -54,6 +57,7 @@ class PushBatch:
         self.audit_key = audit_key()
         self.officer_rooms: dict[uuid.UUID, uuid.UUID | None] = {}
         self.blobs: set[str] = set()
+        self.service: dict[tuple[uuid.UUID, uuid.UUID, datetime], bool] = {}
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
@@ -147,8 +151,8 @@ class PushBatch:
         if state is not None:
             return self.update_existing(mutation, plan, state, base={}, reason="exists")
         room_id = self.room_of(mutation.type, plan.loaded)
-        self.check_scope(room_id)
-        self.check_author(mutation.type, plan.loaded, room_id)
+        self.check_scope(mutation.type, room_id, plan.wire)
+        self.check_author(mutation.type, plan.loaded, plan.wire, room_id)
         self.check_reviewer_fields(mutation.type, plan.wire, None)
         self.check_followed_inspection(mutation.type, plan.loaded)
         self.check_blobs(plan.wire)
@@ -167,7 +171,7 @@ class PushBatch:
     def update_existing(
         self, mutation: Mutation, plan: Prepared, state: RecordState, base: dict[str, Any], reason: str
     ) -> Outcome:
-        self.check_scope(state.room_id)
+        self.check_scope(mutation.type, state.room_id, {**state.data, **plan.wire})
         for name in RECORD_TYPES[mutation.type].immutable_fields & plan.wire.keys():
             if plan.wire[name] != state.data.get(name):
                 raise Refusal("immutable_field", f"{name} cannot change after the record is created.",
@@ -202,7 +206,7 @@ class PushBatch:
 
     def delete(self, mutation: Mutation, plan: Prepared) -> Outcome:
         state = self.existing(mutation)
-        self.check_scope(state.room_id)
+        self.check_scope(mutation.type, state.room_id, state.data)
         if state.deleted:
             return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
         deletion = {"deleted": {"base": False, "server": False, "device": True}}
@@ -238,6 +242,10 @@ class PushBatch:
         ))
         for sha256 in blob_hashes(wire):
             self.writer.blob_ref(sha256, state.id, state.room_id)
+        if not self.caller.scope.covers_room(state.room_id):
+            # Work recorded before a move, accepted for the old room: it leaves the sender's devices.
+            self.writer.exit(exit_row(mutation.type, state.id, state.version, state.seq, self.now,
+                                      self.caller.person_id, person_id=self.caller.person_id))
 
     def existing(self, mutation: Mutation) -> RecordState:
         state = self.records.get(mutation.key)
@@ -256,19 +264,35 @@ class PushBatch:
             raise Refusal("invalid", "The venue does not exist.", {"venue_id": ["No such venue."]})
         return venue.room_id
 
-    def check_scope(self, room_id: uuid.UUID | None) -> None:
-        if not self.caller.scope.covers_room(room_id):
+    def check_scope(self, record_type: str, room_id: uuid.UUID | None, data: dict[str, Any]) -> None:
+        """The record is in the sender's scope, or is their own work dated when they served its room."""
+        if self.caller.scope.covers_room(room_id):
+            return
+        own = self.caller.scope.role == "officer" and data.get("officer_id") == str(self.caller.person_id)
+        if not (own and room_id is not None and self.served_then(self.caller.person_id, room_id, record_type, data)):
             raise Refusal("out_of_scope", "This record is outside your room or station.")
 
-    def check_author(self, record_type: str, loaded: dict[str, Any], room_id: uuid.UUID) -> None:
+    def check_author(self, record_type: str, loaded: dict[str, Any], wire: dict[str, Any], room_id: uuid.UUID) -> None:
         officer_id = loaded.get("officer_id")
         if officer_id is None:
             return
         if self.caller.scope.role == "officer" and officer_id != self.caller.person_id:
             raise Refusal("not_yours", "An officer records their own work.", {"officer_id": ["Must be you."]})
-        if officer_id not in self.officer_rooms or self.officer_rooms[officer_id] != room_id:
-            raise Refusal("invalid", "The officer does not serve this venue's room.",
-                          {"officer_id": ["Not an officer of this room."]})
+        if officer_id not in self.officer_rooms:
+            raise Refusal("invalid", "No such officer.", {"officer_id": ["Not an officer."]})
+        if self.officer_rooms[officer_id] != room_id and not self.served_then(officer_id, room_id, record_type, wire):
+            raise Refusal("invalid", "The officer did not serve this venue's room when the work was done.",
+                          {"officer_id": ["Not an officer of this room at that time."]})
+
+    def served_then(self, officer_id: uuid.UUID, room_id: uuid.UUID, record_type: str, data: dict[str, Any]) -> bool:
+        """The officer served the room when the work is dated (inspected or visited; undated work never)."""
+        moment = work_time(record_type, data)
+        if moment is None:
+            return False
+        key = (officer_id, room_id, moment)
+        if key not in self.service:
+            self.service[key] = served(self.session, officer_id, room_id, moment)
+        return self.service[key]
 
     def check_reviewer_fields(self, record_type: str, wire: dict[str, Any], current: dict[str, Any] | None) -> None:
         """Officers may not write review fields, nor set an inspection approved or returned."""
@@ -305,6 +329,12 @@ class PushBatch:
         if missing:
             raise Refusal("missing_blob", "Upload the photos and signature before the record.", missing,
                           retryable=True)
+
+
+def work_time(record_type: str, data: dict[str, Any]) -> datetime | None:
+    """When the work a record holds was done, by the device's clock, from its wire form."""
+    value = data.get(WORK_TIMES.get(record_type, ""))
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def push(session: Session, caller: Caller, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

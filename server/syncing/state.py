@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.database import insert_ignoring_duplicates
 from server.ledger import next_seq
-from server.models import AuditEntry, BlobRef, QuarantinedMutation, SyncConflict, SyncMutation
+from server.models import AuditEntry, BlobRef, QuarantinedMutation, ScopeExit, SyncConflict, SyncMutation
 from server.syncing.wire import WireMapping, change_entry, data_of
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ class BatchWriter:
         self.quarantined: list[dict[str, Any]] = []
         self.audit_rows: list[dict[str, Any]] = []
         self.blob_refs: dict[tuple[str, uuid.UUID], uuid.UUID] = {}
+        self.exits: list[dict[str, Any]] = []
 
     def mutation_row(self, mutation: Mutation, result: dict[str, Any], caller: Caller, now: datetime) -> None:
         self.mutations.append({
@@ -152,6 +153,9 @@ class BatchWriter:
     def audit(self, row: dict[str, Any]) -> None:
         self.audit_rows.append(row)
 
+    def exit(self, row: dict[str, Any]) -> None:
+        self.exits.append(row)
+
     def blob_ref(self, sha256: str, record_id: uuid.UUID, room_id: uuid.UUID | None) -> None:
         if room_id is not None:
             self.blob_refs[(sha256, record_id)] = room_id
@@ -169,6 +173,7 @@ class BatchWriter:
         self.insert(QuarantinedMutation.__table__, self.quarantined)
         self.insert(SyncMutation.__table__, self.mutations)
         self.insert(AuditEntry.__table__, self.audit_rows)
+        self.insert(ScopeExit.__table__, self.exits)
         refs = [{"sha256": sha, "record_id": record, "room_id": room} for (sha, record), room in self.blob_refs.items()]
         insert_ignoring_duplicates(self.session, BlobRef.__table__, refs)
 

@@ -94,6 +94,17 @@ def change_entry(
     )
 
 
+def left_scope_entry(
+    record_type: str, record_id: uuid.UUID, version: int, updated_at: datetime, updated_by: uuid.UUID | None
+) -> str:
+    """The JSON text of the tombstone telling a device a record left its scope: remove it locally."""
+    return (
+        f'{{"type":"{record_type}","id":"{record_id}","version":{version},"deleted":true,"left_scope":true,'
+        f'"updated_at":"{updated_at.isoformat()}","updated_by":{json.dumps(updated_by and str(updated_by))},'
+        f'"data":null}}'
+    )
+
+
 def data_of(entry: str) -> dict[str, Any]:
     """The data fields of a stored change entry."""
     return json.loads(entry)["data"]

@@ -2,9 +2,11 @@
 
 Hypothesis draws a scenario: three devices (two officers of room A1 and their chief) create,
 edit and delete venues offline, push and pull in any order, and sometimes lose the answer
-to a push or a pull. After everyone has synced, every device must hold exactly the
-server's records, no record may exist twice, and every change a device sent must be either
-in the server's state or in an open conflict holding the device's values.
+to a push or a pull, while an admin moves venues between rooms and stations. After everyone
+has synced, every device must hold exactly the server's records (what a fresh device of the
+same user would pull), no record may exist twice, and every change a device sent must be
+in the server's state, in an open conflict holding the device's values, or (sent for a
+venue that had moved out of the sender's scope) open in quarantine.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from sqlalchemy import func, select
 
 from server.access import Scope
 from server.extensions import db
-from server.models import AuditEntry, Person, SyncConflict, SyncMutation, Venue
+from server.models import AuditEntry, Person, QuarantinedMutation, SyncConflict, SyncMutation, Venue
+from server.operations.catalog import edit_venue
 from tests.conftest import empty_tables
 from tests.sync_device import SyncDevice, flask_http
 from tests.world import World, build_world
@@ -43,17 +46,22 @@ step = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, 2), st.integers(0, 20)),
     st.tuples(st.just("push"), st.integers(0, 2), st.booleans()),
     st.tuples(st.just("pull"), st.integers(0, 2), st.booleans()),
+    st.tuples(st.just("move"), st.integers(0, 20), st.sampled_from(("A1", "A2", "B1"))),
 )
 
 
 class Scenario:
-    def __init__(self, client: FlaskClient, world: World) -> None:
+    def __init__(self, app: Flask, client: FlaskClient, world: World) -> None:
+        self.app = app
         self.world = world
         self.devices = [SyncDevice(world.devices[u], flask_http(client, world.headers(u))) for u in USERS]
         self.sent: dict[str, dict[str, Any]] = {}
 
     def run(self, action: tuple[Any, ...]) -> None:
         kind, index, *args = action
+        if kind == "move":
+            self.move(index, args[0])
+            return
         device = self.devices[index]
         if kind == "create":
             room, name = args
@@ -78,6 +86,15 @@ class Scenario:
             assert status == 200, body
         else:
             device.pull(limit=3, lose_response=args[0])
+
+    def move(self, index: int, room: str) -> None:
+        """The admin moves a venue (and its logs) to another room."""
+        with self.app.app_context():
+            venues = db.session.scalars(select(Venue).where(Venue.deleted.is_(False)).order_by(Venue.id)).all()
+            edit_venue(db.session, venues[index % len(venues)], {"room_id": str(self.world.rooms[room])},
+                       actor_id=self.world.people["admin"])
+            db.session.commit()
+            db.session.remove()
 
     def remember(self, device: SyncDevice) -> None:
         for pending in device.outbox:
@@ -105,8 +122,13 @@ def check_nothing_was_lost_or_doubled(app: Flask, scenario: Scenario) -> None:
         stored = {str(row.mutation_id): row.result for row in db.session.scalars(select(SyncMutation))}
         assert stored.keys() == scenario.sent.keys()
         conflicts = {str(c.mutation_id): c for c in db.session.scalars(select(SyncConflict))}
+        quarantined = {str(q.mutation_id): q for q in db.session.scalars(select(QuarantinedMutation))}
         for mutation_id, mutation in scenario.sent.items():
             status = stored[mutation_id]["status"]
+            if status == "rejected":
+                assert stored[mutation_id]["code"] == "out_of_scope" and mutation["op"] != "create"
+                assert quarantined[mutation_id].status == "open"
+                continue
             assert status in ("applied", "merged", "conflict"), stored[mutation_id]
             if status == "conflict":
                 conflict = conflicts[mutation_id]
@@ -134,12 +156,16 @@ def test_devices_that_sync_in_any_order_converge_and_lose_nothing(
         empty_tables()
         world = build_world(db.session)
         db.session.remove()
-    scenario = Scenario(client, world)
+    scenario = Scenario(app, client, world)
     for action in steps:
         scenario.run(action)
     scenario.settle()
     for username, device in zip(USERS, scenario.devices):
         assert device.visible("venue") == server_venues(app, world, username), username
+        fresh = SyncDevice(world.devices[username], flask_http(client, world.headers(username)))
+        fresh.pull()
+        for record_type in ("person", "venue", "inspection", "followup"):
+            assert device.visible(record_type) == fresh.visible(record_type), (username, record_type)
     check_nothing_was_lost_or_doubled(app, scenario)
 
 
@@ -147,7 +173,7 @@ def test_the_scenario_runner_reaches_every_kind_of_outcome(app: Flask, client: F
     """A fixed scenario, so the property above is known to exercise merges, conflicts and duplicates."""
     with app.app_context():
         world = build_world(db.session)
-    scenario = Scenario(client, world)
+    scenario = Scenario(app, client, world)
     for action in [("pull", 0, False), ("pull", 1, False), ("edit", 0, 0, "name", 0), ("edit", 1, 0, "name", 1),
                    ("edit", 1, 0, "notes", 1), ("push", 0, True), ("push", 0, False), ("push", 1, False)]:
         scenario.run(action)

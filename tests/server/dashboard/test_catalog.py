@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import ChecklistTemplate, ChecklistTemplateVersion, Room, Station, Venue
+from server.models import ChecklistTemplate, ChecklistTemplateVersion, Followup, Inspection, Room, Station, Venue
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import World
 
@@ -86,3 +86,17 @@ def test_catalog_pages_render_for_an_admin(reviewer: Reviewer, world: World) -> 
     for path in ("/dashboard/venues", "/dashboard/venues?q=A1", "/dashboard/templates", "/dashboard/places",
                  f"/dashboard/templates/{world.template}", f"/dashboard/venues/{world.venues['B1']}"):
         assert reviewer.get(path).status_code == 200, path
+
+
+def test_an_admin_moves_a_venue_to_another_room_and_its_logs_go_with_it(reviewer: Reviewer, world: World,
+                                                                        app: Flask) -> None:
+    reviewer.sign_in("admin")
+    path = f"/dashboard/venues/{world.venues['A1']}"
+    assert str(world.rooms["B1"]) in reviewer.get(path).get_data(as_text=True)
+    form = {"name": "Hotel in A1", "kind": "hotel", "address": "A1 Road 1", "risk_level": "low"}
+    assert reviewer.post(path, {**form, "room_id": str(world.venues["A1"])}).status_code == 422
+    assert reviewer.post(path, {**form, "room_id": str(world.rooms["B1"])}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Venue, world.venues["A1"]).room_id == world.rooms["B1"]
+        assert db.session.get(Inspection, world.inspections["A1"]).room_id == world.rooms["B1"]
+        assert db.session.get(Followup, world.followups["A1"]).room_id == world.rooms["B1"]

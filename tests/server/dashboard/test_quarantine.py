@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import AuditEntry, QuarantinedMutation, Venue
+from server.models import AuditEntry, Inspection, QuarantinedMutation, Venue
+from server.models.base import utcnow
 from tests.server.dashboard.conftest import Reviewer
-from tests.world import World
+from tests.world import CHINA, World
 
 
 def refused_venue(client: FlaskClient, world: World) -> uuid.UUID:
@@ -85,3 +87,34 @@ def test_dismissing_needs_a_reason_and_is_audited(reviewer: Reviewer, world: Wor
     with app.app_context():
         dismissed = db.session.get(QuarantinedMutation, row.id)
         assert (dismissed.status, dismissed.note) == ("dismissed", "duplicate of 七星网吧")
+
+
+def test_a_moved_officers_inspection_quarantined_by_an_older_server_is_applied_as_it_was(
+        reviewer: Reviewer, world: World, client: FlaskClient, app: Flask) -> None:
+    """Before service history, an inspection recorded before a move was refused; the admin applies it unchanged."""
+    inspection_id = uuid.uuid4()
+    inspected_at = (utcnow() - timedelta(hours=1)).astimezone(CHINA).isoformat(timespec="seconds")
+    payload = {"mutation_id": str(uuid.uuid4()), "type": "inspection", "id": str(inspection_id), "op": "create",
+               "base_version": None, "base": {},
+               "data": {"venue_id": str(world.venues["A1"]), "officer_id": str(world.people["officer_a1"]),
+                        "inspected_at": inspected_at, "status": "submitted",
+                        "checklist": {"register": {"result": "pass", "note": ""}}}}
+    moved = client.patch(f"/api/v1/people/{world.people['officer_a1']}", json={"room_id": str(world.rooms["B1"])},
+                         headers=world.headers("admin"))
+    assert moved.status_code == 200
+    with app.app_context():
+        row = QuarantinedMutation(
+            mutation_id=uuid.UUID(payload["mutation_id"]), device_id=world.devices["officer_a1"],
+            person_id=world.people["officer_a1"], record_type="inspection", record_id=inspection_id,
+            payload=payload, code="invalid", message="The officer does not serve this venue's room.",
+            errors={"officer_id": ["Not an officer of this room."]})
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+    reviewer.sign_in("admin")
+    reviewer.get(f"/dashboard/quarantine/{row_id}")
+    applied = reviewer.post(f"/dashboard/quarantine/{row_id}/apply", {"data": json.dumps(payload["data"])})
+    assert applied.status_code == 302, applied.get_data(as_text=True)
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        assert (inspection.room_id, inspection.officer_id) == (world.rooms["A1"], world.people["officer_a1"])
