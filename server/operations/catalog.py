@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.errors import ApiError
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Venue
-from server.operations.records import apply_changes, stamp
+from server.operations.records import apply_changes, locked, stamp
 from sync.records import ChecklistTemplateData, VenueData
 
 TEMPLATE_DATA = ChecklistTemplateData()
@@ -27,9 +27,10 @@ def _invalid(error: ValidationError) -> ApiError:
     return ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages())
 
 
-def edit_template(session: Session, template: ChecklistTemplate, changes: Mapping[str, Any], *,
+def edit_template(session: Session, template_id: uuid.UUID, changes: Mapping[str, Any], *,
                   actor_id: uuid.UUID) -> ChecklistTemplate:
     """New titles or items (keys, labels in both languages, order) for the kind's template."""
+    template = locked(session, ChecklistTemplate, template_id)
     try:
         loaded = TEMPLATE_DATA.load({"venue_kind": template.venue_kind, "title_zh": template.title_zh,
                                      "title_en": template.title_en, "items": template.items, **changes})
@@ -61,8 +62,9 @@ def template_as_of(session: Session, template_id: uuid.UUID, version: int | None
     return older or current
 
 
-def edit_venue(session: Session, venue: Venue, changes: Mapping[str, Any], *, actor_id: uuid.UUID) -> Venue:
+def edit_venue(session: Session, venue_id: uuid.UUID, changes: Mapping[str, Any], *, actor_id: uuid.UUID) -> Venue:
     """Correct a venue's details (its room stays: moving venues between rooms is not offered)."""
+    venue = locked(session, Venue, venue_id)
     try:
         loaded = VENUE_EDITS.load(dict(changes))
     except ValidationError as error:
