@@ -29,6 +29,11 @@ def current_state(conflict: SyncConflict, record: Any) -> dict[str, Any]:
     }
 
 
+def deleted_since(conflict: SyncConflict, record: Any) -> bool:
+    """Whether the record was deleted after the conflict was raised (not the deletion it is about)."""
+    return record.deleted and conflict.reason != DELETED
+
+
 def resolve_conflict(
     session: Session,
     conflict_id: uuid.UUID,
@@ -44,6 +49,8 @@ def resolve_conflict(
     for a conflict over a deletion, ``{"deleted": true}`` deletes. ``expected_version`` is
     the record version the admin decided on: if the record changed since, or another admin
     resolved the conflict first, nothing is written and the current state is returned.
+    A record deleted since the conflict was raised stays deleted: choosing values for it is
+    refused (``record_deleted``); keeping the server's values closes the conflict.
     """
     conflict = locked(session, SyncConflict, conflict_id)
     mapping = MAPPINGS[conflict.record_type]
@@ -56,6 +63,10 @@ def resolve_conflict(
     if unknown:
         raise ApiError(422, "validation_failed", "Only the conflicting fields are resolved here.",
                        {name: ["Not a conflicting field."] for name in unknown})
+    if deleted_since(conflict, record) and set(values) - {DELETED}:
+        raise ApiError(409, "record_deleted", "The record was deleted after this conflict was raised; it stays "
+                       "deleted. Keep the server's values to close the conflict.",
+                       extra={"current": current_state(conflict, record)})
     delete = bool(values.pop(DELETED, False))
     try:
         loaded = mapping.data.load(values, partial=True)
