@@ -85,7 +85,7 @@ class Scope:
     @classmethod
     def of(cls, session: Session, person: Person) -> Scope:
         if person.role == "admin":
-            return cls.everything_of(person.id)
+            return cls.unlimited(person.id)
         if person.role == "chief":
             rooms = session.scalars(select(Room.id).where(Room.station_id == person.station_id))
             return cls(person.id, person.role, person.station_id, frozenset(rooms))
@@ -93,7 +93,7 @@ class Scope:
         return cls(person.id, person.role, person.station_id, rooms)
 
     @classmethod
-    def everything_of(cls, person_id: uuid.UUID | None = None) -> Scope:
+    def unlimited(cls, person_id: uuid.UUID | None = None) -> Scope:
         """An administrator's scope (the command line's too): every record."""
         return cls(person_id, "admin", None, None)
 

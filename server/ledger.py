@@ -59,6 +59,11 @@ def hold(session: Session) -> LedgerState:
     return state
 
 
+def held(session: Session) -> bool:
+    """Whether this transaction holds the ledger lock."""
+    return "ledger" in session.info
+
+
 def next_seq(session: Session) -> int:
     state = hold(session)
     state.seq += 1

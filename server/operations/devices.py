@@ -60,6 +60,7 @@ def sign_in(session: Session, username: str, password: str, device: DeviceInfo, 
         raise ApiError(401, "login_failed", "Wrong username or password.")
     if not person.active or person.deleted:
         raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
+    hold(session)
     if needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))

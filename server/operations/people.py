@@ -124,8 +124,9 @@ def update_person(
 def set_password(session: Session, person_id: uuid.UUID, password: str, *, actor_id: uuid.UUID | None) -> None:
     """Set a new password; every token the person holds stops working."""
     check_password(password)
+    password_hash = hash_password(password)
     person = locked(session, Person, person_id)
-    person.password_hash = hash_password(password)
+    person.password_hash = password_hash
     person.password_changed_at = utcnow()
     revoke_tokens(session, person.id)
     record_audit(session, "person.password_set", actor_id=actor_id, record_type="person", record_id=person.id)

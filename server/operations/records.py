@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from server.access import Scope
-from server.ledger import hold, next_seq, record_audit
+from server.ledger import held, hold, next_seq, record_audit
 from server.models import SYNCED_MODELS, SyncRecord
 from server.models.base import utcnow
 from server.operations.blobs import link_blobs
@@ -32,7 +32,7 @@ def locked(session: Session, model: type[Row], record_id: uuid.UUID, scope: Scop
     what may be found (everything when None); a record not found is a 404.
     """
     hold(session)
-    return (scope or Scope.everything_of()).get(session, model, record_id, fresh=True)
+    return (scope or Scope.unlimited()).get(session, model, record_id, fresh=True)
 
 
 def record_now(record: SyncRecord) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def stamp(
     ``action`` names what happened (``create``, ``update``, ``delete``, ``review`` …); the
     audit entry is ``<record type>.<action>``. ``at`` backdates the change (demo data only).
     """
-    if record.version and "ledger" not in session.info:
+    if record.version and not held(session):
         raise RuntimeError("read the record with locked() before changing it")
     if record.id is None:
         record.id = uuid.uuid4()

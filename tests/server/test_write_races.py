@@ -49,7 +49,7 @@ def test_a_review_of_a_log_read_before_the_officer_changed_it_is_refused_with_th
         phone.sync()
         assert phone.results[-1]["version"] == 2
         with pytest.raises(ApiError) as refused:
-            review_inspection(session, held.id, "approve", "", scope=Scope.everything_of(),
+            review_inspection(session, held.id, "approve", "", scope=Scope.unlimited(),
                               reviewer_id=world.people["chief_a"], expected_version=1)
     assert (refused.value.code, refused.value.error_code) == (409, "stale")
     current = refused.value.extra["current"]
