@@ -27,15 +27,22 @@ from tests.world import World
 
 @contextmanager
 def session_holding(app: Flask, model: type, record_id: uuid.UUID) -> Iterator[tuple[Session, Any]]:
-    """A session that read the record before anything below ran, and still holds that read."""
+    """A session that read the record before anything below ran, and still holds that read.
+
+    On PostgreSQL a view's session holds such a read while another request commits. The read
+    transaction ends here (so SQLite lets the push commit) but the session keeps what it
+    read, which is the same situation on both backends.
+    """
     with app.app_context():
         session = db.session()
         session.expire_on_commit = False
         with intent(False):
             held = session.get(model, record_id)
             session.commit()
-        yield session, held
-        session.rollback()
+        try:
+            yield session, held
+        finally:
+            session.rollback()
 
 
 def test_a_review_of_a_log_read_before_the_officer_changed_it_is_refused_with_the_current_state(
