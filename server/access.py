@@ -85,12 +85,17 @@ class Scope:
     @classmethod
     def of(cls, session: Session, person: Person) -> Scope:
         if person.role == "admin":
-            return cls(person.id, person.role, None, None)
+            return cls.unlimited(person.id)
         if person.role == "chief":
             rooms = session.scalars(select(Room.id).where(Room.station_id == person.station_id))
             return cls(person.id, person.role, person.station_id, frozenset(rooms))
         rooms = frozenset([person.room_id]) if person.room_id else frozenset()
         return cls(person.id, person.role, person.station_id, rooms)
+
+    @classmethod
+    def unlimited(cls, person_id: uuid.UUID | None = None) -> Scope:
+        """An administrator's scope (the command line's too): every record."""
+        return cls(person_id, "admin", None, None)
 
     @classmethod
     def parametric(cls, role: str) -> Scope:
@@ -149,9 +154,15 @@ class Scope:
     def select(self, model: type) -> Select:
         return select(model).where(self.where(model))
 
-    def get(self, session: Session, model: type, record_id: uuid.UUID) -> Any:
-        """The record if it exists within scope; 404 otherwise, out of scope or not."""
-        record = session.scalars(self.select(model).where(model.id == record_id)).one_or_none()
+    def get(self, session: Session, model: type, record_id: uuid.UUID, *, fresh: bool = False) -> Any:
+        """The record if it exists within scope; 404 otherwise, out of scope or not.
+
+        ``fresh`` reads it from the database even if the session already holds a copy.
+        """
+        statement = self.select(model).where(model.id == record_id)
+        if fresh:
+            statement = statement.execution_options(populate_existing=True)
+        record = session.scalars(statement).one_or_none()
         if record is None:
             label = getattr(model, "__tablename__", model.__name__).replace("_", " ")
             raise ApiError(404, "not_found", f"No {label} with id {record_id} in your scope.")

@@ -96,7 +96,7 @@ def create_person_command(
 @committing
 def set_password_command(username: str, password: str) -> None:
     """Set a person's password; their devices must sign in again."""
-    set_password(db.session, find_person(username), password, actor_id=None)
+    set_password(db.session, find_person(username).id, password, actor_id=None)
     click.echo(f"Password of {username} set; their sessions have ended.")
 
 
@@ -105,7 +105,7 @@ def set_password_command(username: str, password: str) -> None:
 @committing
 def disable_command(username: str) -> None:
     """Disable an account: its tokens stop working at once."""
-    update_person(db.session, find_person(username), {"active": False}, actor_id=None)
+    update_person(db.session, find_person(username).id, {"active": False}, actor_id=None)
     click.echo(f"{username} is disabled.")
 
 
@@ -114,7 +114,7 @@ def disable_command(username: str) -> None:
 @committing
 def enable_command(username: str) -> None:
     """Enable a disabled account again."""
-    update_person(db.session, find_person(username), {"active": True}, actor_id=None)
+    update_person(db.session, find_person(username).id, {"active": True}, actor_id=None)
     click.echo(f"{username} is enabled.")
 
 
@@ -142,10 +142,9 @@ def list_devices_command(username: str | None) -> None:
 @committing
 def revoke_device_command(device_id: uuid.UUID, reason: str) -> None:
     """Revoke a device: its tokens fail now and it wipes its data on next contact."""
-    device = db.session.get(Device, device_id)
-    if device is None:
+    if db.session.get(Device, device_id) is None:
         raise click.ClickException(f"No device {device_id}.")
-    revoke_device(db.session, device, actor_id=None, reason=reason)
+    revoke_device(db.session, device_id, actor_id=None, reason=reason)
     click.echo(f"Device {device_id} revoked.")
 
 

@@ -39,18 +39,29 @@ class LedgerState:
 
 
 def hold(session: Session) -> LedgerState:
-    """Take the write lock for this transaction (once) and return the ledger state."""
+    """Take the write lock for this transaction (once) and return the ledger state.
+
+    Nothing the session has pending is flushed before the lock is taken: the ledger row is
+    the first row every writer locks, so writers queue on it and never deadlock on the rows
+    behind it.
+    """
     state = session.info.get("ledger")
     if state is None:
-        row = session.execute(
-            update(Ledger)
-            .where(Ledger.id == LEDGER_ROW)
-            .values(seq=Ledger.seq)
-            .returning(Ledger.seq, Ledger.audit_count, Ledger.audit_head)
-        ).one()
+        with session.no_autoflush:
+            row = session.execute(
+                update(Ledger)
+                .where(Ledger.id == LEDGER_ROW)
+                .values(seq=Ledger.seq)
+                .returning(Ledger.seq, Ledger.audit_count, Ledger.audit_head)
+            ).one()
         state = LedgerState(seq=row.seq, audit_count=row.audit_count, audit_head=row.audit_head or GENESIS)
         session.info["ledger"] = state
     return state
+
+
+def held(session: Session) -> bool:
+    """Whether this transaction holds the ledger lock."""
+    return "ledger" in session.info
 
 
 def next_seq(session: Session) -> int:

@@ -7,10 +7,9 @@ from typing import Any
 
 from flask_smorest.pagination import PaginationParameters
 
-from server.access import ROLES, allow, current_person
+from server.access import ROLES, allow, current_person, current_scope
 from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, in_scope, page, scoped
 from server.api.schemas import DeviceQuery, DeviceSchema, RevokeRequest
-from server.errors import ApiError
 from server.extensions import db
 from server.models import Device
 from server.operations.devices import revoke_device
@@ -46,8 +45,5 @@ def get_device(device_id: uuid.UUID) -> Device:
 @blp.response(200, DeviceSchema)
 def revoke(body: dict[str, Any], device_id: uuid.UUID) -> Device:
     """Revoke a lost device (your own, or anyone's as an admin); it wipes itself on next contact."""
-    device = in_scope(Device, device_id)
-    actor = current_person()
-    if actor.role != "admin" and device.person_id != actor.id:
-        raise ApiError(403, "forbidden", "Only the device's owner or an administrator may revoke it.")
-    return revoke_device(db.session, device, actor_id=actor.id, reason=body["reason"])
+    return revoke_device(db.session, device_id, actor_id=current_person().id, reason=body["reason"],
+                         scope=current_scope())

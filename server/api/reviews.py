@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from server.access import allow, current_device, current_person
-from server.api.common import api_blueprint, in_scope
+from server.access import allow, current_device, current_person, current_scope
+from server.api.common import api_blueprint
 from server.api.schemas import ReviewRequest
 from server.extensions import db
 from server.models import Inspection
@@ -22,8 +22,7 @@ blp = api_blueprint("reviews", "Approve an inspection, or return it to the offic
 @blp.response(200, InspectionRecord)
 def review(body: dict[str, Any], inspection_id: uuid.UUID) -> Inspection:
     """Approving locks the log; returning needs a comment. Both reach the officer's device on its next pull."""
-    inspection = in_scope(Inspection, inspection_id)
     return review_inspection(
-        db.session, inspection, body["decision"], body["comment"], reviewer_id=current_person().id,
-        device_id=current_device().id, expected_version=body["expected_version"],
+        db.session, inspection_id, body["decision"], body["comment"], scope=current_scope(),
+        reviewer_id=current_person().id, device_id=current_device().id, expected_version=body["expected_version"],
     )

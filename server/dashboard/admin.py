@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from server.access import current_person
 from server.dashboard import bp
-from server.dashboard.auth import get_or_404, page
+from server.dashboard.auth import page
 from server.dashboard.forms import AuditFilters, RevokeForm
 from server.dashboard.present import day_start
 from server.extensions import db
@@ -42,13 +42,12 @@ def devices() -> str:
 @bp.route("/devices/<id:device_id>/revoke", methods=["POST"])
 @page("admin")
 def revoke(device_id: uuid.UUID) -> Any:
-    device = get_or_404(Device, device_id)
     try:
         reason = revoke_form.load(request.form)["reason"]
     except ValidationError:
         flash(_("Say why the device is revoked (lost, stolen, replaced…)."), "problem")
         return redirect(url_for("dashboard.devices"))
-    revoke_device(db.session, device, actor_id=current_person().id, reason=reason)
+    revoke_device(db.session, device_id, actor_id=current_person().id, reason=reason)
     flash(_("Revoked. The phone is wiped at its next contact with the server."), "done")
     return redirect(url_for("dashboard.devices"))
 

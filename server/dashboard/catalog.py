@@ -41,11 +41,10 @@ def render_venue(venue: Venue, errors: dict[str, Any] | None = None) -> str:
 @bp.route("/venues/<id:venue_id>", methods=["GET", "POST"])
 @page("admin")
 def venue(venue_id: uuid.UUID) -> Any:
-    found = get_or_404(Venue, venue_id)
     if request.method == "GET":
-        return render_venue(found)
+        return render_venue(get_or_404(Venue, venue_id))
     try:
-        edit_venue(db.session, found, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
+        edit_venue(db.session, venue_id, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
                    actor_id=current_person().id)
     except ApiError as refusal:
         db.session.rollback()
@@ -88,13 +87,12 @@ def render_template_page(template: ChecklistTemplate, status: int = 200, **extra
 @bp.route("/templates/<id:template_id>", methods=["GET", "POST"])
 @page("admin")
 def checklist_template(template_id: uuid.UUID) -> Any:
-    found = get_or_404(ChecklistTemplate, template_id)
     if request.method == "GET":
-        return render_template_page(found)
+        return render_template_page(get_or_404(ChecklistTemplate, template_id))
     changes = {"title_zh": request.form.get("title_zh", ""), "title_en": request.form.get("title_en", ""),
                "items": items_from_form()}
     try:
-        edit_template(db.session, found, changes, actor_id=current_person().id)
+        edit_template(db.session, template_id, changes, actor_id=current_person().id)
     except ApiError as refusal:
         db.session.rollback()
         return render_template_page(get_or_404(ChecklistTemplate, template_id), 422, errors=refusal.fields)

@@ -21,7 +21,7 @@ from server.errors import ApiError
 from server.extensions import db
 from server.models import AuditEntry, Device, Person, Room, SyncConflict
 from server.models.base import utcnow
-from server.operations.conflicts import resolve_conflict
+from server.operations.conflicts import deleted_since, resolve_conflict
 from server.syncing.wire import MAPPINGS
 
 conflict_filters = ConflictFilters()
@@ -77,7 +77,8 @@ def render_conflict(conflict: SyncConflict, status: int = 200, **extra: Any) -> 
     history = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == conflict.record_id)
                                  .order_by(AuditEntry.id.desc()).limit(30)).all()
     return render_template("dashboard/conflict.html", conflict=conflict, record=record, current=current,
-                           history=history, shown=shown, **people_and_rooms([conflict]), **extra), status
+                           history=history, shown=shown, deleted_since=deleted_since(conflict, record),
+                           **people_and_rooms([conflict]), **extra), status
 
 
 def shown(value: Any) -> str:
@@ -127,6 +128,10 @@ def resolve(conflict_id: uuid.UUID) -> Any:
             return render_conflict(found, 409, problem=_(
                 "Someone resolved this conflict or changed the record after you opened it. Nothing was written; "
                 "here is the current state."))
+        if refusal.error_code == "record_deleted":
+            return render_conflict(found, 409, problem=_(
+                "The record was deleted after this conflict was raised, so nothing was written: it stays deleted. "
+                "Keep the server's values to close the conflict."))
         return render_conflict(found, 422, problem=_("A chosen value is not valid for this field."))
     flash(_("Conflict resolved. The phones get the result at their next sync."), "done")
     return redirect(url_for("dashboard.conflicts"))

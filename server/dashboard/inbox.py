@@ -20,6 +20,7 @@ from server.dashboard import bp
 from server.dashboard.auth import page
 from server.dashboard.forms import BulkApproveForm, InboxFilters
 from server.dashboard.present import day_start
+from server.errors import ApiError
 from server.extensions import db
 from server.models import Followup, InboxMark, Inspection, Person, Room, SyncConflict, Venue
 from server.models.base import utcnow
@@ -151,13 +152,13 @@ def bulk_approve() -> Response:
     approved, skipped = 0, 0
     for entry in form["logs"]:
         log_id, version = entry.split(":")
-        inspection = db.session.scalars(current_scope().select(Inspection)
-                                        .where(Inspection.id == uuid.UUID(log_id))).one_or_none()
-        if inspection is None or inspection.status != "submitted" or inspection.version != int(version):
+        try:
+            review_inspection(db.session, uuid.UUID(log_id), "approve", "", scope=current_scope(),
+                              reviewer_id=current_person().id, device_id=current_device().id,
+                              expected_version=int(version))
+        except ApiError:
             skipped += 1
             continue
-        review_inspection(db.session, inspection, "approve", "", reviewer_id=current_person().id,
-                          device_id=current_device().id, expected_version=inspection.version)
         approved += 1
     flash(ngettext("%(num)d log approved.", "%(num)d logs approved.", approved), "done")
     if skipped:

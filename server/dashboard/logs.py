@@ -107,15 +107,15 @@ def followup(followup_id: uuid.UUID) -> str:
 @bp.route("/inspections/<id:inspection_id>/review", methods=["POST"])
 @page()
 def review(inspection_id: uuid.UUID) -> Any:
-    log = current_scope().get(db.session, Inspection, inspection_id)
     try:
         form = review_form.load(request.form)
     except ValidationError as error:
         return render_inspection(inspection_id, "dashboard/inspection.html", review_errors=error.messages,
                                  typed=request.form.get("comment", "")), 422
     try:
-        review_inspection(db.session, log, form["decision"], form["comment"], reviewer_id=current_person().id,
-                          device_id=current_device().id, expected_version=form["expected_version"])
+        review_inspection(db.session, inspection_id, form["decision"], form["comment"], scope=current_scope(),
+                          reviewer_id=current_person().id, device_id=current_device().id,
+                          expected_version=form["expected_version"])
     except ApiError as refusal:
         db.session.rollback()
         flash(_("This log changed while you were reading it; here it is as it is now.")

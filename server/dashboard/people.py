@@ -78,11 +78,10 @@ def render_person(person: Person, status: int = 200, **extra: Any) -> tuple[str,
 @bp.route("/people/<id:person_id>", methods=["GET", "POST"])
 @page("admin")
 def person(person_id: uuid.UUID) -> Any:
-    found = get_or_404(Person, person_id)
     if request.method == "GET":
-        return render_person(found)
+        return render_person(get_or_404(Person, person_id))
     try:
-        update_person(db.session, found, placed(person_form.load(request.form)), actor_id=current_person().id)
+        update_person(db.session, person_id, placed(person_form.load(request.form)), actor_id=current_person().id)
     except (ValidationError, ApiError) as error:
         db.session.rollback()
         return render_person(db.session.get(Person, person_id), 422, errors=refused(error))
@@ -93,9 +92,8 @@ def person(person_id: uuid.UUID) -> Any:
 @bp.route("/people/<id:person_id>/active", methods=["POST"])
 @page("admin")
 def person_active(person_id: uuid.UUID) -> Any:
-    found = get_or_404(Person, person_id)
     try:
-        update_person(db.session, found, active_form.load(request.form), actor_id=current_person().id)
+        found = update_person(db.session, person_id, active_form.load(request.form), actor_id=current_person().id)
     except (ValidationError, ApiError):
         db.session.rollback()
         flash(_("You cannot disable yourself."), "problem")
@@ -107,12 +105,11 @@ def person_active(person_id: uuid.UUID) -> Any:
 @bp.route("/people/<id:person_id>/password", methods=["POST"])
 @page("admin")
 def person_password(person_id: uuid.UUID) -> Any:
-    found = get_or_404(Person, person_id)
     try:
-        set_password(db.session, found, password_form.load(request.form)["password"], actor_id=current_person().id)
+        set_password(db.session, person_id, password_form.load(request.form)["password"], actor_id=current_person().id)
     except (ValidationError, ApiError) as error:
         db.session.rollback()
-        return render_person(found, 422, errors=refused(error))
+        return render_person(get_or_404(Person, person_id), 422, errors=refused(error))
     flash(_("Password set. Their phones ask for it at the next sync."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from server.access import current_person
 from server.dashboard import bp
-from server.dashboard.auth import get_or_404, page
+from server.dashboard.auth import page
 from server.errors import ApiError
 from server.extensions import db
-from server.models import Room, Station
+from server.models import Station
 from server.operations.places import create_room, edit_room, save_station
 
 STATION_FIELDS = ("name", "district", "address")
@@ -41,9 +41,8 @@ def places() -> tuple[str, int]:
 @bp.route("/places/stations/<id:station_id>", methods=["POST"])
 @page("admin")
 def station(station_id: uuid.UUID | None = None) -> Any:
-    found = get_or_404(Station, station_id) if station_id else None
     try:
-        save_station(db.session, found, typed(STATION_FIELDS), actor_id=current_person().id)
+        save_station(db.session, station_id, typed(STATION_FIELDS), actor_id=current_person().id)
     except ApiError as refusal:
         db.session.rollback()
         return render_places(422, errors={"station": refusal.fields})
@@ -57,7 +56,7 @@ def station(station_id: uuid.UUID | None = None) -> Any:
 def room(room_id: uuid.UUID | None = None) -> Any:
     try:
         if room_id:
-            edit_room(db.session, get_or_404(Room, room_id), typed(ROOM_FIELDS), actor_id=current_person().id)
+            edit_room(db.session, room_id, typed(ROOM_FIELDS), actor_id=current_person().id)
         else:
             create_room(db.session, {**typed(ROOM_FIELDS), "station_id": request.form.get("station_id", "")},
                         actor_id=current_person().id)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from server.errors import ApiError
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Venue
 from server.operations.moves import position_of, room_to_move_to, venue_moved
-from server.operations.records import apply_changes, stamp
+from server.operations.records import apply_changes, locked, stamp
 from sync.records import ChecklistTemplateData, VenueData
 
 TEMPLATE_DATA = ChecklistTemplateData()
@@ -28,9 +28,10 @@ def _invalid(error: ValidationError) -> ApiError:
     return ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages())
 
 
-def edit_template(session: Session, template: ChecklistTemplate, changes: Mapping[str, Any], *,
+def edit_template(session: Session, template_id: uuid.UUID, changes: Mapping[str, Any], *,
                   actor_id: uuid.UUID) -> ChecklistTemplate:
     """New titles or items (keys, labels in both languages, order) for the kind's template."""
+    template = locked(session, ChecklistTemplate, template_id)
     try:
         loaded = TEMPLATE_DATA.load({"venue_kind": template.venue_kind, "title_zh": template.title_zh,
                                      "title_en": template.title_en, "items": template.items, **changes})
@@ -62,8 +63,9 @@ def template_as_of(session: Session, template_id: uuid.UUID, version: int | None
     return older or current
 
 
-def edit_venue(session: Session, venue: Venue, changes: Mapping[str, Any], *, actor_id: uuid.UUID) -> Venue:
+def edit_venue(session: Session, venue_id: uuid.UUID, changes: Mapping[str, Any], *, actor_id: uuid.UUID) -> Venue:
     """Correct a venue's details, or move it to another room (its logs go with it, see ``venue_moved``)."""
+    venue = locked(session, Venue, venue_id)
     try:
         loaded = VENUE_EDITS.load(dict(changes))
     except ValidationError as error:

@@ -9,10 +9,10 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
-from server.ledger import hold, record_audit
+from server.ledger import record_audit
 from server.models import SyncConflict
 from server.models.base import utcnow
-from server.operations.records import stamp
+from server.operations.records import locked, record_now, stamp
 from server.syncing.mutations import RECORD_CHECKS
 from server.syncing.wire import MAPPINGS
 
@@ -25,9 +25,13 @@ def current_state(conflict: SyncConflict, record: Any) -> dict[str, Any]:
         "conflict": {"id": str(conflict.id), "status": conflict.status, "version": conflict.version,
                      "resolution": conflict.resolution, "result_version": conflict.result_version,
                      "resolved_by": conflict.resolved_by and str(conflict.resolved_by)},
-        "record": {"type": conflict.record_type, "id": str(record.id), "version": record.version,
-                   "deleted": record.deleted, "data": MAPPINGS[conflict.record_type].wire_of(record)},
+        "record": record_now(record),
     }
+
+
+def deleted_since(conflict: SyncConflict, record: Any) -> bool:
+    """Whether the record was deleted after the conflict was raised (not the deletion it is about)."""
+    return record.deleted and conflict.reason != DELETED
 
 
 def resolve_conflict(
@@ -45,13 +49,12 @@ def resolve_conflict(
     for a conflict over a deletion, ``{"deleted": true}`` deletes. ``expected_version`` is
     the record version the admin decided on: if the record changed since, or another admin
     resolved the conflict first, nothing is written and the current state is returned.
+    A record deleted since the conflict was raised stays deleted: choosing values for it is
+    refused (``record_deleted``); keeping the server's values closes the conflict.
     """
-    hold(session)
-    conflict = session.get(SyncConflict, conflict_id, populate_existing=True)
-    if conflict is None:
-        raise ApiError(404, "not_found", f"No conflict {conflict_id}.")
+    conflict = locked(session, SyncConflict, conflict_id)
     mapping = MAPPINGS[conflict.record_type]
-    record = session.get(mapping.model, conflict.record_id, populate_existing=True)
+    record = locked(session, mapping.model, conflict.record_id)
     if conflict.status != "open" or record.version != expected_version:
         who = "Another admin resolved this conflict" if conflict.status != "open" else "The record changed"
         raise ApiError(409, "stale", f"{who} since you opened it; review the current state.",
@@ -60,6 +63,10 @@ def resolve_conflict(
     if unknown:
         raise ApiError(422, "validation_failed", "Only the conflicting fields are resolved here.",
                        {name: ["Not a conflicting field."] for name in unknown})
+    if deleted_since(conflict, record) and set(values) - {DELETED}:
+        raise ApiError(409, "record_deleted", "The record was deleted after this conflict was raised; it stays "
+                       "deleted. Keep the server's values to close the conflict.",
+                       extra={"current": current_state(conflict, record)})
     delete = bool(values.pop(DELETED, False))
     try:
         loaded = mapping.data.load(values, partial=True)

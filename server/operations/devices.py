@@ -11,12 +11,13 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from server.access import token_digest
+from server.access import Scope, token_digest
 from server.errors import ApiError
-from server.ledger import record_audit
+from server.ledger import hold, record_audit
 from server.models import AccessToken, Device, EnrolmentCode, LoginFailure, Person
 from server.models.base import utcnow
 from server.operations.people import set_password
+from server.operations.records import locked
 from server.passwords import burn_verification, hash_password, needs_rehash, verify_password
 from server.transaction import keep_on_error
 
@@ -59,6 +60,7 @@ def sign_in(session: Session, username: str, password: str, device: DeviceInfo, 
         raise ApiError(401, "login_failed", "Wrong username or password.")
     if not person.active or person.deleted:
         raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
+    hold(session)
     if needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
@@ -79,6 +81,7 @@ def _issue(session: Session, person: Person, device: DeviceInfo, address: str, a
 
 def issue_enrolment_code(session: Session, person: Person, *, actor_id: uuid.UUID) -> tuple[str, datetime]:
     """A one-time code for ``person``'s next phone, shown once; earlier unused codes stop working."""
+    hold(session)
     now = utcnow()
     session.execute(update(EnrolmentCode).where(EnrolmentCode.person_id == person.id,
                                                 EnrolmentCode.used_at.is_(None)).values(expires_at=now))
@@ -97,6 +100,7 @@ def code_digest(code: str) -> str:
 def enrol_with_code(session: Session, code: str, password: str, device: DeviceInfo, address: str) -> SignIn:
     """First sign-in of a phone with a one-time code: the officer chooses their password here."""
     _refuse_if_throttled(session, ENROLMENT_THROTTLE_KEY, address)
+    hold(session)
     found = session.scalars(select(EnrolmentCode).where(EnrolmentCode.code_hash == code_digest(code))
                             .with_for_update()).one_or_none()
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
@@ -105,7 +109,7 @@ def enrol_with_code(session: Session, code: str, password: str, device: DeviceIn
     person = session.get(Person, found.person_id)
     if person is None or not person.active or person.deleted:
         raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
-    set_password(session, person, password, actor_id=person.id)
+    set_password(session, person.id, password, actor_id=person.id)
     signed_in = _issue(session, person, device, address, "auth.enrol")
     found.used_at, found.device_id = utcnow(), signed_in.device.id
     return signed_in
@@ -190,8 +194,16 @@ def sign_out(session: Session, token: AccessToken) -> None:
     record_audit(session, "auth.logout", actor_id=token.person_id, device_id=token.device_id)
 
 
-def revoke_device(session: Session, device: Device, *, actor_id: uuid.UUID | None, reason: str) -> Device:
-    """Revoke a lost device: its tokens stop working now, and it is told to wipe itself."""
+def revoke_device(
+    session: Session, device_id: uuid.UUID, *, actor_id: uuid.UUID | None, reason: str, scope: Scope | None = None
+) -> Device:
+    """Revoke a lost device: its tokens stop working now, and it is told to wipe itself.
+
+    Within ``scope`` (everything when None), only the owner's own device unless it is an admin's.
+    """
+    device = locked(session, Device, device_id, scope)
+    if scope is not None and not scope.everything and device.person_id != scope.person_id:
+        raise ApiError(403, "forbidden", "Only the device's owner or an administrator may revoke it.")
     if device.revoked:
         return device
     device.revoked_at = utcnow()

@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
-from server.ledger import record_audit
+from server.ledger import hold, record_audit
 from server.models import AccessToken, Person, Room, Station
 from server.models.base import utcnow
 from server.operations.moves import placed, position_of
-from server.operations.records import stamp
+from server.operations.records import locked, stamp
 from server.passwords import MIN_LENGTH, hash_password
 
 PLACEMENT_FIELDS = ("role", "room_id", "station_id")
@@ -75,6 +75,7 @@ def create_person(
     person_id: uuid.UUID | None = None,
 ) -> Person:
     username = username.lower()
+    hold(session)
     if session.scalars(select(Person.id).where(Person.username == username)).first():
         raise ApiError(409, "username_taken", f"The username {username!r} is taken.", {"username": ["Taken."]})
     check_password(password)
@@ -96,9 +97,10 @@ def create_person(
 
 
 def update_person(
-    session: Session, person: Person, changes: Mapping[str, Any], *, actor_id: uuid.UUID | None
+    session: Session, person_id: uuid.UUID, changes: Mapping[str, Any], *, actor_id: uuid.UUID | None
 ) -> Person:
-    """Apply ``changes`` (display name, role, room, station, stars, active) to ``person``."""
+    """Apply ``changes`` (display name, role, room, station, stars, active) to the person."""
+    person = locked(session, Person, person_id)
     changes = dict(changes)
     was = position_of(person)
     if actor_id == person.id and (changes.get("active") is False or changes.get("role", "admin") != "admin"):
@@ -125,10 +127,12 @@ def update_person(
     return person
 
 
-def set_password(session: Session, person: Person, password: str, *, actor_id: uuid.UUID | None) -> None:
+def set_password(session: Session, person_id: uuid.UUID, password: str, *, actor_id: uuid.UUID | None) -> None:
     """Set a new password; every token the person holds stops working."""
     check_password(password)
-    person.password_hash = hash_password(password)
+    password_hash = hash_password(password)
+    person = locked(session, Person, person_id)
+    person.password_hash = password_hash
     person.password_changed_at = utcnow()
     revoke_tokens(session, person.id)
     record_audit(session, "person.password_set", actor_id=actor_id, record_type="person", record_id=person.id)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
-from server.ledger import record_audit
+from server.ledger import hold, record_audit
 from server.models import Room, Station
-from server.operations.records import apply_changes, stamp
+from server.operations.records import apply_changes, locked, stamp
 from sync.records import RoomData
 
 
@@ -34,10 +34,12 @@ def _loaded(schema: Schema, values: Mapping[str, Any]) -> dict[str, Any]:
         raise ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages()) from None
 
 
-def save_station(session: Session, station: Station | None, values: Mapping[str, Any], *,
+def save_station(session: Session, station_id: uuid.UUID | None, values: Mapping[str, Any], *,
                  actor_id: uuid.UUID) -> Station:
-    """Create a station (``station`` is None) or change its name, district or address."""
+    """Create a station (``station_id`` is None) or change its name, district or address."""
     loaded = _loaded(STATION_DATA, values)
+    hold(session)
+    station = locked(session, Station, station_id) if station_id else None
     same_name = session.scalars(select(Station).where(Station.name == loaded["name"])).first()
     if same_name is not None and same_name is not station:
         raise ApiError(422, "validation_failed", "Some fields are invalid.", {"name": ["A station has this name."]})
@@ -53,6 +55,7 @@ def save_station(session: Session, station: Station | None, values: Mapping[str,
 
 def create_room(session: Session, values: Mapping[str, Any], *, actor_id: uuid.UUID) -> Room:
     loaded = _loaded(ROOM_DATA, values)
+    hold(session)
     if session.get(Station, loaded["station_id"]) is None:
         raise ApiError(422, "validation_failed", "Some fields are invalid.", {"station_id": ["No such station."]})
     room = Room(**loaded)
@@ -60,7 +63,7 @@ def create_room(session: Session, values: Mapping[str, Any], *, actor_id: uuid.U
     return stamp(session, room, "create", actor_id=actor_id)
 
 
-def edit_room(session: Session, room: Room, values: Mapping[str, Any], *, actor_id: uuid.UUID) -> Room:
+def edit_room(session: Session, room_id: uuid.UUID, values: Mapping[str, Any], *, actor_id: uuid.UUID) -> Room:
     """Rename a room or change its brand, community or address (it stays in its station)."""
     loaded = _loaded(ROOM_EDITS, values)
-    return apply_changes(session, room, loaded, actor_id=actor_id)
+    return apply_changes(session, locked(session, Room, room_id), loaded, actor_id=actor_id)

@@ -1,20 +1,45 @@
-"""Stamping a syncable record: version, change sequence, provenance and audit, together."""
+"""The write path: lock, read fresh, decide, then stamp version, sequence, provenance and audit together.
+
+Every change to a record (a review, a resolution, an admin's edit) starts with ``locked()``:
+it takes the ledger lock, then reads the record as the writer before it committed it. So
+a write never decides on an earlier read, and every writer locks the ledger row first and
+the records after it, in the same order as a push.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from server.ledger import next_seq, record_audit
+from server.access import Scope
+from server.ledger import held, hold, next_seq, record_audit
 from server.models import SYNCED_MODELS, SyncRecord
 from server.models.base import utcnow
 from server.operations.blobs import link_blobs
-from server.syncing.wire import refresh_wire
+from server.syncing.wire import MAPPINGS, refresh_wire
 
 RECORD_TYPE_OF = {model: name for name, model in SYNCED_MODELS.items()}
+Row = TypeVar("Row")
+
+
+def locked(session: Session, model: type[Row], record_id: uuid.UUID, scope: Scope | None = None) -> Row:
+    """Begin a write: take the ledger lock, then read the record as it is committed now.
+
+    Whatever the session read before is replaced by the committed row. ``scope`` limits
+    what may be found (everything when None); a record not found is a 404.
+    """
+    hold(session)
+    return (scope or Scope.unlimited()).get(session, model, record_id, fresh=True)
+
+
+def record_now(record: SyncRecord) -> dict[str, Any]:
+    """A record as a refused writer is shown it: its version, tombstone and wire data now."""
+    record_type = RECORD_TYPE_OF[type(record)]
+    return {"type": record_type, "id": str(record.id), "version": record.version, "deleted": record.deleted,
+            "data": MAPPINGS[record_type].wire_of(record)}
 
 
 def stamp(
@@ -32,6 +57,8 @@ def stamp(
     ``action`` names what happened (``create``, ``update``, ``delete``, ``review`` …); the
     audit entry is ``<record type>.<action>``. ``at`` backdates the change (demo data only).
     """
+    if record.version and not held(session):
+        raise RuntimeError("read the record with locked() before changing it")
     if record.id is None:
         record.id = uuid.uuid4()
     now = at or utcnow()

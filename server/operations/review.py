@@ -6,31 +6,40 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from server.access import Scope
 from server.errors import ApiError
 from server.models import Inspection
 from server.models.base import utcnow
-from server.operations.records import stamp
+from server.operations.records import locked, record_now, stamp
 
 DECISIONS = {"approve": "approved", "return": "returned"}
 
 
 def review_inspection(
     session: Session,
-    inspection: Inspection,
+    inspection_id: uuid.UUID,
     decision: str,
     comment: str,
     *,
+    scope: Scope,
     reviewer_id: uuid.UUID,
     device_id: uuid.UUID | None = None,
     expected_version: int | None = None,
 ) -> Inspection:
-    """Approve (which locks the log) or return it; the officer's device gets it on its next pull."""
+    """Approve (which locks the log) or return it; the officer's device gets it on its next pull.
+
+    Decided on the log as committed when the review holds the ledger lock: a log the officer
+    changed since ``expected_version``, or that is no longer submitted, is refused with 409
+    and the log as it is now (``current``).
+    """
+    inspection = locked(session, Inspection, inspection_id, scope)
+    current = {"current_version": inspection.version, "current": record_now(inspection)}
     if expected_version is not None and inspection.version != expected_version:
         raise ApiError(409, "stale", f"The log changed since you opened it (now version {inspection.version}).",
-                       extra={"current_version": inspection.version})
+                       extra=current)
     if inspection.deleted or inspection.status != "submitted":
         state = "deleted" if inspection.deleted else inspection.status
-        raise ApiError(409, "not_reviewable", f"Only a submitted log is reviewed; this one is {state}.")
+        raise ApiError(409, "not_reviewable", f"Only a submitted log is reviewed; this one is {state}.", extra=current)
     comment = comment.strip()
     if decision == "return" and not comment:
         raise ApiError(422, "validation_failed", "Say why the log is returned.",

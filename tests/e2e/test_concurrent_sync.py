@@ -1,9 +1,11 @@
 """Writers racing on the same records through a multi-process server on PostgreSQL, while a
-device pulls: no update is lost and no change is skipped."""
+device pulls: no update is lost, no change is skipped, and a chief's review racing an officer's
+push neither deadlocks nor decides on what the push replaced."""
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from typing import Any, Iterator
 
@@ -152,5 +154,75 @@ def test_racing_writers_lose_no_update_and_a_concurrent_puller_skips_no_change(c
     for venue_id, venue in server.items():
         version, data = pulled[venue_id]
         assert (version, data["notes"]) == (venue["version"], venue["notes"]), venue_id
+    verify = cluster.flask("audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+REVIEW_ROUNDS = 8
+BATCH = 300
+
+
+def changes_since(client: Client, cursor: str) -> tuple[dict[str, dict[str, Any]], str]:
+    """Every inspection change pulled after ``cursor``, and the cursor after them."""
+    pulled: dict[str, dict[str, Any]] = {}
+    while True:
+        page = client.get("/sync/pull", cursor=cursor, limit=1000, schema_version=SCHEMA_VERSION)
+        pulled.update({change["id"]: change for change in page["changes"] if change["type"] == "inspection"})
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return pulled, cursor
+
+
+def submitted_log(officer: Client, venue_id: str, round_number: int) -> dict[str, Any]:
+    log = {"venue_id": venue_id, "officer_id": officer.user["id"], "inspected_at": "2026-06-01T09:30:00+08:00",
+           "findings": f"round {round_number}", "status": "submitted"}
+    inspection_id = str(uuid.uuid4())
+    [result] = officer.push({"mutation_id": str(uuid.uuid4()), "type": "inspection", "id": inspection_id,
+                             "op": "create", "data": log})
+    assert result["status"] == "applied", result
+    return {"id": inspection_id, "version": result["version"], **log}
+
+
+def test_a_review_racing_an_officers_large_push_is_refused_or_turns_the_push_into_a_locked_conflict(
+    cluster: LiveServer,
+) -> None:
+    officer, chief = Client(cluster, "officer1"), Client(cluster, "chief1")
+    room = officer.user["room_id"]
+    venue_id = officer.get("/venues", room_id=room, page_size=1)[0]["id"]
+    _, cursor = changes_since(chief, "")
+    for round_number in range(REVIEW_ROUNDS):
+        log = submitted_log(officer, venue_id, round_number)
+        edit = {"mutation_id": str(uuid.uuid4()), "type": "inspection", "id": log["id"], "op": "update",
+                "base_version": log["version"], "data": {"status": "draft", "findings": "officer's second look"},
+                "base": {"status": "submitted", "findings": log["findings"]}}
+        batch = [{"mutation_id": str(uuid.uuid4()), "type": "venue", "id": str(uuid.uuid4()), "op": "create",
+                  "data": {"room_id": room, "name": f"并发场所 {round_number}-{n}", "kind": "shop",
+                           "address": "并发路2号"}} for n in range(BATCH)]
+        answers: dict[str, requests.Response] = {}
+        pushing = threading.Thread(target=lambda: answers.update(push=officer.http.post(
+            f"{cluster.url}/api/v1/sync/push", timeout=60, json={
+                "device_id": officer.device_id, "schema_version": SCHEMA_VERSION, "mutations": [*batch, edit]})))
+        pushing.start()
+        time.sleep(0.02 * (round_number % 4))
+        review = chief.http.post(f"{cluster.url}/api/v1/inspections/{log['id']}/review", timeout=60,
+                                 json={"decision": "approve", "comment": "", "expected_version": log["version"]})
+        pushing.join(timeout=60)
+        assert (answers["push"].status_code, review.status_code in (200, 409)) == (200, True), review.text
+        pushed = answers["push"].json()["results"][-1]
+        if review.status_code == 200:
+            assert (pushed["status"], pushed["reason"]) == ("conflict", "locked"), pushed
+            assert review.json()["version"] == pushed["version"] == log["version"] + 1
+            expected = ("approved", log["findings"], log["version"] + 1)
+        else:
+            assert pushed["status"] == "applied" and pushed["version"] == log["version"] + 1, pushed
+            assert review.json()["current"]["version"] == pushed["version"], review.json()
+            expected = ("draft", "officer's second look", log["version"] + 1)
+        columns = chief.get(f"/inspections/{log['id']}")
+        assert (columns["status"], columns["findings"], columns["version"]) == expected
+        pulled, cursor = changes_since(chief, cursor)
+        wire = pulled[log["id"]]
+        assert wire["version"] == columns["version"]
+        assert {name: wire["data"][name] for name in ("status", "findings", "review_comment", "reviewer_id")} == {
+            name: columns[name] for name in ("status", "findings", "review_comment", "reviewer_id")}
     verify = cluster.flask("audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -110,3 +110,41 @@ def test_a_conflict_over_a_deletion_can_be_resolved_by_deleting(
     assert response.status_code == 200
     first.pull()
     assert followup not in first.visible("followup")
+
+
+def test_a_record_deleted_after_its_conflict_was_raised_stays_deleted_when_the_conflict_is_resolved(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    first, second, conflict_id = conflicting_names(device, world)
+    venue = str(world.venues["A1"])
+    first.pull()
+    first.delete("venue", venue)
+    first.sync()
+    assert (first.results[-1]["status"], first.results[-1]["version"]) == ("applied", 4)
+    refused = resolve(client, world, conflict_id, expected_version=4, values={"name": "月河大酒店"})
+    assert (refused.status_code, refused.json["code"]) == (409, "record_deleted")
+    assert (refused.json["current"]["record"]["deleted"], refused.json["current"]["conflict"]["status"]) == (True, "open")
+    closed = resolve(client, world, conflict_id, expected_version=4, values={})
+    assert (closed.status_code, closed.json["status"], closed.json["result_version"]) == (200, "resolved", 5)
+    for phone in (first, second):
+        phone.pull()
+        assert venue not in phone.visible("venue")
+    assert client.get(f"/api/v1/venues/{venue}", headers=world.headers("admin")).json["deleted"] is True
+
+
+def test_an_edit_of_a_deleted_record_resolved_with_the_devices_values_restores_it(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    first, second = device("officer_a1"), device("officer_a1b")
+    first.pull(), second.pull()
+    venue = str(world.venues["A1"])
+    first.delete("venue", venue)
+    first.sync()
+    second.edit("venue", venue, name="月河大酒店")
+    second.sync()
+    assert second.results[-1]["reason"] == "deleted"
+    response = resolve(client, world, second.results[-1]["conflict_id"], expected_version=2,
+                       values={"name": "月河大酒店"})
+    assert (response.status_code, response.json["result_version"]) == (200, 3)
+    first.pull()
+    assert first.visible("venue")[venue]["data"]["name"] == "月河大酒店"

@@ -9,7 +9,6 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from server.extensions import db
-from server.models import Venue
 from server.models.base import utcnow
 from server.operations.catalog import edit_venue
 from tests.conftest import DeviceFactory
@@ -25,7 +24,7 @@ def move_person(client: FlaskClient, world: World, username: str, room: str) -> 
 
 def move_venue(app: Flask, world: World, venue: str, room: str) -> None:
     with app.app_context():
-        edit_venue(db.session, db.session.get(Venue, world.venues[venue]), {"room_id": str(world.rooms[room])},
+        edit_venue(db.session, world.venues[venue], {"room_id": str(world.rooms[room])},
                    actor_id=world.people["admin"])
         db.session.commit()
 

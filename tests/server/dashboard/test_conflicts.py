@@ -70,6 +70,21 @@ def test_a_stale_page_is_refused_with_the_current_state(reviewer: Reviewer, worl
         assert db.session.get(SyncConflict, world.conflict).status == "open"
 
 
+def test_a_conflict_over_a_record_deleted_since_says_so_and_closes_leaving_it_deleted(
+        reviewer: Reviewer, world: World, app: Flask) -> None:
+    change(app, Venue, world.venues["A1"], world.people["officer_a1"], deleted=True)
+    reviewer.sign_in("admin")
+    path, version = resolve_page(reviewer, world)
+    assert 'id="deleted-since"' in reviewer.get(path).get_data(as_text=True)
+    refused = reviewer.post(f"{path}/resolve", {"expected_version": version, "choice-name": "device"})
+    assert refused.status_code == 409 and "it stays deleted" in refused.get_data(as_text=True)
+    closed = reviewer.post(f"{path}/resolve", {"expected_version": version, "choice-name": "server"})
+    assert closed.status_code == 302
+    with app.app_context():
+        assert db.session.get(Venue, world.venues["A1"]).deleted is True
+        assert db.session.get(SyncConflict, world.conflict).status == "resolved"
+
+
 def test_a_second_admin_resolving_the_same_conflict_is_told_it_is_done(
         reviewer: Reviewer, world: World, app: Flask) -> None:
     second = Reviewer(app.test_client())

@@ -10,7 +10,7 @@ from flask import Flask
 
 from server.extensions import db
 from server.models import Followup, Inspection
-from server.operations.records import stamp
+from server.operations.records import locked, stamp
 from tests.server.dashboard.conftest import Reviewer
 from sync import clock
 from tests.world import CHINA, World
@@ -19,7 +19,7 @@ from tests.world import CHINA, World
 def change(app: Flask, model: type, record_id: object, actor: object, **values: object) -> None:
     """A change made elsewhere (a phone's sync, say) while the chief has the page open."""
     with app.app_context():
-        record = db.session.get(model, record_id)
+        record = locked(db.session, model, record_id)
         for name, value in values.items():
             setattr(record, name, value)
         stamp(db.session, record, "update", actor_id=actor)
