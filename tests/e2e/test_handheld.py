@@ -157,6 +157,7 @@ def test_an_app_too_old_is_told_to_update_and_keeps_its_outbox(
     assert phone.account.handle(raised.value) is AccountState.UPGRADE_REQUIRED
     assert phone.pending() == 2 and phone.records.get("inspection", inspection) is not None
     monkeypatch.undo()
-    phone.account.app_updated()
+    monkeypatch.setattr("mobile.account.APP_VERSION", "1.0.1")
+    assert phone.account.state is AccountState.READY
     phone.sync()
     assert phone.pending() == 0
