@@ -104,6 +104,38 @@ def test_deleting_a_synced_record_queues_a_delete_and_hides_it(
     assert records.get("venue", record_id) is None and records.search_venues("月河") == []
 
 
+def unanswered_edit_then_delete(records: Records, replica: Replica) -> tuple[str, dict[str, Any]]:
+    """A synced venue (version 3) edited, its push cut off before the answer, then deleted."""
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "改了还没收到回复"}, record_id)
+    [edit] = replica.take_batch(10)
+    records.delete("venue", record_id)
+    return record_id, edit
+
+
+def test_a_delete_waits_for_the_answer_to_an_edit_in_flight_and_is_based_on_the_version_it_made(
+    records: Records, replica: Replica
+) -> None:
+    record_id, edit = unanswered_edit_then_delete(records, replica)
+    assert [m["mutation_id"] for m in replica.take_batch(10)] == [edit["mutation_id"]]
+    replica.apply_results([{"mutation_id": edit["mutation_id"], "status": "duplicate", "first_status": "applied",
+                            "id": record_id, "version": 4}])
+    [delete] = replica.take_batch(10)
+    assert (delete["op"], delete["base_version"]) == ("delete", 4)
+    assert records.get("venue", record_id) is None
+
+
+def test_a_delete_behind_an_edit_that_met_someone_elses_change_stays_on_the_version_the_officer_saw(
+    records: Records, replica: Replica
+) -> None:
+    record_id, edit = unanswered_edit_then_delete(records, replica)
+    replica.take_batch(10)
+    replica.apply_results([{"mutation_id": edit["mutation_id"], "status": "merged", "id": record_id,
+                            "version": 5}])
+    [delete] = replica.take_batch(10)
+    assert (delete["op"], delete["base_version"]) == ("delete", 3)
+
+
 def test_an_applied_answer_takes_the_mutation_out_and_records_the_version(
     records: Records, replica: Replica, store: Store
 ) -> None:
