@@ -14,7 +14,7 @@ import sqlite3
 from typing import Any, Iterable
 
 from mobile.store.database import Store
-from mobile.store.records import forget, index_venues, now_text, refresh_local
+from mobile.store.records import forget, index_venues, now_text, outbox_of, refresh_local, set_aside
 
 CONFIRMED = ("applied", "merged")
 
@@ -102,6 +102,10 @@ class Replica:
         db.execute("DELETE FROM outbox WHERE seq = ?", (entry["seq"],))
         self._rebase(db, entry, result.get("version"))
         row = db.execute("SELECT * FROM record WHERE type = ? AND id = ?", (entry["type"], entry["id"])).fetchone()
+        if row is not None and row["flag"] == "left_scope":
+            if not outbox_of(db, entry["type"], entry["id"]):
+                forget(db, entry["type"], entry["id"])
+            return
         server = json.loads(row["server"]) if row is not None and row["server"] else {}
         data = json.loads(entry["data"])
         if status in CONFIRMED:
@@ -159,7 +163,10 @@ class Replica:
         for change in changes:
             key = (change["type"], change["id"])
             if change.get("left_scope"):
-                forget(db, *key)
+                if key in pending:
+                    set_aside(db, *key)
+                else:
+                    forget(db, *key)
                 refresh_local(db, *key)
                 continue
             data = json.dumps(change["data"], ensure_ascii=False)

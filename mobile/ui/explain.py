@@ -53,6 +53,8 @@ def rejection_text(code: str) -> str:
 
 def sync_explanation(record: LocalRecord) -> str:
     """Why a record is in the state it is in, in a sentence or two."""
+    if record.detail.get("left_scope"):
+        return left_scope_text(record)
     if record.state is SyncState.DRAFT:
         return _("A draft stays on this phone until you submit it.")
     if record.state is SyncState.QUEUED:
@@ -68,6 +70,14 @@ def sync_explanation(record: LocalRecord) -> str:
     lines += [field_name(name) for name in errors]
     return "\n".join(lines[:1] + ([_("Check: %(fields)s") % {"fields": ", ".join(lines[1:])}] if lines[1:] else [])
                      + [_("Correct it and save again to resend it.")])
+
+
+def left_scope_text(record: LocalRecord) -> str:
+    """Work on a record that left the officer's room or station: nothing to correct on the phone."""
+    opening = _("This record is no longer in your room's beat, so it is not in your lists any more.")
+    if record.state is SyncState.REJECTED:
+        return f"{opening}\n" + _("The server refused your change and keeps it for an administrator to decide.")
+    return f"{opening}\n" + _("Your change will still be sent; if the server refuses it, an administrator decides.")
 
 
 def conflict_text(detail: dict[str, Any]) -> str:

@@ -208,6 +208,54 @@ def test_a_record_that_left_scope_is_removed_but_unsent_edits_are_kept(
     assert len(outbox(store)) == 1
 
 
+def left_scope(record_id: str) -> dict[str, Any]:
+    return {"type": "venue", "id": record_id, "version": 3, "deleted": True, "left_scope": True, "data": None}
+
+
+def test_an_unsent_edit_of_a_record_that_left_scope_is_shown_as_refused_work_not_as_a_record(
+    records: Records, replica: Replica
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "离开前的修改"}, record_id)
+    replica.apply_page(page(left_scope(record_id)))
+    assert records.get("venue", record_id) is None and records.all("venue") == []
+    assert records.search_venues("月河") == [] and records.search_venues("") == []
+    [waiting] = records.unsettled("venue")
+    assert (waiting.state, waiting.detail, waiting.data["name"]) == (SyncState.QUEUED, {"left_scope": True}, "月河宾馆")
+    [edit] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": edit["mutation_id"], "status": "rejected", "id": record_id,
+                            "code": "out_of_scope", "errors": {}, "retryable": False}])
+    [refused] = records.unsettled("venue")
+    assert refused.state is SyncState.REJECTED
+    assert refused.detail == {"code": "out_of_scope", "errors": {}, "left_scope": True}
+    assert records.all("venue") == []
+
+
+def test_a_record_that_comes_back_into_scope_is_a_record_again_with_its_unsent_edit(
+    records: Records, replica: Replica
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "离开前的修改"}, record_id)
+    back = records.get("venue", record_id).data
+    replica.apply_page(page(left_scope(record_id)))
+    replica.apply_page(page(pulled(record_id, 4, {**back, "notes": ""})))
+    record = records.get("venue", record_id)
+    assert (record.state, record.detail, record.data["notes"]) == (SyncState.QUEUED, {}, "离开前的修改")
+
+
+def test_a_set_aside_edit_the_server_accepted_after_all_leaves_nothing_behind(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "离开前的修改"}, record_id)
+    replica.apply_page(page(left_scope(record_id)))
+    [edit] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": edit["mutation_id"], "status": "applied", "id": record_id,
+                            "version": 4}])
+    assert records.unsettled("venue") == [] and records.all("venue") == []
+    assert store.query("SELECT * FROM record") == []
+
+
 def test_a_full_resync_drops_what_the_server_no_longer_sends(records: Records, replica: Replica) -> None:
     kept, dropped = synced_venue(replica), synced_venue(replica)
     edited = synced_venue(replica)
