@@ -33,6 +33,7 @@ from server.syncing.mutations import (
     parse,
     prepare,
 )
+from server.syncing.maintenance import purged_among
 from server.syncing.state import BatchWriter, RecordState
 from server.syncing.wire import MAPPINGS
 from sync import protocol
@@ -54,6 +55,7 @@ class PushBatch:
         self.audit_key = audit_key()
         self.officer_rooms: dict[uuid.UUID, uuid.UUID | None] = {}
         self.blobs: set[str] = set()
+        self.purged: set[tuple[str, uuid.UUID]] = set()
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
@@ -84,6 +86,8 @@ class PushBatch:
             if record_ids:
                 for state in RecordState.load(self.session, MAPPINGS[name], record_ids):
                     self.records[(name, state.id)] = state
+        self.purged = purged_among(self.session, [mutation.key for mutation in mutations
+                                                  if mutation.op == "create" and mutation.key not in self.records])
         if officers:
             self.officer_rooms = dict(self.session.execute(
                 select(Person.id, Person.room_id).where(Person.id.in_(officers), Person.role == "officer")).all())
@@ -146,6 +150,8 @@ class PushBatch:
         state = self.records.get(mutation.key)
         if state is not None:
             return self.update_existing(mutation, plan, state, base={}, reason="exists")
+        if mutation.key in self.purged:
+            raise Refusal("purged", f"This {mutation.type} was deleted and purged; its id is not used again.")
         room_id = self.room_of(mutation.type, plan.loaded)
         self.check_scope(room_id)
         self.check_author(mutation.type, plan.loaded, room_id)

@@ -57,6 +57,15 @@ def test_a_rejected_change_names_the_fields_to_correct(start_app: Any) -> None:
                                           "Correct it and save again to resend it.")
 
 
+
+def test_a_refusal_no_correction_can_cure_says_an_administrator_has_it(start_app: Any) -> None:
+    start_app(language="en")
+    from mobile.ui.explain import sync_explanation
+
+    purged = LocalRecord("venue", "id", 0, {}, SyncState.REJECTED, {"code": "purged", "errors": {}})
+    assert sync_explanation(purged) == ("This record was deleted on the server long ago and cannot be created again.\n"
+                                        "The server refused your change and keeps it for an administrator to decide.")
+
 def test_a_revoked_phone_wipes_itself_and_asks_for_a_new_sign_in(
         start_app: Any, network: Any, demo_server: Any) -> None:
     officer = start_app(network.url, "en")
