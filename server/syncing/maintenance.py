@@ -26,7 +26,8 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
     those deletions one by one; their next pull is a full resync instead.
     """
     hold(session)
-    cutoff = utcnow() - older_than
+    now = utcnow()
+    cutoff = now - older_than
     referenced: dict[Any, list[Any]] = {
         Followup: [],
         Inspection: [exists().where(Followup.inspection_id == Inspection.id)],
@@ -42,7 +43,7 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
         ids = [row.id for row in rows]
         record_type = next(name for name, synced in SYNCED_MODELS.items() if synced is model)
         session.execute(insert(PurgedRecord), [{"record_id": record_id, "record_type": record_type,
-                                                "purged_at": utcnow()} for record_id in ids])
+                                                "purged_at": now} for record_id in ids])
         session.execute(delete(BlobRef).where(BlobRef.record_id.in_(ids)))
         session.execute(delete(model).where(model.id.in_(ids)))
         purged += len(rows)

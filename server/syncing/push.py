@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from server.ledger import audit_key, audit_row, hold
 from server.models import Blob, Person, SyncMutation
 from server.models.base import utcnow
+from server.syncing.maintenance import purged_among
 from server.syncing.mutations import (
     RECORD_CHECKS,
     Caller,
@@ -33,7 +34,6 @@ from server.syncing.mutations import (
     parse,
     prepare,
 )
-from server.syncing.maintenance import purged_among
 from server.syncing.state import BatchWriter, RecordState
 from server.syncing.wire import MAPPINGS
 from sync import protocol
