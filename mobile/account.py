@@ -5,7 +5,8 @@ Later unlocks are checked against a verifier made with a slow key-derivation fun
 (scrypt), so the password itself is never stored. What the server says about the token
 decides the rest: expired asks for the password again and keeps everything; a revoked
 device or a disabled officer wipes the device; an app too old keeps everything and asks
-for an update.
+for an update. The store remembers which app version was told to update, so the updated
+app (any other version) syncs again by itself.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class Account:
             return AccountState.WIPED if self.wiped else AccountState.NEW
         if not self.unlocked:
             return AccountState.LOCKED
-        if self.store.get_meta("upgrade_required", False):
+        if self.store.get_meta("upgrade_required") == APP_VERSION:
             return AccountState.UPGRADE_REQUIRED
         if self.store.get_meta("needs_password", False):
             return AccountState.NEEDS_PASSWORD
@@ -135,7 +136,7 @@ class Account:
     def handle(self, error: SyncError) -> AccountState:
         """Act on what the server said about this device; returns the new state."""
         if isinstance(error, UpgradeRequired):
-            self.store.set_meta("upgrade_required", True)
+            self.store.set_meta("upgrade_required", APP_VERSION)
         elif isinstance(error, AuthError) and error.code in WIPE_CODES:
             self.store.wipe()
             self.unlocked = False
@@ -143,9 +144,6 @@ class Account:
         elif isinstance(error, AuthError):
             self.store.set_meta("needs_password", True)
         return self.state
-
-    def app_updated(self) -> None:
-        self.store.set_meta("upgrade_required", False)
 
     def sign_out(self) -> None:
         """End the session on the server when reachable; the data stays for the next unlock."""

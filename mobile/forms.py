@@ -3,7 +3,8 @@
 The shared schemas decide what the server accepts; an officer's submitted inspection must
 also be complete: every checklist item answered, a note for each failure, the venue
 representative's signature, a photo when something is wrong, and a deadline in the future
-when rectification is ordered. Drafts skip these checks. Problems carry a code, not text,
+when rectification is ordered. A typed date that is not a date is a problem of its field,
+never an exception. Drafts skip these checks. Problems carry a code, not text,
 so each screen words them in the officer's language.
 """
 
@@ -13,7 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
+
+
+WIRE_DATE = fields.Date()
+
+
+def wire_date(value: Any) -> date | None:
+    """A typed date read the way the wire schemas read it, or None when it is not a date."""
+    try:
+        return WIRE_DATE.deserialize(str(value))
+    except ValidationError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,9 @@ def inspection_problems(inspection: Mapping[str, Any], item_keys: Iterable[str],
     if inspection.get("rectification_required"):
         if not deadline:
             problems.append(Problem("rectification_deadline", "deadline_required"))
-        elif date.fromisoformat(str(deadline)) <= today:
+        elif (day := wire_date(deadline)) is None:
+            problems.append(Problem("rectification_deadline", "invalid"))
+        elif day <= today:
             problems.append(Problem("rectification_deadline", "deadline_in_past"))
     if not inspection.get("signature_hash"):
         problems.append(Problem("signature_hash", "signature_required"))
@@ -57,6 +71,8 @@ def followup_problems(followup: Mapping[str, Any], today: date) -> list[Problem]
         problems.append(Problem("inspection_id", "required"))
     if not followup.get("due_date"):
         problems.append(Problem("due_date", "required"))
+    elif wire_date(followup["due_date"]) is None:
+        problems.append(Problem("due_date", "invalid"))
     if followup.get("status") == "done":
         if not followup.get("outcome", "").strip():
             problems.append(Problem("outcome", "required"))

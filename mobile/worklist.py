@@ -47,7 +47,7 @@ def worklist(records: Records, today: date, officer_id: str | None = None, upcom
             work.drafts.append(inspection)
     for record_type in ("venue", "inspection", "followup"):
         work.needs_attention += [r for r in records.unsettled(record_type) if r.state in (SyncState.CONFLICT,
-                                                                                           SyncState.REJECTED)]
+                                 SyncState.REJECTED) and not r.detail.get("left_scope")]
     work.overdue.sort(key=lambda r: r.data["due_date"])
     work.due_today.sort(key=lambda r: r.data.get("venue_id", ""))
     work.upcoming.sort(key=lambda r: r.data["due_date"])

@@ -92,6 +92,13 @@ def forget(db: sqlite3.Connection, record_type: str, record_id: str) -> None:
         db.execute("DELETE FROM record WHERE rowid = ?", (row[0],))
 
 
+def set_aside(db: sqlite3.Connection, record_type: str, record_id: str) -> None:
+    """A record that left the officer's scope with edits still unsent: no longer a record to
+    list or search, but its edits stay, shown as work the server will refuse (``left_scope``)."""
+    db.execute("UPDATE record SET deleted = 1, flag = 'left_scope', flag_detail = '{}' WHERE type = ? AND id = ?",
+               (record_type, record_id))
+
+
 class Records:
     """Reading and editing records on the device."""
 
@@ -124,14 +131,16 @@ class Records:
             (record_type, venue_id)))
 
     def unsettled(self, record_type: str) -> list[LocalRecord]:
-        """Records the server has not settled: with changes not yet acknowledged, or in conflict.
+        """Records the server has not settled: with changes not yet acknowledged, or in conflict,
+        and the edits of records that left the officer's scope (``detail["left_scope"]``).
 
         Found through the outbox and the conflict mark, so the cost follows what is pending,
         not how many records the phone holds.
         """
         return self._local_records(self.store.query(
-            "SELECT * FROM record r WHERE r.type = ? AND r.hidden = 0 AND (r.flag = 'conflict' OR EXISTS "
-            "(SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id))", (record_type,)))
+            "SELECT * FROM record r WHERE r.type = ? AND (r.hidden = 0 OR r.flag = 'left_scope') AND "
+            "(r.flag = 'conflict' OR EXISTS (SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id))",
+            (record_type,)))
 
     def search_venues(self, text: str, limit: int = 50) -> list[LocalRecord]:
         """Venues whose name or address contains ``text`` (Chinese included), best first.
@@ -177,6 +186,8 @@ class Records:
             detail = {"code": rejected["code"], "errors": json.loads(rejected["errors"])}
         elif state is SyncState.SYNCED and row["flag"] == "conflict":
             state, detail = SyncState.CONFLICT, json.loads(row["flag_detail"])
+        if row["flag"] == "left_scope":
+            detail = {**detail, "left_scope": True}
         return LocalRecord(row["type"], row["id"], row["version"], json.loads(row["local"]), state, detail)
 
     def save(self, record_type: str, data: dict[str, Any], record_id: str | None = None,

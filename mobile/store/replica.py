@@ -3,7 +3,8 @@
 Every step commits in one transaction together with the state that says how far sync got
 (outbox entries marked ``sending`` before a push, the cursor after a page), so an
 interrupted sync resumes where it stopped: mutations still marked ``sending`` are sent again
-with the same ids, and the server answers them as duplicates.
+with the same ids, and the server answers them as duplicates. A mutation queued behind one
+in flight takes, from that one's answer, the version it made as its base version.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sqlite3
 from typing import Any, Iterable
 
 from mobile.store.database import Store
-from mobile.store.records import forget, index_venues, now_text, refresh_local
+from mobile.store.records import forget, index_venues, now_text, outbox_of, refresh_local, set_aside
 
 CONFIRMED = ("applied", "merged")
 
@@ -29,6 +30,14 @@ UPSERT_PULLED = """
                     ELSE '{}' END
 """
 """Store a pulled record; a conflict mark stays until a version newer than the conflict arrives."""
+
+
+WAITING = """
+    SELECT * FROM outbox o WHERE state IN ('sending', 'queued') AND NOT (op = 'delete' AND EXISTS (
+        SELECT 1 FROM outbox earlier WHERE earlier.type = o.type AND earlier.id = o.id AND earlier.seq < o.seq
+        AND earlier.state IN ('sending', 'queued')))
+"""
+"""Mutations ready to send: all but deletes behind an unanswered mutation of the same record."""
 
 
 class Replica:
@@ -54,11 +63,13 @@ class Replica:
             db.execute("UPDATE blob SET uploaded = 1 WHERE sha256 = ?", (sha256,))
 
     def take_batch(self, limit: int) -> list[dict[str, Any]]:
-        """The next mutations to push, marked as sending first (so a crash resends them)."""
+        """The next mutations to push, marked as sending first (so a crash resends them).
+
+        A delete waits while an earlier mutation of its record is unanswered: its base version
+        is the version that mutation makes, known only from the answer (see ``_rebase``).
+        """
         with self.store.transaction() as db:
-            rows = db.execute(
-                "SELECT * FROM outbox WHERE state IN ('sending', 'queued') ORDER BY seq LIMIT ?", (limit,)
-            ).fetchall()
+            rows = db.execute(WAITING + " ORDER BY seq LIMIT ?", (limit,)).fetchall()
             db.executemany("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE seq = ?",
                            [(row["seq"],) for row in rows])
         return [
@@ -89,7 +100,12 @@ class Replica:
                         now_text(), entry["seq"]))
             return
         db.execute("DELETE FROM outbox WHERE seq = ?", (entry["seq"],))
+        self._rebase(db, entry, result.get("version"))
         row = db.execute("SELECT * FROM record WHERE type = ? AND id = ?", (entry["type"], entry["id"])).fetchone()
+        if row is not None and row["flag"] == "left_scope":
+            if not outbox_of(db, entry["type"], entry["id"]):
+                forget(db, entry["type"], entry["id"])
+            return
         server = json.loads(row["server"]) if row is not None and row["server"] else {}
         data = json.loads(entry["data"])
         if status in CONFIRMED:
@@ -109,6 +125,21 @@ class Replica:
             (entry["type"], entry["id"], result.get("version") or 0, int(deleted),
              json.dumps(server, ensure_ascii=False), flag, json.dumps(detail, ensure_ascii=False)),
         )
+
+    @staticmethod
+    def _rebase(db: sqlite3.Connection, entry: sqlite3.Row, version: int | None) -> None:
+        """Base the record's later unsent mutations on the version this answered one made.
+
+        They were based on the version the device knew before it (``version - 1`` when this
+        mutation made exactly one new version on top of it). When the answer's version is
+        further ahead, someone else changed the record too, and the later mutations keep the
+        version the officer saw: a delete of it is then rightly a conflict.
+        """
+        if version is None:
+            return
+        db.execute("UPDATE outbox SET base_version = ? WHERE type = ? AND id = ? AND seq > ? AND base_version = ? "
+                   "AND state IN ('queued', 'draft')", (version, entry["type"], entry["id"], entry["seq"],
+                                                        version - 1))
 
     def apply_page(self, page: dict[str, Any]) -> int:
         """Store one pull page and its cursor together; returns how many changes it held."""
@@ -132,7 +163,10 @@ class Replica:
         for change in changes:
             key = (change["type"], change["id"])
             if change.get("left_scope"):
-                forget(db, *key)
+                if key in pending:
+                    set_aside(db, *key)
+                else:
+                    forget(db, *key)
                 refresh_local(db, *key)
                 continue
             data = json.dumps(change["data"], ensure_ascii=False)

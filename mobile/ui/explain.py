@@ -48,11 +48,18 @@ def rejection_text(code: str) -> str:
         "not_yours": _("Only the officer who recorded it may change it."),
         "reviewer_only": _("Only a station chief may approve or return a log."),
         "missing_blob": _("A photo or signature has not reached the server yet."),
+        "purged": _("This record was deleted on the server long ago and cannot be created again."),
     }.get(code, _("The server did not accept this change."))
+
+
+UNCORRECTABLE = frozenset({"not_found", "out_of_scope", "purged"})
+"""Refusals no correction on the phone can cure: the server keeps the change for an administrator."""
 
 
 def sync_explanation(record: LocalRecord) -> str:
     """Why a record is in the state it is in, in a sentence or two."""
+    if record.detail.get("left_scope"):
+        return left_scope_text(record)
     if record.state is SyncState.DRAFT:
         return _("A draft stays on this phone until you submit it.")
     if record.state is SyncState.QUEUED:
@@ -64,10 +71,23 @@ def sync_explanation(record: LocalRecord) -> str:
     if record.state is SyncState.CONFLICT:
         return conflict_text(record.detail)
     errors = record.detail.get("errors") or {}
-    lines = [rejection_text(record.detail.get("code", ""))]
+    code = record.detail.get("code", "")
+    lines = [rejection_text(code)]
     lines += [field_name(name) for name in errors]
     return "\n".join(lines[:1] + ([_("Check: %(fields)s") % {"fields": ", ".join(lines[1:])}] if lines[1:] else [])
-                     + [_("Correct it and save again to resend it.")])
+                     + [kept_for_admin() if code in UNCORRECTABLE else _("Correct it and save again to resend it.")])
+
+
+def kept_for_admin() -> str:
+    return _("The server refused your change and keeps it for an administrator to decide.")
+
+
+def left_scope_text(record: LocalRecord) -> str:
+    """Work on a record that left the officer's room or station: nothing to correct on the phone."""
+    opening = _("This record is no longer in your room's beat, so it is not in your lists any more.")
+    if record.state is SyncState.REJECTED:
+        return f"{opening}\n{kept_for_admin()}"
+    return f"{opening}\n" + _("Your change will still be sent; if the server refuses it, an administrator decides.")
 
 
 def conflict_text(detail: dict[str, Any]) -> str:

@@ -120,7 +120,9 @@ class RecordRow(ButtonBehavior, BoxLayout):
     target = StringProperty("")
 
     def on_release(self) -> None:
-        App.get_running_app().go(self.target, record_id=self.record_id)
+        """Open the record; a row with no target (work on a record no longer here) opens nothing."""
+        if self.target:
+            App.get_running_app().go(self.target, record_id=self.record_id)
 
 
 def record_row(record_type: str, record_id: str, title: str, subtitle: str, state: SyncState | None,

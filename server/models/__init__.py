@@ -7,7 +7,7 @@ from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
 from server.models.moves import ScopeExit, ServicePeriod
 from server.models.org import Person, Room, Station
-from server.models.sync import Blob, BlobRef, QuarantinedMutation, SyncConflict, SyncMutation
+from server.models.sync import Blob, BlobRef, PurgedRecord, QuarantinedMutation, SyncConflict, SyncMutation
 from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
 
 SYNCED_MODELS = {
@@ -36,6 +36,7 @@ __all__ = [
     "Ledger",
     "LoginFailure",
     "Person",
+    "PurgedRecord",
     "QuarantinedMutation",
     "Room",
     "ScopeExit",

@@ -1,4 +1,4 @@
-"""What sync keeps besides the records: mutations seen, conflicts, quarantine and blobs."""
+"""What sync keeps besides the records: mutations seen, conflicts, quarantine, purged ids and blobs."""
 
 from __future__ import annotations
 
@@ -82,6 +82,17 @@ class QuarantinedMutation(Base):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     note: Mapped[str] = mapped_column(String(300), default="")
     """Why an admin dismissed it, or the mutation that applied the corrected change."""
+
+
+class PurgedRecord(Base):
+    """A record whose tombstone was purged. Its id is never created again: a device that was
+    offline past the purge, re-sending an old create, must not bring a deleted record back."""
+
+    __tablename__ = "purged_record"
+
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(32))
+    purged_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Blob(Base):

@@ -1,15 +1,21 @@
-"""Keeping sync's storage in bounds: purging old tombstones and scope exits."""
+"""Keeping sync's storage in bounds: purging old tombstones and scope exits, and remembering the ids purged.
+
+A purged id is never created again (``purged_among``): ids are UUIDs a device generates, so
+a genuinely new record never reuses one, and a create of a purged id can only be a device
+that was offline past the purge re-sending a record that was deleted since.
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, Iterable
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from server.ledger import LEDGER_ROW, hold, record_audit
-from server.models import BlobRef, Followup, Inspection, Ledger, ScopeExit, Venue
+from server.models import SYNCED_MODELS, BlobRef, Followup, Inspection, Ledger, PurgedRecord, ScopeExit, Venue
 from server.models.base import utcnow
 
 
@@ -20,7 +26,8 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
     those deletions (or departures) one by one; their next pull is a full resync instead.
     """
     hold(session)
-    cutoff = utcnow() - older_than
+    now = utcnow()
+    cutoff = now - older_than
     referenced: dict[Any, list[Any]] = {
         Followup: [],
         Inspection: [exists().where(Followup.inspection_id == Inspection.id)],
@@ -34,6 +41,9 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
         if not rows:
             continue
         ids = [row.id for row in rows]
+        record_type = next(name for name, synced in SYNCED_MODELS.items() if synced is model)
+        session.execute(insert(PurgedRecord), [{"record_id": record_id, "record_type": record_type,
+                                                "purged_at": now} for record_id in ids])
         session.execute(delete(BlobRef).where(BlobRef.record_id.in_(ids)))
         session.execute(delete(model).where(model.id.in_(ids)))
         purged += len(rows)
@@ -50,3 +60,13 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
         record_audit(session, "sync.purge_tombstones",
                      details={"purged": purged, "scope_exits": len(exits), "newest_seq": newest})
     return purged
+
+
+def purged_among(session: Session, keys: Iterable[tuple[str, uuid.UUID]]) -> set[tuple[str, uuid.UUID]]:
+    """Which of these (type, id) were records whose tombstones were purged."""
+    wanted = set(keys)
+    if not wanted:
+        return set()
+    rows = session.execute(select(PurgedRecord.record_type, PurgedRecord.record_id).where(
+        PurgedRecord.record_id.in_({record_id for _, record_id in wanted})))
+    return {(row.record_type, row.record_id) for row in rows} & wanted

@@ -105,14 +105,15 @@ class Outcome:
 
 
 def parse(envelope: dict[str, Any]) -> Mutation:
+    """A loaded envelope as a mutation; a ``null`` ``data`` or ``base`` is the same as none sent."""
     return Mutation(
         mutation_id=envelope["mutation_id"],
         type=envelope["type"],
         record_id=envelope["id"],
         op=envelope["op"],
         base_version=envelope["base_version"],
-        data=envelope["data"],
-        base=envelope["base"],
+        data=envelope["data"] or {},
+        base=envelope["base"] or {},
     )
 
 

@@ -22,6 +22,7 @@ from server.ledger import audit_key, audit_row, hold
 from server.models import Blob, Person, SyncMutation
 from server.models.base import utcnow
 from server.operations.moves import exit_row, served
+from server.syncing.maintenance import purged_among
 from server.syncing.mutations import (
     RECORD_CHECKS,
     Caller,
@@ -58,6 +59,7 @@ class PushBatch:
         self.officer_rooms: dict[uuid.UUID, uuid.UUID | None] = {}
         self.blobs: set[str] = set()
         self.service: dict[tuple[uuid.UUID, uuid.UUID, datetime], bool] = {}
+        self.purged: set[tuple[str, uuid.UUID]] = set()
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
@@ -88,6 +90,8 @@ class PushBatch:
             if record_ids:
                 for state in RecordState.load(self.session, MAPPINGS[name], record_ids):
                     self.records[(name, state.id)] = state
+        self.purged = purged_among(self.session, [mutation.key for mutation in mutations
+                                                  if mutation.op == "create" and mutation.key not in self.records])
         if officers:
             self.officer_rooms = dict(self.session.execute(
                 select(Person.id, Person.room_id).where(Person.id.in_(officers), Person.role == "officer")).all())
@@ -150,6 +154,8 @@ class PushBatch:
         state = self.records.get(mutation.key)
         if state is not None:
             return self.update_existing(mutation, plan, state, base={}, reason="exists")
+        if mutation.key in self.purged:
+            raise Refusal("purged", f"This {mutation.type} was deleted and purged; its id is not used again.")
         room_id = self.room_of(mutation.type, plan.loaded)
         self.check_scope(mutation.type, room_id, plan.wire)
         self.check_author(mutation.type, plan.loaded, plan.wire, room_id)

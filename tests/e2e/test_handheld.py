@@ -10,7 +10,7 @@ import pytest
 
 from mobile.account import AccountState
 from mobile.autosync import AutoSync
-from mobile.session import Offline
+from mobile.session import Offline, SyncError
 from mobile.store import SyncState
 from mobile.worklist import worklist
 from sync import clock
@@ -63,6 +63,30 @@ def test_two_handhelds_editing_one_venue_merge_and_then_conflict(live_server: Li
     assert shown.state is SyncState.CONFLICT
     assert shown.data["responsible_person"] == "王海" and shown.detail["yours"] == {"responsible_person": "王海涛"}
     assert shown in worklist(second.records, clock.today()).needs_attention
+
+
+@pytest.mark.parametrize("cut", ["refuse", "drop_response"])
+def test_a_delete_after_a_sync_cut_off_mid_edit_is_not_a_conflict_with_the_phones_own_edit(
+    live_server: LiveServer, enrol: Any, cut: str
+) -> None:
+    with flaky_proxy(urlparse(live_server.url).port) as proxy:
+        phone = enrol(proxy.url, "officer1")
+        venue = phone.records.save("venue", {"room_id": phone.user["room_id"], "name": f"删除测试{cut}",
+                                             "kind": "shop", "address": "南湖路1号"}).id
+        phone.sync()
+        phone.records.save("venue", {"notes": "改了以后就关门了"}, venue)
+        proxy.fail(lambda line: line.startswith("POST /api/v1/sync/push"), cut, times=2)
+        with pytest.raises(SyncError):
+            phone.sync()
+        phone.records.delete("venue", venue)
+        report = phone.sync()
+    assert report.pushed == {"applied": 2} and phone.pending() == 0
+    admin = api(live_server.url, "admin")
+    conflicts = admin.get(f"{live_server.url}/api/v1/conflicts", timeout=10,
+                          params={"status": "all", "record_type": "venue", "page_size": 500}).json()
+    assert venue not in {conflict["record_id"] for conflict in conflicts}
+    on_server = admin.get(f"{live_server.url}/api/v1/venues/{venue}", timeout=10).json()
+    assert (on_server["deleted"], on_server["version"], on_server["notes"]) == (True, 3, "改了以后就关门了")
 
 
 def test_a_returned_log_reaches_the_officer_who_amends_and_resubmits(live_server: LiveServer, enrol: Any) -> None:
@@ -157,6 +181,7 @@ def test_an_app_too_old_is_told_to_update_and_keeps_its_outbox(
     assert phone.account.handle(raised.value) is AccountState.UPGRADE_REQUIRED
     assert phone.pending() == 2 and phone.records.get("inspection", inspection) is not None
     monkeypatch.undo()
-    phone.account.app_updated()
+    monkeypatch.setattr("mobile.account.APP_VERSION", "1.0.1")
+    assert phone.account.state is AccountState.READY
     phone.sync()
     assert phone.pending() == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from marshmallow import ValidationError
 
@@ -68,3 +68,17 @@ def test_schema_errors_become_problems_per_nested_field() -> None:
     error = ValidationError({"phone": ["String does not match expected pattern."],
                              "checklist": {"exits": {"value": {"result": ["Missing data for required field."]}}}})
     assert codes(schema_problems(error)) == {"phone": "invalid", "checklist.exits.value.result": "required"}
+
+
+def test_a_typed_deadline_that_is_not_a_date_is_a_problem_of_that_field() -> None:
+    base = {"checklist": {key: {"result": "pass"} for key in ITEMS}, "signature_hash": SIGNED,
+            "rectification_required": True}
+    for typed in ("下周五", "2026-13-01", "2026-12-5", "12/05"):
+        assert codes(inspection_problems({**base, "rectification_deadline": typed}, ITEMS, TODAY)) == {
+            "rectification_deadline": "invalid"}, typed
+
+
+def test_a_typed_due_date_that_is_not_a_date_is_a_problem_of_that_field() -> None:
+    planned = {"subject_kind": "case", "case_number": "A1", "status": "planned"}
+    assert codes(followup_problems({**planned, "due_date": "明天"}, TODAY)) == {"due_date": "invalid"}
+    assert followup_problems({**planned, "due_date": (TODAY + timedelta(days=3)).isoformat()}, TODAY) == []

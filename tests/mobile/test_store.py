@@ -104,6 +104,38 @@ def test_deleting_a_synced_record_queues_a_delete_and_hides_it(
     assert records.get("venue", record_id) is None and records.search_venues("月河") == []
 
 
+def unanswered_edit_then_delete(records: Records, replica: Replica) -> tuple[str, dict[str, Any]]:
+    """A synced venue (version 3) edited, its push cut off before the answer, then deleted."""
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "改了还没收到回复"}, record_id)
+    [edit] = replica.take_batch(10)
+    records.delete("venue", record_id)
+    return record_id, edit
+
+
+def test_a_delete_waits_for_the_answer_to_an_edit_in_flight_and_is_based_on_the_version_it_made(
+    records: Records, replica: Replica
+) -> None:
+    record_id, edit = unanswered_edit_then_delete(records, replica)
+    assert [m["mutation_id"] for m in replica.take_batch(10)] == [edit["mutation_id"]]
+    replica.apply_results([{"mutation_id": edit["mutation_id"], "status": "duplicate", "first_status": "applied",
+                            "id": record_id, "version": 4}])
+    [delete] = replica.take_batch(10)
+    assert (delete["op"], delete["base_version"]) == ("delete", 4)
+    assert records.get("venue", record_id) is None
+
+
+def test_a_delete_behind_an_edit_that_met_someone_elses_change_stays_on_the_version_the_officer_saw(
+    records: Records, replica: Replica
+) -> None:
+    record_id, edit = unanswered_edit_then_delete(records, replica)
+    replica.take_batch(10)
+    replica.apply_results([{"mutation_id": edit["mutation_id"], "status": "merged", "id": record_id,
+                            "version": 5}])
+    [delete] = replica.take_batch(10)
+    assert (delete["op"], delete["base_version"]) == ("delete", 3)
+
+
 def test_an_applied_answer_takes_the_mutation_out_and_records_the_version(
     records: Records, replica: Replica, store: Store
 ) -> None:
@@ -174,6 +206,54 @@ def test_a_record_that_left_scope_is_removed_but_unsent_edits_are_kept(
     replica.apply_page(page({"type": "venue", "id": record_id, "version": 3, "deleted": True, "left_scope": True,
                              "data": None}))
     assert len(outbox(store)) == 1
+
+
+def left_scope(record_id: str) -> dict[str, Any]:
+    return {"type": "venue", "id": record_id, "version": 3, "deleted": True, "left_scope": True, "data": None}
+
+
+def test_an_unsent_edit_of_a_record_that_left_scope_is_shown_as_refused_work_not_as_a_record(
+    records: Records, replica: Replica
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "离开前的修改"}, record_id)
+    replica.apply_page(page(left_scope(record_id)))
+    assert records.get("venue", record_id) is None and records.all("venue") == []
+    assert records.search_venues("月河") == [] and records.search_venues("") == []
+    [waiting] = records.unsettled("venue")
+    assert (waiting.state, waiting.detail, waiting.data["name"]) == (SyncState.QUEUED, {"left_scope": True}, "月河宾馆")
+    [edit] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": edit["mutation_id"], "status": "rejected", "id": record_id,
+                            "code": "out_of_scope", "errors": {}, "retryable": False}])
+    [refused] = records.unsettled("venue")
+    assert refused.state is SyncState.REJECTED
+    assert refused.detail == {"code": "out_of_scope", "errors": {}, "left_scope": True}
+    assert records.all("venue") == []
+
+
+def test_a_record_that_comes_back_into_scope_is_a_record_again_with_its_unsent_edit(
+    records: Records, replica: Replica
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "离开前的修改"}, record_id)
+    back = records.get("venue", record_id).data
+    replica.apply_page(page(left_scope(record_id)))
+    replica.apply_page(page(pulled(record_id, 4, {**back, "notes": ""})))
+    record = records.get("venue", record_id)
+    assert (record.state, record.detail, record.data["notes"]) == (SyncState.QUEUED, {}, "离开前的修改")
+
+
+def test_a_set_aside_edit_the_server_accepted_after_all_leaves_nothing_behind(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    record_id = synced_venue(replica)
+    records.save("venue", {"notes": "离开前的修改"}, record_id)
+    replica.apply_page(page(left_scope(record_id)))
+    [edit] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": edit["mutation_id"], "status": "applied", "id": record_id,
+                            "version": 4}])
+    assert records.unsettled("venue") == [] and records.all("venue") == []
+    assert store.query("SELECT * FROM record") == []
 
 
 def test_a_full_resync_drops_what_the_server_no_longer_sends(records: Records, replica: Replica) -> None:

@@ -79,3 +79,16 @@ def test_a_batch_over_the_limit_is_refused(client: FlaskClient, world: World) ->
 def test_an_empty_push_is_a_cheap_no_op(client: FlaskClient, world: World) -> None:
     response = push(client, world)
     assert response.status_code == 200 and response.json["results"] == []
+
+
+def test_null_means_absent_for_a_creates_base_and_base_version_and_a_deletes_data(
+    client: FlaskClient, world: World
+) -> None:
+    create = {**a_venue(world), "base": None, "base_version": None}
+    delete = {"mutation_id": str(uuid.uuid4()), "type": "venue", "id": create["id"], "op": "delete",
+              "base_version": 1, "data": None, "base": None}
+    response = push(client, world, mutations=[create, delete])
+    assert response.status_code == 200, response.json
+    assert [(r["status"], r["version"]) for r in response.json["results"]] == [("applied", 1), ("applied", 2)]
+    replayed = push(client, world, mutations=[{**create, "base": {}}, {**delete, "data": {}}])
+    assert [r["status"] for r in replayed.json["results"]] == ["duplicate", "duplicate"]

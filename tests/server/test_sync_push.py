@@ -283,3 +283,21 @@ def test_the_stored_change_entry_always_matches_the_columns(app: Flask, device: 
                                         record.updated_by, mapping.wire_of(record))
                 assert json.loads(record.wire) == json.loads(expected), (mapping.name, record.id)
         assert db.session.get(Venue, uuid.UUID(venue)).location["lat"] == 30.7
+
+
+def test_a_create_of_an_id_whose_tombstone_was_purged_is_refused_not_resurrected(
+    app: Flask, runner: object, device: DeviceFactory, world: World
+) -> None:
+    officer, offline_for_months = device("officer_a1"), device("officer_a1b")
+    venue_id = officer.create("venue", venue_data(world, name="已关停的网吧"))
+    officer.sync()
+    officer.delete("venue", venue_id)
+    officer.sync()
+    purged = runner.invoke(args=["sync", "purge-tombstones", "--older-than-days", "0"])
+    assert purged.exit_code == 0 and "1 tombstone" in purged.output, purged.output
+    offline_for_months.create("venue", venue_data(world, name="已关停的网吧"), record_id=venue_id)
+    offline_for_months.push()
+    result = last(offline_for_months)
+    assert (result["status"], result["code"], result["retryable"]) == ("rejected", "purged", False)
+    assert count(app, Venue, Venue.id == uuid.UUID(venue_id)) == 0
+    assert count(app, QuarantinedMutation, QuarantinedMutation.record_id == uuid.UUID(venue_id)) == 1

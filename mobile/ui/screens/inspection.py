@@ -7,7 +7,7 @@ resubmitted. A draft keeps whatever is filled in; submitting checks the log is c
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from kivy.clock import Clock
@@ -145,8 +145,6 @@ class InspectionScreen(FormScreen):
     def save(self, submit: bool) -> None:
         data = self.gather()
         problems = inspection_problems(data, [row.key for row in self.items], clock.today()) if submit else []
-        if data["rectification_deadline"] and not _is_date(data["rectification_deadline"]):
-            problems.append(Problem("rectification_deadline", "invalid"))
         data["status"] = "submitted" if submit else (self.record.data["status"] if self.record else "draft")
         saved = self.keep("inspection", data, self.record.id if self.record else None, problems, submit)
         if saved is None:
@@ -166,11 +164,3 @@ class InspectionScreen(FormScreen):
         first = next((row for row in self.items if row.error), None)
         target = first or self.ids.get(f"error_{problems[0].field}") or self.ids.summary
         Clock.schedule_once(lambda _dt: self.ids.scroller.scroll_to(target, padding=dp(90), animate=False), 0.05)
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True

@@ -36,8 +36,9 @@ class OutboxScreen(BeatlogScreen):
         kinds = {"venue": _("Venue"), "inspection": _("Inspection"), "followup": _("Follow-up")}
         for record in waiting:
             name = record.data.get("name") or venues.get(record.data.get("venue_id", ""), "")
+            target = "" if record.detail.get("left_scope") else record.type
             column.add_widget(RecordRow(**record_row(record.type, record.id, f"{kinds[record.type]} · {name}",
-                                                     "", record.state, record.type)))
+                                                     "", record.state, target)))
             column.add_widget(Body(text=sync_explanation(record), padding=("12dp", "4dp")))
         if not waiting:
             column.add_widget(Muted(text=_("Tap the bar above to sync now."), padding=("12dp", 0)))

@@ -14,7 +14,7 @@ from mobile.services.photos import Media
 from mobile.store import Records, SyncState
 from tests.e2e.handheld import api
 from tests.mobile.ui.driver import sign_in
-from tests.mobile.ui.test_officer_app import pick_photo
+from tests.mobile.ui.test_officer_app import hotel_in_beat, open_venue, pick_photo, the_inspection
 
 
 def test_after_a_restart_the_officer_unlocks_offline_with_the_password(
@@ -66,6 +66,40 @@ def test_an_officer_records_an_overdue_follow_up_visit_from_the_home_screen(
     on_server = chief.get(f"{demo_server.url}/api/v1/followups/{followup_id}", timeout=10).json()
     assert on_server["status"] == "done" and on_server["satisfaction"] == "satisfied"
     assert on_server["outcome"] == "Exit cleared, extinguishers replaced" and on_server["visited_at"]
+
+
+def test_a_typed_date_that_is_not_a_date_is_shown_beside_its_field_and_the_form_stays_open(
+        start_app: Any, network: Any, demo_server: Any) -> None:
+    officer = start_app(network.url, "en")
+    sign_in(officer)
+    network.offline = True
+    venue = hotel_in_beat(officer)
+    open_venue(officer, venue, venue.data["name"][:2])
+    officer.tap("inspect")
+    form = officer.on("inspection")
+    officer.tap("all_pass")
+    officer.tap("rectification_required")
+    officer.type("deadline", "next Friday")
+    officer.sign("signature")
+    officer.tap("submit")
+    assert form.errors == {"rectification_deadline": "This value is not valid."}
+    assert officer.widget("error_rectification_deadline").text == "This value is not valid."
+    officer.screenshot("inspection-deadline-not-a-date")
+    officer.choose("deadline_days", "7")
+    officer.tap("submit")
+    officer.on("venue")
+    inspection = the_inspection(officer, venue)
+    assert inspection.data["rectification_required"] and inspection.state is SyncState.QUEUED
+
+    officer.tap("plan_followup")
+    followup = officer.on("followup")
+    officer.choose("subject_kind", "case")
+    officer.type("case_number", "南公(刑)字2026-118")
+    officer.type("due_date", "2026/13/45")
+    officer.tap("save_plan")
+    assert followup.errors == {"due_date": "This value is not valid."}
+    assert officer.widget("error_due_date").text == "This value is not valid."
+    officer.screenshot("followup-due-date-not-a-date")
 
 
 def test_a_venue_found_in_the_field_is_added_offline_and_found_by_search(

@@ -57,6 +57,15 @@ def test_a_rejected_change_names_the_fields_to_correct(start_app: Any) -> None:
                                           "Correct it and save again to resend it.")
 
 
+
+def test_a_refusal_no_correction_can_cure_says_an_administrator_has_it(start_app: Any) -> None:
+    start_app(language="en")
+    from mobile.ui.explain import sync_explanation
+
+    purged = LocalRecord("venue", "id", 0, {}, SyncState.REJECTED, {"code": "purged", "errors": {}})
+    assert sync_explanation(purged) == ("This record was deleted on the server long ago and cannot be created again.\n"
+                                        "The server refused your change and keeps it for an administrator to decide.")
+
 def test_a_revoked_phone_wipes_itself_and_asks_for_a_new_sign_in(
         start_app: Any, network: Any, demo_server: Any) -> None:
     officer = start_app(network.url, "en")
@@ -70,3 +79,37 @@ def test_a_revoked_phone_wipes_itself_and_asks_for_a_new_sign_in(
     assert setup.error.startswith("This phone was wiped")
     assert officer.app.records.all("venue") == [] and officer.app.account.user is None
     officer.screenshot("wiped")
+
+
+def test_an_unsent_edit_of_a_venue_that_left_the_beat_is_shown_as_refused_work_not_as_a_venue(
+        start_app: Any, network: Any, demo_server: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer, "officer6")
+    venue = sorted(officer.app.records.all("venue"), key=lambda v: v.data["name"])[0]
+    network.offline = True
+    officer.wait(lambda: not officer.app.online, "the phone to be offline")
+    officer.app.records.save("venue", {"notes": "调动前记下的整改情况"}, venue.id)
+    admin = api(demo_server.url, "admin")
+    people = admin.get(f"{demo_server.url}/api/v1/people", params={"page_size": 100}, timeout=10).json()
+    me = officer.app.account.user
+    elsewhere = next(p["room_id"] for p in people if p["username"] == "officer7")
+    moved = admin.patch(f"{demo_server.url}/api/v1/people/{me['id']}", json={"room_id": elsewhere}, timeout=10)
+    try:
+        assert moved.status_code == 200, moved.text
+        network.offline = False
+        officer.wait(lambda: [r.state for r in officer.app.records.unsettled("venue")] == [SyncState.REJECTED]
+                     and officer.app.records.get("venue", venue.id) is None, "the refusal and the venue leaving")
+        assert venue.id not in {v.id for v in officer.app.records.search_venues(venue.data["name"])}
+        officer.app.home()
+        officer.wait(lambda: not officer.app.background.busy, "the home screen's work list")
+        assert venue.id not in {row.record_id for row in officer.rows("work")}
+        officer.tap("outbox")
+        officer.on("outbox")
+        row = officer.row("records", venue.data["name"])
+        shown = "\n".join(officer.texts())
+        assert "该记录已不在您警务室的辖区内" in shown and "服务器未接受您的修改" in shown
+        officer.screenshot("sync-state-left-the-beat")
+        officer.tap(row)
+        officer.on("outbox")
+    finally:
+        admin.patch(f"{demo_server.url}/api/v1/people/{me['id']}", json={"room_id": me["room_id"]}, timeout=10)
