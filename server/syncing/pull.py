@@ -33,7 +33,20 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, not_, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from server.access import Scope
@@ -191,7 +204,8 @@ class Puller:
             return and_(self.scope.where(model), model.deleted.is_(False))
         previous = scope_from_key(cursor.previous)  # type: ignore[arg-type]
         if cursor.phase == "leave":
-            return and_(previous.where(model), not_(self.scope.where(model)))
+            return and_(or_(previous.where(model), left_since(previous, mapping.name, cursor.seq)),
+                        not_(self.scope.where(model)))
         return and_(self.scope.where(model), not_(previous.where(model)), model.deleted.is_(False))
 
     def next_phase(self, cursor: Cursor) -> None:
@@ -286,10 +300,29 @@ def live_statement(role: str) -> Select:
     return select(merged).order_by(merged.c.seq).limit(wanted)
 
 
+def seen_before_exit(scope: Scope, model: type) -> ColumnElement[bool]:
+    """Whether a ``scope_exit`` row left a place ``scope`` covers, or was addressed to its person."""
+    return or_(scope.where(model, ScopeExit), ScopeExit.person_id == scope.person_id)
+
+
+def left_since(previous: Scope, name: str, seq: int) -> ColumnElement[bool]:
+    """Whether a record left a place of the ``previous`` scope after ``seq``.
+
+    A device whose scope changed may still hold a record that was in its old scope when it
+    last pulled and has moved on since to a place neither scope covers: the leave phase
+    must send it a tombstone too, since the live phase looks only at the new scope.
+    """
+    if name not in MOVABLE:
+        return false()
+    model = MAPPINGS[name].model
+    return exists().where(ScopeExit.record_type == name, ScopeExit.record_id == model.id, ScopeExit.seq > seq,
+                          seen_before_exit(previous, model))
+
+
 def exits_statement(scope: Scope, name: str, after: Any, high: Any, limit: Any) -> Select:
     """Tombstones of ``name`` records that left this scope in (after, high]."""
     model = MAPPINGS[name].model
-    was_seen = or_(scope.where(model, ScopeExit), ScopeExit.person_id == scope.person_id)
+    was_seen = seen_before_exit(scope, model)
     return (
         select(ScopeExit.seq, ScopeExit.wire, literal(PULL_ORDER.index(name)).label("type_index"),
                literal(1).label("left"))

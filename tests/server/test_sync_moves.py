@@ -205,3 +205,20 @@ def test_a_cursor_older_than_purged_scope_exits_forces_a_full_resync(
     assert result.exit_code == 0, result.output
     colleague.pull()
     assert colleague.resets == 2 and "officer_a1" not in people(colleague, world)
+
+
+def test_a_venue_moved_away_before_its_officer_moved_leaves_the_officers_phone(
+    app: Flask, client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1b")
+    phone.pull()
+    move_venue(app, world, "A1", "B1")
+    move_person(client, world, "officer_a1b", "A2")
+    phone.pull(limit=2)
+    gone = {("venue", str(world.venues["A1"])), ("inspection", str(world.inspections["A1"])),
+            ("followup", str(world.followups["A1"]))}
+    assert not gone & set(phone.records)
+    fresh = device("officer_a1b")
+    fresh.pull()
+    assert {key: record for key, record in phone.records.items() if not record["deleted"]} == {
+        key: record for key, record in fresh.records.items() if not record["deleted"]}
