@@ -64,6 +64,7 @@ class Motion:
         self.app, self.client, self.world = app, client, world
         self.phones = [self.phone(username) for username in USERS]
         self.sent: dict[str, dict[str, Any]] = {}
+        self.answers: dict[str, list[int]] = {"review": [], "resolve": []}
 
     def phone(self, username: str) -> SyncDevice:
         return SyncDevice(self.world.devices[username], flask_http(self.client, self.world.headers(username)))
@@ -148,6 +149,7 @@ class Motion:
         body = {"decision": decision, "comment": "请补充照片", "expected_version": known["version"] if known else 1}
         status, answer = self.call("chief_a", "POST", f"/api/v1/inspections/{record_id}/review", body)
         assert status in (200, 404, 409), answer
+        self.answers["review"].append(status)
 
     def resolve(self, take_device: bool) -> None:
         status, listed = self.call("admin", "GET", "/api/v1/conflicts?status=open")
@@ -161,6 +163,7 @@ class Motion:
         status, answer = self.call("admin", "POST", f"/api/v1/conflicts/{conflict['id']}/resolve",
                                    {"expected_version": version, "values": values})
         assert status in (200, 409, 422), answer
+        self.answers["resolve"].append(status)
 
     def chosen(self, device: SyncDevice, record_type: str, which: int) -> str | None:
         known = set(device.visible(record_type)) | {
@@ -185,6 +188,25 @@ class Motion:
 def synced_records(device: SyncDevice) -> dict[tuple[str, str], dict[str, Any]]:
     return {key: {"version": record["version"], "data": record["data"]}
             for key, record in device.records.items() if not record["deleted"]}
+
+
+def started(app: Flask, client: FlaskClient) -> Motion:
+    """The test world, built afresh, with every phone holding its first pull."""
+    with app.app_context():
+        empty_tables()
+        world = build_world(db.session)
+        db.session.remove()
+    motion = Motion(app, client, world)
+    for device in motion.phones:
+        device.pull()
+    return motion
+
+
+def check_every_phone_equals_a_fresh_one(motion: Motion) -> None:
+    for username, device in zip(USERS, motion.phones):
+        fresh = motion.phone(username)
+        fresh.pull()
+        assert synced_records(device) == synced_records(fresh), username
 
 
 def check_every_change_has_a_place(app: Flask, motion: Motion) -> None:
@@ -215,30 +237,17 @@ def check_every_change_has_a_place(app: Flask, motion: Motion) -> None:
 def test_phones_converge_and_lose_nothing_while_people_and_venues_move_and_admins_act(
     app: Flask, client: FlaskClient, steps: list[tuple[Any, ...]]
 ) -> None:
-    with app.app_context():
-        empty_tables()
-        world = build_world(db.session)
-        db.session.remove()
-    motion = Motion(app, client, world)
-    for device in motion.phones:
-        device.pull()
+    motion = started(app, client)
     for action in steps:
         motion.run(action)
     motion.settle()
-    for username, device in zip(USERS, motion.phones):
-        fresh = motion.phone(username)
-        fresh.pull()
-        assert synced_records(device) == synced_records(fresh), username
+    check_every_phone_equals_a_fresh_one(motion)
     check_every_change_has_a_place(app, motion)
 
 
 def test_the_runner_reaches_duplicates_and_conflicts_after_a_lost_answer(app: Flask, client: FlaskClient) -> None:
     """A fixed scenario, so the property above is known to exercise merges, conflicts and duplicates."""
-    with app.app_context():
-        world = build_world(db.session)
-    motion = Motion(app, client, world)
-    for device in motion.phones:
-        device.pull()
+    motion = started(app, client)
     for action in [("edit_venue", 0, 0, "name", 0), ("edit_venue", 1, 0, "name", 1), ("edit_venue", 1, 0, "phone", 1),
                    ("push", 0, True), ("push", 0, False), ("push", 1, False)]:
         motion.run(action)
@@ -249,11 +258,7 @@ def test_the_runner_reaches_duplicates_and_conflicts_after_a_lost_answer(app: Fl
 
 def test_the_runner_reaches_moves_reviews_resolutions_and_resyncs(app: Flask, client: FlaskClient) -> None:
     """A fixed scenario, so the property above is known to exercise what it claims."""
-    with app.app_context():
-        world = build_world(db.session)
-    motion = Motion(app, client, world)
-    for device in motion.phones:
-        device.pull()
+    motion = started(app, client)
     for action in [("inspect", 1, 0), ("edit_venue", 0, 0, "name", 1), ("edit_venue", 1, 0, "name", 2),
                    ("push", 0, False), ("push", 1, False), ("move_officer", "B1"), ("resync", 1), ("pull", 1, False),
                    ("review", 0, "approve"), ("resolve", True), ("move_venue", 0, "A2")]:
@@ -261,8 +266,7 @@ def test_the_runner_reaches_moves_reviews_resolutions_and_resyncs(app: Flask, cl
     motion.settle()
     statuses = {r["status"] for device in motion.phones for r in device.results}
     assert {"applied", "conflict"} <= statuses
-    for username, device in zip(USERS, motion.phones):
-        fresh = motion.phone(username)
-        fresh.pull()
-        assert synced_records(device) == synced_records(fresh), username
+    assert motion.answers["review"] and motion.answers["resolve"] == [200]
+    assert motion.phones[USERS.index("officer_a1b")].resets == 2
+    check_every_phone_equals_a_fresh_one(motion)
 
