@@ -1,8 +1,7 @@
 """Changes the server refused for good: read why, correct and apply them, or dismiss them with a reason.
 
-A correction goes through the same push engine as any phone's change, sent by the admin
-under a new mutation id; if the engine refuses it again, nothing is written and the admin
-sees the new reasons.
+The decisions themselves are operations (``server.operations.quarantine``); a correction the
+engine refuses again writes nothing and the admin sees the new reasons.
 """
 
 from __future__ import annotations
@@ -21,15 +20,12 @@ from server.dashboard import bp
 from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import CorrectionForm, DismissForm
 from server.extensions import db
-from server.ledger import record_audit
+from server.errors import ApiError
 from server.models import Device, Person, QuarantinedMutation
-from server.models.base import utcnow
+from server.operations.quarantine import apply_corrected, dismiss_refusal
 from server.syncing.mutations import Caller
-from server.syncing.push import push
-from sync.messages import MutationSchema
 
 correction_form = CorrectionForm()
-mutation_schema = MutationSchema()
 dismiss_form = DismissForm()
 
 
@@ -62,25 +58,20 @@ def quarantined(quarantined_id: uuid.UUID) -> tuple[str, int]:
 @bp.route("/quarantine/<id:quarantined_id>/apply", methods=["POST"])
 @page("admin")
 def apply_correction(quarantined_id: uuid.UUID) -> Any:
-    row = found(quarantined_id)
     typed = request.form.get("data", "")
     try:
         data = json.loads(correction_form.load(request.form)["data"])
         if not isinstance(data, dict):
             raise ValueError("not an object")
     except (ValidationError, ValueError):
-        return render(row, 422, data=typed, problem=_("The corrected data is not a JSON object."))
-    mutation_id = uuid.uuid4()
-    envelope = mutation_schema.load({**row.payload, "mutation_id": str(mutation_id), "data": data})
+        return render(found(quarantined_id), 422, data=typed, problem=_("The corrected data is not a JSON object."))
     caller = Caller(current_person().id, current_device().id, current_scope())
-    result = push(db.session, caller, [envelope])[0]
+    try:
+        row, result = apply_corrected(db.session, quarantined_id, data, caller)
+    except ApiError as refusal:
+        return already_decided(quarantined_id, refusal)
     if result["status"] == "rejected":
         return render(row, 422, data=typed, problem=_("The server refused the correction too:"), refusal=result)
-    row.status, row.decided_at, row.decided_by = "applied", utcnow(), current_person().id
-    row.note = f"applied as mutation {mutation_id} ({result['status']})"
-    record_audit(db.session, "quarantine.apply", actor_id=current_person().id, device_id=current_device().id,
-                 record_type=row.record_type, record_id=row.record_id,
-                 details={"quarantined": str(row.id), "mutation_id": str(mutation_id), "status": result["status"]})
     flash(_("Applied. The phones get it at their next sync."), "done")
     return redirect(url_for("dashboard.quarantine"))
 
@@ -88,14 +79,22 @@ def apply_correction(quarantined_id: uuid.UUID) -> Any:
 @bp.route("/quarantine/<id:quarantined_id>/dismiss", methods=["POST"])
 @page("admin")
 def dismiss(quarantined_id: uuid.UUID) -> Any:
-    row = found(quarantined_id)
     try:
         reason = dismiss_form.load(request.form)["reason"]
     except ValidationError:
-        return render(row, 422, problem=_("Say why the change is dismissed."))
-    row.status, row.decided_at, row.decided_by, row.note = "dismissed", utcnow(), current_person().id, reason
-    record_audit(db.session, "quarantine.dismiss", actor_id=current_person().id, device_id=current_device().id,
-                 record_type=row.record_type, record_id=row.record_id,
-                 details={"quarantined": str(row.id), "reason": reason})
+        return render(found(quarantined_id), 422, problem=_("Say why the change is dismissed."))
+    try:
+        dismiss_refusal(db.session, quarantined_id, reason, actor_id=current_person().id,
+                        device_id=current_device().id)
+    except ApiError as refusal:
+        return already_decided(quarantined_id, refusal)
     flash(_("Dismissed."), "done")
     return redirect(url_for("dashboard.quarantine"))
+
+
+def already_decided(quarantined_id: uuid.UUID, refusal: ApiError) -> tuple[str, int]:
+    """Another admin decided first: nothing is written, and the page shows their decision."""
+    db.session.rollback()
+    if refusal.error_code != "already_decided":
+        raise refusal
+    return render(found(quarantined_id), 409, problem=_("Another admin decided this change first."))

@@ -118,3 +118,21 @@ def test_a_moved_officers_inspection_quarantined_by_an_older_server_is_applied_a
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
         assert (inspection.room_id, inspection.officer_id) == (world.rooms["A1"], world.people["officer_a1"])
+
+
+def test_a_change_another_admin_already_dismissed_is_not_applied_from_a_page_opened_before(
+        reviewer: Reviewer, world: World, client: FlaskClient, app: Flask) -> None:
+    venue_id = refused_venue(client, world)
+    row = the_row(app)
+    reviewer.sign_in("admin")
+    reviewer.get(f"/dashboard/quarantine/{row.id}")
+    assert reviewer.post(f"/dashboard/quarantine/{row.id}/dismiss", {"reason": "重复登记"}).status_code == 302
+    corrected = {**row.payload["data"], "room_id": str(world.rooms["A1"])}
+    late = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", {"data": json.dumps(corrected)})
+    assert late.status_code == 409 and "重复登记" in late.get_data(as_text=True)
+    again = reviewer.post(f"/dashboard/quarantine/{row.id}/dismiss", {"reason": "again"})
+    assert again.status_code == 409
+    with app.app_context():
+        assert db.session.get(Venue, venue_id) is None
+        decided = db.session.get(QuarantinedMutation, row.id)
+        assert (decided.status, decided.note) == ("dismissed", "重复登记")
