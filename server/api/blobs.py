@@ -10,7 +10,7 @@ from server.api.common import api_blueprint
 from server.api.schemas import BlobInfo
 from server.errors import ApiError
 from server.extensions import db
-from server.operations.blobs import readable_blob, store_blob
+from server.operations.blobs import readable_blob, readable_hashes, store_blob
 from server.syncing.protocol import versioned
 
 blp = api_blueprint("blobs", "Content-addressed photos and signatures.")
@@ -42,12 +42,17 @@ def raw_body(view):  # type: ignore[no-untyped-def]
 @raw_body
 @versioned
 @blp.response(201, BlobInfo)
-@blp.alt_response(200, schema=BlobInfo, description="Already stored: nothing changed")
+@blp.alt_response(200, schema=BlobInfo, description="You could read it already: nothing changed")
 def upload(sha256: str) -> tuple[dict, int]:
-    """Store the bytes if they hash to the address; sending them again changes nothing."""
+    """Store the bytes if they hash to the address; sending them again changes nothing.
+
+    ``200`` only when the caller could read the blob already; to anyone else the answer is
+    that of a first upload, so it does not tell whether someone else stored those bytes.
+    """
     data = request.get_data(cache=False)
-    created = store_blob(db.session, sha256, data, request.mimetype, current_person().id)
-    return {"sha256": sha256, "size": len(data), "content_type": request.mimetype}, 201 if created else 200
+    known = bool(readable_hashes(db.session, [sha256], current_scope()))
+    store_blob(db.session, sha256, data, request.mimetype, current_person().id)
+    return {"sha256": sha256, "size": len(data), "content_type": request.mimetype}, 200 if known else 201
 
 
 @blp.route("/blobs/<sha256:sha256>", methods=["GET", "HEAD"])

@@ -7,7 +7,15 @@ from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
 from server.models.moves import ScopeExit, ServicePeriod
 from server.models.org import Person, Room, Station
-from server.models.sync import Blob, BlobRef, PurgedRecord, QuarantinedMutation, SyncConflict, SyncMutation
+from server.models.sync import (
+    Blob,
+    BlobPossession,
+    BlobRef,
+    PurgedRecord,
+    QuarantinedMutation,
+    SyncConflict,
+    SyncMutation,
+)
 from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
 
 SYNCED_MODELS = {
@@ -25,6 +33,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Blob",
+    "BlobPossession",
     "BlobRef",
     "ChecklistTemplate",
     "ChecklistTemplateVersion",

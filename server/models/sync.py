@@ -108,6 +108,16 @@ class Blob(Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BlobPossession(Base):
+    """Someone who uploaded a blob's bytes (the first time or again): they may read and reference it."""
+
+    __tablename__ = "blob_possession"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class BlobRef(Base):
     """A record that references a blob, and the room it sits in: who may read the blob."""
 

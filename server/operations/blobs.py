@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any
+from typing import Any, Collection
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from server.access import Scope
 from server.database import insert_ignoring_duplicates
 from server.errors import ApiError
-from server.models import Blob, BlobRef
+from server.models import Blob, BlobPossession, BlobRef
 
 CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
 def store_blob(session: Session, sha256: str, data: bytes, content_type: str, uploader: uuid.UUID) -> bool:
-    """Keep the bytes if they hash to ``sha256``; True if new, False if already stored."""
+    """Keep the bytes if they hash to ``sha256`` and note that ``uploader`` holds them; True if new here.
+
+    Sending bytes the server already has still proves that the uploader holds them: from then
+    on they may read the blob and reference it from their records.
+    """
     limit = current_app.config["MAX_BLOB_BYTES"]
     if len(data) > limit:
         raise ApiError(413, "blob_too_large", f"A photo or signature is at most {limit} bytes.")
@@ -30,25 +34,36 @@ def store_blob(session: Session, sha256: str, data: bytes, content_type: str, up
     if actual != sha256:
         raise ApiError(422, "hash_mismatch", "The bytes do not hash to the address they were sent to.",
                        {"sha256": [f"The body hashes to {actual}."]})
-    if session.get(Blob, sha256) is not None:
-        return False
-    insert_ignoring_duplicates(session, Blob.__table__, [
-        {"sha256": sha256, "size": len(data), "content_type": content_type, "data": data, "uploaded_by": uploader}
-    ])
-    return True
+    created = session.get(Blob, sha256) is None
+    if created:
+        insert_ignoring_duplicates(session, Blob.__table__, [
+            {"sha256": sha256, "size": len(data), "content_type": content_type, "data": data, "uploaded_by": uploader}
+        ])
+    insert_ignoring_duplicates(session, BlobPossession.__table__, [{"sha256": sha256, "person_id": uploader}])
+    return created
+
+
+def readable_hashes(session: Session, hashes: Collection[str], scope: Scope) -> set[str]:
+    """Those of ``hashes`` the caller may read, and so reference from a record.
+
+    A blob is readable by whoever uploaded its bytes and by whoever sees a record that
+    references it. To anyone else it does not exist, whether it is stored or not.
+    """
+    if not hashes:
+        return set()
+    if scope.everything:
+        return set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(hashes))))
+    possessed = select(BlobPossession.sha256).where(BlobPossession.sha256.in_(hashes),
+                                                    BlobPossession.person_id == scope.person_id)
+    referenced = select(BlobRef.sha256).where(BlobRef.sha256.in_(hashes), BlobRef.room_id.in_(scope.room_ids or ()))
+    return set(session.scalars(union(possessed, referenced)))
 
 
 def readable_blob(session: Session, sha256: str, scope: Scope) -> Blob:
-    """The blob if the caller uploaded it or a record in their scope references it; else 404."""
-    blob = session.get(Blob, sha256)
-    if blob is not None and (scope.everything or blob.uploaded_by == scope.person_id or _referenced(session, sha256, scope)):
-        return blob
-    raise ApiError(404, "not_found", f"No blob {sha256} in your scope.")
-
-
-def _referenced(session: Session, sha256: str, scope: Scope) -> bool:
-    condition = (BlobRef.sha256 == sha256) & BlobRef.room_id.in_(scope.room_ids or ())
-    return bool(session.scalar(select(exists().where(condition))))
+    """The blob if the caller may read it (see ``readable_hashes``); else 404."""
+    if sha256 not in readable_hashes(session, [sha256], scope):
+        raise ApiError(404, "not_found", f"No blob {sha256} in your scope.")
+    return session.get_one(Blob, sha256)
 
 
 def link_blobs(session: Session, record: Any) -> None:

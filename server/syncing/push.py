@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.ledger import audit_key, audit_row, hold
-from server.models import Blob, Person, SyncMutation
+from server.models import Person, SyncMutation
 from server.models.base import utcnow
+from server.operations.blobs import readable_hashes
 from server.operations.moves import exit_row, served
 from server.syncing.maintenance import purged_among
 from server.syncing.mutations import (
@@ -95,8 +96,7 @@ class PushBatch:
         if officers:
             self.officer_rooms = dict(self.session.execute(
                 select(Person.id, Person.room_id).where(Person.id.in_(officers), Person.role == "officer")).all())
-        if hashes:
-            self.blobs = set(self.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(hashes))))
+        self.blobs = readable_hashes(self.session, hashes, self.caller.scope)
 
     def decide(self, mutation: Mutation, plan: Prepared | Refusal) -> Outcome:
         replay = self.replayed(mutation)
@@ -327,6 +327,7 @@ class PushBatch:
                           {"inspection_id": ["No such inspection of this venue."]})
 
     def check_blobs(self, wire: dict[str, Any]) -> None:
+        """Each blob is one the sender may read; any other, stored or not, is missing to them."""
         missing = {}
         for name in ("photo_hashes", "signature_hash"):
             unknown = [h for h in blob_hashes({name: wire.get(name)}) if h not in self.blobs]

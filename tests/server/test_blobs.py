@@ -80,3 +80,59 @@ def test_a_blob_is_readable_by_whoever_sees_a_record_that_references_it(
     assert client.get(url, headers=world.headers("chief_a")).status_code == 200
     assert client.get(url, headers=world.headers("officer_a1b")).status_code == 200
     assert client.get(url, headers=world.headers("officer_b1")).status_code == 404
+
+
+def room_photo(room: str) -> bytes:
+    """The bytes of the photo the test world's officer of ``room`` uploaded and referenced."""
+    return f"photo of the hotel in {room}".encode()
+
+
+def test_an_officer_cannot_reference_another_rooms_blob_by_its_hash(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    phone.edit("inspection", str(world.inspections["A1"]), photo_hashes=[world.photos["B1"]])
+    phone.push()
+    result = phone.results[-1]
+    assert (result["status"], result["code"], list(result["errors"])) == ("rejected", "missing_blob", ["photo_hashes"])
+    url = f"/api/v1/blobs/{world.photos['B1']}?schema_version=2"
+    assert client.get(url, headers=world.headers("officer_a1")).status_code == 404
+
+
+def test_a_caller_who_cannot_read_a_blob_is_answered_as_if_it_did_not_exist(
+    client: FlaskClient, world: World
+) -> None:
+    url = f"/api/v1/blobs/{world.photos['B1']}?schema_version=2"
+    assert client.head(url, headers=world.headers("officer_a1")).status_code == 404
+    response = put(client, world, data=room_photo("B1"), sha=world.photos["B1"])
+    assert response.status_code == 201
+    assert put(client, world, data=room_photo("B1"), sha=world.photos["B1"]).status_code == 200
+
+
+def test_uploading_bytes_already_stored_proves_possession_so_a_record_may_reference_them(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    put(client, world, data=room_photo("B1"), sha=world.photos["B1"])
+    url = f"/api/v1/blobs/{world.photos['B1']}?schema_version=2"
+    assert client.head(url, headers=world.headers("officer_a1")).status_code == 200
+    phone = device("officer_a1")
+    phone.pull()
+    phone.edit("inspection", str(world.inspections["A1"]), photo_hashes=[world.photos["B1"]])
+    phone.push()
+    assert phone.results[-1]["status"] == "applied"
+    assert client.get(url, headers=world.headers("officer_a1b")).data == room_photo("B1")
+
+
+def test_a_blob_a_record_in_scope_references_may_be_referenced_without_uploading_it(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    url = f"/api/v1/blobs/{world.photos['A1']}?schema_version=2"
+    assert client.head(url, headers=world.headers("officer_a1b")).status_code == 200
+    phone = device("officer_a1b")
+    phone.pull()
+    phone.create("followup", {"venue_id": str(world.venues["A1"]), "officer_id": str(world.people["officer_a1b"]),
+                              "subject_kind": "case", "case_number": "A-1b", "due_date": "2026-12-20",
+                              "photo_hashes": [world.photos["A1"]]})
+    phone.push()
+    assert [result["status"] for result in phone.results] == ["applied"], phone.results
