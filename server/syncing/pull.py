@@ -25,11 +25,9 @@ A page says ``has_more: false`` only when its cursor has reached the watermark i
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -50,48 +48,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from server.access import Scope
-from server.errors import ApiError
 from server.ledger import LEDGER_ROW
 from server.models import Ledger, ScopeExit
+from server.syncing.cursor import PULL_ORDER, Cursor
 from server.syncing.wire import MAPPINGS, WireMapping, left_scope_entry, wire_json
 from sync.protocol import fields_unknown_to
 
-PULL_ORDER = ("room", "person", "checklist_template", "venue", "inspection", "followup")
-CURSOR_VERSION = 1
-PHASES = ("full", "leave", "enter", "live")
-
-
-@dataclass
-class Cursor:
-    epoch: str
-    seq: int
-    scope: dict[str, Any]
-    phase: str = "live"
-    type_index: int = 0
-    after: int = 0
-    after_id: str = ""
-    high: int = 0
-    previous: dict[str, Any] | None = None
-
-    def encode(self) -> str:
-        payload = json.dumps({"v": CURSOR_VERSION, **asdict(self)}, separators=(",", ":"))
-        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, raw: str) -> Cursor:
-        try:
-            payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-            if payload.pop("v") != CURSOR_VERSION:
-                raise ValueError("cursor version")
-            cursor = cls(**payload)
-            if cursor.phase not in PHASES or (cursor.phase in ("leave", "enter")) != (cursor.previous is not None):
-                raise ValueError("cursor phase")
-            return cursor
-        except (ValueError, TypeError, KeyError, binascii.Error, AttributeError):
-            raise ApiError(
-                400, "invalid_cursor", "The cursor is not one this server issued; pull again without it.",
-                {"cursor": ["Not a valid cursor."]},
-            ) from None
 
 
 def scope_key(scope: Scope) -> dict[str, Any]:
@@ -157,7 +119,7 @@ class Puller:
         # The last page carries everything up to the watermark read above: a resync (or a scope
         # change) that ends on a full page hands back a cursor below it, so there is more to send.
         page.has_more = page.has_more or cursor.phase != "live" or cursor.seq < ledger.seq
-        page.cursor = cursor.encode()
+        page.cursor = cursor.encode(self.scope.person_id)
         return page
 
     def start(self, raw_cursor: str, ledger: Ledger, key: dict[str, Any]) -> tuple[Cursor, bool]:
@@ -166,7 +128,7 @@ class Puller:
 
         if not raw_cursor:
             return full()
-        cursor = Cursor.decode(raw_cursor)
+        cursor = Cursor.decode(raw_cursor, self.scope.person_id)
         if cursor.epoch != ledger.epoch or (cursor.phase == "live" and cursor.seq < ledger.purged_seq):
             return full()
         if cursor.scope != key:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 from sqlalchemy import update
 
 from server.extensions import db
 from server.ledger import LEDGER_ROW
 from server.models import Ledger
+from server.syncing.cursor import CURSOR_VERSION, seal
 from tests.conftest import DeviceFactory
 from tests.world import World
 
@@ -89,9 +95,92 @@ def test_a_cursor_older_than_the_purged_tombstones_forces_a_full_resync(
     assert str(world.followups["A1"]) not in colleague.visible("followup")
 
 
+def pull_with(client: FlaskClient, world: World, username: str, cursor: str) -> TestResponse:
+    return client.get(f"/api/v1/sync/pull?schema_version=2&cursor={cursor}", headers=world.headers(username))
+
+
+def assert_invalid_cursor(response: TestResponse) -> None:
+    assert (response.status_code, response.json["code"]) == (400, "invalid_cursor"), response.get_data(as_text=True)
+
+
+def unpadded(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def cursor_payload(cursor: str) -> dict[str, Any]:
+    text = cursor.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+
 def test_a_garbled_cursor_is_a_400(client: FlaskClient, world: World) -> None:
-    response = client.get("/api/v1/sync/pull?schema_version=2&cursor=not-a-cursor", headers=world.headers("admin"))
-    assert (response.status_code, response.json["code"]) == (400, "invalid_cursor")
+    assert_invalid_cursor(pull_with(client, world, "admin", "not-a-cursor"))
+
+
+def test_a_cursor_whose_scope_was_rewritten_to_an_admins_is_a_400(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    payload = cursor_payload(phone.cursor)
+    payload["scope"] = {"person": payload["scope"]["person"], "role": "admin", "station": None, "rooms": None}
+    forged = ".".join([unpadded(json.dumps(payload).encode()), *phone.cursor.split(".")[1:]])
+    assert_invalid_cursor(pull_with(client, world, "officer_a1", forged))
+
+
+def test_a_cursor_issued_to_one_person_is_a_400_for_another(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    assert_invalid_cursor(pull_with(client, world, "officer_a1b", phone.cursor))
+    assert pull_with(client, world, "officer_a1", phone.cursor).status_code == 200
+
+
+SOMEONE = "00000000-0000-0000-0000-000000000001"
+CRAFTED = {
+    "type_index out of range": {"phase": "full", "type_index": 99},
+    "an empty previous scope": {"phase": "leave", "previous": {}},
+    "a previous scope of the wrong shape": {"phase": "enter", "previous": {"person": 1, "role": "admin"}},
+    "a huge float watermark": {"high": 1e30},
+    "a watermark beyond any sequence": {"high": 2**70},
+    "a string sequence": {"seq": "5"},
+    "a fractional sequence": {"seq": 1.5},
+    "a boolean sequence": {"seq": True},
+    "a negative position": {"after": -1},
+    "an after_id that is no uuid": {"phase": "full", "after_id": "not-a-uuid"},
+    "a scope that is a list": {"scope": []},
+    "rooms that are no uuids": {"scope": {"person": SOMEONE, "role": "officer", "station": None, "rooms": ["a"]}},
+    "an unknown phase": {"phase": "sideways"},
+    "a live cursor with a previous scope": {"previous": {"person": SOMEONE, "role": "admin", "station": None,
+                                                         "rooms": None}},
+    "an unknown role": {"scope": {"person": SOMEONE, "role": "root", "station": None, "rooms": None}},
+    "an unknown key": {"extra": 1},
+    "an epoch that is no string": {"epoch": 7},
+}
+
+
+@pytest.mark.parametrize("changes", CRAFTED.values(), ids=CRAFTED.keys())
+def test_a_signed_cursor_with_crafted_values_is_a_400(
+    app: Flask, client: FlaskClient, device: DeviceFactory, world: World, changes: dict[str, Any]
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    payload = {**cursor_payload(phone.cursor), **changes}
+    with app.test_request_context():
+        crafted = seal(json.dumps(payload).encode(), world.people["officer_a1"])
+    assert_invalid_cursor(pull_with(client, world, "officer_a1", crafted))
+
+
+NOT_CURSORS = {"a list": [], "a string": "text", "null": None, "an object missing fields": {"v": CURSOR_VERSION}}
+
+
+@pytest.mark.parametrize("payload", NOT_CURSORS.values(), ids=NOT_CURSORS.keys())
+def test_a_signed_cursor_that_is_not_a_full_cursor_object_is_a_400(
+    app: Flask, client: FlaskClient, world: World, payload: Any
+) -> None:
+    with app.test_request_context():
+        crafted = seal(json.dumps(payload).encode(), world.people["officer_a1"])
+    assert_invalid_cursor(pull_with(client, world, "officer_a1", crafted))
 
 
 def test_moving_an_officer_brings_the_new_room_and_tombstones_for_the_old(
