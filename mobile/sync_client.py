@@ -117,7 +117,15 @@ class SyncClient:
             self._check_stop()
             query = urlencode({"cursor": self.store.get_meta("cursor", ""), "limit": self.pull_limit,
                                "schema_version": SCHEMA_VERSION})
-            page: dict[str, Any] = self.session.get(f"/api/v1/sync/pull?{query}")
+            try:
+                page: dict[str, Any] = self.session.get(f"/api/v1/sync/pull?{query}")
+            except RequestRejected as error:
+                if error.code != "invalid_cursor" or not self.store.get_meta("cursor", ""):
+                    raise
+                # Issued before the server signed cursors, or signed with a key since changed: a full
+                # pull from no cursor brings everything again and drops what it does not send.
+                self.store.set_meta("cursor", "")
+                continue
             pulled += self.replica.apply_page(page)
             self.progress(Progress("pull", pulled, None))
             if not page["has_more"]:

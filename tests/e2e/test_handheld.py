@@ -185,3 +185,16 @@ def test_an_app_too_old_is_told_to_update_and_keeps_its_outbox(
     assert phone.account.state is AccountState.READY
     phone.sync()
     assert phone.pending() == 0
+
+
+def test_a_cursor_the_server_refuses_is_dropped_and_the_handheld_resyncs(live_server: LiveServer, enrol: Any) -> None:
+    """A cursor from before cursors were signed (or signed with a key since changed) starts a full pull."""
+    phone = enrol(live_server.url, "officer8")
+    phone.sync()
+    venues = {venue.id for venue in phone.records.all("venue")}
+    assert venues
+    phone.store.set_meta("cursor", phone.store.get_meta("cursor").split(".")[0])
+    report = phone.sync()
+    assert report.pulled >= len(venues)
+    assert {venue.id for venue in phone.records.all("venue")} == venues
+    assert phone.sync().pulled == 0
