@@ -90,3 +90,32 @@ def test_upgrading_a_database_with_records_fills_in_their_wire_form(backend: str
             assert (entry["type"], entry["id"], entry["version"], entry["deleted"]) == ("venue", str(venue.id), 1, False)
             db.session.remove()
             db.engine.dispose()
+
+
+def test_upgrading_gives_each_stored_blob_its_first_uploader_as_possessor(backend: str, tmp_path: Path) -> None:
+    import uuid
+    from datetime import datetime, timezone
+
+    from server.models import BlobPossession
+
+    now = datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
+    person_id, sha256 = uuid.uuid4(), "ab" * 32
+    person = old_table("person", "username", "display_name", "role", "star_level", "active", "password_hash",
+                       *SYNC_COLUMNS)
+    blob = old_table("blob", "sha256", "size", "content_type", "data", "uploaded_by", "uploaded_at")
+    with scratch_database(backend, tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(revision="0005_purged_records")
+            with db.engine.begin() as connection:
+                connection.execute(sa.insert(person), {
+                    "id": person_id, "username": "admin", "display_name": "管理员", "role": "admin",
+                    "star_level": 3, "active": True, "password_hash": "x", "version": 1, "seq": 1, "created_at": now,
+                    "updated_at": now, "updated_by": None, "deleted": False})
+                connection.execute(sa.insert(blob), {"sha256": sha256, "size": 1, "content_type": "image/png",
+                                                     "data": b"x", "uploaded_by": person_id, "uploaded_at": now})
+            upgrade()
+            possession = db.session.scalars(sa.select(BlobPossession)).one()
+            assert (possession.sha256, possession.person_id) == (sha256, person_id)
+            db.session.remove()
+            db.engine.dispose()
