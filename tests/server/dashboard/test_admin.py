@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -102,3 +103,17 @@ def test_the_audit_trail_is_searchable_and_detects_tampering(reviewer: Reviewer,
     reviewer.get("/dashboard/audit")
     tampered = reviewer.post("/dashboard/audit/verify", {}).get_data(as_text=True)
     assert re.search(r'id="verdict">Tampered', tampered)
+
+
+def test_the_admin_is_told_which_accounts_are_under_attack(reviewer: Reviewer, world: World, app: Flask,
+                                                           client: FlaskClient) -> None:
+    app.config["LOGIN_ALARM_FAILURES_PER_ACCOUNT"] = 3
+    for attempt in range(3):
+        client.post("/api/v1/auth/login", json={"username": "chief_a", "password": "wrong",
+                                                "device_id": str(uuid.uuid4()), "device_name": "x"},
+                    environ_base={"REMOTE_ADDR": f"10.6.6.{attempt}"})
+    reviewer.sign_in("chief_a")
+    assert 'id="under-attack"' not in reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    reviewer.sign_in("admin")
+    page = reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    assert 'id="under-attack"' in page and "chief_a" in page
