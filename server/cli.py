@@ -16,7 +16,7 @@ from server.demo.loader import load_demo
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
 from server.errors import ApiError
 from server.extensions import db
-from server.ledger import verify_audit
+from server.ledger import Checkpoint, audit_key, verify_audit
 from server.models import Device, Person, Room, Station
 from server.operations.devices import revoke_device
 from server.operations.people import create_person, set_password, update_person
@@ -175,15 +175,33 @@ def welcome_command(url: str) -> None:
 
 
 @audit_cli.command("verify")
-def verify_audit_command() -> None:
+@click.option("--checkpoint", "checkpoint_text", default=None,
+              help="A checkpoint printed earlier by `audit checkpoint`: its entry must still be there.")
+def verify_audit_command(checkpoint_text: str | None) -> None:
     """Walk the audit trail and report any edited or removed entry (exit 1 if so)."""
-    verification = verify_audit(db.session)
+    try:
+        checkpoint = Checkpoint.parse(checkpoint_text) if checkpoint_text is not None else None
+        verification = verify_audit(db.session, checkpoint=checkpoint)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--checkpoint") from None
     for problem in verification.problems:
         click.echo(problem, err=True)
     click.echo(f"{verification.entries} entries, head {verification.head}.")
     if not verification.intact:
         raise SystemExit(1)
-    click.echo("The audit trail is intact.")
+    click.echo("The audit trail is intact" + (f", up to and past the checkpoint of {checkpoint.entries} entries."
+                                               if checkpoint is not None else "."))
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_audit_command() -> None:
+    """Verify the trail, then print its head signed with the audit key: keep it outside the database."""
+    verification = verify_audit(db.session)
+    if not verification.intact:
+        for problem in verification.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    click.echo(str(Checkpoint.sign(audit_key(), verification.entries, verification.head)))
 
 
 @sync_cli.command("purge-tombstones")
