@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any, Callable
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy import or_, select
 
+from server.config import demo_mode
 from server.demo.loader import load_demo
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
 from server.errors import ApiError
@@ -149,10 +150,16 @@ def revoke_device_command(device_id: uuid.UUID, reason: str) -> None:
 
 
 @demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Do nothing when people already exist.")
+@click.option("--if-empty", is_flag=True,
+              help="What `make run` does: load only into an empty SQLite database, or any empty one when "
+                   "BEATLOG_DEMO=1.")
 @committing
 def load_demo_command(if_empty: bool) -> None:
-    """Load the demo stations, rooms, venues, templates, people and field records."""
+    """Load the demo stations, rooms, venues, templates, people and field records (all with password 'demo')."""
+    if if_empty and not demo_mode(current_app.config):
+        click.echo("This is not a demo database (not SQLite, and BEATLOG_DEMO=1 is not set); demo not loaded. "
+                   "Run `flask demo load` to load it anyway.")
+        return
     if if_empty and db.session.scalars(select(Person.id)).first() is not None:
         click.echo("Database already has data; demo not loaded.")
         return

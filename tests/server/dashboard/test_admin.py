@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+
+import pytest
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from server import create_app
+from server.demo.org import DEMO_PASSWORD
 from server.extensions import db
+from server.passwords import hash_password
 from server.models import AccessToken, AuditEntry, Device, Person
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import World
@@ -117,3 +123,21 @@ def test_the_admin_is_told_which_accounts_are_under_attack(reviewer: Reviewer, w
     reviewer.sign_in("admin")
     page = reviewer.get("/dashboard/inbox").get_data(as_text=True)
     assert 'id="under-attack"' in page and "chief_a" in page
+
+
+def test_demo_passwords_in_use_are_announced_on_the_dashboard_and_in_the_log(
+    reviewer: Reviewer, world: World, app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    reviewer.sign_in("admin")
+    assert 'id="demo-passwords"' not in reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Person, world.people["admin"]).password_hash = hash_password(DEMO_PASSWORD)
+        db.session.commit()
+    fresh = create_app({**app.config, "INSTANCE_PATH": app.instance_path})
+    with caplog.at_level(logging.WARNING):
+        visitor = Reviewer(fresh.test_client())
+        visitor.sign_in("admin", DEMO_PASSWORD)
+        page = visitor.get("/dashboard/inbox").get_data(as_text=True)
+    assert 'id="demo-passwords"' in page
+    assert any("demo password" in record.getMessage() and "admin" in record.getMessage()
+               for record in caplog.records)
