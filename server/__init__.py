@@ -16,7 +16,6 @@ from server import access, cli, dashboard, transaction
 from server import api as api_package
 from server.config import DEFAULTS, database_url, settings_from_env, settle_audit_key
 from server.database import tune_engine
-from server.demo import exposure
 from server.extensions import api, db, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
@@ -48,7 +47,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api_package.init_app(app)
     dashboard.init_app(app)
     cli.init_app(app)
-    exposure.init_app(app)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -6,12 +6,11 @@ process: a changed password has a new hash and is checked again.
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
-from server.extensions import db
 from server.models import Person
 from server.passwords import verify_password
 
@@ -35,17 +34,9 @@ def _is_demo_password(stored_hash: str) -> bool:
     return _checked[stored_hash]
 
 
-def init_app(app: Flask) -> None:
-    """Warn in the server log, on the first request this process serves, while demo passwords work."""
-    state = {"warned": False}
-
-    @app.before_request
-    def warn_once() -> None:
-        if state["warned"]:
-            return
-        state["warned"] = True
-        accounts = demo_password_accounts(db.session)
-        if accounts:
-            current_app.logger.warning(
-                "Demo accounts sign in with the demo password %r: %s. Anyone can sign in as them; change "
-                "their passwords (flask person set-password) before real use.", DEMO_PASSWORD, ", ".join(accounts))
+def warn_of_demo_sign_in(username: str, password: str) -> None:
+    """Log a warning each time a demo account signs in with the demo password."""
+    if password == DEMO_PASSWORD and username in DEMO_USERNAMES:
+        current_app.logger.warning(
+            "%s signed in with the demo password %r: anyone can. Change the demo accounts' passwords "
+            "(flask person set-password) or disable them before real use.", username, DEMO_PASSWORD)

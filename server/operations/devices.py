@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.access import Scope, token_digest
+from server.demo.exposure import warn_of_demo_sign_in
 from server.errors import ApiError
 from server.ledger import hold, record_audit
 from server.models import AccessToken, Device, EnrolmentCode, LoginFailure, Person
@@ -64,6 +65,7 @@ def sign_in(session: Session, username: str, password: str, device: DeviceInfo, 
     if not person.active or person.deleted:
         raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
     hold(session)
+    warn_of_demo_sign_in(username, password)
     if needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
     # Only this address's failures: an attack from elsewhere stays counted, and visible.

@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from server import create_app
 from server.demo.org import DEMO_PASSWORD
 from server.extensions import db
 from server.passwords import hash_password
@@ -133,11 +132,9 @@ def test_demo_passwords_in_use_are_announced_on_the_dashboard_and_in_the_log(
     with app.app_context():
         db.session.get(Person, world.people["admin"]).password_hash = hash_password(DEMO_PASSWORD)
         db.session.commit()
-    fresh = create_app({**app.config, "INSTANCE_PATH": app.instance_path})
     with caplog.at_level(logging.WARNING):
-        visitor = Reviewer(fresh.test_client())
-        visitor.sign_in("admin", DEMO_PASSWORD)
-        page = visitor.get("/dashboard/inbox").get_data(as_text=True)
+        reviewer.sign_in("admin", DEMO_PASSWORD)
+        page = reviewer.get("/dashboard/inbox").get_data(as_text=True)
     assert 'id="demo-passwords"' in page
     assert any("demo password" in record.getMessage() and "admin" in record.getMessage()
                for record in caplog.records)
