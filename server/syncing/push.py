@@ -151,7 +151,7 @@ class PushBatch:
     def refuse(self, mutation: Mutation, refusal: Refusal) -> Outcome:
         """Refuse whole; a refusal for good is quarantined and audited, while the device's quota lasts."""
         if not refusal.retryable:
-            if self.quarantine_full():
+            if not self.claim_quarantine_slot():
                 self.turned_away.append(str(mutation.mutation_id))
                 refusal = Refusal(QUARANTINE_FULL, "This device has too many refused changes waiting for an "
                                   "administrator; this one was not stored in quarantine. Keep it and ask an "
@@ -165,16 +165,16 @@ class PushBatch:
             "retryable": refusal.retryable,
         })
 
-    def quarantine_full(self) -> bool:
-        """Whether the device's open quarantined mutations reached the quota (counting this batch's)."""
+    def claim_quarantine_slot(self) -> bool:
+        """Take one of the device's quarantine slots; False when its open quarantined mutations fill the quota."""
         if self.quarantine_room is None:
             stored = self.session.scalar(select(func.count()).select_from(QuarantinedMutation).where(
                 QuarantinedMutation.device_id == self.caller.device_id, QuarantinedMutation.status == "open"))
             self.quarantine_room = current_app.config["QUARANTINE_MAX_PER_DEVICE"] - (stored or 0)
         if self.quarantine_room <= 0:
-            return True
+            return False
         self.quarantine_room -= 1
-        return False
+        return True
 
     def audit(self, action: str, **entry: Any) -> None:
         self.writer.audit(audit_row(self.session, action, actor_id=self.caller.person_id,
