@@ -263,6 +263,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         with database(backend, directory) as url:
             env = {**os.environ, "FLASK_APP": "server", "DATABASE_URL": url, "SECRET_KEY": "bench",
+                   "BEATLOG_AUDIT_KEY": "bench-audit",
                    "BEATLOG_INSTANCE_PATH": str(directory / "instance"), "BEATLOG_MAX_BODY_BYTES": str(64 << 20)}
             subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=env, check=True, capture_output=True)
             ids = seed(env)

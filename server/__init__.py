@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import access, cli, dashboard, transaction
 from server import api as api_package
-from server.config import DEFAULTS, database_url, settings_from_env
+from server.config import DEFAULTS, database_url, settings_from_env, settle_audit_key
 from server.database import tune_engine
 from server.extensions import api, db, migrate
 
@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    app.config["AUDIT_KEY"] = app.config.get("AUDIT_KEY") or app.config["SECRET_KEY"]
+    settle_audit_key(app.config)
 
     db.init_app(app)
     with app.app_context():

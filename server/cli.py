@@ -8,15 +8,16 @@ from datetime import timedelta
 from typing import Any, Callable
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy import or_, select
 
+from server.config import demo_mode
 from server.demo.loader import load_demo
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
 from server.errors import ApiError
 from server.extensions import db
-from server.ledger import verify_audit
+from server.ledger import Checkpoint, audit_key, verify_audit
 from server.models import Device, Person, Room, Station
 from server.operations.devices import revoke_device
 from server.operations.people import create_person, set_password, update_person
@@ -149,10 +150,16 @@ def revoke_device_command(device_id: uuid.UUID, reason: str) -> None:
 
 
 @demo_cli.command("load")
-@click.option("--if-empty", is_flag=True, help="Do nothing when people already exist.")
+@click.option("--if-empty", is_flag=True,
+              help="What `make run` does: load only into an empty SQLite database, or any empty one when "
+                   "BEATLOG_DEMO=1.")
 @committing
 def load_demo_command(if_empty: bool) -> None:
-    """Load the demo stations, rooms, venues, templates, people and field records."""
+    """Load the demo stations, rooms, venues, templates, people and field records (all with password 'demo')."""
+    if if_empty and not demo_mode(current_app.config):
+        click.echo("This is not a demo database (not SQLite, and BEATLOG_DEMO=1 is not set); demo not loaded. "
+                   "Run `flask demo load` to load it anyway.")
+        return
     if if_empty and db.session.scalars(select(Person.id)).first() is not None:
         click.echo("Database already has data; demo not loaded.")
         return
@@ -175,15 +182,33 @@ def welcome_command(url: str) -> None:
 
 
 @audit_cli.command("verify")
-def verify_audit_command() -> None:
+@click.option("--checkpoint", "checkpoint_text", default=None,
+              help="A checkpoint printed earlier by `audit checkpoint`: its entry must still be there.")
+def verify_audit_command(checkpoint_text: str | None) -> None:
     """Walk the audit trail and report any edited or removed entry (exit 1 if so)."""
-    verification = verify_audit(db.session)
+    try:
+        checkpoint = Checkpoint.parse(checkpoint_text) if checkpoint_text is not None else None
+        verification = verify_audit(db.session, checkpoint=checkpoint)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--checkpoint") from None
     for problem in verification.problems:
         click.echo(problem, err=True)
     click.echo(f"{verification.entries} entries, head {verification.head}.")
     if not verification.intact:
         raise SystemExit(1)
-    click.echo("The audit trail is intact.")
+    click.echo("The audit trail is intact" + (f", up to and past the checkpoint of {checkpoint.entries} entries."
+                                               if checkpoint is not None else "."))
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_audit_command() -> None:
+    """Verify the trail, then print its head signed with the audit key: keep it outside the database."""
+    verification = verify_audit(db.session)
+    if not verification.intact:
+        for problem in verification.problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    click.echo(str(Checkpoint.sign(audit_key(), verification.entries, verification.head)))
 
 
 @sync_cli.command("purge-tombstones")

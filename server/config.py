@@ -44,10 +44,34 @@ def settings_from_env(
         "MAX_BLOB_BYTES": _int(environ, "BEATLOG_MAX_BLOB_BYTES", 5 * 1024 * 1024),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int(environ, "BEATLOG_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int(environ, "BEATLOG_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        "LOGIN_ALARM_FAILURES_PER_ACCOUNT": _int(environ, "BEATLOG_LOGIN_ALARM_FAILURES_PER_ACCOUNT", 20),
         "LOGIN_FAILURE_WINDOW_SECONDS": _int(environ, "BEATLOG_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        "QUARANTINE_MAX_PER_DEVICE": _int(environ, "BEATLOG_QUARANTINE_MAX_PER_DEVICE", 300),
         "AUDIT_KEY": environ.get("BEATLOG_AUDIT_KEY"),
+        "DEMO": environ.get("BEATLOG_DEMO") == "1",
         "PROXY_HOPS": _int(environ, "BEATLOG_PROXY_HOPS", 0),
     }
+
+
+def demo_mode(config: Mapping[str, Any]) -> bool:
+    """The embedded SQLite database, or ``BEATLOG_DEMO=1``: where the demo loads itself."""
+    return bool(config["DEMO"]) or config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def production(config: Mapping[str, Any]) -> bool:
+    """Not testing, not debugging and not the demo: real people's data, real keys required."""
+    return not (config.get("TESTING") or config.get("DEBUG") or demo_mode(config))
+
+
+def settle_audit_key(config: dict[str, Any]) -> None:
+    """Production needs an audit key of its own; elsewhere it defaults to ``SECRET_KEY``.
+
+    With one key for both, whoever holds the session key could also rewrite the trail.
+    """
+    if production(config) and (not config.get("AUDIT_KEY") or config["AUDIT_KEY"] == config["SECRET_KEY"]):
+        raise RuntimeError("Set BEATLOG_AUDIT_KEY to a secret of its own, different from SECRET_KEY: production "
+                           "(not TESTING, not DEBUG, not the demo) refuses to start without it.")
+    config["AUDIT_KEY"] = config.get("AUDIT_KEY") or config["SECRET_KEY"]
 
 
 DEFAULTS: dict[str, Any] = {

@@ -172,10 +172,51 @@ class Verification:
         return not self.problems
 
 
-def verify_audit(session: Session, key: bytes | None = None) -> Verification:
-    """Recompute every entry's HMAC and chain link, and compare the end with the ledger."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """The trail's head at one moment, signed with the audit key, to keep outside the database.
+
+    Someone able to rewrite the trail and the ledger row can remove the newest entries
+    unnoticed by the chain alone; the checkpoint still names the entry that must be there.
+    """
+
+    entries: int
+    head: str
+    mac: str
+
+    @staticmethod
+    def sign(key: bytes, entries: int, head: str) -> Checkpoint:
+        return Checkpoint(entries, head, _checkpoint_mac(key, entries, head))
+
+    @staticmethod
+    def parse(text: str) -> Checkpoint:
+        """Read ``<entries>:<head>:<mac>`` as ``audit checkpoint`` prints it."""
+        try:
+            entries, head, mac = text.strip().split(":")
+            return Checkpoint(int(entries), head, mac)
+        except ValueError:
+            raise ValueError("a checkpoint reads <entries>:<head>:<mac>, as `audit checkpoint` prints it") from None
+
+    def signed_by(self, key: bytes) -> bool:
+        return hmac.compare_digest(_checkpoint_mac(key, self.entries, self.head), self.mac)
+
+    def __str__(self) -> str:
+        return f"{self.entries}:{self.head}:{self.mac}"
+
+
+def _checkpoint_mac(key: bytes, entries: int, head: str) -> str:
+    return hmac.new(key, f"beatlog-audit-checkpoint:{entries}:{head}".encode(), hashlib.sha256).hexdigest()
+
+
+def verify_audit(session: Session, key: bytes | None = None, checkpoint: Checkpoint | None = None) -> Verification:
+    """Recompute every entry's HMAC and chain link, and compare the end with the ledger.
+
+    With a ``checkpoint``, the entry it names must still be there with the hash it recorded.
+    """
     key = key or audit_key()
     problems: list[str] = []
+    if checkpoint is not None and not checkpoint.signed_by(key):
+        raise ValueError("The checkpoint is not signed with this server's audit key.")
     expected_prev = GENESIS
     count = 0
     broken = 0
@@ -186,12 +227,17 @@ def verify_audit(session: Session, key: bytes | None = None) -> Verification:
             found.append(f"entry {entry['id']}: does not follow the entry before it (one was removed or edited)")
         if not hmac.compare_digest(entry_digest(key, entry), entry["entry_hash"]):
             found.append(f"entry {entry['id']}: its content does not match its hash (it was edited)")
+        if checkpoint is not None and count == checkpoint.entries and entry["entry_hash"] != checkpoint.head:
+            found.append(f"entry {entry['id']}: is not the entry the checkpoint recorded (the trail was rewritten)")
         broken += bool(found)
         if len(problems) < MAX_PROBLEMS_LISTED:
             problems.extend(found)
         expected_prev = entry["entry_hash"]
     if broken > MAX_PROBLEMS_LISTED:
         problems.append(f"… {broken} entries in all fail their check")
+    if checkpoint is not None and count < checkpoint.entries:
+        problems.append(f"the trail holds {count} entries, fewer entries than the checkpoint's {checkpoint.entries} "
+                        "(entries were removed from the end)")
     ledger = session.get(Ledger, LEDGER_ROW)
     if ledger is not None:
         if ledger.audit_count != count:

@@ -49,6 +49,8 @@ def rejection_text(code: str) -> str:
         "reviewer_only": _("Only a station chief may approve or return a log."),
         "missing_blob": _("A photo or signature has not reached the server yet."),
         "purged": _("This record was deleted on the server long ago and cannot be created again."),
+        "quarantine_full": _("The server holds too many refused changes from this phone; this one stays here. "
+                             "Ask an administrator to decide the waiting ones."),
     }.get(code, _("The server did not accept this change."))
 
 

@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         figures,
         inbox,
         logs,
+        notices,
         people,
         places,
         quarantine,

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.access import Scope, token_digest
+from server.demo.exposure import warn_of_demo_sign_in
 from server.errors import ApiError
 from server.ledger import hold, record_audit
 from server.models import AccessToken, Device, EnrolmentCode, LoginFailure, Person
@@ -47,8 +48,10 @@ class SignIn:
 def sign_in(session: Session, username: str, password: str, device: DeviceInfo, address: str) -> SignIn:
     """Check the password and issue a new token for this device.
 
-    Failures are counted per account and per address; past the configured limits sign-ins
-    are refused with 429 until the window has moved on.
+    Failures are counted per (account, address) and per address; past the configured limits
+    sign-ins from that address are refused with 429 until the window has moved on, so an
+    attacker elsewhere slows only themselves down and the real user can still sign in. Every
+    failure is audited, and so is an account whose failures from everywhere reach the alarm.
     """
     username = username.strip().lower()
     _refuse_if_throttled(session, username, address)
@@ -56,14 +59,17 @@ def sign_in(session: Session, username: str, password: str, device: DeviceInfo, 
     if person is None:
         burn_verification(password)
     if person is None or not verify_password(person.password_hash, password):
-        _count_failure(session, username, address)
+        _count_failure(session, username, address, "auth.login_failed", {"username": username[:64]})
+        _raise_alarm_if_attacked(session, username)
         raise ApiError(401, "login_failed", "Wrong username or password.")
     if not person.active or person.deleted:
         raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
     hold(session)
+    warn_of_demo_sign_in(username, password)
     if needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    # Only this address's failures: an attack from elsewhere stays counted, and visible.
+    session.execute(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address))
     return _issue(session, person, device, address, "auth.login")
 
 
@@ -104,7 +110,7 @@ def enrol_with_code(session: Session, code: str, password: str, device: DeviceIn
     found = session.scalars(select(EnrolmentCode).where(EnrolmentCode.code_hash == code_digest(code))
                             .with_for_update()).one_or_none()
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
-        _count_failure(session, ENROLMENT_THROTTLE_KEY, address)
+        _count_failure(session, ENROLMENT_THROTTLE_KEY, address, "auth.enrol_failed", {})
         raise ApiError(401, "code_invalid", "This enrolment code is not valid, used or expired; ask for a new one.")
     person = session.get(Person, found.person_id)
     if person is None or not person.active or person.deleted:
@@ -165,12 +171,13 @@ def _refuse_if_throttled(session: Session, username: str, address: str) -> None:
     config = current_app.config
     window = timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
     since = utcnow() - window
-    for column, value, limit in (
-        (LoginFailure.username, username, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
-        (LoginFailure.address, address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+    from_address = LoginFailure.address == address
+    for condition, limit in (
+        (and_(LoginFailure.username == username, from_address), config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        (from_address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
     ):
         count, oldest = session.execute(
-            select(func.count(), func.min(LoginFailure.at)).where(column == value, LoginFailure.at >= since)
+            select(func.count(), func.min(LoginFailure.at)).where(condition, LoginFailure.at >= since)
         ).one()
         if count >= limit:
             wait = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
@@ -182,11 +189,47 @@ def _refuse_if_throttled(session: Session, username: str, address: str) -> None:
             )
 
 
-def _count_failure(session: Session, username: str, address: str) -> None:
+def _count_failure(session: Session, username: str, address: str, action: str, details: dict[str, str]) -> None:
+    """Count a failure for throttling and append it to the audit trail; both outlive the failed request."""
     keep_on_error()
+    hold(session)
     now = utcnow()
     session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
     session.add(LoginFailure(username=username[:64], address=address[:64], at=now))
+    record_audit(session, action, details={**details, "address": address[:64]})
+
+
+@dataclass(frozen=True)
+class Attack:
+    """An account whose failed sign-ins, from every address, reached the alarm in the window."""
+
+    username: str
+    failures: int
+    addresses: int
+
+
+def accounts_under_attack(session: Session, username: str | None = None) -> list[Attack]:
+    """Existing accounts (or just ``username``) with at least the alarm's failures in the window."""
+    config = current_app.config
+    since = utcnow() - timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    wanted = [LoginFailure.username == username] if username is not None else []
+    rows = session.execute(
+        select(LoginFailure.username, func.count(), func.count(LoginFailure.address.distinct()))
+        .where(LoginFailure.at >= since, LoginFailure.username.in_(select(Person.username)), *wanted)
+        .group_by(LoginFailure.username)
+        .having(func.count() >= config["LOGIN_ALARM_FAILURES_PER_ACCOUNT"])
+        .order_by(LoginFailure.username)
+    ).all()
+    return [Attack(*row) for row in rows]
+
+
+def _raise_alarm_if_attacked(session: Session, username: str) -> None:
+    """Audit the moment an account's failures reach the alarm (once per window's worth)."""
+    session.flush()
+    for attack in accounts_under_attack(session, username):
+        if attack.failures == current_app.config["LOGIN_ALARM_FAILURES_PER_ACCOUNT"]:
+            record_audit(session, "auth.account_under_attack", details={
+                "username": attack.username, "failures": attack.failures, "addresses": attack.addresses})
 
 
 def sign_out(session: Session, token: AccessToken) -> None:

@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.ledger import audit_key, audit_row, hold
-from server.models import Person, SyncMutation
+from server.models import Person, QuarantinedMutation, SyncMutation
 from server.models.base import utcnow
 from server.operations.blobs import readable_hashes
 from server.operations.moves import exit_row, served
@@ -45,6 +46,7 @@ from sync.records import OFFICER_STATUSES, RECORD_TYPES
 __all__ = ["Caller", "PushBatch", "push"]
 
 WORK_TIMES = {"inspection": "inspected_at", "followup": "visited_at"}
+QUARANTINE_FULL = "quarantine_full"
 
 
 class PushBatch:
@@ -61,6 +63,8 @@ class PushBatch:
         self.blobs: set[str] = set()
         self.service: dict[tuple[uuid.UUID, uuid.UUID, datetime], bool] = {}
         self.purged: set[tuple[str, uuid.UUID]] = set()
+        self.quarantine_room: int | None = None
+        self.turned_away: list[str] = []
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
@@ -68,6 +72,8 @@ class PushBatch:
         hold(self.session)
         self.load_state(mutations, prepared)
         outcomes = [self.decide(mutation, plan) for mutation, plan in zip(mutations, prepared, strict=True)]
+        if self.turned_away:
+            self.audit("sync.quarantine_full", details={"mutation_ids": self.turned_away})
         self.writer.write(self.records.values())
         return [outcome.wire() for outcome in outcomes]
 
@@ -110,7 +116,7 @@ class PushBatch:
             outcome = self.refuse(mutation, refusal)
         result = outcome.wire()
         self.decided[mutation.mutation_id] = (mutation.payload_hash, result)
-        if outcome.status != protocol.REJECTED or not outcome.extra.get("retryable"):
+        if remembered(outcome):
             self.writer.mutation_row(mutation, result, self.caller, self.now)
         return outcome
 
@@ -143,12 +149,36 @@ class PushBatch:
         )
 
     def refuse(self, mutation: Mutation, refusal: Refusal) -> Outcome:
+        """Refuse whole; a refusal for good is quarantined and audited, while the device's quota lasts."""
         if not refusal.retryable:
-            self.writer.quarantine(mutation, refusal, self.caller, self.now)
+            if not self.claim_quarantine_slot():
+                self.turned_away.append(str(mutation.mutation_id))
+                refusal = Refusal(QUARANTINE_FULL, "This device has too many refused changes waiting for an "
+                                  "administrator; this one was not stored in quarantine. Keep it and ask an "
+                                  "administrator to decide the waiting ones.")
+            else:
+                self.writer.quarantine(mutation, refusal, self.caller, self.now)
+                self.audit("sync.refused", record_type=mutation.type, record_id=mutation.record_id,
+                           details={"mutation_id": str(mutation.mutation_id), "code": refusal.code})
         return Outcome(mutation.mutation_id, protocol.REJECTED, mutation.record_id, extra={
             "code": refusal.code, "message": refusal.message, "errors": refusal.errors,
             "retryable": refusal.retryable,
         })
+
+    def claim_quarantine_slot(self) -> bool:
+        """Take one of the device's quarantine slots; False when its open quarantined mutations fill the quota."""
+        if self.quarantine_room is None:
+            stored = self.session.scalar(select(func.count()).select_from(QuarantinedMutation).where(
+                QuarantinedMutation.device_id == self.caller.device_id, QuarantinedMutation.status == "open"))
+            self.quarantine_room = current_app.config["QUARANTINE_MAX_PER_DEVICE"] - (stored or 0)
+        if self.quarantine_room <= 0:
+            return False
+        self.quarantine_room -= 1
+        return True
+
+    def audit(self, action: str, **entry: Any) -> None:
+        self.writer.audit(audit_row(self.session, action, actor_id=self.caller.person_id,
+                                    device_id=self.caller.device_id, at=self.now, key=self.audit_key, **entry))
 
     def create(self, mutation: Mutation, plan: Prepared) -> Outcome:
         state = self.records.get(mutation.key)
@@ -342,6 +372,13 @@ def work_time(record_type: str, data: dict[str, Any]) -> datetime | None:
     """When the work a record holds was done, by the device's clock, from its wire form."""
     value = data.get(WORK_TIMES.get(record_type, ""))
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def remembered(outcome: Outcome) -> bool:
+    """Whether an answer is kept for replays: not when resending may one day be answered otherwise."""
+    if outcome.status != protocol.REJECTED:
+        return True
+    return not outcome.extra["retryable"] and outcome.extra["code"] != QUARANTINE_FULL
 
 
 def push(session: Session, caller: Caller, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

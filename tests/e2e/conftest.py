@@ -60,6 +60,8 @@ def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[Live
         "BEATLOG_INSTANCE_PATH": str(directory / "instance"),
         "DATABASE_URL": database_url,
         "SECRET_KEY": "e2e-secret",
+        "BEATLOG_AUDIT_KEY": "e2e-audit-key",
+        "BEATLOG_DEMO": "1",
     }
     server = LiveServer(f"http://127.0.0.1:{port}", env, directory / "server.log")
     for command in (("db", "upgrade"), ("demo", "load", "--if-empty")):

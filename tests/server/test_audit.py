@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 
 from server.extensions import db
 from server.ledger import verify_audit
-from server.models import AuditEntry
+from server.models import AuditEntry, Ledger
 from tests.world import World
 
 
@@ -90,3 +90,46 @@ def test_entries_chain_in_commit_order(app: Flask, world: World) -> None:
         entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert entries[0].prev_hash == "0" * 64
     assert all(later.prev_hash == earlier.entry_hash for earlier, later in zip(entries, entries[1:]))
+
+
+def checkpoint(runner: FlaskCliRunner) -> str:
+    result = runner.invoke(args=["audit", "checkpoint"])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def truncate_and_rewrite_the_ledger(app: Flask, removed: int) -> None:
+    """What someone with write access to the database does to hide the newest entries."""
+    with app.app_context():
+        newest = db.session.scalar(select(func.max(AuditEntry.id)))
+        db.session.execute(delete(AuditEntry).where(AuditEntry.id > newest - removed))
+        kept = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        count = db.session.scalar(select(func.count()).select_from(AuditEntry))
+        db.session.execute(update(Ledger).values(audit_count=count, audit_head=kept.entry_hash))
+        db.session.commit()
+
+
+def test_a_signed_checkpoint_detects_the_newest_entries_removed_with_the_ledger_rewritten(
+    app: Flask, runner: FlaskCliRunner, world: World
+) -> None:
+    kept_outside = checkpoint(runner)
+    truncate_and_rewrite_the_ledger(app, removed=2)
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    result = runner.invoke(args=["audit", "verify", "--checkpoint", kept_outside])
+    assert result.exit_code == 1
+    assert "fewer entries than the checkpoint" in result.output
+
+
+def test_a_checkpoint_still_verifies_after_new_entries(app: Flask, runner: FlaskCliRunner, client: FlaskClient,
+                                                       world: World) -> None:
+    kept_outside = checkpoint(runner)
+    client.post("/api/v1/auth/login", json={"username": "officer_a1", "password": "wrong",
+                                            "device_id": "00000000-0000-4000-8000-000000000001", "device_name": "x"})
+    result = runner.invoke(args=["audit", "verify", "--checkpoint", kept_outside])
+    assert result.exit_code == 0 and "checkpoint" in result.output
+
+
+def test_a_forged_checkpoint_is_refused(runner: FlaskCliRunner, world: World) -> None:
+    entries, head, _mac = checkpoint(runner).rsplit(":", 2)
+    result = runner.invoke(args=["audit", "verify", "--checkpoint", f"{entries}:{head}:{'0' * 64}"])
+    assert result.exit_code != 0 and "not signed with this server's audit key" in result.output

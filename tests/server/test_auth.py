@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from server.access import token_digest
 from server.extensions import db
-from server.models import AccessToken, LoginFailure, Person
+from server.ledger import verify_audit
+from server.models import AccessToken, AuditEntry, LoginFailure, Person
 from tests.world import PASSWORD, World
 
 
@@ -65,14 +66,38 @@ def test_a_wrong_password_or_unknown_user_gets_the_same_answer(client: FlaskClie
     assert response.json == {"code": "login_failed", "message": "Wrong username or password.", "fields": {}}
 
 
-def test_repeated_failures_for_one_account_are_throttled(app: Flask, client: FlaskClient, world: World) -> None:
-    for attempt in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        assert login(client, "officer_a1", "wrong", address=f"10.0.1.{attempt}").status_code == 401
-    response = login(client, "officer_a1", address="10.0.2.1")
+def test_repeated_failures_for_one_account_from_one_address_are_throttled(app: Flask, client: FlaskClient,
+                                                                          world: World) -> None:
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        assert login(client, "officer_a1", "wrong", address="10.6.6.6").status_code == 401
+    response = login(client, "officer_a1", address="10.6.6.6")
     assert response.status_code == 429
     assert response.json["code"] == "login_throttled"
     assert 0 < int(response.headers["Retry-After"]) <= app.config["LOGIN_FAILURE_WINDOW_SECONDS"] + 1
-    assert login(client, "officer_a1b", address="10.0.2.1").status_code == 200
+    assert login(client, "officer_a1b", address="10.6.6.6").status_code == 200
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_real_user_out(app: Flask, client: FlaskClient, world: World) -> None:
+    for attempt in range(3 * app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        login(client, "officer_a1", "wrong", address=f"10.6.6.{attempt}")
+    assert login(client, "officer_a1", address="10.0.0.1").status_code == 200
+
+
+def test_an_account_under_attack_is_audited_once_for_the_admin(app: Flask, client: FlaskClient, world: World) -> None:
+    app.config["LOGIN_ALARM_FAILURES_PER_ACCOUNT"] = 4
+    for attempt in range(6):
+        login(client, "officer_a1", "wrong", address=f"10.6.6.{attempt}")
+    with app.app_context():
+        alarms = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "auth.account_under_attack")).all()
+        assert [alarm.details for alarm in alarms] == [{"username": "officer_a1", "failures": 4, "addresses": 4}]
+
+
+def test_every_failed_sign_in_is_in_the_audit_trail(app: Flask, client: FlaskClient, world: World) -> None:
+    login(client, "officer_a1", "wrong", address="10.6.6.6")
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert (entry.action, entry.details) == ("auth.login_failed", {"username": "officer_a1", "address": "10.6.6.6"})
+        assert verify_audit(db.session).intact
 
 
 def test_repeated_failures_from_one_address_are_throttled(app: Flask, client: FlaskClient, world: World) -> None:

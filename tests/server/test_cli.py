@@ -86,3 +86,16 @@ def test_welcome_names_the_url_and_the_demo_accounts(runner: FlaskCliRunner) -> 
     assert "http://127.0.0.1:5123" in output
     for username in ("admin", "chief1", "officer1", "officer2", "officer3", "'demo'"):
         assert username in output
+
+
+def test_the_demo_loads_itself_only_into_sqlite_or_when_asked(app: Flask, runner: FlaskCliRunner,
+                                                              backend: str) -> None:
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        loaded = db.session.scalars(select(Person.id)).first() is not None
+    assert loaded is (backend == "sqlite")
+    if not loaded:
+        assert "BEATLOG_DEMO=1" in result.output
+        app.config["DEMO"] = True
+        assert "Demo data loaded" in runner.invoke(args=["demo", "load", "--if-empty"]).output

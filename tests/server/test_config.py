@@ -82,3 +82,34 @@ def test_behind_a_proxy_the_forwarded_client_address_is_used(tmp_path: Path) -> 
     app.add_url_rule("/whoami", "whoami", address)
     response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "10.1.2.3"})
     assert response.get_data(as_text=True) == "10.1.2.3"
+
+
+PRODUCTION = {"SQLALCHEMY_DATABASE_URI": "postgresql://db.example/beatlog", "SECRET_KEY": "s3cret"}
+
+
+@pytest.fixture
+def bare_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "SECRET_KEY", "BEATLOG_AUDIT_KEY", "BEATLOG_DEMO", "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("audit_key", [None, "", "s3cret"])
+def test_production_refuses_to_start_without_an_audit_key_of_its_own(
+    tmp_path: Path, bare_environment: None, audit_key: str | None
+) -> None:
+    with pytest.raises(RuntimeError, match="BEATLOG_AUDIT_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, "AUDIT_KEY": audit_key})
+
+
+def test_production_starts_with_a_distinct_audit_key(tmp_path: Path, bare_environment: None) -> None:
+    app = create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, "AUDIT_KEY": "another"})
+    assert app.config["AUDIT_KEY"] == "another"
+
+
+@pytest.mark.parametrize("not_production", [{"TESTING": True}, {"DEBUG": True}, {"DEMO": True},
+                                            {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite"}])
+def test_tests_debugging_and_the_demo_may_share_the_secret_as_audit_key(
+    tmp_path: Path, bare_environment: None, not_production: dict
+) -> None:
+    app = create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, **not_production})
+    assert app.config["AUDIT_KEY"] == app.config["SECRET_KEY"]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.ledger import verify_audit
-from server.models import QuarantinedMutation, SyncConflict, SyncMutation, Venue
+from server.models import AuditEntry, QuarantinedMutation, SyncConflict, SyncMutation, Venue
 from tests.conftest import DeviceFactory
 from tests.sync_device import SyncDevice
 from tests.world import World
@@ -107,6 +107,34 @@ def test_an_invalid_mutation_is_quarantined_with_its_errors_and_the_batch_goes_o
         assert (quarantined.code, quarantined.record_id, quarantined.status) == ("invalid", uuid.UUID(bad), "open")
         assert quarantined.payload["data"]["kind"] == "spaceport"
     assert count(app, Venue, Venue.id == uuid.UUID(bad)) == 0
+
+
+def test_a_device_over_its_quarantine_quota_is_told_and_nothing_more_is_stored(
+    app: Flask, device: DeviceFactory, world: World
+) -> None:
+    app.config["QUARANTINE_MAX_PER_DEVICE"] = 2
+    phone, other = device("officer_a1"), device("officer_a1b")
+    for _ in range(3):
+        phone.create("venue", venue_data(world, kind="spaceport"))
+    phone.push()
+    assert [r["code"] for r in phone.results] == ["invalid", "invalid", "quarantine_full"]
+    assert phone.results[-1]["retryable"] is False and "quarantine" in phone.results[-1]["message"]
+    assert count(app, QuarantinedMutation) == 2
+    assert count(app, SyncMutation, SyncMutation.mutation_id == uuid.UUID(phone.results[-1]["mutation_id"])) == 0
+    other.create("venue", venue_data(world, kind="spaceport"))
+    other.push()
+    assert last(other)["code"] == "invalid" and count(app, QuarantinedMutation) == 3
+
+
+def test_every_refusal_for_good_is_in_the_audit_trail(app: Flask, device: DeviceFactory, world: World) -> None:
+    phone = device("officer_a1")
+    refused = phone.create("venue", venue_data(world, room="B1"))
+    phone.push()
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sync.refused")).one()
+        assert (entry.record_type, str(entry.record_id), entry.details["code"]) == ("venue", refused, "out_of_scope")
+        assert entry.actor_id == world.people["officer_a1"] and entry.device_id == world.devices["officer_a1"]
+        assert verify_audit(db.session).intact
 
 
 def test_a_rejection_is_remembered_for_replays(device: DeviceFactory, world: World) -> None:

@@ -66,6 +66,19 @@ def test_a_refusal_no_correction_can_cure_says_an_administrator_has_it(start_app
     assert sync_explanation(purged) == ("This record was deleted on the server long ago and cannot be created again.\n"
                                         "The server refused your change and keeps it for an administrator to decide.")
 
+
+
+def test_a_change_the_full_quarantine_turned_away_stays_on_the_phone_and_says_so(start_app: Any) -> None:
+    start_app(language="en")
+    from mobile.ui.explain import sync_explanation
+
+    turned_away = LocalRecord("venue", "id", 0, {}, SyncState.REJECTED, {"code": "quarantine_full", "errors": {}})
+    assert sync_explanation(turned_away) == (
+        "The server holds too many refused changes from this phone; this one stays here. "
+        "Ask an administrator to decide the waiting ones.\n"
+        "Correct it and save again to resend it.")
+
+
 def test_a_revoked_phone_wipes_itself_and_asks_for_a_new_sign_in(
         start_app: Any, network: Any, demo_server: Any) -> None:
     officer = start_app(network.url, "en")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import uuid
+
+import pytest
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from server.demo.org import DEMO_PASSWORD
 from server.extensions import db
+from server.passwords import hash_password
 from server.models import AccessToken, AuditEntry, Device, Person
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import World
@@ -102,3 +108,33 @@ def test_the_audit_trail_is_searchable_and_detects_tampering(reviewer: Reviewer,
     reviewer.get("/dashboard/audit")
     tampered = reviewer.post("/dashboard/audit/verify", {}).get_data(as_text=True)
     assert re.search(r'id="verdict">Tampered', tampered)
+
+
+def test_the_admin_is_told_which_accounts_are_under_attack(reviewer: Reviewer, world: World, app: Flask,
+                                                           client: FlaskClient) -> None:
+    app.config["LOGIN_ALARM_FAILURES_PER_ACCOUNT"] = 3
+    for attempt in range(3):
+        client.post("/api/v1/auth/login", json={"username": "chief_a", "password": "wrong",
+                                                "device_id": str(uuid.uuid4()), "device_name": "x"},
+                    environ_base={"REMOTE_ADDR": f"10.6.6.{attempt}"})
+    reviewer.sign_in("chief_a")
+    assert 'id="under-attack"' not in reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    reviewer.sign_in("admin")
+    page = reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    assert 'id="under-attack"' in page and "chief_a" in page
+
+
+def test_demo_passwords_in_use_are_announced_on_the_dashboard_and_in_the_log(
+    reviewer: Reviewer, world: World, app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    reviewer.sign_in("admin")
+    assert 'id="demo-passwords"' not in reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Person, world.people["admin"]).password_hash = hash_password(DEMO_PASSWORD)
+        db.session.commit()
+    with caplog.at_level(logging.WARNING):
+        reviewer.sign_in("admin", DEMO_PASSWORD)
+        page = reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    assert 'id="demo-passwords"' in page
+    assert any("demo password" in record.getMessage() and "admin" in record.getMessage()
+               for record in caplog.records)

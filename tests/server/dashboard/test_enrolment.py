@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.server.dashboard.conftest import Reviewer
@@ -18,9 +19,10 @@ def issue(reviewer: Reviewer, world: World, username: str = "officer_a1") -> tup
     return re.search(r'id="code">([A-Z0-9-]+)<', page).group(1), page
 
 
-def enrol(client: FlaskClient, code: str, password: str = "chosen-on-phone") -> object:
+def enrol(client: FlaskClient, code: str, password: str = "chosen-on-phone", address: str = "10.0.0.1") -> object:
     return client.post("/api/v1/auth/enrol", json={"code": code, "password": password,
-                                                   "device_id": str(uuid.uuid4()), "device_name": "new phone"})
+                                                   "device_id": str(uuid.uuid4()), "device_name": "new phone"},
+                       environ_base={"REMOTE_ADDR": address})
 
 
 def test_the_code_is_shown_as_text_and_as_a_qr_code_holding_the_server_and_code(reviewer: Reviewer,
@@ -48,3 +50,12 @@ def test_a_newer_code_cancels_the_older_one_and_wrong_codes_are_refused(reviewer
     assert enrol(client, older).status_code == 401
     assert enrol(client, "AAAA-AAAA").get_json()["code"] == "code_invalid"
     assert enrol(client, newer).status_code == 200
+
+
+def test_bogus_codes_from_one_address_do_not_block_enrolment_elsewhere(reviewer: Reviewer, world: World,
+                                                                      client: FlaskClient, app: Flask) -> None:
+    code, _page = issue(reviewer, world)
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+        assert enrol(client, "AAAA-AAAA", address="10.6.6.6").status_code == 401
+    assert enrol(client, code, address="10.6.6.6").status_code == 429
+    assert enrol(client, code, address="10.0.0.2").status_code == 200
