@@ -161,3 +161,23 @@ def test_every_device_writable_type_field_group_and_status_has_a_row() -> None:
             for action in actions:
                 for status in statuses:
                     assert (record_type, group, action, status) in ownership.MATRIX
+
+
+@pytest.mark.parametrize("status", ownership.STATUSES["inspection"])
+@pytest.mark.parametrize("role", ["chief", "admin"])
+def test_the_review_endpoint_does_what_the_matrix_allows_with_the_caller_as_reviewer_at_server_time(
+    app: Flask, client: FlaskClient, world: World, status: str, role: str
+) -> None:
+    inspection = put_in_status(app, world, "inspection", status)
+    caller = CALLERS[(role, "colleague")]
+    before = utcnow()
+    response = client.post(f"/api/v1/inspections/{inspection}/review", json={"decision": "approve"},
+                           headers=world.headers(caller))
+    cell = ownership.MATRIX[("inspection", "review", "change", status)].cell(role)
+    code = ownership.verdict(cell, own=False, via="review")
+    if code is not None:
+        assert (response.status_code, response.json["code"]) == (409, code)
+        return
+    assert response.status_code == 200, response.json
+    assert (response.json["status"], response.json["reviewer_id"]) == ("approved", str(world.people[caller]))
+    assert before <= datetime.fromisoformat(response.json["reviewed_at"]) <= utcnow()
