@@ -191,10 +191,6 @@ class FollowupData(StrictSchema):
             check_followup(data)
 
 
-OFFICER_STATUSES = frozenset({"draft", "submitted"})
-"""The inspection statuses an officer may set; approved and returned are a reviewer's."""
-
-
 def check_inspection(record: Mapping[str, Any]) -> None:
     """Rules across fields, applied to a whole inspection (after a merge, too)."""
     if record.get("rectification_required") and not record.get("rectification_deadline"):
@@ -245,8 +241,8 @@ class FollowupRecord(EnvelopeSchema, FollowupData):
 class RecordType:
     """One syncable record type: its wire name, its schemas and the rules of writing it.
 
-    ``immutable_fields`` are fixed at creation (an inspection never moves to another venue);
-    ``reviewer_fields`` are written only by chiefs and admins.
+    ``immutable_fields`` are fixed at creation (an inspection never moves to another venue).
+    Who may write which fields is the ownership matrix's (``sync/ownership.py``).
     """
 
     name: str
@@ -254,7 +250,6 @@ class RecordType:
     record_schema: type[EnvelopeSchema]
     device_writable: bool
     immutable_fields: frozenset[str] = frozenset()
-    reviewer_fields: frozenset[str] = frozenset()
 
 
 RECORD_TYPES: Mapping[str, RecordType] = {
@@ -275,7 +270,6 @@ RECORD_TYPES: Mapping[str, RecordType] = {
             InspectionRecord,
             device_writable=True,
             immutable_fields=frozenset({"venue_id", "officer_id"}),
-            reviewer_fields=frozenset({"review_comment", "reviewer_id", "reviewed_at"}),
         ),
         RecordType(
             "followup",

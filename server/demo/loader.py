@@ -232,7 +232,7 @@ class DemoBuilder:
         return sha256
 
     def conflicts_through_sync(self) -> None:
-        """Two officers of 枫杨 edit the same venue offline; one edits a log after it was approved.
+        """Two officers of 枫杨 edit the same venue offline; one edits their own log after it was approved.
 
         Both go through the real push engine from the officers' handhelds, so the conflict
         queue holds what a real day would leave in it.
@@ -240,7 +240,7 @@ class DemoBuilder:
         first, second = (self.people[name] for name in ("officer1", "officer2"))
         venue = self.venues_of_room[first.room_id][1]
         approved = next(
-            i for i in self.session.scalars(select(Inspection).where(Inspection.officer_id == first.id,
+            i for i in self.session.scalars(select(Inspection).where(Inspection.officer_id == second.id,
                                                                       Inspection.status == "approved"))
         )
         offline_edits = [

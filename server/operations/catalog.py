@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from server.errors import ApiError
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Venue
 from server.operations.moves import position_of, room_to_move_to, venue_moved
-from server.operations.records import apply_changes, locked, stamp
+from server.operations.records import apply_changes, authorise, locked, stamp
 from sync.records import ChecklistTemplateData, VenueData
 
 TEMPLATE_DATA = ChecklistTemplateData()
@@ -40,6 +40,7 @@ def edit_template(session: Session, template_id: uuid.UUID, changes: Mapping[str
     if (loaded["title_zh"], loaded["title_en"], loaded["items"]) == (template.title_zh, template.title_en,
                                                                      template.items):
         return template
+    authorise(template, "change", TEMPLATE_DATA.dump(loaded), role="admin", person_id=actor_id, via="console")
     if session.get(ChecklistTemplateVersion, (template.id, template.version)) is None:
         session.add(ChecklistTemplateVersion(template_id=template.id, version=template.version,
                                              title_zh=template.title_zh, title_en=template.title_en,
@@ -70,6 +71,7 @@ def edit_venue(session: Session, venue_id: uuid.UUID, changes: Mapping[str, Any]
         loaded = VENUE_EDITS.load(dict(changes))
     except ValidationError as error:
         raise _invalid(error) from None
+    authorise(venue, "change", VENUE_EDITS.dump(loaded), role="admin", person_id=actor_id, via="console")
     before = position_of(venue)
     if loaded.get("room_id", venue.room_id) != venue.room_id:
         room_to_move_to(session, loaded["room_id"])

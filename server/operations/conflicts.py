@@ -12,7 +12,7 @@ from server.errors import ApiError
 from server.ledger import record_audit
 from server.models import SyncConflict
 from server.models.base import utcnow
-from server.operations.records import locked, record_now, stamp
+from server.operations.records import authorise, locked, record_now, stamp
 from server.syncing.mutations import RECORD_CHECKS
 from server.syncing.wire import MAPPINGS
 
@@ -50,7 +50,8 @@ def resolve_conflict(
     the record version the admin decided on: if the record changed since, or another admin
     resolved the conflict first, nothing is written and the current state is returned.
     A record deleted since the conflict was raised stays deleted: choosing values for it is
-    refused (``record_deleted``); keeping the server's values closes the conflict.
+    refused (``record_deleted``); keeping the server's values closes the conflict. The admin's
+    authority is the ownership matrix's: review fields still change only through a review.
     """
     conflict = locked(session, SyncConflict, conflict_id)
     mapping = MAPPINGS[conflict.record_type]
@@ -76,6 +77,10 @@ def resolve_conflict(
             check({**mapping.wire_of(record), **chosen})
     except ValidationError as error:
         raise ApiError(422, "validation_failed", "Some chosen values are invalid.", error.normalized_messages()) from None
+    current = mapping.wire_of(record)
+    authorise(record, "delete" if delete else "change",
+              {name: value for name, value in chosen.items() if value != current.get(name)},
+              role="admin", person_id=admin_id, via="console")
     for name, value in mapping.columns(loaded).items():
         setattr(record, name, value)
     record.deleted = delete or (record.deleted and not chosen)

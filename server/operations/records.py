@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from server.access import Scope
+from server.errors import ApiError
 from server.ledger import held, hold, next_seq, record_audit
 from server.models import SYNCED_MODELS, SyncRecord
 from server.models.base import utcnow
 from server.operations.blobs import link_blobs
 from server.syncing.wire import MAPPINGS, refresh_wire
+from sync import ownership
 
 RECORD_TYPE_OF = {model: name for name, model in SYNCED_MODELS.items()}
 Row = TypeVar("Row")
@@ -40,6 +42,25 @@ def record_now(record: SyncRecord) -> dict[str, Any]:
     record_type = RECORD_TYPE_OF[type(record)]
     return {"type": record_type, "id": str(record.id), "version": record.version, "deleted": record.deleted,
             "data": MAPPINGS[record_type].wire_of(record)}
+
+
+def authorise(
+    record: SyncRecord, action: str, written: dict[str, Any], *, role: str, person_id: uuid.UUID, via: str
+) -> None:
+    """The ownership matrix's verdict (``sync/ownership.py``) on a dashboard or API write, as push gets it.
+
+    ``written`` is the wire form of what changes. Refused: 403 with the matrix's code, or 409
+    ``not_reviewable`` (with the record as it is now) for a log that is not awaiting review.
+    """
+    record_type = RECORD_TYPE_OF[type(record)]
+    current = MAPPINGS[record_type].wire_of(record) if record.version else None
+    refused = ownership.refusal(role, str(person_id), record_type, action, current, written, via=via)
+    if refused is None:
+        return
+    if refused.code == ownership.NOT_REVIEWABLE:
+        raise ApiError(409, refused.code, refused.message,
+                       extra={"current_version": record.version, "current": record_now(record)})
+    raise ApiError(403, refused.code, refused.message, refused.errors)
 
 
 def stamp(

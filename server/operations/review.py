@@ -10,9 +10,11 @@ from server.access import Scope
 from server.errors import ApiError
 from server.models import Inspection
 from server.models.base import utcnow
-from server.operations.records import locked, record_now, stamp
+from server.operations.records import authorise, locked, record_now, stamp
+from sync.records import InspectionData
 
 DECISIONS = {"approve": "approved", "return": "returned"}
+REVIEW_WIRE = InspectionData(only=("status", "review_comment", "reviewer_id", "reviewed_at"))
 
 
 def review_inspection(
@@ -28,6 +30,10 @@ def review_inspection(
 ) -> Inspection:
     """Approve (which locks the log) or return it; the officer's device gets it on its next pull.
 
+    These are the review rules, the only way review fields change (the ownership matrix sends
+    a push that writes them here): a submitted log becomes approved or returned, the caller is
+    the reviewer, ``reviewed_at`` is server time, and a return says why.
+
     Decided on the log as committed when the review holds the ledger lock: a log the officer
     changed since ``expected_version``, or that is no longer submitted, is refused with 409
     and the log as it is now (``current``).
@@ -37,16 +43,16 @@ def review_inspection(
     if expected_version is not None and inspection.version != expected_version:
         raise ApiError(409, "stale", f"The log changed since you opened it (now version {inspection.version}).",
                        extra=current)
-    if inspection.deleted or inspection.status != "submitted":
-        state = "deleted" if inspection.deleted else inspection.status
-        raise ApiError(409, "not_reviewable", f"Only a submitted log is reviewed; this one is {state}.", extra=current)
+    if inspection.deleted:
+        raise ApiError(409, "not_reviewable", "Only a submitted log is reviewed; this one is deleted.", extra=current)
     comment = comment.strip()
+    review = {"status": DECISIONS[decision], "review_comment": comment, "reviewer_id": reviewer_id,
+              "reviewed_at": utcnow()}
+    authorise(inspection, "change", REVIEW_WIRE.dump(review), role=scope.role, person_id=reviewer_id, via="review")
     if decision == "return" and not comment:
         raise ApiError(422, "validation_failed", "Say why the log is returned.",
                        {"comment": ["Required when returning a log."]})
-    inspection.status = DECISIONS[decision]
-    inspection.review_comment = comment
-    inspection.reviewer_id = reviewer_id
-    inspection.reviewed_at = utcnow()
+    for name, value in review.items():
+        setattr(inspection, name, value)
     return stamp(session, inspection, "review", actor_id=reviewer_id, device_id=device_id,
                  details={"decision": decision, "comment": comment})

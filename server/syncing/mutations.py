@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 
 from server.access import Scope
 from server.syncing.wire import MAPPINGS
+from sync import ownership
 from sync.records import RECORD_TYPES, check_followup, check_inspection
 
 RECORD_CHECKS = {"inspection": check_inspection, "followup": check_followup}
@@ -27,10 +28,6 @@ class Caller:
     person_id: uuid.UUID
     device_id: uuid.UUID
     scope: Scope
-
-    @property
-    def is_reviewer(self) -> bool:
-        return self.scope.role in ("chief", "admin")
 
 
 @dataclass
@@ -154,3 +151,12 @@ def blob_hashes(wire: dict[str, Any]) -> list[str]:
     if wire.get("signature_hash"):
         hashes.append(wire["signature_hash"])
     return hashes
+
+
+def check_ownership(
+    caller: Caller, record_type: str, action: str, current: dict[str, Any] | None, written: dict[str, Any]
+) -> None:
+    """Refuse (``not_yours``, ``reviewer_only``, ``review_endpoint`` …) what the ownership matrix forbids a push."""
+    refused = ownership.refusal(caller.scope.role, str(caller.person_id), record_type, action, current, written)
+    if refused is not None:
+        raise Refusal(refused.code, refused.message, refused.errors)

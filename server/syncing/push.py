@@ -33,6 +33,7 @@ from server.syncing.mutations import (
     Prepared,
     Refusal,
     blob_hashes,
+    check_ownership,
     field_errors,
     parse,
     prepare,
@@ -41,7 +42,7 @@ from server.syncing.state import BatchWriter, RecordState
 from server.syncing.wire import MAPPINGS
 from sync import protocol
 from sync.merge import three_way
-from sync.records import OFFICER_STATUSES, RECORD_TYPES
+from sync.records import RECORD_TYPES
 
 __all__ = ["Caller", "PushBatch", "push"]
 
@@ -85,8 +86,8 @@ class PushBatch:
         officers: set[uuid.UUID] = set()
         hashes: set[str] = set()
         for mutation, plan in zip(mutations, prepared, strict=True):
-            wanted[mutation.type].add(mutation.record_id)
-            if isinstance(plan, Prepared):
+            if isinstance(plan, Prepared):  # a refused one (a read-only type, say) is answered without state
+                wanted[mutation.type].add(mutation.record_id)
                 for name, record_type in (("venue_id", "venue"), ("inspection_id", "inspection")):
                     if plan.loaded.get(name):
                         wanted[record_type].add(plan.loaded[name])
@@ -188,8 +189,8 @@ class PushBatch:
             raise Refusal("purged", f"This {mutation.type} was deleted and purged; its id is not used again.")
         room_id = self.room_of(mutation.type, plan.loaded)
         self.check_scope(mutation.type, room_id, plan.wire)
+        check_ownership(self.caller, mutation.type, "create", None, plan.wire)
         self.check_author(mutation.type, plan.loaded, plan.wire, room_id)
-        self.check_reviewer_fields(mutation.type, plan.wire, None)
         self.check_followed_inspection(mutation.type, plan.loaded)
         self.check_blobs(plan.wire)
         state = RecordState.new(MAPPINGS[mutation.type], mutation.record_id, room_id)
@@ -212,7 +213,8 @@ class PushBatch:
             if plan.wire[name] != state.data.get(name):
                 raise Refusal("immutable_field", f"{name} cannot change after the record is created.",
                               {name: ["Cannot change."]})
-        self.check_reviewer_fields(mutation.type, plan.wire, state.data)
+        check_ownership(self.caller, mutation.type, "change", state.data,
+                        {name: value for name, value in plan.wire.items() if value != state.data.get(name)})
         version_before = state.version
         if state.deleted or self.locked(mutation.type, state):
             differing = {k: v for k, v in plan.wire.items() if state.data.get(k) != v}
@@ -243,6 +245,7 @@ class PushBatch:
     def delete(self, mutation: Mutation, plan: Prepared) -> Outcome:
         state = self.existing(mutation)
         self.check_scope(mutation.type, state.room_id, state.data)
+        check_ownership(self.caller, mutation.type, "delete", state.data, {})
         if state.deleted:
             return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
         deletion = {"deleted": {"base": False, "server": False, "device": True}}
@@ -309,11 +312,10 @@ class PushBatch:
             raise Refusal("out_of_scope", "This record is outside your room or station.")
 
     def check_author(self, record_type: str, loaded: dict[str, Any], wire: dict[str, Any], room_id: uuid.UUID) -> None:
+        """The named officer is an officer who served the venue's room when the work was done."""
         officer_id = loaded.get("officer_id")
         if officer_id is None:
             return
-        if self.caller.scope.role == "officer" and officer_id != self.caller.person_id:
-            raise Refusal("not_yours", "An officer records their own work.", {"officer_id": ["Must be you."]})
         if officer_id not in self.officer_rooms:
             raise Refusal("invalid", "No such officer.", {"officer_id": ["Not an officer."]})
         if self.officer_rooms[officer_id] != room_id and not self.served_then(officer_id, room_id, record_type, wire):
@@ -329,23 +331,6 @@ class PushBatch:
         if key not in self.service:
             self.service[key] = served(self.session, officer_id, room_id, moment)
         return self.service[key]
-
-    def check_reviewer_fields(self, record_type: str, wire: dict[str, Any], current: dict[str, Any] | None) -> None:
-        """Officers may not write review fields, nor set an inspection approved or returned."""
-        if self.caller.is_reviewer:
-            return
-        names = RECORD_TYPES[record_type].reviewer_fields & wire.keys()
-        if current is None:
-            written = [name for name in names if wire[name]]
-        else:
-            written = [name for name in names if wire[name] != current.get(name)]
-        status = wire.get("status")
-        if record_type == "inspection" and status is not None and status not in OFFICER_STATUSES:
-            if current is None or status != current.get("status"):
-                written.append("status")
-        if written:
-            raise Refusal("reviewer_only", "Only a station chief reviews an inspection.",
-                          {name: ["Written by reviewers only."] for name in sorted(written)})
 
     def check_followed_inspection(self, record_type: str, loaded: dict[str, Any]) -> None:
         inspection_id = loaded.get("inspection_id")

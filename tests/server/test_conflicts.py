@@ -98,7 +98,7 @@ def test_only_conflicting_fields_with_valid_values_are_accepted(
 def test_a_conflict_over_a_deletion_can_be_resolved_by_deleting(
     client: FlaskClient, device: DeviceFactory, world: World
 ) -> None:
-    first, second = device("officer_a1"), device("officer_a1b")
+    first, second = device("officer_a1"), device("chief_a")
     first.pull(), second.pull()
     followup = str(world.followups["A1"])
     first.edit("followup", followup, notes="改了")

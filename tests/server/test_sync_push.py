@@ -196,19 +196,20 @@ def test_an_approved_inspection_is_locked_against_device_edits(
 def test_editing_a_deleted_record_or_deleting_a_changed_one_is_a_conflict(
     device: DeviceFactory, world: World
 ) -> None:
-    first, second = device("officer_a1"), device("officer_a1b")
-    first.pull(), second.pull()
+    first, colleague, chief = device("officer_a1"), device("officer_a1b"), device("chief_a")
+    first.pull(), colleague.pull(), chief.pull()
     venue, followup = str(world.venues["A1"]), str(world.followups["A1"])
     first.delete("venue", venue)
     first.edit("followup", followup, notes="约好下周二回访")
     first.sync()
-    second.edit("venue", venue, notes="还在营业")
-    second.delete("followup", followup)
-    second.push()
-    assert [(r["status"], r["reason"]) for r in second.results] == [
+    colleague.edit("venue", venue, notes="还在营业")
+    colleague.push()
+    chief.delete("followup", followup)
+    chief.push()
+    assert [(r["status"], r["reason"]) for r in colleague.results + chief.results] == [
         ("conflict", "deleted"), ("conflict", "changed_since_base")]
-    second.pull()
-    assert venue not in second.visible("venue") and followup in second.visible("followup")
+    chief.pull()
+    assert venue not in chief.visible("venue") and followup in chief.visible("followup")
 
 
 def test_a_delete_becomes_a_tombstone_that_syncs(device: DeviceFactory, world: World) -> None:
@@ -302,7 +303,7 @@ def test_the_stored_change_entry_always_matches_the_columns(app: Flask, device: 
     first.edit("followup", str(world.followups["A1"]), status="done", visited_at="2026-11-28T09:00:00+08:00",
                satisfaction="satisfied")
     second.edit("venue", str(world.venues["A1"]), risk_level="high")
-    second.delete("inspection", str(world.inspections["A1"]))
+    first.delete("inspection", str(world.inspections["A1"]))
     first.sync(), second.sync()
     with app.app_context():
         for mapping in MAPPINGS.values():

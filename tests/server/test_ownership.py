@@ -1,0 +1,183 @@
+"""Every cell of the ownership matrix (``sync/ownership.py``), tried through a real push.
+
+One test per record type × field group × action × status × role (and, for officers, the
+record's own officer and a colleague of the same room): what the matrix allows is applied
+(or, on an approved inspection, kept as a ``locked`` conflict); what it refuses is rejected
+with the matrix's code and quarantined. A new row in the matrix is a new test here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import Followup, Inspection, QuarantinedMutation
+from server.models.base import utcnow
+from server.operations.records import locked, stamp
+from sync import ownership
+from tests.conftest import DeviceFactory
+from tests.server.test_sync_push import inspection_data
+from tests.world import CHINA, World
+
+CALLERS = {("officer", "own"): "officer_a1", ("officer", "colleague"): "officer_a1b",
+           ("chief", "colleague"): "chief_a", ("admin", "colleague"): "admin"}
+OWNER = "officer_a1"
+VISITED = "2026-11-28T09:00:00+08:00"
+
+
+def cases() -> list[Any]:
+    found = []
+    for record_type, group, action, status, role, _cell in ownership.cells():
+        for whose in ("own", "colleague") if role == "officer" else ("colleague",):
+            found.append(pytest.param(record_type, group, action, status, role, whose,
+                                      id=f"{record_type}-{group}-{action}-{status}-{role}-{whose}"))
+    return found
+
+
+def followup_data(world: World, status: str, **changes: Any) -> dict[str, Any]:
+    data = {"venue_id": str(world.venues["A1"]), "officer_id": str(world.people[OWNER]), "subject_kind": "case",
+            "case_number": "A-9", "due_date": "2026-12-09", "status": status, **changes}
+    if status == "done":
+        data["visited_at"] = VISITED
+    return data
+
+
+def put_in_status(app: Flask, world: World, record_type: str, status: str) -> str:
+    """The room's inspection or follow-up of ``OWNER``, set to ``status`` by an admin; its id."""
+    model, record_id = {"inspection": (Inspection, world.inspections["A1"]),
+                        "followup": (Followup, world.followups["A1"])}[record_type]
+    with app.app_context():
+        record = locked(db.session, model, record_id)
+        record.status = status
+        if status in ownership.REVIEW_STATUSES:
+            record.reviewer_id, record.reviewed_at, record.review_comment = world.people["chief_a"], utcnow(), "好"
+        if status == "done":
+            record.visited_at = datetime.now(CHINA) - timedelta(days=1)
+        stamp(db.session, record, "update", actor_id=world.people["admin"])
+        db.session.commit()
+    return str(record_id)
+
+
+def attempt(
+    app: Flask, world: World, device: DeviceFactory, caller: str, record_type: str, group: str, action: str,
+    status: str,
+) -> tuple[dict[str, Any], set[str]]:
+    """Do the cell's action through a push; its result and the field groups it wrote."""
+    phone = device(caller)
+    if record_type in ("room", "person", "checklist_template"):
+        target = {"room": world.rooms["A1"], "person": world.people[OWNER], "checklist_template": world.template}
+        phone.records[(record_type, str(target[record_type]))] = {"version": 1, "deleted": False, "data": {}}
+        if action == "create":
+            phone.create(record_type, {"name": "x"})
+        elif action == "change":
+            phone.edit(record_type, str(target[record_type]), name="x")
+        else:
+            phone.delete(record_type, str(target[record_type]))
+        phone.push()
+        return phone.results[-1], {group}
+    data, record_id = creation(world, record_type, group, status)
+    if action == "create":
+        phone.create(record_type, data)
+        written = {ownership.group_of(record_type, k, v)
+                   for k, v in ownership.written_on_create(record_type, data).items()}
+    else:
+        record_id = put_in_status(app, world, record_type, status) if record_type != "venue" else record_id
+        phone.pull()
+        changes = change(world, record_type, group)
+        if action == "change":
+            phone.edit(record_type, record_id, **changes)
+        else:
+            phone.delete(record_type, record_id)
+        written = {ownership.group_of(record_type, k, v) for k, v in changes.items()} if action == "change" \
+            else {ownership.RECORD}
+    phone.push()
+    return phone.results[-1], written
+
+
+def creation(world: World, record_type: str, group: str, status: str) -> tuple[dict[str, Any], str]:
+    if record_type == "venue":
+        return {"room_id": str(world.rooms["A1"]), "name": "月河宾馆", "kind": "hotel", "address": "中山东路1号"}, \
+            str(world.venues["A1"])
+    if record_type == "inspection":
+        extra = {"review_comment": "自己批准"} if group == "review" else {}
+        return inspection_data(world, officer=OWNER, status=status, **extra), ""
+    extra = {"notes": "已回访"} if group == "visit" else {}
+    return followup_data(world, status, **extra), ""
+
+
+def change(world: World, record_type: str, group: str) -> dict[str, Any]:
+    return {
+        ("venue", "details"): {"notes": "门口有消防栓"},
+        ("inspection", "work"): {"findings": "消防通道堵塞"},
+        ("inspection", "review"): {"status": "approved", "reviewer_id": str(world.people["officer_a1b"])},
+        ("followup", "plan"): {"due_date": "2026-12-20"},
+        ("followup", "visit"): {"notes": "已回访"},
+    }.get((record_type, group), {})
+
+
+def expected(record_type: str, action: str, status: str, role: str, own: bool, written: set[str]) -> str | None:
+    """The matrix's answer for every group the push wrote, reviews first: the first refusal's code."""
+    for group in ownership.groups(record_type):
+        if group in written:
+            cell = ownership.MATRIX[(record_type, group, action, status)].cell(role)
+            code = ownership.verdict(cell, own=own, via="push")
+            if code is not None:
+                return code
+    return None
+
+
+@pytest.mark.parametrize(("record_type", "group", "action", "status", "role", "whose"), cases())
+def test_a_push_does_exactly_what_the_ownership_matrix_allows(
+    app: Flask, client: FlaskClient, device: DeviceFactory, world: World, record_type: str, group: str,
+    action: str, status: str, role: str, whose: str,
+) -> None:
+    result, written = attempt(app, world, device, CALLERS[(role, whose)], record_type, group, action, status)
+    code = expected(record_type, action, status, role, whose == "own", written)
+    if code is not None:
+        assert (result["status"], result.get("code")) == ("rejected", code), result
+        with app.app_context():
+            kept = db.session.scalar(select(func.count()).select_from(QuarantinedMutation).where(
+                QuarantinedMutation.mutation_id == uuid.UUID(result["mutation_id"])))
+        assert kept == 1
+    elif record_type == "inspection" and status == "approved" and action != "create":
+        assert (result["status"], result.get("reason")) == ("conflict", "locked"), result
+    else:
+        assert result["status"] == "applied", result
+
+
+def test_every_device_writable_type_field_group_and_status_has_a_row() -> None:
+    for record_type, statuses in ownership.STATUSES.items():
+        for group in ownership.groups(record_type):
+            actions = ("delete",) if group == ownership.RECORD else ("create", "change")
+            if record_type in ("room", "person", "checklist_template"):
+                actions = ownership.ACTIONS
+            for action in actions:
+                for status in statuses:
+                    assert (record_type, group, action, status) in ownership.MATRIX
+
+
+@pytest.mark.parametrize("status", ownership.STATUSES["inspection"])
+@pytest.mark.parametrize("role", ["chief", "admin"])
+def test_the_review_endpoint_does_what_the_matrix_allows_with_the_caller_as_reviewer_at_server_time(
+    app: Flask, client: FlaskClient, world: World, status: str, role: str
+) -> None:
+    inspection = put_in_status(app, world, "inspection", status)
+    caller = CALLERS[(role, "colleague")]
+    before = utcnow()
+    response = client.post(f"/api/v1/inspections/{inspection}/review", json={"decision": "approve"},
+                           headers=world.headers(caller))
+    cell = ownership.MATRIX[("inspection", "review", "change", status)].cell(role)
+    code = ownership.verdict(cell, own=False, via="review")
+    if code is not None:
+        assert (response.status_code, response.json["code"]) == (409, code)
+        return
+    assert response.status_code == 200, response.json
+    assert (response.json["status"], response.json["reviewer_id"]) == ("approved", str(world.people[caller]))
+    assert before <= datetime.fromisoformat(response.json["reviewed_at"]) <= utcnow()
