@@ -78,8 +78,8 @@ class PushBatch:
         officers: set[uuid.UUID] = set()
         hashes: set[str] = set()
         for mutation, plan in zip(mutations, prepared, strict=True):
-            wanted[mutation.type].add(mutation.record_id)
-            if isinstance(plan, Prepared):
+            if isinstance(plan, Prepared):  # a refused mutation (a read-only type, say) needs no state
+                wanted[mutation.type].add(mutation.record_id)
                 for name, record_type in (("venue_id", "venue"), ("inspection_id", "inspection")):
                     if plan.loaded.get(name):
                         wanted[record_type].add(plan.loaded[name])
