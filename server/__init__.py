@@ -12,9 +12,8 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import access, cli, dashboard, transaction
+from server import access, bodies, cli, dashboard, transaction
 from server import api as api_package
-from server.bodies import BodyRequest, JSONProvider
 from server.config import DEFAULTS, database_url, settings_from_env
 from server.database import tune_engine
 from server.extensions import api, db, migrate
@@ -28,8 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("BEATLOG_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path or None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.request_class = BodyRequest
-    app.json = JSONProvider(app)
+    bodies.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(DEFAULTS)

@@ -1,8 +1,9 @@
-"""Reading request bodies: the size limit holds for streamed bodies too, and JSON is bounded.
+"""Reading requests: the size limit holds for streamed bodies too, and text is storable.
 
 Every JSON body the server reads (``request.get_json``, webargs, the sync push) is parsed by
-``parse_json``: nesting deeper than ``MAX_JSON_DEPTH`` or a lone UTF-16 surrogate (which no
-database can store) is invalid JSON, a 400, instead of a crash deep inside the request.
+``parse_json``: nesting deeper than ``MAX_JSON_DEPTH``, a lone UTF-16 surrogate or a NUL
+character (which PostgreSQL cannot store) is invalid JSON, a 400, instead of a crash deep
+inside the request. Query strings and forms with a NUL are refused before any view runs.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Request
+from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
+
+from server.errors import ApiError
 
 MAX_JSON_DEPTH = 32
 
@@ -58,10 +62,29 @@ def _check(document: Any) -> None:
 
 
 def _check_text(value: str) -> None:
+    if "\x00" in value:
+        raise Unstorable(NUL)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise Unstorable("A string holds a lone UTF-16 surrogate.") from None
+
+
+NUL = "Text holds a NUL character."
+
+
+def refuse_nul_characters() -> None:
+    """Before every request: a query or form value with a NUL is a 400 naming the field."""
+    sent = request.args if request.method in ("GET", "HEAD") else CombinedMultiDict([request.args, request.form])
+    fields = {name: [NUL] for name, value in sent.items(multi=True) if "\x00" in name + value}
+    if fields:
+        raise ApiError(400, "invalid_text", NUL, fields)
+
+
+def init_app(app: Flask) -> None:
+    app.request_class = BodyRequest
+    app.json = JSONProvider(app)
+    app.before_request(refuse_nul_characters)
 
 
 class JSONProvider(DefaultJSONProvider):

@@ -342,3 +342,15 @@ def test_a_malformed_log_in_bulk_approval_sends_the_chief_back_to_the_inbox(
     response = chief.post("/dashboard/inbox/approve", {"logs": [entry], "back": "/dashboard/inbox"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard/inbox")
     assert snapshot(client.application) == before
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_nul_character_in_a_query_a_form_or_json_is_a_400(client: FlaskClient, world: World) -> None:
+    response = client.get("/api/v1/audit?action=create%00", headers=world.headers("admin"))
+    assert_error(response, 400, "invalid_text", {"action": ["Text holds a NUL character."]})
+    browser = Reviewer(client)
+    browser.get("/dashboard/login")
+    response = browser.post("/dashboard/login", {"username": "admin\x00", "password": "x"})
+    assert response.status_code == 400
+    text = json.dumps(push_body(world)).replace('"name": "x"', '"name": "x\\u0000"')
+    assert_error(push_json(client, world, text), 400, "invalid_json", {})
