@@ -11,9 +11,9 @@ from flask import Response, request
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import Select, func, select
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, is_json_request
-from sqlalchemy import Select, func, select
 from werkzeug.routing import BaseConverter
 
 from server.access import current_scope
@@ -58,7 +58,7 @@ def bounded_pages(schema: type[Schema]) -> type[Schema]:
 
 
 class Parser(FlaskParser):
-    """webargs' parser, reading JSON like the rest of the server and bounding page numbers."""
+    """webargs' parser, reading JSON bodies with the server's one JSON parser."""
 
     def _raw_load_json(self, req: Any) -> Any:
         return parse_json(req.get_data(cache=True)) if is_json_request(req) else missing
