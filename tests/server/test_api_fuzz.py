@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 from tests.world import World
 
-EXAMPLES = int(os.environ.get("BEATLOG_FUZZ_EXAMPLES") or 15)
+EXAMPLES = int(os.environ.get("BEATLOG_FUZZ_EXAMPLES") or 30)
 LAST = ("/api/v1/auth/logout",)
 """Operations that end the caller's session run last, so the others run signed in."""
 
