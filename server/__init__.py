@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import access, cli, dashboard, transaction
+from server import access, bodies, cli, dashboard, transaction
 from server import api as api_package
 from server.config import DEFAULTS, database_url, settings_from_env, settle_audit_key
 from server.database import tune_engine
@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("BEATLOG_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path or None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    bodies.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(DEFAULTS)

@@ -54,7 +54,7 @@ def allow(*roles: str) -> Callable[[View], View]:
 
 
 def signed_in_by_cookie(view: View) -> View:
-    """The dashboard's pages: the bearer token comes from the signed session cookie."""
+    """The dashboard's pages: the sign-in comes from the signed session cookie's session id."""
     view.signed_in_by_cookie = True  # type: ignore[attr-defined]
     return view
 
@@ -195,7 +195,21 @@ def authenticate(session: Session, header: str | None) -> AccessToken:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("token_invalid", "The Authorization header is not 'Bearer <token>'.")
-    found = session.scalars(TOKEN_LOOKUP, {"token_hash": token_digest(token.strip())}).one_or_none()
+    return live_token(session, token_digest(token.strip()))
+
+
+def browser_session_id(token: str) -> str:
+    """What a dashboard browser keeps for its sign-in: the token's digest, never the token.
+
+    The digest names the token's row server-side, in a cookie signed with ``SECRET_KEY``;
+    read out of the cookie it opens nothing, as the API wants the token itself.
+    """
+    return token_digest(token)
+
+
+def live_token(session: Session, digest: str) -> AccessToken:
+    """The token with this digest, if it is still good: not revoked, expired or disabled."""
+    found = session.scalars(TOKEN_LOOKUP, {"token_hash": digest}).one_or_none()
     if found is None:
         raise _unauthorized("token_invalid", "This token is not valid; sign in again.")
     if found.device.revoked:
@@ -232,9 +246,10 @@ def enforce_policy() -> None:
         return
     session = current_app.extensions["sqlalchemy"].session
     header = request.headers.get("Authorization")
-    if header is None and getattr(view, "signed_in_by_cookie", False) and browser_session.get("token"):
-        header = f"Bearer {browser_session['token']}"
-    token = authenticate(session, header)
+    if header is None and getattr(view, "signed_in_by_cookie", False) and browser_session.get("session_id"):
+        token = live_token(session, browser_session["session_id"])
+    else:
+        token = authenticate(session, header)
     if token.person.role not in roles:
         raise ApiError(403, "forbidden", f"A {token.person.role} may not do this.")
     g.token = token

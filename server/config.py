@@ -30,6 +30,13 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "true", "false"):
+        raise RuntimeError(f"{name} must be 1 or 0, not {raw!r}")
+    return raw in ("1", "true")
+
+
 def settings_from_env(
     environ: Mapping[str, str], instance_path: str, *, secret_given: bool = False
 ) -> dict[str, Any]:
@@ -50,6 +57,7 @@ def settings_from_env(
         "AUDIT_KEY": environ.get("BEATLOG_AUDIT_KEY"),
         "DEMO": environ.get("BEATLOG_DEMO") == "1",
         "PROXY_HOPS": _int(environ, "BEATLOG_PROXY_HOPS", 0),
+        "SESSION_COOKIE_SECURE": _flag(environ, "BEATLOG_SECURE_COOKIES"),
     }
 
 
@@ -82,6 +90,8 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 2},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
 }
 
 

@@ -54,6 +54,16 @@ class ErrorSchema(ma.Schema):
     )
 
 
+class StaleErrorSchema(ErrorSchema):
+    """A 409 that also says how things stand now, so the client can show it and decide again."""
+
+    current = ma.fields.Dict(required=True, metadata={"description": "The state as it is now"})
+
+
+class StaleReviewErrorSchema(StaleErrorSchema):
+    current_version = ma.fields.Int(required=True, metadata={"description": "The log's version now"})
+
+
 STATUS_CODES = {
     400: "bad_request",
     401: "auth_required",

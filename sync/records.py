@@ -9,6 +9,7 @@ same classes, so a value the handheld accepts is one the server accepts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -19,6 +20,8 @@ SHA256_HEX = r"^[0-9a-f]{64}$"
 CHECKLIST_KEY = r"^[a-z][a-z0-9_]{0,39}$"
 PHONE = r"^[0-9+\- ()]{0,32}$"
 USERNAME = r"^[a-z][a-z0-9_.-]{2,31}$"
+MAX_INTEGER = 2**31 - 1
+"""The largest whole number a record holds: it fits every database's INTEGER column."""
 
 
 class StrictSchema(Schema):
@@ -36,6 +39,22 @@ def text(max_length: int, *, required: bool = False, min_length: int = 0) -> fie
     if required:
         return fields.Str(required=True, validate=validate.Length(max(min_length, 1), max_length))
     return fields.Str(load_default="", validate=validate.Length(min_length, max_length))
+
+
+def whole_number(minimum: int, **kwargs: Any) -> fields.Int:
+    return fields.Int(validate=validate.Range(minimum, MAX_INTEGER), **kwargs)
+
+
+def _representable(value: datetime) -> None:
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValidationError("Out of range: this time has no UTC equivalent.") from None
+
+
+def moment(**kwargs: Any) -> fields.AwareDateTime:
+    """A time with its offset, one that exists in UTC (``0001-01-01T00:00:00+14:00`` does not)."""
+    return fields.AwareDateTime(validate=_representable, **kwargs)
 
 
 def blob_hash(**kwargs: Any) -> fields.Str:
@@ -56,7 +75,7 @@ class GeoFixSchema(StrictSchema):
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
     accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100_000))
     mocked = fields.Bool(load_default=False)
-    fixed_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    fixed_at = moment(load_default=None, allow_none=True)
 
 
 class Document(fields.Nested):
@@ -89,8 +108,8 @@ class ChecklistResultSchema(StrictSchema):
 
 class EnvelopeSchema(StrictSchema):
     id = fields.UUID(required=True)
-    version = fields.Int(required=True, validate=validate.Range(min=1))
-    updated_at = fields.AwareDateTime(required=True)
+    version = whole_number(1, required=True)
+    updated_at = moment(required=True)
     updated_by = fields.UUID(allow_none=True, load_default=None)
     deleted = fields.Bool(load_default=False)
 
@@ -143,9 +162,9 @@ class VenueData(StrictSchema):
 class InspectionData(StrictSchema):
     venue_id = fields.UUID(required=True)
     officer_id = fields.UUID(required=True)
-    inspected_at = fields.AwareDateTime(required=True)
+    inspected_at = moment(required=True)
     template_id = fields.UUID(load_default=None, allow_none=True)
-    template_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    template_version = whole_number(1, load_default=None, allow_none=True)
     checklist = fields.Dict(
         keys=fields.Str(validate=validate.Regexp(CHECKLIST_KEY)),
         values=fields.Nested(ChecklistResultSchema),
@@ -162,7 +181,7 @@ class InspectionData(StrictSchema):
     status = fields.Str(load_default="draft", validate=one_of(vocab.INSPECTION_STATUSES))
     review_comment = text(1000)
     reviewer_id = fields.UUID(load_default=None, allow_none=True)
-    reviewed_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    reviewed_at = moment(load_default=None, allow_none=True)
 
     @validates_schema
     def rectification_has_deadline(self, data: dict, *, partial: Any = False, **kwargs: Any) -> None:
@@ -177,7 +196,7 @@ class FollowupData(StrictSchema):
     inspection_id = fields.UUID(load_default=None, allow_none=True)
     case_number = fields.Str(load_default="", validate=validate.Length(max=40))
     due_date = fields.Date(required=True)
-    visited_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    visited_at = moment(load_default=None, allow_none=True)
     outcome = text(2000)
     rectified = fields.Bool(load_default=None, allow_none=True)
     satisfaction = fields.Str(load_default=None, allow_none=True, validate=one_of(vocab.SATISFACTION))

@@ -1,25 +1,31 @@
-"""Pieces every API module uses: the record-id converter, paging, and scoped look-ups."""
+"""Pieces every API module uses: the blueprint, the record-id converter, paging, and scoped look-ups."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from flask import Response, request
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import Select, func, select
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
 from server.access import current_scope
+from server.bodies import parse_json
 from server.errors import ApiError
 from server.extensions import db
 from sync.compiled import CompiledSchema
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 1_000_000
+"""No list is that long; a bigger page number would overflow the database's OFFSET."""
 
 
 class RecordIdConverter(BaseConverter):
@@ -43,8 +49,47 @@ def id_parameter_schema(_converter: BaseConverter) -> dict[str, str]:
     return {"type": "string", "format": "uuid"}
 
 
-def api_blueprint(name: str, description: str) -> Blueprint:
-    return Blueprint(name, __name__, url_prefix="/api/v1", description=description)
+@functools.cache
+def bounded_pages(schema: type[Schema]) -> type[Schema]:
+    """flask-smorest's paging arguments with an upper bound on the page number."""
+    page_field = schema._declared_fields["page"]  # type: ignore[attr-defined]
+    bounded = fields.Integer(load_default=page_field.load_default, validate=validate.Range(1, MAX_PAGE))
+    return type(schema.__name__, (schema,), {"page": bounded})
+
+
+class Parser(FlaskParser):
+    """webargs' parser, reading JSON bodies with the server's one JSON parser."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        return parse_json(req.get_data(cache=True)) if is_json_request(req) else missing
+
+
+class PageParser(Parser):
+    """The parser of flask-smorest's paging arguments: the page number has an upper bound."""
+
+    def parse(self, argmap: Any, req: Any = None, **kwargs: Any) -> Any:
+        return super().parse(bounded_pages(argmap), req, **kwargs)
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = Parser()
+    PAGINATION_ARGUMENTS_PARSER = PageParser()
+
+    def paginate(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Paging as flask-smorest does it, documenting the bound on the page number."""
+        decorator = super().paginate(*args, **kwargs)
+
+        def paginated(view: Callable[..., Any]) -> Callable[..., Any]:
+            wrapper = decorator(view)
+            parameters = wrapper._apidoc["pagination"]["parameters"]  # type: ignore[attr-defined]
+            parameters["schema"] = bounded_pages(parameters["schema"])
+            return wrapper
+
+        return paginated
+
+
+def api_blueprint(name: str, description: str) -> ApiBlueprint:
+    return ApiBlueprint(name, __name__, url_prefix="/api/v1", description=description)
 
 
 def page(statement: Select, pagination: PaginationParameters) -> list[Any]:
@@ -62,7 +107,7 @@ def load_json_body(schema: CompiledSchema) -> dict[str, Any]:
     Errors come out exactly as ``@blp.arguments`` gives them.
     """
     try:
-        body = json.loads(request.get_data())
+        body = parse_json(request.get_data())
     except ValueError:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
     try:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from server.access import allow, current_device, current_person
 from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, page
 from server.api.schemas import ConflictQuery, ConflictSchema, ResolveRequest
-from server.errors import ApiError
+from server.errors import ApiError, StaleErrorSchema
 from server.extensions import db
 from server.models import SyncConflict
 from server.operations.conflicts import resolve_conflict
@@ -47,6 +47,8 @@ def get_conflict(conflict_id: uuid.UUID) -> SyncConflict:
 @allow("admin")
 @blp.arguments(ResolveRequest)
 @blp.response(200, ConflictSchema)
+@blp.alt_response(409, schema=StaleErrorSchema,
+                  description="Resolved by another admin, or the record changed or was deleted meanwhile")
 def resolve(body: dict[str, Any], conflict_id: uuid.UUID) -> SyncConflict:
     """Write the chosen values as a new version; 409 with the current state if you were beaten to it."""
     return resolve_conflict(

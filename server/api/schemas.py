@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from sync import vocab
-from sync.records import USERNAME, PersonData, StrictSchema, one_of
+from sync.records import USERNAME, PersonData, StrictSchema, moment, one_of
 
 
 class LoginRequest(StrictSchema):
@@ -121,8 +121,8 @@ class InspectionQuery(StrictSchema):
     officer_id = fields.UUID()
     venue_id = fields.UUID()
     hazard_level = fields.Str(validate=one_of(vocab.HAZARD_LEVELS))
-    since = fields.AwareDateTime(metadata={"description": "Inspected at or after"})
-    until = fields.AwareDateTime(metadata={"description": "Inspected before"})
+    since = moment(metadata={"description": "Inspected at or after"})
+    until = moment(metadata={"description": "Inspected before"})
     include_deleted = fields.Bool(load_default=False)
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from server.access import allow, current_token, public, signed_in_by_cookie
+from server.access import allow, browser_session_id, current_token, public, signed_in_by_cookie
 from server.dashboard import bp
 from server.dashboard.forms import LoginForm
 from server.errors import ApiError
@@ -69,7 +69,7 @@ def login() -> Any:
                                error=_("The dashboard is for station chiefs and administrators.")), 403
     language = session.get("lang")
     session.clear()
-    session.update(token=signed_in.token, **({"lang": language} if language else {}))
+    session.update(session_id=browser_session_id(signed_in.token), **({"lang": language} if language else {}))
     return redirect(safe_next(form["next"]))
 
 

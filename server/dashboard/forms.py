@@ -60,8 +60,12 @@ class ReviewForm(FormSchema):
             raise ValidationError("Say what the officer must correct.", "comment")
 
 
+LOG_AT_VERSION = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[1-9][0-9]{0,8}$"
+"""A ticked log as the inbox sends it: its id and the version the chief saw."""
+
+
 class BulkApproveForm(FormSchema):
-    logs = fields.List(fields.Str(validate=validate.Regexp(r"^[0-9a-f-]{36}:[0-9]+$")), required=True,
+    logs = fields.List(fields.Str(validate=validate.Regexp(LOG_AT_VERSION)), required=True,
                        validate=validate.Length(1, 200))
 
 

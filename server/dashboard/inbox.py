@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from marshmallow import ValidationError
@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from server.access import Scope, current_device, current_person, current_scope
 from server.dashboard import bp
-from server.dashboard.auth import page
+from server.dashboard.auth import page, safe_next
 from server.dashboard.forms import BulkApproveForm, InboxFilters
 from server.dashboard.present import day_start
 from server.errors import ApiError
@@ -148,7 +148,7 @@ def bulk_approve() -> Response:
         form = bulk_form.load({"logs": request.form.getlist("logs")})
     except ValidationError:
         flash(_("Tick the logs to approve first."), "problem")
-        return redirect(request.form.get("back") or url_for("dashboard.inbox"))
+        return redirect(safe_next(request.form.get("back", "")))
     approved, skipped = 0, 0
     for entry in form["logs"]:
         log_id, version = entry.split(":")
@@ -165,5 +165,4 @@ def bulk_approve() -> Response:
         flash(ngettext("%(num)d log was not approved: it changed or is no longer waiting for review.",
                        "%(num)d logs were not approved: they changed or are no longer waiting for review.",
                        skipped), "problem")
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/dashboard/") else url_for("dashboard.inbox"))
+    return redirect(safe_next(request.form.get("back", "")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any, Iterable
 
 from flask import Response, render_template, request
 from marshmallow import ValidationError
@@ -21,7 +22,26 @@ from server.extensions import db
 from server.models import Inspection
 
 CSV_LIMIT = 50_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list)."""
 week_query = WeekQuery()
+
+
+def as_text(cell: Any) -> Any:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+class SpreadsheetWriter:
+    """``csv.writer`` for files people open in a spreadsheet: no cell runs as a formula."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self.table = csv.writer(buffer)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self.table.writerow([as_text(cell) for cell in row])
 
 
 @bp.route("/inbox.csv")
@@ -34,7 +54,7 @@ def inbox_csv() -> Response:
         joinedload(model.venue), joinedload(model.officer), joinedload(model.room)).limit(CSV_LIMIT)).unique()
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    table = csv.writer(buffer)
+    table = SpreadsheetWriter(buffer)
     if model is Inspection:
         table.writerow(["id", "room", "officer", "venue", "venue kind", "inspected at (device)", "received",
                         "hazard", "rectification deadline", "status", "findings", "review comment"])

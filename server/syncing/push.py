@@ -86,7 +86,7 @@ class PushBatch:
         officers: set[uuid.UUID] = set()
         hashes: set[str] = set()
         for mutation, plan in zip(mutations, prepared, strict=True):
-            if isinstance(plan, Prepared):  # a refused one (a read-only type, say) is answered without state
+            if isinstance(plan, Prepared):  # a refused mutation (a read-only type, say) needs no state
                 wanted[mutation.type].add(mutation.record_id)
                 for name, record_type in (("venue_id", "venue"), ("inspection_id", "inspection")):
                     if plan.loaded.get(name):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
 from typing import Any, Iterator
 
@@ -13,7 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from server.access import public
 from server.extensions import db
-from server.models import Base, Ledger
+from server.models import Base, Followup, Inspection, Ledger, Venue
+from tests.server.dashboard.conftest import Reviewer
 from tests.world import World
 
 
@@ -222,3 +225,132 @@ def test_a_pull_with_a_bad_limit_is_a_422(client: FlaskClient, world: World) -> 
     response = client.get("/api/v1/sync/pull?schema_version=2&limit=0", headers=world.headers("officer_a1"))
     assert_error(response, 422, "validation_failed")
     assert list(response.json["fields"]) == ["limit"]
+
+
+def push_json(client: FlaskClient, world: World, text: str) -> Any:
+    return client.post("/api/v1/sync/push", data=text, content_type="application/json",
+                       headers={**world.headers("officer_a1"), "X-Beatlog-Schema": "2"})
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_json_nested_a_hundred_thousand_deep_is_a_400(client: FlaskClient, world: World) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    assert_error(push_json(client, world, '{"mutations": ' + deep + "}"), 400, "invalid_json", {})
+    response = client.post("/api/v1/auth/login", data=deep, content_type="application/json")
+    assert_error(response, 400, "invalid_json", {})
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_lone_surrogate_in_a_name_is_a_400(client: FlaskClient, world: World) -> None:
+    text = json.dumps(push_body(world)).replace('"name": "x"', '"name": "\\ud800"')
+    assert "\\ud800" in text
+    assert_error(push_json(client, world, text), 400, "invalid_json", {})
+    response = client.post("/api/v1/auth/login", data=json.dumps(login_body()).replace('"x"', '"\\udfff"'),
+                           content_type="application/json")
+    assert_error(response, 400, "invalid_json", {})
+
+
+def records_snapshot(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (Venue, Inspection, Followup)}
+
+
+def pushed_inspection(client: FlaskClient, world: World, **changes: Any) -> dict[str, Any]:
+    data = {"venue_id": str(world.venues["A1"]), "officer_id": str(world.people["officer_a1"]),
+            "inspected_at": "2026-06-15T10:00:00+08:00", **changes}
+    body = push_body(world)
+    body["mutations"][0].update(type="inspection", data=data)
+    response = client.post("/api/v1/sync/push", json=body, headers=world.headers("officer_a1"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json["results"][0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"template_version": 2**70}, "template_version"),
+        ({"inspected_at": "0001-01-01T00:00:00+14:00"}, "inspected_at"),
+        ({"inspected_at": "9999-12-31T23:59:59-14:00"}, "inspected_at"),
+    ],
+)
+def test_an_out_of_range_number_or_time_is_a_rejected_field(
+    app: Flask, client: FlaskClient, world: World, changes: dict[str, Any], field: str
+) -> None:
+    before = records_snapshot(app)
+    result = pushed_inspection(client, world, **changes)
+    assert (result["status"], result["code"]) == ("rejected", "invalid")
+    assert list(result["errors"]) == [field]
+    assert records_snapshot(app) == before
+
+
+@pytest.mark.parametrize("record_type", ["room", "checklist_template", "person"])
+def test_a_push_naming_a_read_only_type_is_rejected_as_read_only(
+    app: Flask, client: FlaskClient, world: World, record_type: str
+) -> None:
+    before = records_snapshot(app)
+    body = push_body(world)
+    body["mutations"][0].update(type=record_type, data={"name": "mine now"})
+    response = client.post("/api/v1/sync/push", json=body, headers=world.headers("officer_a1"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    result = response.json["results"][0]
+    assert (result["status"], result["code"]) == ("rejected", "read_only_type")
+    assert records_snapshot(app) == before
+
+
+PAGINATED = ["/api/v1/stations", "/api/v1/rooms", "/api/v1/venues", "/api/v1/checklist-templates",
+             "/api/v1/inspections", "/api/v1/followups", "/api/v1/people", "/api/v1/devices",
+             "/api/v1/conflicts", "/api/v1/audit"]
+
+
+def test_every_paginated_list_is_named_here(app: Flask) -> None:
+    paginated = {rule.rule for rule in app.url_map.iter_rules()
+                 if "pagination" in getattr(app.view_functions[rule.endpoint], "_apidoc", {})}
+    assert paginated == set(PAGINATED)
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize("path", PAGINATED)
+def test_a_page_number_beyond_any_list_is_a_422(client: FlaskClient, world: World, path: str) -> None:
+    response = client.get(f"{path}?page={10**20}", headers=world.headers("admin"))
+    assert_error(response, 422, "validation_failed")
+    assert list(response.json["fields"]) == ["page"]
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_chunked_push_over_the_size_limit_is_a_413(app: Flask, client: FlaskClient, world: World) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    body = push_body(world)
+    body["mutations"] *= 30
+    response = client.post("/api/v1/sync/push", input_stream=io.BytesIO(json.dumps(body).encode()),
+                           content_type="application/json",
+                           headers={**world.headers("officer_a1"), "X-Beatlog-Schema": "2",
+                                    "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert_error(response, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("entry", ["------------------------------------:1", "not-a-log:1",
+                                   "00000000-0000-0000-0000-000000000000:99999999999999999999"])
+def test_a_malformed_log_in_bulk_approval_sends_the_chief_back_to_the_inbox(
+    client: FlaskClient, world: World, entry: str
+) -> None:
+    chief = Reviewer(client)
+    chief.sign_in("chief_a")
+    chief.get("/dashboard/inbox")
+    before = snapshot(client.application)
+    response = chief.post("/dashboard/inbox/approve", {"logs": [entry], "back": "/dashboard/inbox"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard/inbox")
+    assert snapshot(client.application) == before
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_nul_character_in_a_query_a_form_or_json_is_a_400(client: FlaskClient, world: World) -> None:
+    response = client.get("/api/v1/audit?action=create%00", headers=world.headers("admin"))
+    assert_error(response, 400, "invalid_text", {"action": ["Text holds a NUL character."]})
+    browser = Reviewer(client)
+    browser.get("/dashboard/login")
+    response = browser.post("/dashboard/login", {"username": "admin\x00", "password": "x"})
+    assert response.status_code == 400
+    text = json.dumps(push_body(world)).replace('"name": "x"', '"name": "x\\u0000"')
+    assert_error(push_json(client, world, text), 400, "invalid_json", {})
