@@ -8,7 +8,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from sync.protocol import MAX_PULL_LIMIT, MAX_PUSH_MUTATIONS, OPS, RESULT_STATUSES
-from sync.records import RECORD_TYPES, StrictSchema, whole_number
+from sync.fields import StrictSchema, whole_number
+from sync.records import RECORD_TYPES
 
 
 class MutationSchema(StrictSchema):

@@ -1,4 +1,4 @@
-"""Wire schemas of Beatlog's syncable records.
+"""Beatlog's syncable record types: their wire schemas and, for each, its one declaration.
 
 A record travels as an envelope (``id``, ``version``, ``updated_at``, ``updated_by``,
 ``deleted``) around its data fields. ``*Data`` schemas validate what a device may send;
@@ -9,98 +9,40 @@ same classes, so a value the handheld accepts is one the server accepts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Callable, Mapping
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from sync import vocab
-from sync.rules import ANY, CONSOLE_ONLY, NO_STATUS, NOT_REVIEWABLE, NOT_YOURS, OWN, RECORD, REVIEW, REVIEWER_ONLY, WRITE
-from sync.rules import FieldGroups, Rule
-
-SHA256_HEX = r"^[0-9a-f]{64}$"
-CHECKLIST_KEY = r"^[a-z][a-z0-9_]{0,39}$"
-PHONE = r"^[0-9+\- ()]{0,32}$"
-USERNAME = r"^[a-z][a-z0-9_.-]{2,31}$"
-MAX_INTEGER = 2**31 - 1
-"""The largest whole number a record holds: it fits every database's INTEGER column."""
-
-
-class StrictSchema(Schema):
-    """Unknown fields are an error everywhere: a typo must not be silently dropped."""
-
-    class Meta:
-        unknown = RAISE
-
-
-def one_of(labels: Mapping[str, Any]) -> validate.OneOf:
-    return validate.OneOf(tuple(labels))
-
-
-def choice(labels: vocab.Labels, **kwargs: Any) -> fields.Str:
-    """A field holding one value of a closed vocabulary; its labels travel with the declaration."""
-    return fields.Str(validate=one_of(labels), metadata={"labels": labels}, **kwargs)
-
-
-def text(max_length: int, *, required: bool = False, min_length: int = 0) -> fields.Str:
-    if required:
-        return fields.Str(required=True, validate=validate.Length(max(min_length, 1), max_length))
-    return fields.Str(load_default="", validate=validate.Length(min_length, max_length))
-
-
-def whole_number(minimum: int, **kwargs: Any) -> fields.Int:
-    return fields.Int(validate=validate.Range(minimum, MAX_INTEGER), **kwargs)
-
-
-def _representable(value: datetime) -> None:
-    try:
-        value.astimezone(timezone.utc)
-    except OverflowError:
-        raise ValidationError("Out of range: this time has no UTC equivalent.") from None
-
-
-def moment(**kwargs: Any) -> fields.AwareDateTime:
-    """A time with its offset, one that exists in UTC (``0001-01-01T00:00:00+14:00`` does not)."""
-    return fields.AwareDateTime(validate=_representable, **kwargs)
-
-
-def blob_hash(**kwargs: Any) -> fields.Str:
-    return fields.Str(
-        validate=validate.Regexp(SHA256_HEX, error="Not a lowercase SHA-256 hex digest."),
-        **kwargs,
-    )
-
-
-def photo_list() -> fields.List:
-    return fields.List(blob_hash(), load_default=list, validate=validate.Length(max=12))
-
-
-class GeoFixSchema(StrictSchema):
-    """A position fix as the handheld took it; ``mocked`` flags a fix the OS marks as fake."""
-
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    accuracy_m = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100_000))
-    mocked = fields.Bool(load_default=False)
-    fixed_at = moment(load_default=None, allow_none=True)
-
-
-class Document(fields.Nested):
-    """A nested JSON document, validated on load and kept in its wire form.
-
-    Such documents are stored as JSON, so loading yields the normalised wire form (an ISO
-    string for a time, say) and dumping hands the stored form back unchanged.
-    """
-
-    keeps_wire_form = True
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, partial: Any = None, **kwargs: Any) -> Any:
-        loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
-        return None if loaded is None else self.schema.dump(loaded)
-
-    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return nested_obj
+from sync.fields import (
+    CHECKLIST_KEY,
+    PHONE,
+    USERNAME,
+    Document,
+    GeoFixSchema,
+    StrictSchema,
+    blob_hash,
+    choice,
+    moment,
+    photo_list,
+    text,
+    whole_number,
+)
+from sync.rules import (
+    ANY,
+    CONSOLE_ONLY,
+    NO_STATUS,
+    NOT_REVIEWABLE,
+    NOT_YOURS,
+    OWN,
+    RECORD,
+    REVIEW,
+    REVIEWER_ONLY,
+    WRITE,
+    FieldGroups,
+    Rule,
+)
 
 
 class ChecklistItemSchema(StrictSchema):
@@ -290,6 +232,8 @@ class RecordType:
     - ``room_field`` / ``parent``: how its room is found, which decides who sees it: a field
       naming the room, or the record it belongs to; neither, and everyone signed in sees it;
     - ``references``: fields naming another record that must exist (field → record type);
+    - ``same_parent``: of those, fields naming a record that must belong to the same parent
+      (a rectification re-check follows an inspection of its own venue);
     - ``immutable_fields``: fixed at creation (an inspection never moves to another venue);
     - ``groups`` and ``rules``: who may write which fields (the ownership matrix's rows);
     - ``blob_fields``: fields holding blob hashes (a list of them, or one);
@@ -309,6 +253,7 @@ class RecordType:
     room_field: str | None = None
     parent: Parent | None = None
     references: Mapping[str, str] = field(default_factory=dict)
+    same_parent: frozenset[str] = frozenset()
     immutable_fields: frozenset[str] = frozenset()
     blob_fields: tuple[str, ...] = ()
     check: Callable[[Mapping[str, Any]], None] | None = None
@@ -377,6 +322,7 @@ RECORD_TYPES: Mapping[str, RecordType] = {
             "followup", FollowupData, FollowupRecord, table="followup", device_writable=True,
             parent=Parent("venue_id", "venue"),
             references={"venue_id": "venue", "officer_id": "person", "inspection_id": "inspection"},
+            same_parent=frozenset({"inspection_id"}),
             immutable_fields=frozenset({"venue_id", "officer_id", "subject_kind", "inspection_id"}),
             groups=FieldGroups("visit", {"plan": FOLLOWUP_PLAN}),
             rules=(
@@ -390,3 +336,6 @@ RECORD_TYPES: Mapping[str, RecordType] = {
 }
 """Every syncable record type, parents before the records that belong to them (the order of
 writes and of a pull's phases)."""
+
+DEVICE_WRITTEN: tuple[str, ...] = tuple(name for name, record_type in RECORD_TYPES.items() if record_type.device_writable)
+"""The types devices write, and so the types a sync conflict or a quarantined change can be about."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from sync import vocab
-from sync.records import USERNAME, PersonData, StrictSchema, moment, one_of
+from sync.fields import USERNAME, StrictSchema, moment, one_of
+from sync.records import DEVICE_WRITTEN, PersonData
 
 
 class LoginRequest(StrictSchema):
@@ -185,7 +186,7 @@ class ConflictSchema(Schema):
 
 class ConflictQuery(StrictSchema):
     status = fields.Str(load_default="open", validate=validate.OneOf(("open", "resolved", "all")))
-    record_type = fields.Str(validate=validate.OneOf(("venue", "inspection", "followup")))
+    record_type = fields.Str(validate=validate.OneOf(DEVICE_WRITTEN))
     room_id = fields.UUID()
     person_id = fields.UUID()
     device_id = fields.UUID()

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from sync import vocab
+from sync.records import DEVICE_WRITTEN
 
 SORTS = ("newest", "oldest", "venue", "officer", "hazard", "status")
 KINDS = ("inspection", "followup")
@@ -74,7 +75,7 @@ class WeekQuery(FormSchema):
 
 
 class ConflictFilters(FormSchema):
-    record_type = fields.Str(load_default=None, validate=validate.OneOf(("venue", "inspection", "followup")))
+    record_type = fields.Str(load_default=None, validate=validate.OneOf(DEVICE_WRITTEN))
     room = fields.UUID(load_default=None)
     person = fields.UUID(load_default=None)
     older_than_days = fields.Int(load_default=None, validate=validate.Range(0, 3650))
@@ -85,7 +86,7 @@ class ResolveForm(FormSchema):
 
 
 class BulkResolveForm(FormSchema):
-    record_type = fields.Str(required=True, validate=validate.OneOf(("venue", "inspection", "followup")))
+    record_type = fields.Str(required=True, validate=validate.OneOf(DEVICE_WRITTEN))
     field = fields.Str(required=True, validate=validate.Regexp(r"^[a-z_]{1,40}$"))
     side = fields.Str(required=True, validate=validate.OneOf(("device", "server")))
 

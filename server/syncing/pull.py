@@ -237,8 +237,9 @@ def leaving_statement(mapping: WireMapping, condition: ColumnElement[bool], afte
     )
 
 
-MOVABLE = ("person", "venue", "inspection", "followup")
-"""The types whose records can leave a scope while it stays the same (see ``server.operations.moves``)."""
+MOVABLE = tuple(name for name, mapping in MAPPINGS.items() if mapping.room_field not in (None, "id"))
+"""The types whose records can leave a scope while it stays the same (see ``server.operations.moves``):
+those whose room is a field that can change, or their parent's."""
 
 
 @lru_cache(maxsize=None)

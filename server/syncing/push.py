@@ -191,7 +191,7 @@ class PushBatch:
         self.check_scope(mutation.type, room_id, values.wire)
         check_ownership(self.caller, mutation.type, "create", None, values.wire)
         self.check_author(mutation.type, values.loaded, values.wire, room_id)
-        self.check_followed_inspection(mutation.type, values.loaded)
+        self.check_same_parent(mutation.type, values.loaded)
         self.check_blobs(mutation.type, values.wire)
         state = RecordState.new(MAPPINGS[mutation.type], mutation.record_id, room_id)
         self.records[mutation.key] = state
@@ -323,14 +323,17 @@ class PushBatch:
             self.service[key] = served(self.session, officer_id, room_id, moment)
         return self.service[key]
 
-    def check_followed_inspection(self, record_type: str, loaded: dict[str, Any]) -> None:
-        inspection_id = loaded.get("inspection_id")
-        if record_type != "followup" or inspection_id is None:
-            return
-        inspection = self.records.get(("inspection", inspection_id))
-        if inspection is None or inspection.deleted or inspection.data.get("venue_id") != str(loaded["venue_id"]):
-            raise Refusal("invalid", "The follow-up names an inspection of another venue, or none.",
-                          {"inspection_id": ["No such inspection of this venue."]})
+    def check_same_parent(self, record_type: str, loaded: dict[str, Any]) -> None:
+        """Records it names that must share its parent do (a re-check follows an inspection of its venue)."""
+        declared = RECORD_TYPES[record_type]
+        for name in declared.same_parent:
+            if loaded.get(name) is None or declared.parent is None:
+                continue
+            named, parent = declared.references[name], declared.parent
+            found = self.records.get((named, loaded[name]))
+            if found is None or found.deleted or found.data.get(parent.field) != str(loaded[parent.field]):
+                raise Refusal("invalid", f"The {record_type} names a {named} of another {parent.type}, or none.",
+                              {name: [f"No such {named} of this {parent.type}."]})
 
     def check_blobs(self, record_type: str, wire: dict[str, Any]) -> None:
         """Each blob is one the sender may read; any other, stored or not, is missing to them."""

@@ -10,13 +10,14 @@ from mobile.ui.i18n import _
 from mobile.ui.screens.base import BeatlogScreen
 from mobile.ui.screens.home import venue_names
 from mobile.ui.widgets import Body, Muted, RecordRow, record_row
+from sync.records import DEVICE_WRITTEN
 
 ORDER = (SyncState.CONFLICT, SyncState.REJECTED, SyncState.SENDING, SyncState.QUEUED, SyncState.DRAFT)
 
 
 def unsettled(records: Records) -> tuple[list[LocalRecord], dict[str, str]]:
     """What waits, most urgent first, and the names of the venues it is about."""
-    found = [record for record_type in ("venue", "inspection", "followup") for record in records.unsettled(record_type)
+    found = [record for record_type in DEVICE_WRITTEN for record in records.unsettled(record_type)
              if record.state is not SyncState.SYNCED]
     return sorted(found, key=lambda record: ORDER.index(record.state)), venue_names(records, found)
 
