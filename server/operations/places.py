@@ -9,10 +9,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError
 from server.ledger import hold, record_audit
 from server.models import Room, Station
 from server.operations.records import apply_changes, locked, stamp
+from server.refusals import invalid
 from sync.records import RoomData
 
 
@@ -31,7 +31,7 @@ def _loaded(schema: Schema, values: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return schema.load(dict(values))
     except ValidationError as error:
-        raise ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages()) from None
+        raise invalid(error.normalized_messages()) from None
 
 
 def save_station(session: Session, station_id: uuid.UUID | None, values: Mapping[str, Any], *,
@@ -42,7 +42,7 @@ def save_station(session: Session, station_id: uuid.UUID | None, values: Mapping
     station = locked(session, Station, station_id) if station_id else None
     same_name = session.scalars(select(Station).where(Station.name == loaded["name"])).first()
     if same_name is not None and same_name is not station:
-        raise ApiError(422, "validation_failed", "Some fields are invalid.", {"name": ["A station has this name."]})
+        raise invalid({"name": ["A station has this name."]})
     created = station is None
     station = station or Station(id=uuid.uuid4())
     for name, value in loaded.items():
@@ -57,7 +57,7 @@ def create_room(session: Session, values: Mapping[str, Any], *, actor_id: uuid.U
     loaded = _loaded(ROOM_DATA, values)
     hold(session)
     if session.get(Station, loaded["station_id"]) is None:
-        raise ApiError(422, "validation_failed", "Some fields are invalid.", {"station_id": ["No such station."]})
+        raise invalid({"station_id": ["No such station."]})
     room = Room(**loaded)
     session.add(room)
     return stamp(session, room, "create", actor_id=actor_id)
