@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment (tests pass theirs here)."""
     overrides = dict(config or {})
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("BEATLOG_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path or None)
+    app = transaction.TransactionalFlask(__name__, instance_path=instance_path or None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     bodies.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ from server.models import (
     Station,
 )
 from server.models.base import utcnow
+from server.refusals import not_found
 from server.syncing.wire import MAPPING_OF_MODEL
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -154,7 +155,7 @@ class Scope:
         return select(model).where(self.where(model))
 
     def get(self, session: Session, model: type, record_id: uuid.UUID, *, fresh: bool = False) -> Any:
-        """The record if it exists within scope; 404 otherwise, out of scope or not.
+        """The record if it exists within scope; refused as not found otherwise, out of scope or not.
 
         ``fresh`` reads it from the database even if the session already holds a copy.
         """
@@ -164,7 +165,7 @@ class Scope:
         record = session.scalars(statement).one_or_none()
         if record is None:
             label = getattr(model, "__tablename__", model.__name__).replace("_", " ")
-            raise ApiError(404, "not_found", f"No {label} with id {record_id} in your scope.")
+            raise not_found(f"No {label} with id {record_id} in your scope.")
         return record
 
 

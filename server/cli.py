@@ -15,14 +15,15 @@ from sqlalchemy import or_, select
 from server.config import demo_mode
 from server.demo.loader import load_demo
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
-from server.errors import ApiError
 from server.extensions import db
 from server.ledger import Checkpoint, audit_key, verify_audit
 from server.models import Device, Person, Room, Station
 from server.operations.devices import revoke_device
 from server.operations.people import create_person, set_password, update_person
+from server.refusals import Refused
 from server.syncing.maintenance import purge_tombstones
 from server.syncing.wire import rebuild_wire
+from server.transaction import settle
 
 person_cli = AppGroup("person", help="Create people, set passwords, disable and enable accounts.")
 device_cli = AppGroup("device", help="List enrolled devices and revoke a lost one.")
@@ -32,18 +33,18 @@ sync_cli = AppGroup("sync", help="Sync storage upkeep.")
 
 
 def committing(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the command as one transaction; an operation's refusal becomes a clean CLI error."""
+    """Run the command as one transaction, settled as a request's is; a refusal becomes a clean CLI error."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             result = command(*args, **kwargs)
-            db.session.commit()
-            return result
-        except ApiError as error:
-            db.session.rollback()
+        except Refused as error:
+            settle(db.session, error)
             details = "; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in error.fields.items())
             raise click.ClickException(error.message + (f" ({details})" if details else "")) from None
+        settle(db.session, None)
+        return result
 
     return run
 

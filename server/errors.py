@@ -2,7 +2,9 @@
 
 ``code`` is a stable machine code the handheld and the dashboard act on; ``message`` is for
 people; ``fields`` maps each offending field to its messages (empty when no field is to
-blame). HTTP errors, validation errors and database errors all leave through here, and a
+blame). Operations' refusals (``server.refusals.Refused``, which know nothing of HTTP) get
+the status their kind stands for here; HTTP errors raised by the HTTP layer itself (access,
+body parsing, routing), validation errors and database errors leave through here too, and a
 database error always rolls the request's transaction back first.
 """
 
@@ -18,13 +20,16 @@ from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from server.refusals import Kind, Refused
+from sync.protocol import SCHEMA_VERSION
+
 log = logging.getLogger(__name__)
 
 Fields = Mapping[str, Any]
 
 
 class ApiError(HTTPException):
-    """An error a view raises on purpose, with its machine code."""
+    """An error the HTTP layer raises on purpose, with its machine code; operations raise ``Refused``."""
 
     def __init__(
         self,
@@ -81,6 +86,35 @@ STATUS_CODES = {
 }
 
 
+STATUS_OF_KIND = {
+    Kind.MALFORMED: 400,
+    Kind.UNAUTHENTICATED: 401,
+    Kind.FORBIDDEN: 403,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.TOO_LARGE: 413,
+    Kind.UNSUPPORTED: 415,
+    Kind.INVALID: 422,
+    Kind.OUTDATED: 426,
+    Kind.TOO_MANY: 429,
+}
+
+
+def refusal_headers(refusal: Refused) -> dict[str, str]:
+    """What HTTP says beside the body: when to retry, which protocol to upgrade to."""
+    headers = {}
+    if refusal.retry_after is not None:
+        headers["Retry-After"] = str(refusal.retry_after)
+    if refusal.kind is Kind.OUTDATED:
+        headers["Upgrade"] = f"beatlog-sync/{SCHEMA_VERSION}"
+    return headers
+
+
+def handle_refusal(refusal: Refused) -> ResponseReturnValue:
+    return error_response(STATUS_OF_KIND[refusal.kind], refusal.code, refusal.message, refusal.fields,
+                          refusal_headers(refusal), refusal.extra)
+
+
 def error_response(
     status: int,
     code: str,
@@ -114,6 +148,7 @@ class BeatlogApi(Api):
     def _register_error_handlers(self) -> None:
         app: Flask = self._app
         app.register_error_handler(HTTPException, self.handle_http_exception)
+        app.register_error_handler(Refused, handle_refusal)
         app.register_error_handler(SQLAlchemyError, handle_database_error)
 
     def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:  # type: ignore[override]

@@ -1,9 +1,19 @@
-"""One commit per request, in one place.
+"""One transaction per request, committed unless an exception escaped.
 
-Views and operations only add to the session; after the view has answered, the request's
-work is committed if the answer is a success and rolled back otherwise, so a failed
-request never leaves anything half-written. An operation that must keep its writes even
-though the request fails (a failed sign-in is counted) says so with ``keep_on_error``.
+As indico's ``RH.process`` does: views and operations only add to the session; when the view
+returns, the request's work is committed; when an exception escapes it (an operation's
+``Refused``, an HTTP error, a bug), the work is rolled back at once, before any error page or
+JSON error is rendered, so a failed request never leaves anything half-written and its error
+page reads the data as committed. The status code decides nothing: a view that answers an
+error without raising (a form shown again with 422) commits, so it must have written nothing.
+
+Kept work. A refusal can itself be an outcome to keep: a failed sign-in is counted and
+audited, since throttling and the attack alarm depend on it. The operation that wrote that
+work raises its refusal with ``keep=True``; the request's work is then committed and the
+client still gets the refusal. The flag travels with the exception the operation raised, so
+no state left behind by one failure can make an unrelated one commit, and code that catches
+the refusal and carries on (a CLI command, a bulk action) sees the decision on it.
+
 Every answer says how long the server took, commit included, in a ``Server-Timing``
 header (the benchmarks read it).
 """
@@ -14,17 +24,16 @@ import time
 from typing import Any, Callable, TypeVar
 
 from flask import Flask, Response, g, make_response, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from server.database import write_intent
 from server.errors import handle_database_error
+from server.refusals import Refused
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 View = TypeVar("View", bound=Callable[..., Any])
-
-
-def keep_on_error() -> None:
-    g.keep_on_error = True
 
 
 def writes(view: View) -> View:
@@ -33,7 +42,32 @@ def writes(view: View) -> View:
     return view
 
 
+def kept(escaped: BaseException) -> bool:
+    """Whether the work done before ``escaped`` was raised stands (see "Kept work" above)."""
+    return isinstance(escaped, Refused) and escaped.keep
+
+
+def settle(session: Session, escaped: BaseException | None) -> None:
+    """End the unit of work: commit, unless an exception ended it that does not keep its work."""
+    if escaped is None or kept(escaped):
+        session.commit()
+    else:
+        session.rollback()
+
+
+class TransactionalFlask(Flask):
+    """Flask, rolling a request's work back the moment an exception escapes its view."""
+
+    def handle_user_exception(self, e: Exception) -> ResponseReturnValue:
+        g.escaped = e
+        if not kept(e):
+            self.extensions["sqlalchemy"].session.rollback()
+        return super().handle_user_exception(e)
+
+
 def init_app(app: Flask) -> None:
+    if not isinstance(app, TransactionalFlask):
+        raise TypeError("the app must be a TransactionalFlask: it sees exceptions escape the views")
     db = app.extensions["sqlalchemy"]
 
     @app.before_request
@@ -47,13 +81,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def finish(response: Response) -> Response:
-        if response.status_code >= 400 and not g.get("keep_on_error"):
-            db.session.rollback()
-        else:
-            try:
-                db.session.commit()
-            except SQLAlchemyError as error:
-                response = make_response(handle_database_error(error))
+        try:
+            settle(db.session, g.get("escaped"))
+        except SQLAlchemyError as error:
+            response = make_response(handle_database_error(error))
         if "started" in g:
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
         return response

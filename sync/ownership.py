@@ -44,7 +44,7 @@ from sync.rules import (
 __all__ = [
     "ACTIONS", "ANY", "CONSOLE", "MATRIX", "NOT_REVIEWABLE", "NOT_YOURS", "OWN", "READ_ONLY_TYPE", "RECORD",
     "REVIEW", "REVIEW_ENDPOINT", "REVIEWER_ONLY", "REVIEW_FIELDS", "REVIEW_STATUSES", "ROLES", "STATUSES", "VIAS",
-    "Refused", "cells", "group_of", "groups", "refusal", "verdict", "written_on_create",
+    "Denial", "cells", "group_of", "groups", "refusal", "verdict", "written_on_create",
 ]
 
 STATUSES: Mapping[str, tuple[str, ...]] = {name: record_type.statuses for name, record_type in RECORD_TYPES.items()}
@@ -81,7 +81,9 @@ def written_on_create(record_type: str, wire: Mapping[str, Any]) -> dict[str, An
 
 
 @dataclass(frozen=True)
-class Refused:
+class Denial:
+    """Why the matrix says no: the refusal's code, message and the fields to blame."""
+
     code: str
     message: str
     errors: dict[str, list[str]]
@@ -96,7 +98,7 @@ def refusal(
     written: Mapping[str, Any],
     *,
     via: str = "push",
-) -> Refused | None:
+) -> Denial | None:
     """Whether ``role`` may write ``written`` to the record (``current``, None on create); why not.
 
     ``written`` is what changes: on create the new record's wire data, on change the fields
@@ -117,7 +119,7 @@ def refusal(
     for group, names in by_group.items():
         code = verdict(MATRIX[(record_type, group, action, status)].cell(role), own=own, via=via)
         if code is not None:
-            return Refused(code, MESSAGES[code], {name: [MESSAGES[code]] for name in sorted(names)})
+            return Denial(code, MESSAGES[code], {name: [MESSAGES[code]] for name in sorted(names)})
     return None
 
 

@@ -5,14 +5,28 @@ from the internet. Sign-in uses the same accounts and the same token machinery a
 the token lives in the signed session cookie, so scope, revocation and expiry are checked
 by ``server.access`` exactly as for a handheld. Every form carries a CSRF token
 (Flask-WTF); every page carries security headers.
+
+An operation's refusal (``Refused``) escapes the view like any error, so the request's work is
+rolled back (``server/transaction.py``); the view names the page that shows it with
+``@on_refusal`` (its form again with the reasons, or a message on the page it came from), and
+a view that names none answers with the error page of the refusal's kind.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request, session, url_for
+from typing import Any, Callable, TypeVar
+
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+
+from server.errors import STATUS_OF_KIND
+from server.refusals import Refused
+
+View = TypeVar("View", bound=Callable[..., Any])
+RefusalPage = Callable[..., ResponseReturnValue]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates", static_folder="static")
 csrf = CSRFProtect()
@@ -73,12 +87,43 @@ def remember_language() -> None:
         session["lang"] = request.args["lang"]
 
 
+def on_refusal(page: RefusalPage) -> Callable[[View], View]:
+    """Show a refusal escaping this view with ``page(refusal, **view_args)``.
+
+    The page is rendered after the request's work was rolled back, so it shows what is
+    committed. It may raise the refusal on (or another error) for the plain error page.
+    """
+
+    def declare(view: View) -> View:
+        view.refusal_page = page  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def error_page(status: int, reason: str) -> Response | tuple[str, int]:
+    """Sign-in for 401, a plain page for the status otherwise."""
+    if status == 401:
+        return redirect(url_for("dashboard.login", next=request.full_path))
+    return render_template("dashboard/error.html", status=status, reason=reason), status
+
+
 @bp.errorhandler(HTTPException)
 def render_error(error: HTTPException) -> Response | tuple[str, int]:
-    """Dashboard pages answer errors as pages: sign-in for 401, a plain page otherwise."""
-    if error.code == 401:
-        return redirect(url_for("dashboard.login", next=request.full_path))
     if isinstance(error, CSRFError):
-        return render_template("dashboard/error.html", status=400, reason="csrf"), 400
-    return render_template("dashboard/error.html", status=error.code or 500, reason=getattr(error, "error_code", "")), \
-        error.code or 500
+        return error_page(400, "csrf")
+    return error_page(error.code or 500, getattr(error, "error_code", ""))
+
+
+@bp.errorhandler(Refused)
+def render_refusal(refusal: Refused) -> ResponseReturnValue:
+    """The view's page for the refusal, or the error page of its kind."""
+    page = getattr(current_app.view_functions.get(request.endpoint or ""), "refusal_page", None)
+    if page is not None:
+        try:
+            return page(refusal, **(request.view_args or {}))
+        except Refused as passed_on:
+            refusal = passed_on
+        except HTTPException as error:
+            return render_error(error)
+    return error_page(STATUS_OF_KIND[refusal.kind], refusal.code)

@@ -11,11 +11,12 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from server.access import allow, browser_session_id, current_token, public, signed_in_by_cookie
-from server.dashboard import bp
+from server.dashboard import bp, on_refusal
 from server.dashboard.forms import LoginForm
-from server.errors import ApiError
+from server.errors import STATUS_OF_KIND, ApiError
 from server.extensions import db
 from server.operations.devices import DeviceInfo, sign_in, sign_out
+from server.refusals import Kind, Refused
 
 View = TypeVar("View", bound=Callable[..., Any])
 REVIEWERS = ("chief", "admin")
@@ -44,8 +45,21 @@ def safe_next(target: str) -> str:
     return target if target.startswith("/dashboard") and not target.startswith("//") else url_for("dashboard.inbox")
 
 
+def login_refused(refusal: Refused) -> tuple[str, int]:
+    """The form again. A counted failure stays counted (its refusal keeps it); an officer's refusal
+    rolls back the token just issued, so they leave no browser session behind."""
+    if refusal.kind is Kind.FORBIDDEN:
+        return render_template("dashboard/login.html", next="",
+                               error=_("The dashboard is for station chiefs and administrators.")), 403
+    message = _("Too many attempts. Wait a few minutes and try again.") if refusal.kind is Kind.TOO_MANY else \
+        _("The user name or password is wrong.")
+    return render_template("dashboard/login.html", error=message, next=request.form.get("next", "")), \
+        STATUS_OF_KIND[refusal.kind]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@on_refusal(login_refused)
 def login() -> Any:
     if request.method == "GET":
         return render_template("dashboard/login.html", error="", next=request.args.get("next", ""))
@@ -56,17 +70,11 @@ def login() -> Any:
                                next=request.form.get("next", "")), 422
     browser = DeviceInfo(id=uuid.uuid4(), name=f"Dashboard · {request.user_agent.browser or 'browser'}",
                          platform="web")
-    try:
-        signed_in = sign_in(db.session, form["username"].strip().lower(), form["password"], browser,
-                            request.remote_addr or "")
-    except ApiError as refusal:  # counted failures are kept (keep_on_error), the answer is the form again
-        message = _("Too many attempts. Wait a few minutes and try again.") if refusal.code == 429 else \
-            _("The user name or password is wrong.")
-        return render_template("dashboard/login.html", error=message, next=form["next"]), refusal.code
+    signed_in = sign_in(db.session, form["username"].strip().lower(), form["password"], browser,
+                        request.remote_addr or "")
     if signed_in.person.role not in REVIEWERS:
-        # A 403 answer rolls back the token just issued: an officer leaves no browser session behind.
-        return render_template("dashboard/login.html", next="",
-                               error=_("The dashboard is for station chiefs and administrators.")), 403
+        raise Refused("dashboard_not_for_role", "The dashboard is for station chiefs and administrators.",
+                      kind=Kind.FORBIDDEN)
     language = session.get("lang")
     session.clear()
     session.update(session_id=browser_session_id(signed_in.token), **({"lang": language} if language else {}))

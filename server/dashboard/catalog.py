@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.access import current_person
-from server.dashboard import bp
+from server.dashboard import bp, on_refusal
 from server.dashboard.auth import get_or_404, page
-from server.errors import ApiError
 from server.extensions import db
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Room, Venue
 from server.operations.catalog import edit_template, edit_venue
+from server.refusals import Refused
 
 VENUE_FIELDS = ("room_id", "name", "kind", "address", "responsible_person", "phone", "risk_level", "notes")
 NEW_ITEM_ROWS = 3
@@ -38,17 +38,18 @@ def render_venue(venue: Venue, errors: dict[str, Any] | None = None) -> str:
     return render_template("dashboard/venue.html", venue=venue, rooms=rooms, errors=errors or {})
 
 
+def venue_refused(refusal: Refused, venue_id: uuid.UUID) -> tuple[str, int]:
+    return render_venue(get_or_404(Venue, venue_id), refusal.fields), 422
+
+
 @bp.route("/venues/<id:venue_id>", methods=["GET", "POST"])
 @page("admin")
+@on_refusal(venue_refused)
 def venue(venue_id: uuid.UUID) -> Any:
     if request.method == "GET":
         return render_venue(get_or_404(Venue, venue_id))
-    try:
-        edit_venue(db.session, venue_id, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
-                   actor_id=current_person().id)
-    except ApiError as refusal:
-        db.session.rollback()
-        return render_venue(get_or_404(Venue, venue_id), refusal.fields), 422
+    edit_venue(db.session, venue_id, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
+               actor_id=current_person().id)
     flash(_("Saved. Phones in the venue's room get it at their next sync."), "done")
     return redirect(url_for("dashboard.venue", venue_id=venue_id))
 
@@ -84,17 +85,18 @@ def render_template_page(template: ChecklistTemplate, status: int = 200, **extra
                            blank_rows=NEW_ITEM_ROWS, errors=extra.pop("errors", {}), **extra), status
 
 
+def template_refused(refusal: Refused, template_id: uuid.UUID) -> tuple[str, int]:
+    return render_template_page(get_or_404(ChecklistTemplate, template_id), 422, errors=refusal.fields)
+
+
 @bp.route("/templates/<id:template_id>", methods=["GET", "POST"])
 @page("admin")
+@on_refusal(template_refused)
 def checklist_template(template_id: uuid.UUID) -> Any:
     if request.method == "GET":
         return render_template_page(get_or_404(ChecklistTemplate, template_id))
     changes = {"title_zh": request.form.get("title_zh", ""), "title_en": request.form.get("title_en", ""),
                "items": items_from_form()}
-    try:
-        edit_template(db.session, template_id, changes, actor_id=current_person().id)
-    except ApiError as refusal:
-        db.session.rollback()
-        return render_template_page(get_or_404(ChecklistTemplate, template_id), 422, errors=refusal.fields)
+    edit_template(db.session, template_id, changes, actor_id=current_person().id)
     flash(_("Saved as a new version. Phones get it at their next sync; logs keep the version they used."), "done")
     return redirect(url_for("dashboard.checklist_template", template_id=template_id))

@@ -14,14 +14,14 @@ from marshmallow import ValidationError
 from sqlalchemy import Select, select
 
 from server.access import current_device, current_person
-from server.dashboard import bp
+from server.dashboard import bp, on_refusal
 from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import BulkResolveForm, ConflictFilters, ResolveForm
-from server.errors import ApiError
 from server.extensions import db
 from server.models import AuditEntry, Device, Person, Room, SyncConflict
 from server.models.base import utcnow
 from server.operations.conflicts import deleted_since, resolve_conflict
+from server.refusals import Refused
 from server.syncing.wire import MAPPINGS
 
 conflict_filters = ConflictFilters()
@@ -108,8 +108,23 @@ def chosen_values(conflict: SyncConflict, form: dict[str, Any]) -> dict[str, Any
     return values
 
 
+def resolution_refused(refusal: Refused, conflict_id: uuid.UUID) -> tuple[str, int]:
+    """The conflict as it is now, with why nothing was written."""
+    found = get_or_404(SyncConflict, conflict_id)
+    if refusal.code == "stale":
+        return render_conflict(found, 409, problem=_(
+            "Someone resolved this conflict or changed the record after you opened it. Nothing was written; "
+            "here is the current state."))
+    if refusal.code == "record_deleted":
+        return render_conflict(found, 409, problem=_(
+            "The record was deleted after this conflict was raised, so nothing was written: it stays deleted. "
+            "Keep the server's values to close the conflict."))
+    return render_conflict(found, 422, problem=_("A chosen value is not valid for this field."))
+
+
 @bp.route("/conflicts/<id:conflict_id>/resolve", methods=["POST"])
 @page("admin")
+@on_refusal(resolution_refused)
 def resolve(conflict_id: uuid.UUID) -> Any:
     found = get_or_404(SyncConflict, conflict_id)
     try:
@@ -117,22 +132,8 @@ def resolve(conflict_id: uuid.UUID) -> Any:
         values = chosen_values(found, request.form)
     except (ValidationError, ValueError):
         return render_conflict(found, 422, problem=_("A typed value is not valid for this field."))
-    try:
-        resolve_conflict(db.session, conflict_id, values, version, admin_id=current_person().id,
-                         device_id=current_device().id)
-    except ApiError as refusal:
-        db.session.rollback()
-        db.session.expire_all()
-        found = db.session.get(SyncConflict, conflict_id)
-        if refusal.error_code == "stale":
-            return render_conflict(found, 409, problem=_(
-                "Someone resolved this conflict or changed the record after you opened it. Nothing was written; "
-                "here is the current state."))
-        if refusal.error_code == "record_deleted":
-            return render_conflict(found, 409, problem=_(
-                "The record was deleted after this conflict was raised, so nothing was written: it stays deleted. "
-                "Keep the server's values to close the conflict."))
-        return render_conflict(found, 422, problem=_("A chosen value is not valid for this field."))
+    resolve_conflict(db.session, conflict_id, values, version, admin_id=current_person().id,
+                     device_id=current_device().id)
     flash(_("Conflict resolved. The phones get the result at their next sync."), "done")
     return redirect(url_for("dashboard.conflicts"))
 
@@ -140,7 +141,11 @@ def resolve(conflict_id: uuid.UUID) -> Any:
 @bp.route("/conflicts/bulk", methods=["GET", "POST"])
 @page("admin")
 def bulk_resolve() -> Any:
-    """One rule for many conflicts (keep the device's or the server's value of a field), previewed first."""
+    """One rule for many conflicts (keep the device's or the server's value of a field), previewed first.
+
+    A conflict that changed after the preview is refused and skipped, and the others are
+    committed: ``resolve_conflict`` decides before it writes, so a refusal leaves nothing behind.
+    """
     try:
         rule = bulk_resolve_form.load(request.values)
     except ValidationError as error:
@@ -163,7 +168,7 @@ def bulk_resolve() -> Any:
             resolve_conflict(db.session, found.id, values, int(picked[str(found.id)]),
                              admin_id=current_person().id, device_id=current_device().id)
             resolved += 1
-        except ApiError:
+        except Refused:
             skipped += 1
     flash(ngettext("%(num)d conflict resolved.", "%(num)d conflicts resolved.", resolved), "done")
     if skipped:

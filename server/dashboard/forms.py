@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from server.refusals import invalid
 from sync import vocab
 from sync.records import DEVICE_WRITTEN
 
 SORTS = ("newest", "oldest", "venue", "officer", "hazard", "status")
 KINDS = ("inspection", "followup")
+
+
+def submitted(form: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's values, or a refusal naming the wrong fields, shown as an operation's refusal is."""
+    try:
+        return form.load(data)
+    except ValidationError as error:
+        raise invalid(error.normalized_messages()) from None
 
 
 class FormSchema(Schema):

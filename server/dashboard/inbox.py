@@ -20,11 +20,11 @@ from server.dashboard import bp
 from server.dashboard.auth import page, safe_next
 from server.dashboard.forms import BulkApproveForm, InboxFilters
 from server.dashboard.present import day_start
-from server.errors import ApiError
 from server.extensions import db
 from server.models import Followup, InboxMark, Inspection, Person, Room, SyncConflict, Venue
 from server.models.base import utcnow
 from server.operations.review import review_inspection
+from server.refusals import Refused
 from server.transaction import writes
 
 PAGE_SIZE = 50
@@ -143,7 +143,11 @@ def inbox() -> str:
 @bp.route("/inbox/approve", methods=["POST"])
 @page()
 def bulk_approve() -> Response:
-    """Approve the ticked logs still as they were on the page; say which changed meanwhile."""
+    """Approve the ticked logs still as they were on the page; say which changed meanwhile.
+
+    A refused log is skipped and the others are committed: ``review_inspection`` decides before
+    it writes, so a refusal leaves nothing behind.
+    """
     try:
         form = bulk_form.load({"logs": request.form.getlist("logs")})
     except ValidationError:
@@ -156,7 +160,7 @@ def bulk_approve() -> Response:
             review_inspection(db.session, uuid.UUID(log_id), "approve", "", scope=current_scope(),
                               reviewer_id=current_person().id, device_id=current_device().id,
                               expected_version=int(version))
-        except ApiError:
+        except Refused:
             skipped += 1
             continue
         approved += 1

@@ -7,15 +7,15 @@ import uuid
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from server.access import current_device, current_person, current_scope
-from server.dashboard import bp
+from server.dashboard import bp, on_refusal
 from server.dashboard.auth import page
 from server.dashboard.forms import ReviewForm
-from server.errors import ApiError
 from server.extensions import db
 from server.models import (
     AuditEntry,
@@ -29,6 +29,7 @@ from server.models import (
 from server.operations.blobs import readable_blob
 from server.operations.catalog import template_as_of
 from server.operations.review import review_inspection
+from server.refusals import Kind, Refused
 
 review_form = ReviewForm()
 METRES_PER_DEGREE = 111_320
@@ -104,23 +105,27 @@ def followup(followup_id: uuid.UUID) -> str:
     return render_template("dashboard/followup.html", log=log, **provenance("followup", log.id))
 
 
+def review_refused(refusal: Refused, inspection_id: uuid.UUID) -> ResponseReturnValue:
+    """Back to the log as it is now, saying why the review was not taken; a log out of scope is not found."""
+    if refusal.kind is Kind.NOT_FOUND:
+        raise refusal
+    flash(_("This log changed while you were reading it; here it is as it is now.")
+          if refusal.code == "stale" else _("Only a submitted log can be reviewed."), "problem")
+    return redirect(url_for("dashboard.inspection", inspection_id=inspection_id))
+
+
 @bp.route("/inspections/<id:inspection_id>/review", methods=["POST"])
 @page()
+@on_refusal(review_refused)
 def review(inspection_id: uuid.UUID) -> Any:
     try:
         form = review_form.load(request.form)
     except ValidationError as error:
         return render_inspection(inspection_id, "dashboard/inspection.html", review_errors=error.messages,
                                  typed=request.form.get("comment", "")), 422
-    try:
-        review_inspection(db.session, inspection_id, form["decision"], form["comment"], scope=current_scope(),
-                          reviewer_id=current_person().id, device_id=current_device().id,
-                          expected_version=form["expected_version"])
-    except ApiError as refusal:
-        db.session.rollback()
-        flash(_("This log changed while you were reading it; here it is as it is now.")
-              if refusal.error_code == "stale" else _("Only a submitted log can be reviewed."), "problem")
-        return redirect(url_for("dashboard.inspection", inspection_id=inspection_id))
+    review_inspection(db.session, inspection_id, form["decision"], form["comment"], scope=current_scope(),
+                      reviewer_id=current_person().id, device_id=current_device().id,
+                      expected_version=form["expected_version"])
     flash(_("Approved. The log is locked.") if form["decision"] == "approve" else
           _("Returned to the officer. Their phone gets it at its next sync."), "done")
     return redirect(url_for("dashboard.inspection", inspection_id=inspection_id))

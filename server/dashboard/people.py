@@ -10,18 +10,19 @@ import segno
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from marshmallow import ValidationError
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from server.access import current_person
-from server.dashboard import bp
+from server.dashboard import bp, on_refusal
 from server.dashboard.auth import get_or_404, page
-from server.dashboard.forms import ActiveForm, NewPersonForm, PasswordForm, PersonForm
+from server.dashboard.forms import ActiveForm, NewPersonForm, PasswordForm, PersonForm, submitted
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Device, Person, Room, Station
 from server.operations.devices import issue_enrolment_code
 from server.operations.people import create_person, set_password, update_person
+from server.refusals import Refused
 
 person_form = PersonForm()
 new_person_form = NewPersonForm()
@@ -40,9 +41,23 @@ def placed(form: dict[str, Any]) -> dict[str, Any]:
             "station_id": form["station_id"] if form["role"] == "chief" else None}
 
 
-def refused(error: ValidationError | ApiError) -> dict[str, Any]:
-    messages = error.messages if isinstance(error, ValidationError) else error.fields
-    return {name.removesuffix("_id"): value for name, value in dict(messages).items()}
+def refused(refusal: Refused) -> dict[str, Any]:
+    """The refusal's messages by the form's field names (``room``, not ``room_id``)."""
+    return {name.removesuffix("_id"): value for name, value in refusal.fields.items()}
+
+
+def new_person_refused(refusal: Refused) -> tuple[str, int]:
+    return render_template("dashboard/person.html", person=None, errors=refused(refusal), devices=[],
+                           typed=request.form, **places()), 422
+
+
+def person_refused(refusal: Refused, person_id: uuid.UUID) -> tuple[str, int]:
+    return render_person(get_or_404(Person, person_id), 422, errors=refused(refusal))
+
+
+def activation_refused(_refusal: Refused, person_id: uuid.UUID) -> Response:
+    flash(_("You cannot disable yourself."), "problem")
+    return redirect(url_for("dashboard.person", person_id=person_id))
 
 
 @bp.route("/people")
@@ -54,16 +69,12 @@ def people() -> str:
 
 @bp.route("/people/new", methods=["GET", "POST"])
 @page("admin")
+@on_refusal(new_person_refused)
 def new_person() -> Any:
     if request.method == "GET":
         return render_template("dashboard/person.html", person=None, errors={}, devices=[], **places())
-    try:
-        form = placed(new_person_form.load(request.form))
-        created = create_person(db.session, actor_id=current_person().id, **form)
-    except (ValidationError, ApiError) as error:
-        db.session.rollback()
-        return render_template("dashboard/person.html", person=None, errors=refused(error), devices=[],
-                               typed=request.form, **places()), 422
+    form = placed(submitted(new_person_form, request.form))
+    created = create_person(db.session, actor_id=current_person().id, **form)
     flash(_("%(name)s can sign in now.", name=created.display_name), "done")
     return redirect(url_for("dashboard.person", person_id=created.id))
 
@@ -77,39 +88,30 @@ def render_person(person: Person, status: int = 200, **extra: Any) -> tuple[str,
 
 @bp.route("/people/<id:person_id>", methods=["GET", "POST"])
 @page("admin")
+@on_refusal(person_refused)
 def person(person_id: uuid.UUID) -> Any:
     if request.method == "GET":
         return render_person(get_or_404(Person, person_id))
-    try:
-        update_person(db.session, person_id, placed(person_form.load(request.form)), actor_id=current_person().id)
-    except (ValidationError, ApiError) as error:
-        db.session.rollback()
-        return render_person(db.session.get(Person, person_id), 422, errors=refused(error))
+    update_person(db.session, person_id, placed(submitted(person_form, request.form)), actor_id=current_person().id)
     flash(_("Saved. Their phones follow the change at their next sync."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
 
 
 @bp.route("/people/<id:person_id>/active", methods=["POST"])
 @page("admin")
+@on_refusal(activation_refused)
 def person_active(person_id: uuid.UUID) -> Any:
-    try:
-        found = update_person(db.session, person_id, active_form.load(request.form), actor_id=current_person().id)
-    except (ValidationError, ApiError):
-        db.session.rollback()
-        flash(_("You cannot disable yourself."), "problem")
-        return redirect(url_for("dashboard.person", person_id=person_id))
+    found = update_person(db.session, person_id, submitted(active_form, request.form), actor_id=current_person().id)
     flash(_("Enabled.") if found.active else _("Disabled. Their phones are wiped at their next contact."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
 
 
 @bp.route("/people/<id:person_id>/password", methods=["POST"])
 @page("admin")
+@on_refusal(person_refused)
 def person_password(person_id: uuid.UUID) -> Any:
-    try:
-        set_password(db.session, person_id, password_form.load(request.form)["password"], actor_id=current_person().id)
-    except (ValidationError, ApiError) as error:
-        db.session.rollback()
-        return render_person(get_or_404(Person, person_id), 422, errors=refused(error))
+    set_password(db.session, person_id, submitted(password_form, request.form)["password"],
+                 actor_id=current_person().id)
     flash(_("Password set. Their phones ask for it at the next sync."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
 

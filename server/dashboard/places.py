@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.access import current_person
-from server.dashboard import bp
+from server.dashboard import bp, on_refusal
 from server.dashboard.auth import page
-from server.errors import ApiError
 from server.extensions import db
 from server.models import Station
 from server.operations.places import create_room, edit_room, save_station
+from server.refusals import Refused
 
 STATION_FIELDS = ("name", "district", "address")
 ROOM_FIELDS = ("name", "brand", "community", "address")
@@ -40,12 +40,9 @@ def places() -> tuple[str, int]:
 @bp.route("/places/stations", methods=["POST"])
 @bp.route("/places/stations/<id:station_id>", methods=["POST"])
 @page("admin")
+@on_refusal(lambda refusal, **_ids: render_places(422, errors={"station": refusal.fields}))
 def station(station_id: uuid.UUID | None = None) -> Any:
-    try:
-        save_station(db.session, station_id, typed(STATION_FIELDS), actor_id=current_person().id)
-    except ApiError as refusal:
-        db.session.rollback()
-        return render_places(422, errors={"station": refusal.fields})
+    save_station(db.session, station_id, typed(STATION_FIELDS), actor_id=current_person().id)
     flash(_("Station saved."), "done")
     return redirect(url_for("dashboard.places"))
 
@@ -53,15 +50,12 @@ def station(station_id: uuid.UUID | None = None) -> Any:
 @bp.route("/places/rooms", methods=["POST"])
 @bp.route("/places/rooms/<id:room_id>", methods=["POST"])
 @page("admin")
+@on_refusal(lambda refusal, **_ids: render_places(422, errors={"room": refusal.fields}))
 def room(room_id: uuid.UUID | None = None) -> Any:
-    try:
-        if room_id:
-            edit_room(db.session, room_id, typed(ROOM_FIELDS), actor_id=current_person().id)
-        else:
-            create_room(db.session, {**typed(ROOM_FIELDS), "station_id": request.form.get("station_id", "")},
-                        actor_id=current_person().id)
-    except ApiError as refusal:
-        db.session.rollback()
-        return render_places(422, errors={"room": refusal.fields})
+    if room_id:
+        edit_room(db.session, room_id, typed(ROOM_FIELDS), actor_id=current_person().id)
+    else:
+        create_room(db.session, {**typed(ROOM_FIELDS), "station_id": request.form.get("station_id", "")},
+                    actor_id=current_person().id)
     flash(_("Police room saved. Phones in it get the change at their next sync."), "done")
     return redirect(url_for("dashboard.places"))

@@ -1,7 +1,7 @@
 """Changes the server refused for good: read why, correct and apply them, or dismiss them with a reason.
 
 The decisions themselves are operations (``server.operations.quarantine``); a correction the
-engine refuses again writes nothing and the admin sees the new reasons.
+engine refuses again is refused, so it writes nothing, and the admin sees the new reasons.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from server.access import current_device, current_person, current_scope
-from server.dashboard import bp
+from server.dashboard import bp, on_refusal
 from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import CorrectionForm, DismissForm
 from server.extensions import db
-from server.errors import ApiError
 from server.models import Device, Person, QuarantinedMutation
 from server.operations.quarantine import apply_corrected, dismiss_refusal
+from server.refusals import Refused
 from server.syncing.mutations import Caller
 
 correction_form = CorrectionForm()
@@ -55,8 +55,19 @@ def quarantined(quarantined_id: uuid.UUID) -> tuple[str, int]:
     return render(found(quarantined_id))
 
 
+def decision_refused(refusal: Refused, quarantined_id: uuid.UUID) -> tuple[str, int]:
+    """The change's page with why nothing was written: another admin decided first, or the engine said no."""
+    if refusal.code == "already_decided":
+        return render(found(quarantined_id), 409, problem=_("Another admin decided this change first."))
+    if refusal.code == "correction_refused":
+        return render(found(quarantined_id), 422, data=request.form.get("data", ""),
+                      problem=_("The server refused the correction too:"), refusal=refusal.extra["result"])
+    raise refusal
+
+
 @bp.route("/quarantine/<id:quarantined_id>/apply", methods=["POST"])
 @page("admin")
+@on_refusal(decision_refused)
 def apply_correction(quarantined_id: uuid.UUID) -> Any:
     typed = request.form.get("data", "")
     try:
@@ -65,36 +76,20 @@ def apply_correction(quarantined_id: uuid.UUID) -> Any:
             raise ValueError("not an object")
     except (ValidationError, ValueError):
         return render(found(quarantined_id), 422, data=typed, problem=_("The corrected data is not a JSON object."))
-    caller = Caller(current_person().id, current_device().id, current_scope())
-    try:
-        row, result = apply_corrected(db.session, quarantined_id, data, caller)
-    except ApiError as refusal:
-        return already_decided(quarantined_id, refusal)
-    if result["status"] == "rejected":
-        return render(row, 422, data=typed, problem=_("The server refused the correction too:"), refusal=result)
+    apply_corrected(db.session, quarantined_id, data, Caller(current_person().id, current_device().id,
+                                                             current_scope()))
     flash(_("Applied. The phones get it at their next sync."), "done")
     return redirect(url_for("dashboard.quarantine"))
 
 
 @bp.route("/quarantine/<id:quarantined_id>/dismiss", methods=["POST"])
 @page("admin")
+@on_refusal(decision_refused)
 def dismiss(quarantined_id: uuid.UUID) -> Any:
     try:
         reason = dismiss_form.load(request.form)["reason"]
     except ValidationError:
         return render(found(quarantined_id), 422, problem=_("Say why the change is dismissed."))
-    try:
-        dismiss_refusal(db.session, quarantined_id, reason, actor_id=current_person().id,
-                        device_id=current_device().id)
-    except ApiError as refusal:
-        return already_decided(quarantined_id, refusal)
+    dismiss_refusal(db.session, quarantined_id, reason, actor_id=current_person().id, device_id=current_device().id)
     flash(_("Dismissed."), "done")
     return redirect(url_for("dashboard.quarantine"))
-
-
-def already_decided(quarantined_id: uuid.UUID, refusal: ApiError) -> tuple[str, int]:
-    """Another admin decided first: nothing is written, and the page shows their decision."""
-    db.session.rollback()
-    if refusal.error_code != "already_decided":
-        raise refusal
-    return render(found(quarantined_id), 409, problem=_("Another admin decided this change first."))

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from server.access import Scope
 from server.database import insert_ignoring_duplicates
-from server.errors import ApiError
 from server.models import Blob, BlobPossession, BlobRef
+from server.refusals import Kind, Refused, not_found
 
 CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
@@ -26,14 +26,15 @@ def store_blob(session: Session, sha256: str, data: bytes, content_type: str, up
     """
     limit = current_app.config["MAX_BLOB_BYTES"]
     if len(data) > limit:
-        raise ApiError(413, "blob_too_large", f"A photo or signature is at most {limit} bytes.")
+        raise Refused("blob_too_large", f"A photo or signature is at most {limit} bytes.", kind=Kind.TOO_LARGE)
     if content_type not in CONTENT_TYPES:
-        raise ApiError(415, "unsupported_media_type",
-                       f"Send a photo or signature as one of {', '.join(sorted(CONTENT_TYPES))}.")
+        raise Refused("unsupported_media_type",
+                      f"Send a photo or signature as one of {', '.join(sorted(CONTENT_TYPES))}.",
+                      kind=Kind.UNSUPPORTED)
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256:
-        raise ApiError(422, "hash_mismatch", "The bytes do not hash to the address they were sent to.",
-                       {"sha256": [f"The body hashes to {actual}."]})
+        raise Refused("hash_mismatch", "The bytes do not hash to the address they were sent to.",
+                      {"sha256": [f"The body hashes to {actual}."]}, kind=Kind.INVALID)
     created = session.get(Blob, sha256) is None
     if created:
         insert_ignoring_duplicates(session, Blob.__table__, [
@@ -60,7 +61,7 @@ def readable_hashes(session: Session, hashes: Collection[str], scope: Scope) -> 
 
 
 def readable_blob(session: Session, sha256: str, scope: Scope) -> Blob:
-    """The blob if the caller may read it (see ``readable_hashes``); else 404."""
+    """The blob if the caller may read it (see ``readable_hashes``); else refused as not found."""
     if sha256 not in readable_hashes(session, [sha256], scope):
-        raise ApiError(404, "not_found", f"No blob {sha256} in your scope.")
+        raise not_found(f"No blob {sha256} in your scope.")
     return session.get_one(Blob, sha256)

@@ -14,19 +14,15 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Venue
 from server.operations.moves import position_of, room_to_move_to, venue_moved
 from server.operations.records import authorise, edit_record, locked
+from server.refusals import invalid
 from server.syncing.change import write_record
 from sync.records import ChecklistTemplateData, VenueData
 
 TEMPLATE_DATA = ChecklistTemplateData()
 VENUE_EDITS = VenueData(partial=True, exclude=("location",))
-
-
-def _invalid(error: ValidationError) -> ApiError:
-    return ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages())
 
 
 def edit_template(session: Session, template_id: uuid.UUID, changes: Mapping[str, Any], *,
@@ -37,7 +33,7 @@ def edit_template(session: Session, template_id: uuid.UUID, changes: Mapping[str
         loaded = TEMPLATE_DATA.load({"venue_kind": template.venue_kind, "title_zh": template.title_zh,
                                      "title_en": template.title_en, "items": template.items, **changes})
     except ValidationError as error:
-        raise _invalid(error) from None
+        raise invalid(error.normalized_messages()) from None
     if (loaded["title_zh"], loaded["title_en"], loaded["items"]) == (template.title_zh, template.title_en,
                                                                      template.items):
         return template
@@ -71,7 +67,7 @@ def edit_venue(session: Session, venue_id: uuid.UUID, changes: Mapping[str, Any]
     try:
         loaded = VENUE_EDITS.load(dict(changes))
     except ValidationError as error:
-        raise _invalid(error) from None
+        raise invalid(error.normalized_messages()) from None
     authorise(venue, "change", VENUE_EDITS.dump(loaded), role="admin", person_id=actor_id, via="console")
     before = position_of(venue)
     if loaded.get("room_id", venue.room_id) != venue.room_id:

@@ -8,11 +8,11 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError
 from server.ledger import record_audit
 from server.models import SyncConflict
 from server.models.base import utcnow
 from server.operations.records import authorise, locked, record_now
+from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPINGS
 
@@ -58,16 +58,16 @@ def resolve_conflict(
     record = locked(session, mapping.model, conflict.record_id)
     if conflict.status != "open" or record.version != expected_version:
         who = "Another admin resolved this conflict" if conflict.status != "open" else "The record changed"
-        raise ApiError(409, "stale", f"{who} since you opened it; review the current state.",
-                       extra={"current": current_state(conflict, record)})
+        raise Refused("stale", f"{who} since you opened it; review the current state.",
+                      kind=Kind.CONFLICT, extra={"current": current_state(conflict, record)})
     unknown = sorted(set(values) - set(conflict.fields))
     if unknown:
-        raise ApiError(422, "validation_failed", "Only the conflicting fields are resolved here.",
-                       {name: ["Not a conflicting field."] for name in unknown})
+        raise invalid({name: ["Not a conflicting field."] for name in unknown},
+                      "Only the conflicting fields are resolved here.")
     if deleted_since(conflict, record) and set(values) - {DELETED}:
-        raise ApiError(409, "record_deleted", "The record was deleted after this conflict was raised; it stays "
-                       "deleted. Keep the server's values to close the conflict.",
-                       extra={"current": current_state(conflict, record)})
+        raise Refused("record_deleted", "The record was deleted after this conflict was raised; it stays "
+                      "deleted. Keep the server's values to close the conflict.",
+                      kind=Kind.CONFLICT, extra={"current": current_state(conflict, record)})
     delete = bool(values.pop(DELETED, False))
     try:
         loaded = mapping.data.load(values, partial=True)
@@ -76,7 +76,7 @@ def resolve_conflict(
         if check is not None:
             check({**mapping.wire_of(record), **chosen})
     except ValidationError as error:
-        raise ApiError(422, "validation_failed", "Some chosen values are invalid.", error.normalized_messages()) from None
+        raise invalid(error.normalized_messages(), "Some chosen values are invalid.") from None
     current = mapping.wire_of(record)
     authorise(record, "delete" if delete else "change",
               {name: value for name, value in chosen.items() if value != current.get(name)},

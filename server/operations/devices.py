@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session
 
 from server.access import Scope, token_digest
 from server.demo.exposure import warn_of_demo_sign_in
-from server.errors import ApiError
 from server.ledger import lock_ledger, record_audit
 from server.models import AccessToken, Device, EnrolmentCode, LoginFailure, Person
 from server.models.base import utcnow
 from server.operations.people import set_password
 from server.operations.records import locked
 from server.passwords import burn_verification, hash_password, needs_rehash, verify_password
-from server.transaction import keep_on_error
+from server.refusals import Kind, Refused
 
 TOKEN_PREFIX = "bl_"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -49,9 +48,9 @@ def sign_in(session: Session, username: str, password: str, device: DeviceInfo, 
     """Check the password and issue a new token for this device.
 
     Failures are counted per (account, address) and per address; past the configured limits
-    sign-ins from that address are refused with 429 until the window has moved on, so an
-    attacker elsewhere slows only themselves down and the real user can still sign in. Every
-    failure is audited, and so is an account whose failures from everywhere reach the alarm.
+    sign-ins from that address are refused (``login_throttled``) until the window has moved on,
+    so an attacker elsewhere slows only themselves down and the real user can still sign in.
+    Every failure is audited, and so is an account whose failures from everywhere reach the alarm.
     """
     username = username.strip().lower()
     _refuse_if_throttled(session, username, address)
@@ -61,9 +60,9 @@ def sign_in(session: Session, username: str, password: str, device: DeviceInfo, 
     if person is None or not verify_password(person.password_hash, password):
         _count_failure(session, username, address, "auth.login_failed", {"username": username[:64]})
         _raise_alarm_if_attacked(session, username)
-        raise ApiError(401, "login_failed", "Wrong username or password.")
+        raise _counted("login_failed", "Wrong username or password.")
     if not person.active or person.deleted:
-        raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
+        raise _disabled()
     lock_ledger(session)
     warn_of_demo_sign_in(username, password)
     if needs_rehash(person.password_hash):
@@ -111,10 +110,10 @@ def enrol_with_code(session: Session, code: str, password: str, device: DeviceIn
                             .with_for_update()).one_or_none()
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
         _count_failure(session, ENROLMENT_THROTTLE_KEY, address, "auth.enrol_failed", {})
-        raise ApiError(401, "code_invalid", "This enrolment code is not valid, used or expired; ask for a new one.")
+        raise _counted("code_invalid", "This enrolment code is not valid, used or expired; ask for a new one.")
     person = session.get(Person, found.person_id)
     if person is None or not person.active or person.deleted:
-        raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
+        raise _disabled()
     set_password(session, person.id, password, actor_id=person.id)
     signed_in = _issue(session, person, device, address, "auth.enrol")
     found.used_at, found.device_id = utcnow(), signed_in.device.id
@@ -127,14 +126,12 @@ def _enrol(session: Session, person: Person, info: DeviceInfo, address: str) -> 
         device = Device(id=info.id, person_id=person.id, enrolled_at=utcnow())
         record_audit(session, "device.enrol", actor_id=person.id, device_id=info.id, details={"name": info.name})
     elif device.revoked:
-        raise ApiError(401, "device_revoked", "This device has been revoked; its data must be wiped.")
+        raise Refused("device_revoked", "This device has been revoked; its data must be wiped.",
+                      kind=Kind.UNAUTHENTICATED)
     elif device.person_id != person.id:
         if _holds_live_token(session, device):
-            raise ApiError(
-                409,
-                "device_in_use",
-                "Another officer is signed in on this device; they must sign out first.",
-            )
+            raise Refused("device_in_use", "Another officer is signed in on this device; they must sign out first.",
+                          kind=Kind.CONFLICT)
         record_audit(
             session,
             "device.reassign",
@@ -181,22 +178,26 @@ def _refuse_if_throttled(session: Session, username: str, address: str) -> None:
         ).one()
         if count >= limit:
             wait = max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
-            raise ApiError(
-                429,
-                "login_throttled",
-                f"Too many failed sign-ins; try again in {wait} seconds.",
-                headers={"Retry-After": str(wait)},
-            )
+            raise Refused("login_throttled", f"Too many failed sign-ins; try again in {wait} seconds.",
+                          kind=Kind.TOO_MANY, retry_after=wait)
 
 
 def _count_failure(session: Session, username: str, address: str, action: str, details: dict[str, str]) -> None:
-    """Count a failure for throttling and append it to the audit trail; both outlive the failed request."""
-    keep_on_error()
+    """Count a failure for throttling and append it to the audit trail; raise ``_counted`` after it."""
     lock_ledger(session)
     now = utcnow()
     session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
     session.add(LoginFailure(username=username[:64], address=address[:64], at=now))
     record_audit(session, action, details={**details, "address": address[:64]})
+
+
+def _counted(code: str, message: str) -> Refused:
+    """The refusal of a counted failure: it keeps the count and its audit entry, though the request fails."""
+    return Refused(code, message, kind=Kind.UNAUTHENTICATED, keep=True)
+
+
+def _disabled() -> Refused:
+    return Refused("account_disabled", "This account is disabled; ask an administrator.", kind=Kind.UNAUTHENTICATED)
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ def revoke_device(
     """
     device = locked(session, Device, device_id, scope)
     if scope is not None and not scope.everything and device.person_id != scope.person_id:
-        raise ApiError(403, "forbidden", "Only the device's owner or an administrator may revoke it.")
+        raise Refused("forbidden", "Only the device's owner or an administrator may revoke it.", kind=Kind.FORBIDDEN)
     if device.revoked:
         return device
     device.revoked_at = utcnow()

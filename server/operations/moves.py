@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError
 from server.models import BlobRef, Followup, Inspection, Person, Room, ScopeExit, ServicePeriod, SyncConflict, Venue
 from server.models.base import SyncRecord, utcnow
 from server.operations.records import RECORD_TYPE_OF
+from server.refusals import invalid
 from server.syncing.change import write_record
 from server.syncing.wire import left_scope_entry
 
@@ -88,7 +88,7 @@ def served(session: Session, person_id: uuid.UUID, room_id: uuid.UUID, at: datet
 def room_to_move_to(session: Session, room_id: uuid.UUID) -> Room:
     room = session.get(Room, room_id)
     if room is None or room.deleted:
-        raise ApiError(422, "validation_failed", "Some fields are invalid.", {"room_id": ["No such police room."]})
+        raise invalid({"room_id": ["No such police room."]})
     return room
 
 

@@ -8,7 +8,6 @@ from typing import Any, Mapping
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError
 from server.ledger import lock_ledger, record_audit
 from server.models import AccessToken, Person, Room, Station
 from server.models.base import utcnow
@@ -16,17 +15,13 @@ from server.operations.moves import placed, position_of
 from server.operations.records import locked
 from server.syncing.change import write_record
 from server.passwords import MIN_LENGTH, hash_password
+from server.refusals import Kind, Refused, invalid
 
 PLACEMENT_FIELDS = ("role", "room_id", "station_id")
 
 
-def _invalid(fields: Mapping[str, str]) -> ApiError:
-    return ApiError(
-        422,
-        "validation_failed",
-        "Some fields are invalid.",
-        {name: [message] for name, message in fields.items()},
-    )
+def _invalid(fields: Mapping[str, str]) -> Refused:
+    return invalid({name: [message] for name, message in fields.items()})
 
 
 def placement(
@@ -78,7 +73,8 @@ def create_person(
     username = username.lower()
     lock_ledger(session)
     if session.scalars(select(Person.id).where(Person.username == username)).first():
-        raise ApiError(409, "username_taken", f"The username {username!r} is taken.", {"username": ["Taken."]})
+        raise Refused("username_taken", f"The username {username!r} is taken.", {"username": ["Taken."]},
+                      kind=Kind.CONFLICT)
     check_password(password)
     room_id, station_id = placement(session, role, room_id, station_id)
     person = Person(
@@ -105,7 +101,8 @@ def update_person(
     changes = dict(changes)
     was = position_of(person)
     if actor_id == person.id and (changes.get("active") is False or changes.get("role", "admin") != "admin"):
-        raise ApiError(409, "cannot_demote_self", "You cannot disable yourself or give up your own role.")
+        raise Refused("cannot_demote_self", "You cannot disable yourself or give up your own role.",
+                      kind=Kind.CONFLICT)
     if any(name in changes for name in PLACEMENT_FIELDS):
         role = changes.get("role", person.role)
         room_id = changes.get("room_id", person.room_id if role == "officer" else None)

@@ -9,10 +9,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError
 from server.ledger import lock_ledger, record_audit
 from server.models import Room, Station
 from server.operations.records import edit_record, locked
+from server.refusals import invalid
 from server.syncing.change import write_record
 from sync.records import RoomData
 
@@ -32,7 +32,7 @@ def _loaded(schema: Schema, values: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return schema.load(dict(values))
     except ValidationError as error:
-        raise ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages()) from None
+        raise invalid(error.normalized_messages()) from None
 
 
 def save_station(session: Session, station_id: uuid.UUID | None, values: Mapping[str, Any], *,
@@ -43,7 +43,7 @@ def save_station(session: Session, station_id: uuid.UUID | None, values: Mapping
     station = locked(session, Station, station_id) if station_id else None
     same_name = session.scalars(select(Station).where(Station.name == loaded["name"])).first()
     if same_name is not None and same_name is not station:
-        raise ApiError(422, "validation_failed", "Some fields are invalid.", {"name": ["A station has this name."]})
+        raise invalid({"name": ["A station has this name."]})
     created = station is None
     station = station or Station(id=uuid.uuid4())
     for name, value in loaded.items():
@@ -58,7 +58,7 @@ def create_room(session: Session, values: Mapping[str, Any], *, actor_id: uuid.U
     loaded = _loaded(ROOM_DATA, values)
     lock_ledger(session)
     if session.get(Station, loaded["station_id"]) is None:
-        raise ApiError(422, "validation_failed", "Some fields are invalid.", {"station_id": ["No such station."]})
+        raise invalid({"station_id": ["No such station."]})
     return write_record(session, Room(**loaded), "create", actor_id=actor_id)
 
 

@@ -3,7 +3,9 @@
 A decision begins like every write, with the ledger lock, and reads the refused change as
 committed then: two admins deciding at once cannot both act, and the second is told what
 the first decided. A correction goes through the same push engine as any phone's change,
-under a new mutation id; if the engine refuses it again nothing is written.
+under a new mutation id; if the engine refuses it again, the correction is refused
+(``correction_refused``, with the engine's result), so what the engine wrote on refusing it
+(a new quarantine row, its audit entry) is rolled back with the request: nothing is written.
 """
 
 from __future__ import annotations
@@ -13,37 +15,39 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server.errors import ApiError
 from server.ledger import record_audit
 from server.models import QuarantinedMutation
 from server.models.base import utcnow
 from server.operations.records import locked
+from server.refusals import Kind, Refused
 from server.syncing.mutations import Caller
 from server.syncing.push import push
+from sync.protocol import REJECTED
 from sync.messages import MutationSchema
 
 mutation_schema = MutationSchema()
 
 
 def open_refusal(session: Session, quarantined_id: uuid.UUID) -> QuarantinedMutation:
-    """The refused change, locked and read fresh; 409 ``already_decided`` if an admin decided it."""
+    """The refused change, locked and read fresh; refused as ``already_decided`` if an admin decided it."""
     row = locked(session, QuarantinedMutation, quarantined_id)
     if row.status != "open":
-        raise ApiError(409, "already_decided", f"This change was already {row.status}: {row.note or ''}".strip(),
-                       extra={"status": row.status, "note": row.note})
+        raise Refused("already_decided", f"This change was already {row.status}: {row.note or ''}".strip(),
+                      kind=Kind.CONFLICT, extra={"status": row.status, "note": row.note})
     return row
 
 
 def apply_corrected(
     session: Session, quarantined_id: uuid.UUID, data: dict[str, Any], caller: Caller
 ) -> tuple[QuarantinedMutation, dict[str, Any]]:
-    """Push the change again with ``data`` as the admin; the engine's result, and the row if it applied."""
+    """Push the change again with ``data`` as the admin; the row, now applied, and the engine's result."""
     row = open_refusal(session, quarantined_id)
     mutation_id = uuid.uuid4()
     envelope = mutation_schema.load({**row.payload, "mutation_id": str(mutation_id), "data": data})
     result = push(session, caller, [envelope])[0]
-    if result["status"] == "rejected":
-        return row, result
+    if result["status"] == REJECTED:
+        raise Refused("correction_refused", f"The server refused the correction too: {result['message']}",
+                      result["errors"], kind=Kind.INVALID, extra={"result": result})
     row.status, row.decided_at, row.decided_by = "applied", utcnow(), caller.person_id
     row.note = f"applied as mutation {mutation_id} ({result['status']})"
     record_audit(session, "quarantine.apply", actor_id=caller.person_id, device_id=caller.device_id,

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from server.access import Scope
-from server.errors import ApiError
 from server.ledger import lock_ledger
 from server.models import SYNCED_MODELS, SyncRecord
+from server.refusals import Kind, Refused
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPINGS
 from sync import ownership
@@ -30,7 +30,7 @@ def locked(session: Session, model: type[Row], record_id: uuid.UUID, scope: Scop
     """Begin a write: take the ledger lock, then read the record as it is committed now.
 
     Whatever the session read before is replaced by the committed row. ``scope`` limits
-    what may be found (everything when None); a record not found is a 404.
+    what may be found (everything when None); a record not found is refused as not found.
     """
     lock_ledger(session)
     return (scope or Scope.unlimited()).get(session, model, record_id, fresh=True)
@@ -48,8 +48,8 @@ def authorise(
 ) -> None:
     """The ownership matrix's verdict (``sync/ownership.py``) on a dashboard or API write, as push gets it.
 
-    ``written`` is the wire form of what changes. Refused: 403 with the matrix's code, or 409
-    ``not_reviewable`` (with the record as it is now) for a log that is not awaiting review.
+    ``written`` is the wire form of what changes. Refused as forbidden with the matrix's code, or
+    as a conflict, ``not_reviewable`` (with the record as it is now), for a log not awaiting review.
     """
     record_type = RECORD_TYPE_OF[type(record)]
     current = MAPPINGS[record_type].wire_of(record) if record.version else None
@@ -57,9 +57,9 @@ def authorise(
     if refused is None:
         return
     if refused.code == ownership.NOT_REVIEWABLE:
-        raise ApiError(409, refused.code, refused.message,
-                       extra={"current_version": record.version, "current": record_now(record)})
-    raise ApiError(403, refused.code, refused.message, refused.errors)
+        raise Refused(refused.code, refused.message, kind=Kind.CONFLICT,
+                      extra={"current_version": record.version, "current": record_now(record)})
+    raise Refused(refused.code, refused.message, refused.errors, kind=Kind.FORBIDDEN)
 
 
 def edit_record(session: Session, record: SyncRecord, values: dict[str, Any], *, actor_id: uuid.UUID) -> SyncRecord:

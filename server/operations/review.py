@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy.orm import Session
 
 from server.access import Scope
-from server.errors import ApiError
 from server.models import Inspection
 from server.models.base import utcnow
 from server.operations.records import authorise, locked, record_now
+from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 from sync.records import InspectionData
 
@@ -36,22 +36,22 @@ def review_inspection(
     the reviewer, ``reviewed_at`` is server time, and a return says why.
 
     Decided on the log as committed when the review holds the ledger lock: a log the officer
-    changed since ``expected_version``, or that is no longer submitted, is refused with 409
-    and the log as it is now (``current``).
+    changed since ``expected_version``, or that is no longer submitted, is refused as a conflict
+    with the log as it is now (``current``).
     """
     inspection = locked(session, Inspection, inspection_id, scope)
     current = {"current_version": inspection.version, "current": record_now(inspection)}
     if expected_version is not None and inspection.version != expected_version:
-        raise ApiError(409, "stale", f"The log changed since you opened it (now version {inspection.version}).",
-                       extra=current)
+        raise Refused("stale", f"The log changed since you opened it (now version {inspection.version}).",
+                      kind=Kind.CONFLICT, extra=current)
     if inspection.deleted:
-        raise ApiError(409, "not_reviewable", "Only a submitted log is reviewed; this one is deleted.", extra=current)
+        raise Refused("not_reviewable", "Only a submitted log is reviewed; this one is deleted.",
+                      kind=Kind.CONFLICT, extra=current)
     comment = comment.strip()
     review = {"status": DECISIONS[decision], "review_comment": comment, "reviewer_id": reviewer_id,
               "reviewed_at": utcnow()}
     authorise(inspection, "change", REVIEW_WIRE.dump(review), role=scope.role, person_id=reviewer_id, via="review")
     if decision == "return" and not comment:
-        raise ApiError(422, "validation_failed", "Say why the log is returned.",
-                       {"comment": ["Required when returning a log."]})
+        raise invalid({"comment": ["Required when returning a log."]}, "Say why the log is returned.")
     return write_record(session, inspection, "review", review, actor_id=reviewer_id, device_id=device_id,
                  details={"decision": decision, "comment": comment})

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from flask import current_app
 
 from server.access import ROLES
-from server.errors import ApiError
+from server.refusals import Kind, Refused
 from sync.records import RECORD_TYPES
 
 PULL_ORDER = tuple(RECORD_TYPES)
@@ -50,7 +50,7 @@ class Cursor:
 
     @classmethod
     def decode(cls, raw: str, person_id: uuid.UUID) -> Cursor:
-        """The cursor if this server issued it to this person, exactly as it was issued; else a 400.
+        """The cursor if this server issued it to this person, exactly as it was issued; else refused.
 
         The structure is checked even though it is signed, so that a cursor signed by a
         server with a bug, or with a leaked key, is refused rather than a 500.
@@ -62,9 +62,8 @@ class Cursor:
         if not (isinstance(payload, dict) and payload.keys() == CURSOR_CHECKS.keys()
                 and all(check(payload[name]) for name, check in CURSOR_CHECKS.items())
                 and (payload["phase"] in ("leave", "enter")) == (payload["previous"] is not None)):
-            raise ApiError(400, "invalid_cursor",
-                           "The cursor is not one this server issued to you; pull again without it.",
-                           {"cursor": ["Not a valid cursor."]})
+            raise Refused("invalid_cursor", "The cursor is not one this server issued to you; pull again without it.",
+                          {"cursor": ["Not a valid cursor."]}, kind=Kind.MALFORMED)
         del payload["v"]
         return cls(**payload)
 

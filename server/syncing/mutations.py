@@ -16,6 +16,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from server.access import Scope
+from server.refusals import Kind, Refused
 from server.syncing.change import Values
 from server.syncing.wire import MAPPINGS
 from sync import ownership
@@ -60,17 +61,6 @@ class Mutation:
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-class Refusal(Exception):
-    """The mutation is refused whole. Unless ``retryable``, it goes to quarantine."""
-
-    def __init__(self, code: str, message: str, errors: dict[str, Any] | None = None, retryable: bool = False):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.errors = errors or {}
-        self.retryable = retryable
-
-
 @dataclass
 class Outcome:
     mutation_id: uuid.UUID
@@ -109,22 +99,22 @@ def field_errors(error: ValidationError) -> dict[str, Any]:
     return error.normalized_messages()
 
 
-def prepare(mutation: Mutation) -> Values | Refusal:
+def prepare(mutation: Mutation) -> Values | Refused:
     """Validate a mutation on its own, before any database work."""
     record_type = RECORD_TYPES[mutation.type]
     if not record_type.device_writable:
-        return Refusal("read_only_type", f"Devices do not write {mutation.type} records.")
+        return Refused("read_only_type", f"Devices do not write {mutation.type} records.")
     data_schema = MAPPINGS[mutation.type].data
     if mutation.op == "delete":
         if mutation.data:
-            return Refusal("invalid", "A delete carries no data.", {"data": ["Must be empty for a delete."]})
+            return Refused("invalid", "A delete carries no data.", {"data": ["Must be empty for a delete."]})
         return Values({}, {})
     if mutation.op == "update":
         if not mutation.data:
-            return Refusal("invalid", "An update changes at least one field.", {"data": ["Empty."]})
+            return Refused("invalid", "An update changes at least one field.", {"data": ["Empty."]})
         missing_base = sorted(set(mutation.data) - set(mutation.base))
         if missing_base:
-            return Refusal(
+            return Refused(
                 "missing_base",
                 "An update sends, for each changed field, the value it started from.",
                 {name: ["No base value sent."] for name in missing_base},
@@ -132,7 +122,7 @@ def prepare(mutation: Mutation) -> Values | Refusal:
     try:
         loaded = data_schema.load(mutation.data, partial=mutation.op == "update")
     except ValidationError as error:
-        return Refusal("invalid", "Some fields are invalid.", field_errors(error))
+        return Refused("invalid", "Some fields are invalid.", field_errors(error))
     return Values(loaded, data_schema.dump(loaded))
 
 
@@ -142,4 +132,4 @@ def check_ownership(
     """Refuse (``not_yours``, ``reviewer_only``, ``review_endpoint`` …) what the ownership matrix forbids a push."""
     refused = ownership.refusal(caller.scope.role, str(caller.person_id), record_type, action, current, written)
     if refused is not None:
-        raise Refusal(refused.code, refused.message, refused.errors)
+        raise Refused(refused.code, refused.message, refused.errors, kind=Kind.FORBIDDEN)

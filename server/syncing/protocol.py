@@ -7,7 +7,7 @@ from typing import Any, Callable, TypeVar
 
 from flask import g, request
 
-from server.errors import ApiError
+from server.refusals import Kind, Refused
 from sync.protocol import OLDEST_ACCEPTED_SCHEMA_VERSION, SCHEMA_HEADER, SCHEMA_VERSION
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -25,34 +25,33 @@ def stated_schema_version() -> Any:
 
 def check_schema_version(stated: Any) -> int:
     if stated is None:
-        raise ApiError(400, "schema_version_required", "State the sync schema version of the app.",
-                       {"schema_version": ["Missing."]})
+        raise Refused("schema_version_required", "State the sync schema version of the app.",
+                      {"schema_version": ["Missing."]}, kind=Kind.MALFORMED)
     try:
         version = int(stated)
     except (TypeError, ValueError):
-        raise ApiError(400, "schema_version_required", "The schema version is a whole number.",
-                       {"schema_version": ["Not a whole number."]}) from None
+        raise Refused("schema_version_required", "The schema version is a whole number.",
+                      {"schema_version": ["Not a whole number."]}, kind=Kind.MALFORMED) from None
     if version < OLDEST_ACCEPTED_SCHEMA_VERSION:
-        raise ApiError(
-            426,
+        raise Refused(
             "upgrade_required",
             f"This app speaks sync schema {version}; the server needs {OLDEST_ACCEPTED_SCHEMA_VERSION} or newer. "
             "Update the app: nothing waiting to be sent is lost.",
             {"schema_version": [f"At least {OLDEST_ACCEPTED_SCHEMA_VERSION}."]},
-            headers={"Upgrade": f"beatlog-sync/{SCHEMA_VERSION}"},
+            kind=Kind.OUTDATED,
         )
     if version > SCHEMA_VERSION:
-        raise ApiError(
-            400,
+        raise Refused(
             "schema_version_unsupported",
             f"This app speaks sync schema {version}, newer than the server's {SCHEMA_VERSION}; update the server.",
             {"schema_version": [f"At most {SCHEMA_VERSION}."]},
+            kind=Kind.MALFORMED,
         )
     return version
 
 
 def versioned(view: View) -> View:
-    """Refuse a request whose app is too old (426) before its body is even validated."""
+    """Refuse a request whose app is too old (``upgrade_required``) before its body is even validated."""
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:

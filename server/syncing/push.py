@@ -25,12 +25,12 @@ from server.models.base import utcnow
 from server.operations.blobs import readable_hashes
 from server.operations.moves import exit_row, served
 from server.syncing.maintenance import purged_among
+from server.refusals import Refused
 from server.syncing.change import RecordState, Values, change
 from server.syncing.mutations import (
     Caller,
     Mutation,
     Outcome,
-    Refusal,
     check_ownership,
     field_errors,
     parse,
@@ -75,7 +75,7 @@ class PushBatch:
         self.writer.write(self.records.values())
         return [outcome.wire() for outcome in outcomes]
 
-    def load_state(self, mutations: list[Mutation], validated: list[Values | Refusal]) -> None:
+    def load_state(self, mutations: list[Mutation], validated: list[Values | Refused]) -> None:
         ids = [mutation.mutation_id for mutation in mutations]
         self.prior = {row.mutation_id: row for row in self.session.scalars(
             select(SyncMutation).where(SyncMutation.mutation_id.in_(ids)))}
@@ -105,15 +105,15 @@ class PushBatch:
                 select(Person.id, Person.room_id).where(Person.id.in_(officers), Person.role == "officer")).all())
         self.blobs = readable_hashes(self.session, hashes, self.caller.scope)
 
-    def decide(self, mutation: Mutation, values: Values | Refusal) -> Outcome:
+    def decide(self, mutation: Mutation, values: Values | Refused) -> Outcome:
         replay = self.replayed(mutation)
         if replay is not None:
             return replay
         try:
-            if isinstance(values, Refusal):
+            if isinstance(values, Refused):
                 raise values
             outcome = getattr(self, mutation.op)(mutation, values)
-        except Refusal as refusal:
+        except Refused as refusal:
             outcome = self.refuse(mutation, refusal)
         result = outcome.wire()
         self.decided[mutation.mutation_id] = (mutation.payload_hash, result)
@@ -149,12 +149,12 @@ class PushBatch:
             extra={**extra, "first_status": first_result["status"]},
         )
 
-    def refuse(self, mutation: Mutation, refusal: Refusal) -> Outcome:
+    def refuse(self, mutation: Mutation, refusal: Refused) -> Outcome:
         """Refuse whole; a refusal for good is quarantined and audited, while the device's quota lasts."""
         if not refusal.retryable:
             if not self.claim_quarantine_slot():
                 self.turned_away.append(str(mutation.mutation_id))
-                refusal = Refusal(QUARANTINE_FULL, "This device has too many refused changes waiting for an "
+                refusal = Refused(QUARANTINE_FULL, "This device has too many refused changes waiting for an "
                                   "administrator; this one was not stored in quarantine. Keep it and ask an "
                                   "administrator to decide the waiting ones.")
             else:
@@ -162,7 +162,7 @@ class PushBatch:
                 self.audit("sync.refused", record_type=mutation.type, record_id=mutation.record_id,
                            details={"mutation_id": str(mutation.mutation_id), "code": refusal.code})
         return Outcome(mutation.mutation_id, protocol.REJECTED, mutation.record_id, extra={
-            "code": refusal.code, "message": refusal.message, "errors": refusal.errors,
+            "code": refusal.code, "message": refusal.message, "errors": refusal.fields,
             "retryable": refusal.retryable,
         })
 
@@ -186,7 +186,7 @@ class PushBatch:
         if state is not None:
             return self.update_existing(mutation, values, state, base={}, reason="exists")
         if mutation.key in self.purged:
-            raise Refusal("purged", f"This {mutation.type} was deleted and purged; its id is not used again.")
+            raise Refused("purged", f"This {mutation.type} was deleted and purged; its id is not used again.")
         room_id = self.room_of(mutation.type, values.loaded)
         self.check_scope(mutation.type, room_id, values.wire)
         check_ownership(self.caller, mutation.type, "create", None, values.wire)
@@ -201,7 +201,7 @@ class PushBatch:
     def update(self, mutation: Mutation, values: Values) -> Outcome:
         state = self.existing(mutation)
         if mutation.base_version is None or mutation.base_version > state.version:
-            raise Refusal("invalid", "The base version is not one this server issued.",
+            raise Refused("invalid", "The base version is not one this server issued.",
                           {"base_version": [f"Must be between 1 and {state.version}."]})
         return self.update_existing(mutation, values, state, base=mutation.base, reason="field_conflict")
 
@@ -211,7 +211,7 @@ class PushBatch:
         self.check_scope(mutation.type, state.room_id, {**state.data, **values.wire})
         for name in RECORD_TYPES[mutation.type].immutable_fields & values.wire.keys():
             if values.wire[name] != state.data.get(name):
-                raise Refusal("immutable_field", f"{name} cannot change after the record is created.",
+                raise Refused("immutable_field", f"{name} cannot change after the record is created.",
                               {name: ["Cannot change."]})
         check_ownership(self.caller, mutation.type, "change", state.data,
                         {name: value for name, value in values.wire.items() if value != state.data.get(name)})
@@ -230,7 +230,7 @@ class PushBatch:
                 try:
                     check({**state.data, **merge.applied})
                 except ValidationError as error:
-                    raise Refusal("invalid", "The record would be inconsistent.", field_errors(error)) from None
+                    raise Refused("invalid", "The record would be inconsistent.", field_errors(error)) from None
             self.check_blobs(mutation.type, merge.applied)
             applied = Values({name: values.loaded[name] for name in merge.applied}, merge.applied)
             changed = {name: [state.data.get(name), value] for name, value in merge.applied.items()}
@@ -281,7 +281,7 @@ class PushBatch:
     def existing(self, mutation: Mutation) -> RecordState:
         state = self.records.get(mutation.key)
         if state is None:
-            raise Refusal("not_found", f"No {mutation.type} {mutation.record_id} on the server.")
+            raise Refused("not_found", f"No {mutation.type} {mutation.record_id} on the server.")
         return state
 
     def room_of(self, record_type: str, loaded: dict[str, Any]) -> uuid.UUID:
@@ -291,7 +291,7 @@ class PushBatch:
             return loaded[RECORD_TYPES[record_type].room_field or ""]
         found = self.records.get((parent.type, loaded[parent.field]))
         if found is None or found.deleted:
-            raise Refusal("invalid", f"The {parent.type} does not exist.", {parent.field: [f"No such {parent.type}."]})
+            raise Refused("invalid", f"The {parent.type} does not exist.", {parent.field: [f"No such {parent.type}."]})
         return found.room_id
 
     def check_scope(self, record_type: str, room_id: uuid.UUID | None, data: dict[str, Any]) -> None:
@@ -300,7 +300,7 @@ class PushBatch:
             return
         own = self.caller.scope.role == "officer" and data.get("officer_id") == str(self.caller.person_id)
         if not (own and room_id is not None and self.served_then(self.caller.person_id, room_id, record_type, data)):
-            raise Refusal("out_of_scope", "This record is outside your room or station.")
+            raise Refused("out_of_scope", "This record is outside your room or station.")
 
     def check_author(self, record_type: str, loaded: dict[str, Any], wire: dict[str, Any], room_id: uuid.UUID) -> None:
         """The named officer is an officer who served the venue's room when the work was done."""
@@ -308,9 +308,9 @@ class PushBatch:
         if officer_id is None:
             return
         if officer_id not in self.officer_rooms:
-            raise Refusal("invalid", "No such officer.", {"officer_id": ["Not an officer."]})
+            raise Refused("invalid", "No such officer.", {"officer_id": ["Not an officer."]})
         if self.officer_rooms[officer_id] != room_id and not self.served_then(officer_id, room_id, record_type, wire):
-            raise Refusal("invalid", "The officer did not serve this venue's room when the work was done.",
+            raise Refused("invalid", "The officer did not serve this venue's room when the work was done.",
                           {"officer_id": ["Not an officer of this room at that time."]})
 
     def served_then(self, officer_id: uuid.UUID, room_id: uuid.UUID, record_type: str, data: dict[str, Any]) -> bool:
@@ -332,7 +332,7 @@ class PushBatch:
             named, parent = declared.references[name], declared.parent
             found = self.records.get((named, loaded[name]))
             if found is None or found.deleted or found.data.get(parent.field) != str(loaded[parent.field]):
-                raise Refusal("invalid", f"The {record_type} names a {named} of another {parent.type}, or none.",
+                raise Refused("invalid", f"The {record_type} names a {named} of another {parent.type}, or none.",
                               {name: [f"No such {named} of this {parent.type}."]})
 
     def check_blobs(self, record_type: str, wire: dict[str, Any]) -> None:
@@ -343,7 +343,7 @@ class PushBatch:
             if unknown:
                 missing[name] = [f"Upload blob {h} first." for h in unknown]
         if missing:
-            raise Refusal("missing_blob", "Upload the photos and signature before the record.", missing,
+            raise Refused("missing_blob", "Upload the photos and signature before the record.", missing,
                           retryable=True)
 
 

@@ -15,7 +15,8 @@ from server.syncing.change import RecordState, Written
 from sync.records import RECORD_TYPES
 
 if TYPE_CHECKING:
-    from server.syncing.mutations import Caller, Mutation, Refusal
+    from server.refusals import Refused
+    from server.syncing.mutations import Caller, Mutation
 
 
 class BatchWriter:
@@ -64,7 +65,7 @@ class BatchWriter:
             "version": 1,
         })
 
-    def quarantine(self, mutation: Mutation, refusal: Refusal, caller: Caller, now: datetime) -> None:
+    def quarantine(self, mutation: Mutation, refusal: Refused, caller: Caller, now: datetime) -> None:
         self.quarantined.append({
             "id": uuid.uuid4(),
             "mutation_id": mutation.mutation_id,
@@ -75,7 +76,7 @@ class BatchWriter:
             "payload": mutation.payload(),
             "code": refusal.code,
             "message": refusal.message[:300],
-            "errors": refusal.errors,
+            "errors": refusal.fields,
             "status": "open",
             "created_at": now,
         })

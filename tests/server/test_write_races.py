@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from server.access import Scope
 from server.database import intent
-from server.errors import ApiError
 from server.extensions import db
 from server.models import Inspection, Venue
 from server.operations.catalog import edit_venue
 from server.operations.review import review_inspection
+from server.refusals import Kind, Refused
 from tests.conftest import DeviceFactory
 from tests.world import World
 
@@ -55,10 +55,10 @@ def test_a_review_of_a_log_read_before_the_officer_changed_it_is_refused_with_th
         phone.edit("inspection", str(inspection_id), status="draft", findings="消防通道堵塞")
         phone.sync()
         assert phone.results[-1]["version"] == 2
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(Refused) as refused:
             review_inspection(session, held.id, "approve", "", scope=Scope.unlimited(),
                               reviewer_id=world.people["chief_a"], expected_version=1)
-    assert (refused.value.code, refused.value.error_code) == (409, "stale")
+    assert (refused.value.kind, refused.value.code) == (Kind.CONFLICT, "stale")
     current = refused.value.extra["current"]
     assert (current["version"], current["data"]["status"], current["data"]["findings"]) == (2, "draft", "消防通道堵塞")
     phone.pull()
