@@ -79,10 +79,7 @@ class FollowupScreen(FormScreen):
         return data
 
     def save(self, done: bool) -> None:
-        data = self.gather(done)
-        whole = {**(self.record.data if self.record else {}), **data}
-        if self.keep("followup", data, self.record.id if self.record else None,
-                     followup_problems(whole, clock.today())) is None:
+        if self.keep("followup", self.gather(done), self.record.id if self.record else None, followup_problems) is None:
             return
         self.app.toast(_("Visit recorded.") if done else _("Follow-up planned."))
         self.app.back()

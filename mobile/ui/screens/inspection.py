@@ -144,9 +144,10 @@ class InspectionScreen(FormScreen):
 
     def save(self, submit: bool) -> None:
         data = self.gather()
-        problems = inspection_problems(data, [row.key for row in self.items], clock.today()) if submit else []
         data["status"] = "submitted" if submit else (self.record.data["status"] if self.record else "draft")
-        saved = self.keep("inspection", data, self.record.id if self.record else None, problems, submit)
+        keys = [row.key for row in self.items]
+        saved = self.keep("inspection", data, self.record.id if self.record else None,
+                          (lambda whole: inspection_problems(whole, keys, clock.today())) if submit else None, submit)
         if saved is None:
             return
         self.params = {"record_id": saved.id}
