@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from mobile.listeners import Listeners
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,6 +76,7 @@ class Store:
         self.path = self.directory / "beatlog.sqlite"
         self.blob_directory = self.directory / "blobs"
         self.lock = threading.RLock()
+        self.changed = Listeners()
         self.connection = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -87,7 +90,10 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic unit of work; the store is shared by the UI and the sync thread."""
+        """One atomic unit of work; the store is shared by the UI and the sync thread.
+
+        ``changed`` listeners hear of every commit, after the lock is released.
+        """
         with self.lock:
             self.connection.execute("BEGIN IMMEDIATE")
             try:
@@ -96,6 +102,7 @@ class Store:
                 self.connection.execute("ROLLBACK")
                 raise
             self.connection.execute("COMMIT")
+        self.changed.notify()
 
     def query(self, sql: str, parameters: Any = ()) -> list[sqlite3.Row]:
         with self.lock:
@@ -137,6 +144,7 @@ class Store:
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             shutil.rmtree(self.blob_directory, ignore_errors=True)
             self.connection = self._open()
+        self.changed.notify()
 
     def close(self) -> None:
         with self.lock:
