@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from sync import vocab
+from sync.messages import repeated_schema_version
 from sync.records import USERNAME, PersonData, StrictSchema, moment, one_of
 
 
@@ -18,7 +19,7 @@ class LoginRequest(StrictSchema):
     device_name = fields.Str(required=True, validate=validate.Length(1, 80))
     platform = fields.Str(load_default="", validate=validate.Length(max=40))
     app_version = fields.Str(load_default="", validate=validate.Length(max=40))
-    schema_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    schema_version = repeated_schema_version(validate=validate.Range(min=0))
 
 
 class EnrolRequest(StrictSchema):
@@ -30,7 +31,7 @@ class EnrolRequest(StrictSchema):
     device_name = fields.Str(required=True, validate=validate.Length(1, 80))
     platform = fields.Str(load_default="", validate=validate.Length(max=40))
     app_version = fields.Str(load_default="", validate=validate.Length(max=40))
-    schema_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    schema_version = repeated_schema_version(validate=validate.Range(min=0))
 
 
 class UserSchema(Schema):
