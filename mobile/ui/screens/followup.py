@@ -71,7 +71,7 @@ class FollowupScreen(FormScreen):
                     "rectification" else None)
         if done:
             data.update(status="done", visited_at=(self.record.data.get("visited_at") if self.record else None)
-                        or clock.local_now().isoformat(timespec="seconds"))
+                        or clock.local_now_text())
         if self.record is None:
             data.update(venue_id=self.params["venue_id"], officer_id=self.app.account.user["id"],
                         subject_kind=subject, status=data.get("status", "planned"),

@@ -137,7 +137,7 @@ class InspectionScreen(FormScreen):
         }
         if self.record is None:
             data.update(venue_id=self.venue.id, officer_id=self.app.account.user["id"],
-                        inspected_at=clock.local_now().isoformat(timespec="seconds"),
+                        inspected_at=clock.local_now_text(),
                         template_id=self.template.id if self.template else None,
                         template_version=self.template.version if self.template else None)
         return data
