@@ -88,7 +88,7 @@ class BeatlogApp(App):
         return str(self.data_dir / "beatlog.ini")
 
     def build_config(self, config: Any) -> None:
-        config.setdefaults("beatlog", {"language": FOLLOW_DEVICE, "server_url": self.default_server})
+        config.setdefaults("beatlog", {"language": FOLLOW_DEVICE})
 
     def build(self) -> ScreenManager:
         self.font_missing = fonts.use_cjk_font() is None
