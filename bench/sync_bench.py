@@ -32,7 +32,7 @@ from typing import Any, Iterator
 import requests
 import sqlalchemy as sa
 
-from sync.protocol import SCHEMA_VERSION
+from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 
 CHINA = timezone(timedelta(hours=8))
 NOTES = ("登记簿记录完整，四时登记齐全", "消防通道畅通", "灭火器在有效期内", "监控录像保存三十天以上", "")
@@ -137,12 +137,11 @@ class Device:
         self.device_id = str(uuid.uuid4())
         body = self.http.post(f"{url}/api/v1/auth/login", timeout=30, json={
             "username": "officer1", "password": PASSWORD, "device_id": self.device_id, "device_name": "bench"}).json()
-        self.http.headers["Authorization"] = f"Bearer {body['token']}"
+        self.http.headers.update({"Authorization": f"Bearer {body['token']}", SCHEMA_HEADER: str(SCHEMA_VERSION)})
         self.cursor = ""
 
     def push(self, mutations: list[dict[str, Any]]) -> tuple[float, float]:
-        body = json.dumps({"device_id": self.device_id, "schema_version": SCHEMA_VERSION, "mutations": mutations},
-                          ensure_ascii=False).encode()
+        body = json.dumps({"device_id": self.device_id, "mutations": mutations}, ensure_ascii=False).encode()
         started = time.perf_counter()
         response = self.http.post(f"{self.url}/api/v1/sync/push", data=body, timeout=300,
                                   headers={"Content-Type": "application/json"})
@@ -155,7 +154,7 @@ class Device:
     def pull(self, limit: int) -> tuple[int, float, float, bool]:
         started = time.perf_counter()
         response = self.http.get(f"{self.url}/api/v1/sync/pull", timeout=300, params={
-            "cursor": self.cursor, "limit": limit, "schema_version": SCHEMA_VERSION})
+            "cursor": self.cursor, "limit": limit})
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, response.text[:500]
         page = response.json()

@@ -19,9 +19,9 @@ from enum import StrEnum
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
+from mobile.services.platform import on_android
 from mobile.session import AuthError, Session, SyncError, UpgradeRequired
 from mobile.store import Store
-from sync.protocol import SCHEMA_VERSION
 
 APP_VERSION = "1.0.0"
 KDF = {"n": 2**14, "r": 8, "p": 1}
@@ -68,6 +68,15 @@ class Account:
         return self.store.get_meta("user")
 
     @property
+    def server_url(self) -> str | None:
+        """The server this device syncs with: set by the first sign-in, changed in settings, kept
+        through a wipe so the next sign-in starts from it. Its one home is the store."""
+        return self.store.get_meta("server_url")
+
+    def use_server(self, server_url: str) -> None:
+        self.store.set_meta("server_url", server_url)
+
+    @property
     def device_id(self) -> str:
         device_id = self.store.get_meta("device_id")
         if device_id is None:
@@ -111,7 +120,7 @@ class Account:
         user = self.user
         if user is None:
             raise WrongPassword("Sign in first.")
-        self._sign_in(self.store.get_meta("server_url"), user["username"], password,
+        self._sign_in(self.server_url, user["username"], password,
                       self.store.get_meta("device_name", "Beatlog"))
         self.store.set_meta("needs_password", False)
 
@@ -121,8 +130,7 @@ class Account:
         credentials = {"code": code} if code is not None else {"username": username}
         body = session.post("/api/v1/auth/enrol" if code is not None else "/api/v1/auth/login", {
             **credentials, "password": password, "device_id": self.device_id, "device_name": device_name,
-            "platform": "android" if "ANDROID_ARGUMENT" in os.environ else "desktop", "app_version": APP_VERSION,
-            "schema_version": SCHEMA_VERSION})
+            "platform": "android" if on_android() else "desktop", "app_version": APP_VERSION})
         salt = os.urandom(16)
         with self.store.transaction() as db:
             for key, value in (("server_url", server_url), ("token", body["token"]),
@@ -131,14 +139,17 @@ class Account:
                 self.store.set_meta(key, value, db)
 
     def session(self) -> Session:
-        return self.session_factory(self.store.get_meta("server_url"), self.store.get_meta("token"))
+        return self.session_factory(self.server_url, self.store.get_meta("token"))
 
     def handle(self, error: SyncError) -> AccountState:
         """Act on what the server said about this device; returns the new state."""
         if isinstance(error, UpgradeRequired):
             self.store.set_meta("upgrade_required", APP_VERSION)
         elif isinstance(error, AuthError) and error.code in WIPE_CODES:
+            server_url = self.server_url
             self.store.wipe()
+            if server_url:
+                self.use_server(server_url)
             self.unlocked = False
             self.wiped = True
         elif isinstance(error, AuthError):

@@ -12,6 +12,7 @@ import time
 from typing import Callable
 
 from mobile.account import Account, AccountState
+from mobile.listeners import Listeners
 from mobile.session import Offline, ServerError, SyncError
 from mobile.store import Replica, Store
 from mobile.sync_client import Progress, SyncClient, SyncReport, SyncStopped
@@ -37,6 +38,8 @@ class AutoSync:
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.online = False
+        self.changed = Listeners()
+        """Told when ``online`` flips; progress and the end of a round have their own callbacks."""
         self.last_round = 0.0
         self.thread = threading.Thread(target=self._run, name="autosync", daemon=True)
 
@@ -63,7 +66,8 @@ class AutoSync:
     def _maybe_sync(self, asked: bool) -> None:
         session = self.account.session()
         session.stop = self.stopping
-        was_online, self.online = self.online, session.ping()
+        was_online = self.online
+        self._set_online(session.ping())
         if not self.online:
             return
         due = time.monotonic() - self.last_round >= self.interval
@@ -76,7 +80,7 @@ class AutoSync:
         except SyncStopped:
             return
         except (Offline, ServerError) as error:
-            self.online = False
+            self._set_online(False)
             self.on_finished(None, error)
             return
         except SyncError as error:
@@ -85,3 +89,8 @@ class AutoSync:
             return
         self.last_round = time.monotonic()
         self.on_finished(report, None)
+
+    def _set_online(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            self.changed.notify()

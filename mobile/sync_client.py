@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from mobile.session import RequestRejected, Session, SyncError
 from mobile.store import Replica, Store
-from sync.protocol import SCHEMA_VERSION
 from sync import clock
 
 
@@ -67,9 +66,9 @@ class SyncClient:
                 report.pushed = self.push()
                 report.pulled = self.pull()
             except SyncError as error:
-                self.store.set_meta("last_error", {"code": error.code, "message": str(error), "at": _now()})
+                self.store.set_meta("last_error", {"code": error.code, "message": str(error), "at": clock.now_text()})
                 raise
-            self.store.set_meta("last_sync_at", _now())
+            self.store.set_meta("last_sync_at", clock.now_text())
             self.store.set_meta("last_error", None)
             self.progress(Progress("done", 1, 1))
             return report
@@ -105,8 +104,7 @@ class SyncClient:
             if not fresh:
                 return tally
             self.progress(Progress("push", len(sent), total))
-            body = self.session.post("/api/v1/sync/push", {
-                "device_id": self.device_id, "schema_version": SCHEMA_VERSION, "mutations": batch})
+            body = self.session.post("/api/v1/sync/push", {"device_id": self.device_id, "mutations": batch})
             sent.update(mutation["mutation_id"] for mutation in batch)
             for status, count in self.replica.apply_results(body["results"]).items():
                 tally[status] = tally.get(status, 0) + count
@@ -115,8 +113,7 @@ class SyncClient:
         pulled = 0
         while True:
             self._check_stop()
-            query = urlencode({"cursor": self.store.get_meta("cursor", ""), "limit": self.pull_limit,
-                               "schema_version": SCHEMA_VERSION})
+            query = urlencode({"cursor": self.store.get_meta("cursor", ""), "limit": self.pull_limit})
             try:
                 page: dict[str, Any] = self.session.get(f"/api/v1/sync/pull?{query}")
             except RequestRejected as error:
@@ -130,7 +127,3 @@ class SyncClient:
             self.progress(Progress("pull", pulled, None))
             if not page["has_more"]:
                 return pulled
-
-
-def _now() -> str:
-    return clock.now().isoformat()

@@ -103,3 +103,13 @@ def today(zone: tzinfo | None = None) -> date:
 def local_now() -> datetime:
     """The current instant in this machine's local time zone, with its offset (device time)."""
     return _clock.now().astimezone()
+
+
+def now_text() -> str:
+    """The current instant as ISO 8601 text in UTC, the form every stored and sent time takes."""
+    return _clock.now().isoformat()
+
+
+def local_now_text() -> str:
+    """Device time as ISO 8601 text: this machine's local time to the second, with its offset."""
+    return local_now().isoformat(timespec="seconds")

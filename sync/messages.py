@@ -5,11 +5,20 @@ docs/protocol.md explains them with examples; the OpenAPI document is generated 
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from sync.protocol import MAX_PULL_LIMIT, MAX_PUSH_MUTATIONS, OPS, RESULT_STATUSES
 from sync.fields import StrictSchema, whole_number
 from sync.records import RECORD_TYPES
+
+
+def repeated_schema_version(**kwargs: Any) -> fields.Int:
+    """The schema version as a request field: optional, since the ``X-Beatlog-Schema`` header states it."""
+    return fields.Int(load_default=None, allow_none=True, metadata={"description": (
+        "Optional. The X-Beatlog-Schema header is where the version belongs; without the header this "
+        "field states it, with it the two must agree (400 schema_version_mismatch).")}, **kwargs)
 
 
 class MutationSchema(StrictSchema):
@@ -31,7 +40,7 @@ class MutationSchema(StrictSchema):
 
 class PushRequest(StrictSchema):
     device_id = fields.UUID(required=True)
-    schema_version = fields.Int(required=True)
+    schema_version = repeated_schema_version()
     mutations = fields.List(
         fields.Nested(MutationSchema), required=True, validate=validate.Length(max=MAX_PUSH_MUTATIONS)
     )
@@ -59,9 +68,7 @@ class PushResponse(Schema):
 class PullQuery(StrictSchema):
     cursor = fields.Str(load_default="", validate=validate.Length(max=4000))
     limit = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, MAX_PULL_LIMIT))
-    schema_version = fields.Int(
-        load_default=None, metadata={"description": "Required here or in the X-Beatlog-Schema header"}
-    )
+    schema_version = repeated_schema_version()
 
 
 class Change(Schema):

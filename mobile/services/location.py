@@ -66,7 +66,7 @@ class Location:
             lon=float(reading["lon"]),
             accuracy_m=None if reading.get("accuracy") is None else float(reading["accuracy"]),
             mocked=bool(reading.get("mock") or reading.get("is_mock") or reading.get("isFromMockProvider")),
-            fixed_at=clock.local_now().isoformat(),
+            fixed_at=clock.local_now_text(),
         )
         with self.lock:
             self.latest = fix

@@ -67,7 +67,7 @@ class Media:
             db.execute(
                 "INSERT INTO blob (sha256, content_type, size, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (sha256) DO NOTHING",
-                (sha256, content_type, len(data), clock.now().isoformat()),
+                (sha256, content_type, len(data), clock.now_text()),
             )
         return sha256
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from mobile.listeners import Listeners
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,6 +77,7 @@ class Store:
         self.path = self.directory / "beatlog.sqlite"
         self.blob_directory = self.directory / "blobs"
         self.lock = threading.RLock()
+        self.changed = Listeners()
         self.connection = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -88,7 +91,10 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic unit of work; the store is shared by the UI and the sync thread."""
+        """One atomic unit of work; the store is shared by the UI and the sync thread.
+
+        ``changed`` listeners hear of every commit, after the lock is released.
+        """
         with self.lock:
             self.connection.execute("BEGIN IMMEDIATE")
             try:
@@ -97,6 +103,7 @@ class Store:
                 self.connection.execute("ROLLBACK")
                 raise
             self.connection.execute("COMMIT")
+        self.changed.notify()
 
     def query(self, sql: str, parameters: Any = ()) -> list[sqlite3.Row]:
         with self.lock:
@@ -138,6 +145,7 @@ class Store:
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             shutil.rmtree(self.blob_directory, ignore_errors=True)
             self.connection = self._open()
+        self.changed.notify()
 
     def close(self) -> None:
         with self.lock:

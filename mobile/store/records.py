@@ -20,6 +20,7 @@ from mobile.store.database import Store, StoreError
 from sync.compiled import compile_schema
 from sync.records import RECORD_TYPES
 from sync import clock
+from sync.search import LIKE_ESCAPE, like_containing
 
 
 class SyncState(StrEnum):
@@ -43,10 +44,6 @@ class LocalRecord:
     data: dict[str, Any]
     state: SyncState
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-def now_text() -> str:
-    return clock.now().isoformat()
 
 
 def outbox_of(db: sqlite3.Connection, record_type: str, record_id: str) -> list[sqlite3.Row]:
@@ -154,10 +151,9 @@ class Records:
             phrase = '"' + text.replace('"', '""') + '"'
             rows = self.store.query(f"{found} WHERE venue_search MATCH ? ORDER BY s.rank LIMIT ?", (phrase, limit))
         elif text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             rows = self.store.query(
-                f"{found} WHERE s.name LIKE ?1 ESCAPE '\\' OR s.address LIKE ?1 ESCAPE '\\' ORDER BY s.name LIMIT ?2",
-                (pattern, limit))
+                f"{found} WHERE s.name LIKE ?1 ESCAPE ?3 OR s.address LIKE ?1 ESCAPE ?3 ORDER BY s.name LIMIT ?2",
+                (like_containing(text), limit, LIKE_ESCAPE))
         else:
             rows = self.store.query(f"{found} ORDER BY s.name LIMIT ?", (limit,))
         return self.by_ids("venue", [row["id"] for row in rows])
@@ -247,7 +243,7 @@ class Records:
                 "UPDATE outbox SET data = ?, base = ?, state = ?, mutation_id = ?, code = '', errors = '{}', "
                 "updated_at = ? WHERE seq = ?",
                 (json.dumps(data, ensure_ascii=False), json.dumps(base, ensure_ascii=False), state, mutation_id,
-                 now_text(), open_entry["seq"]),
+                 clock.now_text(), open_entry["seq"]),
             )
             return
         if not changes:
@@ -271,7 +267,7 @@ def expected_server_state(row: sqlite3.Row | None, in_flight: list[sqlite3.Row])
 
 def insert_entry(db: sqlite3.Connection, record_type: str, record_id: str, op: str, base_version: int | None,
                  data: dict[str, Any], base: dict[str, Any], state: str) -> None:
-    stamp = now_text()
+    stamp = clock.now_text()
     db.execute(
         "INSERT INTO outbox (mutation_id, type, id, op, base_version, data, base, state, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

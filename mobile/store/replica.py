@@ -14,7 +14,8 @@ import sqlite3
 from typing import Any, Iterable
 
 from mobile.store.database import Store
-from mobile.store.records import forget, index_venues, now_text, outbox_of, refresh_local, set_aside
+from mobile.store.records import forget, index_venues, outbox_of, refresh_local, set_aside
+from sync import clock
 from sync.records import RECORD_TYPES
 
 CONFIRMED = ("applied", "merged")
@@ -96,7 +97,7 @@ class Replica:
             state = "queued" if result.get("retryable") else "rejected"
             db.execute("UPDATE outbox SET state = ?, code = ?, errors = ?, updated_at = ? WHERE seq = ?",
                        (state, result.get("code", ""), json.dumps(result.get("errors") or {}, ensure_ascii=False),
-                        now_text(), entry["seq"]))
+                        clock.now_text(), entry["seq"]))
             return
         db.execute("DELETE FROM outbox WHERE seq = ?", (entry["seq"],))
         self._rebase(db, entry, result.get("version"))

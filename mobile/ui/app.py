@@ -3,7 +3,10 @@
 The app owns one store, account, media, location and camera; screens reach them through
 ``App.get_running_app()``. Syncing runs on :class:`mobile.autosync.AutoSync`'s thread and
 reports through callbacks, which are moved onto the UI thread with ``Clock`` before any
-property changes.
+property changes. The sync bar is redrawn by events, never on a timer: every commit to the
+store (a save, an acknowledgement, a pulled page), the network coming or going, sync
+progress and the end of a round fire one ``Clock`` trigger (as Electrum's Kivy GUI does),
+which refreshes the bar once on the next frame.
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ class BeatlogApp(App):
         return str(self.data_dir / "beatlog.ini")
 
     def build_config(self, config: Any) -> None:
-        config.setdefaults("beatlog", {"language": FOLLOW_DEVICE, "server_url": self.default_server})
+        config.setdefaults("beatlog", {"language": FOLLOW_DEVICE})
 
     def build(self) -> ScreenManager:
         self.font_missing = fonts.use_cjk_font() is None
@@ -109,7 +112,9 @@ class BeatlogApp(App):
         ask_for_hardware()
         self.location.start()
         self.autosync.start()
-        self.status_clock = Clock.schedule_interval(self.refresh_status, 1.0)
+        self.status_changed = Clock.create_trigger(self.refresh_status)
+        self.store.changed.add(self.status_changed)
+        self.autosync.changed.add(self.status_changed)
         self.refresh_status()
         self.root = manager
         self.start_screen()
@@ -224,7 +229,9 @@ class BeatlogApp(App):
         """Stop the sync thread, background work and the GPS, then close the store."""
         if self.store is None:
             return
-        self.status_clock.cancel()
+        self.store.changed.discard(self.status_changed)
+        self.autosync.changed.discard(self.status_changed)
+        self.status_changed.cancel()
         self.autosync.stop()
         self.background.shutdown()
         self.location.stop()

@@ -18,6 +18,8 @@ from typing import Any, Callable, Mapping
 from kivy.event import EventDispatcher
 from kivy.properties import StringProperty
 
+from mobile.services.platform import on_android
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "beatlog"
 LANGUAGES = ("zh", "en")
@@ -27,7 +29,7 @@ FOLLOW_DEVICE = "device"
 def device_language() -> str:
     """``zh`` when the device speaks Chinese, else ``en``."""
     spoken = ""
-    if "ANDROID_ARGUMENT" in os.environ:
+    if on_android():
         from jnius import autoclass  # type: ignore[import-not-found]
 
         spoken = autoclass("java.util.Locale").getDefault().getLanguage()

@@ -10,13 +10,15 @@ import argparse
 import os
 import sys
 
+from mobile.services.platform import on_android
+
 HANDHELD_SIZE = (412, 820)
 
 
 def configure_window(size: tuple[int, int] = HANDHELD_SIZE) -> None:
     """Before Kivy opens its window: a portrait handheld size on a desktop, and no argv parsing."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
-    if "ANDROID_ARGUMENT" in os.environ:
+    if on_android():
         return
     from kivy.config import Config
 

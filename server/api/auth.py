@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 
 from server.access import ROLES, allow, current_person, current_token, public
-from server.api.common import api_blueprint
+from server.api.common import api_blueprint, schema_version_stated
 from server.api.schemas import EnrolRequest, LoginRequest, LoginResponse, UserSchema
 from server.extensions import db
 from server.operations.devices import DeviceInfo, SignIn, enrol_with_code, sign_in, sign_out
@@ -26,7 +26,7 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
 
 def device_of(body: dict[str, Any]) -> DeviceInfo:
     return DeviceInfo(id=body["device_id"], name=body["device_name"], platform=body["platform"],
-                      app_version=body["app_version"], schema_version=body["schema_version"])
+                      app_version=body["app_version"], schema_version=schema_version_stated(body["schema_version"]))
 
 
 def answer(signed_in: SignIn) -> dict[str, Any]:

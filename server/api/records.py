@@ -19,6 +19,7 @@ from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, in_scope,
 from server.api.schemas import FollowupQuery, InspectionQuery, RoomQuery, StationSchema, VenueQuery
 from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, Venue
 from server.syncing.wire import MAPPINGS
+from sync.search import LIKE_ESCAPE, like_containing
 
 Filters = Callable[[Select, dict[str, Any]], Select]
 
@@ -40,9 +41,9 @@ def _equal(model: type, *names: str) -> Filters:
 def _venue_filters(statement: Select, filters: dict[str, Any]) -> Select:
     statement = _equal(Venue, "kind", "room_id")(statement, filters)
     if "q" in filters:
-        pattern = "%" + filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_containing(filters["q"])
         statement = statement.where(
-            or_(Venue.name.like(pattern, escape="\\"), Venue.address.like(pattern, escape="\\"))
+            or_(Venue.name.like(pattern, escape=LIKE_ESCAPE), Venue.address.like(pattern, escape=LIKE_ESCAPE))
         )
     return statement
 

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from sync import vocab
 from sync.fields import USERNAME, StrictSchema, moment, one_of
+from sync.messages import repeated_schema_version
 from sync.records import DEVICE_WRITTEN, PersonData
 
 
@@ -19,7 +20,7 @@ class LoginRequest(StrictSchema):
     device_name = fields.Str(required=True, validate=validate.Length(1, 80))
     platform = fields.Str(load_default="", validate=validate.Length(max=40))
     app_version = fields.Str(load_default="", validate=validate.Length(max=40))
-    schema_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    schema_version = repeated_schema_version(validate=validate.Range(min=0))
 
 
 class EnrolRequest(StrictSchema):
@@ -31,7 +32,7 @@ class EnrolRequest(StrictSchema):
     device_name = fields.Str(required=True, validate=validate.Length(1, 80))
     platform = fields.Str(load_default="", validate=validate.Length(max=40))
     app_version = fields.Str(load_default="", validate=validate.Length(max=40))
-    schema_version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    schema_version = repeated_schema_version(validate=validate.Range(min=0))
 
 
 class UserSchema(Schema):

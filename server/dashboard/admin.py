@@ -20,6 +20,7 @@ from server.extensions import db
 from server.ledger import verify_audit
 from server.models import AuditEntry, Device, Person, SyncConflict
 from server.operations.devices import revoke_device
+from sync.search import LIKE_ESCAPE, like_containing
 
 AUDIT_PAGE = 100
 revoke_form = RevokeForm()
@@ -61,7 +62,7 @@ def audit() -> str:
         filters = audit_filters.load({})
     query = select(AuditEntry)
     if filters["action"]:
-        query = query.where(AuditEntry.action.contains(filters["action"]))
+        query = query.where(AuditEntry.action.like(like_containing(filters["action"]), escape=LIKE_ESCAPE))
     if filters["actor"]:
         query = query.where(AuditEntry.actor_id == filters["actor"])
     if filters["record"]:

@@ -16,6 +16,7 @@ from server.extensions import db
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Room, Venue
 from server.operations.catalog import edit_template, edit_venue
 from server.refusals import Refused
+from sync.search import LIKE_ESCAPE, like_containing
 
 VENUE_FIELDS = ("room_id", "name", "kind", "address", "responsible_person", "phone", "risk_level", "notes")
 NEW_ITEM_ROWS = 3
@@ -27,7 +28,9 @@ def venues() -> str:
     text = request.args.get("q", "").strip()
     query = select(Venue).where(Venue.deleted.is_(False)).order_by(Venue.name).limit(200)
     if text:
-        query = query.where(Venue.name.contains(text) | Venue.address.contains(text))
+        pattern = like_containing(text)
+        query = query.where(Venue.name.like(pattern, escape=LIKE_ESCAPE)
+                            | Venue.address.like(pattern, escape=LIKE_ESCAPE))
     rooms = {room.id: room for room in db.session.scalars(select(Room))}
     return render_template("dashboard/venues.html", venues=db.session.scalars(query).all(), rooms=rooms, text=text)
 

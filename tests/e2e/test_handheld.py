@@ -175,7 +175,6 @@ def test_an_app_too_old_is_told_to_update_and_keeps_its_outbox(
     phone = enrol(live_server.url, "officer7")
     inspection = phone.inspect(venue_of_or_new(phone), "旧版本应用的记录")
     monkeypatch.setattr("mobile.session.SCHEMA_VERSION", 0)
-    monkeypatch.setattr("mobile.sync_client.SCHEMA_VERSION", 0)
     with pytest.raises(Exception) as raised:
         phone.sync()
     assert phone.account.handle(raised.value) is AccountState.UPGRADE_REQUIRED

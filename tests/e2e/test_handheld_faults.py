@@ -83,7 +83,7 @@ officer, venue, marker = sys.argv[2], sys.argv[3], sys.argv[4]
 n = 0
 while True:
     records.save("inspection", {"venue_id": venue, "officer_id": officer, "status": "submitted",
-                                "inspected_at": clock.now().isoformat(), "findings": f"{marker} {n}"})
+                                "inspected_at": clock.now_text(), "findings": f"{marker} {n}"})
     n += 1
     print(n, flush=True)
 """

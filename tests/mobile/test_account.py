@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mobile.account import Account, AccountState
-from mobile.session import Attempt, UpgradeRequired
+from mobile.session import Attempt, AuthError, UpgradeRequired
 from mobile.store import Store
 
 
@@ -36,3 +36,15 @@ def test_an_updated_app_syncs_again_without_being_told(
     updated = Account(store)
     updated.unlocked = True
     assert updated.state is AccountState.READY
+
+
+def test_a_wiped_device_forgets_the_officer_but_keeps_the_server_to_sign_in_to_again(
+    account: Account, store: Store
+) -> None:
+    account.use_server("https://beatlog.example")
+    store.set_meta("token", "bl_token")
+    revoked = AuthError("revoked", Attempt("POST", "https://beatlog.example/api/v1/sync/push"))
+    revoked.code = "device_revoked"
+    assert account.handle(revoked) is AccountState.WIPED
+    assert (store.get_meta("user"), store.get_meta("token")) == (None, None)
+    assert account.server_url == "https://beatlog.example"

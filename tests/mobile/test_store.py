@@ -55,6 +55,22 @@ def test_an_invalid_record_is_refused_with_field_errors_and_nothing_kept(records
     assert outbox(store) == [] and store.query("SELECT * FROM record") == []
 
 
+def test_listeners_hear_of_each_save_and_acknowledgement_but_not_of_a_refused_save(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    heard: list[str] = []
+    store.changed.add(lambda: heard.append("changed"))
+    saved = records.save("venue", venue())
+    assert heard == ["changed"]
+    with pytest.raises(ValidationError):
+        records.save("venue", venue(kind="spaceport"))
+    assert heard == ["changed"]
+    [mutation] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": mutation["mutation_id"], "status": "applied", "id": saved.id,
+                            "version": 1}])
+    assert len(heard) == 3
+
+
 def test_edits_before_sending_coalesce_into_one_mutation_keeping_the_first_base(
     records: Records, replica: Replica, store: Store
 ) -> None:

@@ -58,3 +58,14 @@ def test_setting_the_clock_moves_every_reader_and_gives_back_the_one_it_replaced
     finally:
         clock.set_clock(previous)
     assert clock.current_clock() is previous
+
+
+def test_now_as_text_is_utc_iso_and_device_time_keeps_its_offset_to_the_second() -> None:
+    anchor = datetime(2040, 2, 29, 12, 0, 5, 123456, tzinfo=CHINA)
+    previous = clock.set_clock(clock.Clock.at(anchor, frozen=True))
+    try:
+        assert clock.now_text() == "2040-02-29T04:00:05.123456+00:00"
+        device = datetime.fromisoformat(clock.local_now_text())
+        assert device == anchor.replace(microsecond=0) and device.utcoffset() == anchor.astimezone().utcoffset()
+    finally:
+        clock.set_clock(previous)

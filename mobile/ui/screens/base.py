@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from kivy.app import App
 from kivy.properties import DictProperty
 from kivy.uix.screenmanager import Screen
-from marshmallow import ValidationError
 
-from mobile.forms import Problem, schema_problems
+from mobile.forms import Problem, draft_problems
 from mobile.store import LocalRecord
 from mobile.ui.i18n import tr
 
@@ -71,21 +70,19 @@ class FormScreen(BeatlogScreen):
         if name in self.errors:
             self.errors = {field: text for field, text in self.errors.items() if field != name}
 
-    def keep(self, record_type: str, data: dict[str, Any], record_id: str | None, problems: list[Problem],
-             submit: bool = True) -> LocalRecord | None:
-        """Save when nothing is missing; otherwise, or when the wire schema refuses, show why."""
-        if not problems:
-            try:
-                saved = self.app.records.save(record_type, data, record_id, submit=submit)
-            except ValidationError as error:
-                problems = schema_problems(error)
-            else:
-                self.app.refresh_status()
-                if submit:
-                    self.app.sync_now()
-                return saved
-        self.show_problems(problems)
-        return None
+    def keep(self, record_type: str, data: dict[str, Any], record_id: str | None,
+             check: Callable[[dict[str, Any]], list[Problem]] | None = None, submit: bool = True) -> LocalRecord | None:
+        """Save when the whole record passes ``check`` (the wire schema alone without one); otherwise show why."""
+        current = self.app.records.get(record_type, record_id) if record_id else None
+        whole = {**(current.data if current else {}), **data}
+        problems = check(whole) if check is not None else draft_problems(record_type, whole)
+        if problems:
+            self.show_problems(problems)
+            return None
+        saved = self.app.records.save(record_type, data, record_id, submit=submit)
+        if submit:
+            self.app.sync_now()
+        return saved
 
     def show_problems(self, problems: list[Problem]) -> None:
         raise NotImplementedError

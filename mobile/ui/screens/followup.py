@@ -71,7 +71,7 @@ class FollowupScreen(FormScreen):
                     "rectification" else None)
         if done:
             data.update(status="done", visited_at=(self.record.data.get("visited_at") if self.record else None)
-                        or clock.local_now().isoformat(timespec="seconds"))
+                        or clock.local_now_text())
         if self.record is None:
             data.update(venue_id=self.params["venue_id"], officer_id=self.app.account.user["id"],
                         subject_kind=subject, status=data.get("status", "planned"),
@@ -79,10 +79,7 @@ class FollowupScreen(FormScreen):
         return data
 
     def save(self, done: bool) -> None:
-        data = self.gather(done)
-        whole = {**(self.record.data if self.record else {}), **data}
-        if self.keep("followup", data, self.record.id if self.record else None,
-                     followup_problems(whole, clock.today())) is None:
+        if self.keep("followup", self.gather(done), self.record.id if self.record else None, followup_problems) is None:
             return
         self.app.toast(_("Visit recorded.") if done else _("Follow-up planned."))
         self.app.back()

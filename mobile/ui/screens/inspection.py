@@ -137,16 +137,17 @@ class InspectionScreen(FormScreen):
         }
         if self.record is None:
             data.update(venue_id=self.venue.id, officer_id=self.app.account.user["id"],
-                        inspected_at=clock.local_now().isoformat(timespec="seconds"),
+                        inspected_at=clock.local_now_text(),
                         template_id=self.template.id if self.template else None,
                         template_version=self.template.version if self.template else None)
         return data
 
     def save(self, submit: bool) -> None:
         data = self.gather()
-        problems = inspection_problems(data, [row.key for row in self.items], clock.today()) if submit else []
         data["status"] = "submitted" if submit else (self.record.data["status"] if self.record else "draft")
-        saved = self.keep("inspection", data, self.record.id if self.record else None, problems, submit)
+        keys = [row.key for row in self.items]
+        saved = self.keep("inspection", data, self.record.id if self.record else None,
+                          (lambda whole: inspection_problems(whole, keys, clock.today())) if submit else None, submit)
         if saved is None:
             return
         self.params = {"record_id": saved.id}

@@ -19,7 +19,7 @@ class SettingsScreen(BeatlogScreen):
                          f"{tr.label(vocab.ROLES, user.get('role'))}"
         self.ids.language.labels = {"device": _("Follow the phone"), "zh": "中文", "en": "English"}
         self.ids.language.value = self.app.config.get("beatlog", "language")
-        self.ids.server.text = self.app.store.get_meta("server_url") or self.app.config.get("beatlog", "server_url")
+        self.ids.server.text = self.app.account.server_url or self.app.default_server
         self.message = ""
 
     def pick_language(self, choice: str) -> None:
@@ -32,9 +32,7 @@ class SettingsScreen(BeatlogScreen):
         if not server_url.startswith(("http://", "https://")):
             self.message = _("The address starts with http:// or https://.")
             return
-        self.app.store.set_meta("server_url", server_url)
-        self.app.config.set("beatlog", "server_url", server_url)
-        self.app.config.write()
+        self.app.account.use_server(server_url)
         self.message = _("Saved. The next sync uses this server.")
         self.app.sync_now()
 

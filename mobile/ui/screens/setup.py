@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 from pathlib import Path
+from typing import Any
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
@@ -21,7 +22,7 @@ class SetupScreen(BeatlogScreen):
     with_code = BooleanProperty(False)
 
     def show(self) -> None:
-        self.ids.server.text = self.app.config.get("beatlog", "server_url")
+        self.ids.server.text = self.app.account.server_url or self.app.default_server
         self.ids.password.text = self.ids.repeat.text = ""
         self.error = _("This phone was wiped: it was reported lost or the account was disabled. Sign in again.") \
             if self.app.notice == "wiped" else ""
@@ -69,12 +70,10 @@ class SetupScreen(BeatlogScreen):
         account = self.app.account
         work = (lambda: account.enrol_with_code(server_url, read_enrolment(name)[1], password, device_name)) \
             if self.with_code else (lambda: account.enrol(server_url, name, password, device_name))
-        self.app.background.run(work, lambda _user: self._signed_in(server_url), self._failed)
+        self.app.background.run(work, self._signed_in, self._failed)
 
-    def _signed_in(self, server_url: str) -> None:
+    def _signed_in(self, _user: dict[str, Any]) -> None:
         self.busy = False
-        self.app.config.set("beatlog", "server_url", server_url)
-        self.app.config.write()
         self.app.notice = ""
         self.app.sync_now()
         self.app.home()

@@ -37,7 +37,7 @@ class VenueFormScreen(FormScreen):
             data["room_id"] = user["room_id"]
             fix = self.app.location.current()
             data["location"] = fix.wire() if fix else None
-        saved = self.keep("venue", data, record_id, venue_problems(data))
+        saved = self.keep("venue", data, record_id, venue_problems)
         if saved is None:
             return
         if record_id:
