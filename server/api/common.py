@@ -21,7 +21,6 @@ from server.bodies import parse_json
 from server.errors import ApiError
 from server.extensions import db
 from sync.compiled import CompiledSchema
-from sync.protocol import SCHEMA_HEADER
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -115,22 +114,6 @@ def load_json_body(schema: CompiledSchema) -> dict[str, Any]:
         return schema.load(body)
     except ValidationError as error:
         raise ApiError(422, "validation_failed", "Some fields are invalid.", error.normalized_messages()) from None
-
-
-def schema_version_stated(repeated: int | None) -> int | None:
-    """The schema version of a request: the ``X-Beatlog-Schema`` header's, which a body or
-    query field may repeat but never contradict. Without the header the field states it, as
-    apps did before the header was the one place.
-    """
-    header = request.headers.get(SCHEMA_HEADER, "").strip()
-    if not header:
-        return repeated
-    version = int(header) if header.lstrip("-").isdigit() else None
-    if repeated is not None and repeated != version:
-        raise ApiError(400, "schema_version_mismatch",
-                       f"The request states schema version {repeated}, its {SCHEMA_HEADER} header {header!r}; "
-                       "state it once, in the header.", {"schema_version": [f"Not the header's {header!r}."]})
-    return version
 
 
 def json_response(document: Any) -> Response:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response
 
 from server.access import ROLES, allow, current_device, current_person, current_scope
-from server.api.common import api_blueprint, json_response, load_json_body, schema_version_stated
+from server.api.common import api_blueprint, json_response, load_json_body
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Device
@@ -37,7 +37,6 @@ PUSH_REQUEST = compile_schema(PushRequest)
 def push_mutations() -> Response:
     """Apply mutations in order; each gets applied, merged, duplicate, conflict or rejected."""
     body = load_json_body(PUSH_REQUEST)
-    schema_version_stated(body["schema_version"])
     device = current_device()
     if body["device_id"] != device.id:
         raise ApiError(403, "device_mismatch", "Push from the device this token was issued to.",
@@ -57,7 +56,6 @@ def push_mutations() -> Response:
 @blp.response(200, PullResponse)
 def pull_changes(query: dict[str, Any]) -> Response:
     """Changes after the cursor, in commit order, within your scope; page until has_more is false."""
-    schema_version_stated(query["schema_version"])
     page = Puller(db.session, current_scope(), schema_version()).page(
         query["cursor"], query["limit"] or DEFAULT_PULL_LIMIT
     )

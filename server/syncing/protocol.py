@@ -14,13 +14,31 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def stated_schema_version() -> Any:
-    """The version from the header, the query string or the JSON body, in that order."""
-    if SCHEMA_HEADER in request.headers:
-        return request.headers[SCHEMA_HEADER]
-    if "schema_version" in request.args:
-        return request.args["schema_version"]
-    body = request.get_json(silent=True) if request.is_json else None
-    return body.get("schema_version") if isinstance(body, dict) else None
+    """The version a request states: its ``X-Beatlog-Schema`` header's.
+
+    A ``schema_version`` field in the query or the JSON body may repeat it but never
+    contradict it (``schema_version_mismatch``); without the header the field states it, as
+    apps did before the header was the one place.
+    """
+    header = request.headers.get(SCHEMA_HEADER, "").strip() or None
+    repeated = request.args.get("schema_version")
+    if repeated is None:
+        body = request.get_json(silent=True) if request.is_json else None
+        repeated = body.get("schema_version") if isinstance(body, dict) else None
+    if header is None:
+        return repeated
+    if repeated is not None and str(repeated).strip() != header:
+        raise Refused("schema_version_mismatch",
+                      f"The request states schema version {repeated}, its {SCHEMA_HEADER} header {header!r}; "
+                      "state it once, in the header.", {"schema_version": [f"Not the header's {header!r}."]},
+                      kind=Kind.MALFORMED)
+    return header
+
+
+def recorded_schema_version() -> int | None:
+    """The stated version as a device record keeps it: a whole number, or None when none is stated."""
+    stated = stated_schema_version()
+    return int(stated) if str(stated).strip().lstrip("-").isdigit() else None
 
 
 def check_schema_version(stated: Any) -> int:
