@@ -17,6 +17,10 @@ from mobile.store import Replica, Store
 from sync import clock
 
 
+UPLOAD, PUSH, PULL, DONE = "upload", "push", "pull", "done"
+"""The phases of a sync round, in order, as ``Progress`` reports them."""
+
+
 @dataclass(frozen=True)
 class Progress:
     phase: str
@@ -70,7 +74,7 @@ class SyncClient:
                 raise
             self.store.set_meta("last_sync_at", clock.now_text())
             self.store.set_meta("last_error", None)
-            self.progress(Progress("done", 1, 1))
+            self.progress(Progress(DONE, 1, 1))
             return report
 
     def _check_stop(self) -> None:
@@ -81,7 +85,7 @@ class SyncClient:
         blobs = self.replica.blobs_to_upload()
         for done, blob in enumerate(blobs):
             self._check_stop()
-            self.progress(Progress("upload", done, len(blobs)))
+            self.progress(Progress(UPLOAD, done, len(blobs)))
             path = f"/api/v1/blobs/{blob['sha256']}"
             try:
                 self.session.request("HEAD", path)
@@ -103,7 +107,7 @@ class SyncClient:
             fresh = [mutation for mutation in batch if mutation["mutation_id"] not in sent]
             if not fresh:
                 return tally
-            self.progress(Progress("push", len(sent), total))
+            self.progress(Progress(PUSH, len(sent), total))
             body = self.session.post("/api/v1/sync/push", {"device_id": self.device_id, "mutations": batch})
             sent.update(mutation["mutation_id"] for mutation in batch)
             for status, count in self.replica.apply_results(body["results"]).items():
@@ -124,6 +128,6 @@ class SyncClient:
                 self.store.set_meta("cursor", "")
                 continue
             pulled += self.replica.apply_page(page)
-            self.progress(Progress("pull", pulled, None))
+            self.progress(Progress(PULL, pulled, None))
             if not page["has_more"]:
                 return pulled

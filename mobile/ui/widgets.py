@@ -25,6 +25,7 @@ from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
 from mobile.store import SyncState
+from mobile.sync_client import PULL, PUSH, UPLOAD
 from mobile.ui.i18n import _, tr
 
 INK = (0.1, 0.1, 0.12, 1)
@@ -70,8 +71,8 @@ class SyncBar(ButtonBehavior, BoxLayout):
 def sync_bar_text(online: bool, syncing: bool, pending: int, phase: str, done: int, total: int,
                   clock_text: str) -> str:
     if syncing:
-        step = {"blobs": _("Sending photos"), "push": _("Sending records"),
-                "pull": _("Receiving updates")}.get(phase, _("Syncing"))
+        step = {UPLOAD: _("Sending photos"), PUSH: _("Sending records"),
+                PULL: _("Receiving updates")}.get(phase, _("Syncing"))
         return f"{step} {done}/{total}" if total else step
     parts = [_("Online") if online else _("Offline")]
     if pending:

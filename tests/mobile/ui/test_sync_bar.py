@@ -41,3 +41,12 @@ def test_the_sync_bar_follows_a_save_the_network_and_a_sync_without_polling(
     assert app.online and app.last_sync > before
     assert app.sync_text.startswith("Online · Everything sent · Last sync"), app.sync_text
     assert repeating_events_of(app) == []
+
+
+def test_the_sync_bar_names_each_phase_the_sync_client_reports(start_app: Any, network: Any) -> None:
+    from mobile.sync_client import PULL, PUSH, UPLOAD
+    from mobile.ui.widgets import sync_bar_text
+
+    start_app(network.url, "en")
+    steps = [sync_bar_text(True, True, 0, phase, 1, 2, "") for phase in (UPLOAD, PUSH, PULL)]
+    assert steps == ["Sending photos 1/2", "Sending records 1/2", "Receiving updates 1/2"]
