@@ -24,10 +24,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import requests
 import sqlalchemy as sa
@@ -229,7 +230,7 @@ def fill(database_url: str, ids: dict[str, str], total: int) -> int:
         sample = connection.exec_driver_sql(
             f"SELECT wire, checklist{as_text} AS checklist, location{as_text} AS location FROM inspection LIMIT 1"
         ).one()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         stamp = now.replace(tzinfo=None).isoformat(" ") if sqlite else now
         columns = ("id, venue_id, room_id, officer_id, inspected_at_utc, inspected_offset_min, checklist, findings, "
                    "hazard_level, rectification_required, photo_hashes, status, review_comment, version, seq, "
@@ -300,7 +301,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--big", type=int, default=1_000_000, help="0 skips the large no-op round")
     args = parser.parse_args()
-    report = {"benchmark": "sync", "machine": machine(), "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    report = {"benchmark": "sync", "machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds"),
               "settings": vars(args), "backends": {}}
     for backend in args.backends.split(","):
         report["backends"][backend] = run_backend(backend, args)

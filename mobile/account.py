@@ -15,8 +15,9 @@ import hashlib
 import hmac
 import os
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from mobile.session import AuthError, Session, SyncError, UpgradeRequired

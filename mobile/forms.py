@@ -10,12 +10,12 @@ so each screen words them in the officer's language.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from marshmallow import ValidationError, fields
-
 
 WIRE_DATE = fields.Date()
 

@@ -8,14 +8,15 @@ with the same mutation ids and pulls from the last stored cursor.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from mobile.session import RequestRejected, Session, SyncError
 from mobile.store import Replica, Store
-from sync.protocol import SCHEMA_VERSION
 from sync import clock
+from sync.protocol import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)

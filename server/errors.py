@@ -9,7 +9,8 @@ database error always rolls the request's transaction back first.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import marshmallow as ma
 from flask import Flask, current_app, jsonify

@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import event, select, update
@@ -117,7 +118,7 @@ def audit_row(
     """
     state = hold(session)
     entry = {
-        "at": (at or utcnow()).astimezone(timezone.utc),
+        "at": (at or utcnow()).astimezone(UTC),
         "actor_id": actor_id,
         "device_id": device_id,
         "action": action,

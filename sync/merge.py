@@ -14,8 +14,9 @@ it to rebase its unsynced edits on a newer server version.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass

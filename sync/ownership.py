@@ -21,8 +21,9 @@ imports neither Flask nor Kivy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from marshmallow import missing
 

@@ -8,9 +8,10 @@ same classes, so a value the handheld accepts is one the server accepts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -47,7 +48,7 @@ def whole_number(minimum: int, **kwargs: Any) -> fields.Int:
 
 def _representable(value: datetime) -> None:
     try:
-        value.astimezone(timezone.utc)
+        value.astimezone(UTC)
     except OverflowError:
         raise ValidationError("Out of range: this time has no UTC equivalent.") from None
 

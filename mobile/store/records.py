@@ -17,9 +17,9 @@ from enum import StrEnum
 from typing import Any
 
 from mobile.store.database import Store, StoreError
+from sync import clock
 from sync.compiled import compile_schema
 from sync.records import RECORD_TYPES
-from sync import clock
 
 
 class SyncState(StrEnum):

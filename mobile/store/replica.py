@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from mobile.store.database import Store
 from mobile.store.records import forget, index_venues, now_text, outbox_of, refresh_local, set_aside

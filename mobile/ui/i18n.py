@@ -12,8 +12,9 @@ from __future__ import annotations
 import gettext
 import locale
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from kivy.event import EventDispatcher
 from kivy.properties import StringProperty

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, request
 from flask_smorest import Blueprint

@@ -19,8 +19,8 @@ from server.access import current_device, current_person, current_scope
 from server.dashboard import bp
 from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import CorrectionForm, DismissForm
-from server.extensions import db
 from server.errors import ApiError
+from server.extensions import db
 from server.models import Device, Person, QuarantinedMutation
 from server.operations.quarantine import apply_corrected, dismiss_refusal
 from server.syncing.mutations import Caller

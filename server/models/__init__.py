@@ -29,6 +29,7 @@ SYNCED_MODELS = {
 """Wire record type → model, for every type in ``sync.records.RECORD_TYPES``."""
 
 __all__ = [
+    "SYNCED_MODELS",
     "AccessToken",
     "AuditEntry",
     "Base",
@@ -51,7 +52,6 @@ __all__ = [
     "ScopeExit",
     "ServicePeriod",
     "Station",
-    "SYNCED_MODELS",
     "SyncConflict",
     "SyncMutation",
     "SyncRecord",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, MetaData, Text
@@ -101,5 +101,5 @@ class DeviceTime:
         offset = value.utcoffset()
         if offset is None:
             raise ValueError("device times carry their UTC offset")
-        setattr(record, self.utc_attribute, value.astimezone(timezone.utc))
+        setattr(record, self.utc_attribute, value.astimezone(UTC))
         setattr(record, self.offset_attribute, int(offset.total_seconds() // 60))

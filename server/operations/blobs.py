@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any, Collection
+from collections.abc import Collection
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, union

@@ -8,8 +8,9 @@ that was offline past the purge re-sending a record that was deleted since.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import Session

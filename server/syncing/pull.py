@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -53,7 +53,6 @@ from server.models import Ledger, ScopeExit
 from server.syncing.cursor import PULL_ORDER, Cursor
 from server.syncing.wire import MAPPINGS, WireMapping, left_scope_entry, wire_json
 from sync.protocol import fields_unknown_to
-
 
 
 def scope_key(scope: Scope) -> dict[str, Any]:
@@ -241,7 +240,7 @@ MOVABLE = ("person", "venue", "inspection", "followup")
 """The types whose records can leave a scope while it stays the same (see ``server.operations.moves``)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def live_statement(role: str) -> Select:
     """The live-phase query for a role, built once: every type's changes in (after, high], merged.
 

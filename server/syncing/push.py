@@ -11,11 +11,12 @@ fields left as a conflict), or refused whole; it is never half-applied.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
-from marshmallow import ValidationError
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -63,7 +63,7 @@ class WireMapping:
                 columns[device_time.utc_attribute] = None
                 columns[device_time.offset_attribute] = None
             else:
-                columns[device_time.utc_attribute] = value.astimezone(timezone.utc)
+                columns[device_time.utc_attribute] = value.astimezone(UTC)
                 columns[device_time.offset_attribute] = int(value.utcoffset().total_seconds() // 60)
         return columns
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -128,7 +128,7 @@ def test_every_record_type_round_trips_through_its_record_schema() -> None:
     assert set(RECORD_TYPES) == {"room", "person", "checklist_template", "venue", "inspection", "followup"}
     assert {name for name, t in RECORD_TYPES.items() if t.device_writable} == {"venue", "inspection", "followup"}
     loaded = InspectionData().load(inspection())
-    envelope = {"id": uuid.uuid4(), "version": 3, "updated_at": datetime(2026, 11, 20, 2, 40, tzinfo=timezone.utc), "deleted": False}
+    envelope = {"id": uuid.uuid4(), "version": 3, "updated_at": datetime(2026, 11, 20, 2, 40, tzinfo=UTC), "deleted": False}
     record = RECORD_TYPES["inspection"].record_schema()
     dumped = record.dump({**loaded, **envelope})
     assert record.load(dumped) == record.load(record.dump(record.load(dumped)))

@@ -11,8 +11,8 @@ from flask import Flask
 from server.extensions import db
 from server.models import Followup, Inspection
 from server.operations.records import locked, stamp
-from tests.server.dashboard.conftest import Reviewer
 from sync import clock
+from tests.server.dashboard.conftest import Reviewer
 from tests.world import CHINA, World
 
 
