@@ -78,7 +78,7 @@ def database(backend: str, directory: Path) -> Iterator[str]:
 def seed(env: dict[str, str]) -> dict[str, str]:
     """One station, one room, one officer, one venue and a checklist: what the pushes reference."""
     script = """
-import json, uuid
+import json, sys, uuid
 from server import create_app
 from server.extensions import db
 from server.models import ChecklistTemplate, Room, Station, Venue
@@ -90,7 +90,7 @@ with app.app_context():
     db.session.add(station)
     room = stamp(db.session, Room(station_id=station.id, name="枫杨社区警务室"), "create", actor_id=None)
     officer = create_person(db.session, actor_id=None, username="officer1", display_name="李持忠", role="officer",
-                            password=%r, room_id=room.id)
+                            password=sys.argv[1], room_id=room.id)
     venue = stamp(db.session, Venue(room_id=room.id, name="月河宾馆", kind="hotel", address="中山东路1号"),
                   "create", actor_id=None)
     items = [{"key": f"item_{i:02d}", "label_zh": "检查项", "label_en": "Item"} for i in range(10)]
@@ -99,8 +99,8 @@ with app.app_context():
     db.session.commit()
     print(json.dumps({"room": str(room.id), "officer": str(officer.id), "venue": str(venue.id),
                       "template": str(template.id)}))
-""" % PASSWORD
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+"""
+    done = subprocess.run([sys.executable, "-c", script, PASSWORD], env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -128,7 +128,8 @@ class Account:
         with self.store.transaction() as db:
             for key, value in (("server_url", server_url), ("token", body["token"]),
                                ("token_expires_at", body["expires_at"]), ("user", body["user"]),
-                               ("device_name", device_name), ("verifier", [salt.hex(), verifier(password, salt).hex()])):
+                               ("device_name", device_name),
+                               ("verifier", [salt.hex(), verifier(password, salt).hex()])):
                 self.store.set_meta(key, value, db)
 
     def session(self) -> Session:

@@ -50,7 +50,8 @@ def now_text() -> str:
 
 
 def outbox_of(db: sqlite3.Connection, record_type: str, record_id: str) -> list[sqlite3.Row]:
-    return db.execute("SELECT * FROM outbox WHERE type = ? AND id = ? ORDER BY seq", (record_type, record_id)).fetchall()
+    return db.execute("SELECT * FROM outbox WHERE type = ? AND id = ? ORDER BY seq",
+                      (record_type, record_id)).fetchall()
 
 
 def refresh_local(db: sqlite3.Connection, record_type: str, record_id: str) -> None:

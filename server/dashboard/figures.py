@@ -95,6 +95,6 @@ def figures() -> str:
         "on_time": [tally.share("on_time", "done") for tally in weeks.values()],
         "satisfied": [tally.share("satisfied", "rated") for tally in weeks.values()],
     }
-    charts = {name: bar_chart(list(zip(labels, values))) for name, values in series.items()}
+    charts = {name: bar_chart(list(zip(labels, values, strict=True))) for name, values in series.items()}
     return render_template("dashboard/figures.html", charts=charts, rooms=rooms, first_week=first_week,
                            last_day=first_week + timedelta(weeks=WEEKS, days=-1))

@@ -61,9 +61,9 @@ def apply_correction(quarantined_id: uuid.UUID) -> Any:
     typed = request.form.get("data", "")
     try:
         data = json.loads(correction_form.load(request.form)["data"])
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
     except (ValidationError, ValueError):
+        data = None
+    if not isinstance(data, dict):
         return render(found(quarantined_id), 422, data=typed, problem=_("The corrected data is not a JSON object."))
     caller = Caller(current_person().id, current_device().id, current_scope())
     try:

@@ -121,7 +121,7 @@ class DemoBuilder:
             self.count("people")
 
     def venues(self) -> None:
-        kinds, weights = zip(*org.KIND_WEIGHTS.items())
+        kinds, weights = zip(*org.KIND_WEIGHTS.items(), strict=True)
         for room in self.rooms.values():
             total = org.VENUES_IN_DEMO_ROOM if room.name == org.DEMO_ROOM else org.VENUES_PER_ROOM
             chosen = list(kinds) + self.rng.choices(kinds, weights, k=total - len(kinds))
@@ -188,7 +188,7 @@ class DemoBuilder:
         failing = self.rng.choices((0, 0, 0, 0, 1, 1, 2, 3))[0]
         failed_keys = set(self.rng.sample([item["key"] for item in template.items], failing))
         findings = self.rng.sample(catalog.FAIL_FINDINGS[venue.kind], len(failed_keys))
-        notes = dict(zip(sorted(failed_keys), findings))
+        notes = dict(zip(sorted(failed_keys), findings, strict=True))
         checklist = {
             item["key"]: {"result": "fail", "note": notes[item["key"]]}
             if item["key"] in failed_keys
@@ -245,7 +245,8 @@ class DemoBuilder:
                                                                       Inspection.status == "approved"))
         )
         offline_edits = [
-            self.handheld_edits(first, [("venue", venue, {"phone": "0573-82071234", "notes": "负责人已更换，新号码已核实"})]),
+            self.handheld_edits(first, [("venue", venue, {"phone": "0573-82071234",
+                                                          "notes": "负责人已更换，新号码已核实"})]),
             self.handheld_edits(second, [("venue", venue, {"phone": "0573-82079999"}),
                                          ("inspection", approved, {"findings": "补充：现场复查时消防通道已清理"})]),
         ]
@@ -301,7 +302,8 @@ class DemoBuilder:
     def resubmit(self, inspection: Inspection) -> None:
         inspection.status = "submitted"
         inspection.findings = (inspection.findings + "；已按所领导意见补充说明。").lstrip("；")
-        stamp(self.session, inspection, "update", actor_id=inspection.officer_id, at=self.received(inspection.updated_at, 20))
+        stamp(self.session, inspection, "update", actor_id=inspection.officer_id,
+              at=self.received(inspection.updated_at, 20))
 
     def make_officer_examples(self, officer: Person, inspections: list[Inspection], venues: Sequence[Venue]) -> None:
         """Make sure the demo officers have returned logs to amend and a draft to finish."""

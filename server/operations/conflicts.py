@@ -76,7 +76,8 @@ def resolve_conflict(
         if check is not None:
             check({**mapping.wire_of(record), **chosen})
     except ValidationError as error:
-        raise ApiError(422, "validation_failed", "Some chosen values are invalid.", error.normalized_messages()) from None
+        raise ApiError(422, "validation_failed", "Some chosen values are invalid.",
+                       error.normalized_messages()) from None
     current = mapping.wire_of(record)
     authorise(record, "delete" if delete else "change",
               {name: value for name, value in chosen.items() if value != current.get(name)},

@@ -134,9 +134,7 @@ def rebuild_wire(connection: Connection) -> int:
             refresh_wire(record)
             updates.append({"record_id": row["id"], "wire": record.wire})
         if updates:
-            connection.execute(
-                update(mapping.table).where(mapping.table.c.id == bindparam("record_id")).values(wire=bindparam("wire")),
-                updates,
-            )
+            rewrite = update(mapping.table).where(mapping.table.c.id == bindparam("record_id"))
+            connection.execute(rewrite.values(wire=bindparam("wire")), updates)
         rebuilt += len(updates)
     return rebuilt

@@ -32,7 +32,8 @@ class LiveServer:
 
     def flask(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "flask", *args], env=self.env, capture_output=True, text=True, timeout=120
+            [sys.executable, "-m", "flask", *args], env=self.env, capture_output=True, text=True, timeout=120,
+            check=False,
         )
 
 

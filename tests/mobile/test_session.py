@@ -72,7 +72,7 @@ def session(url: str, **options: object) -> tuple[Session, RecordingStop]:
 def test_requests_carry_the_token_and_the_schema_version(scripted: tuple[str, Script]) -> None:
     url, script = scripted
     session(url)[0].get("/api/v1/ping")
-    _, path, headers = script.seen[0]
+    _, _, headers = script.seen[0]
     assert headers["Authorization"] == "Bearer bl_token" and headers["X-Beatlog-Schema"] == "2"
 
 

@@ -88,7 +88,8 @@ def test_upgrading_a_database_with_records_fills_in_their_wire_form(backend: str
             venue = db.session.get(Venue, ids["venue"])
             entry = json.loads(venue.wire)
             assert entry["data"] == MAPPINGS["venue"].wire_of(venue) and entry["data"]["risk_level"] == "high"
-            assert (entry["type"], entry["id"], entry["version"], entry["deleted"]) == ("venue", str(venue.id), 1, False)
+            envelope = (entry["type"], entry["id"], entry["version"], entry["deleted"])
+            assert envelope == ("venue", str(venue.id), 1, False)
             db.session.remove()
             db.engine.dispose()
 

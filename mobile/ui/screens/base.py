@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from kivy.app import App
 from kivy.properties import DictProperty
@@ -52,7 +53,7 @@ class FormScreen(BeatlogScreen):
     """A screen that edits one record and shows what is wrong beside each field."""
 
     keeps_edits = True
-    field_widgets: dict[str, tuple[str, str]] = {}
+    field_widgets: ClassVar[Mapping[str, tuple[str, str]]] = {}
     """Problem field → (widget id, property) where the widget's id differs from the field's name."""
 
     def watch_fixes(self) -> None:
