@@ -123,7 +123,7 @@ def json_response(document: Any) -> Response:
 
 
 def in_scope(model: type, record_id: uuid.UUID) -> Any:
-    return current_scope().get(db.session, model, record_id)
+    return current_scope().get(db.session(), model, record_id)
 
 
 def scoped(model: type) -> Select:

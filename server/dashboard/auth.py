@@ -58,7 +58,7 @@ def login() -> Any:
     browser = DeviceInfo(id=uuid.uuid4(), name=f"Dashboard · {request.user_agent.browser or 'browser'}",
                          platform="web")
     try:
-        signed_in = sign_in(db.session, form["username"].strip().lower(), form["password"], browser,
+        signed_in = sign_in(db.session(), form["username"].strip().lower(), form["password"], browser,
                             request.remote_addr or "")
     except ApiError as refusal:  # counted failures are kept (keep_on_error), the answer is the form again
         message = _("Too many attempts. Wait a few minutes and try again.") if refusal.code == 429 else \
@@ -77,7 +77,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @page()
 def logout() -> Response:
-    sign_out(db.session, current_token())
+    sign_out(db.session(), current_token())
     language = session.get("lang")
     session.clear()
     if language:

@@ -44,7 +44,7 @@ def venue(venue_id: uuid.UUID) -> Any:
     if request.method == "GET":
         return render_venue(get_or_404(Venue, venue_id))
     try:
-        edit_venue(db.session, venue_id, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
+        edit_venue(db.session(), venue_id, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
                    actor_id=current_person().id)
     except ApiError as refusal:
         db.session.rollback()
@@ -92,7 +92,7 @@ def checklist_template(template_id: uuid.UUID) -> Any:
     changes = {"title_zh": request.form.get("title_zh", ""), "title_en": request.form.get("title_en", ""),
                "items": items_from_form()}
     try:
-        edit_template(db.session, template_id, changes, actor_id=current_person().id)
+        edit_template(db.session(), template_id, changes, actor_id=current_person().id)
     except ApiError as refusal:
         db.session.rollback()
         return render_template_page(get_or_404(ChecklistTemplate, template_id), 422, errors=refusal.fields)

@@ -118,7 +118,7 @@ def resolve(conflict_id: uuid.UUID) -> Any:
     except (ValidationError, ValueError):
         return render_conflict(found, 422, problem=_("A typed value is not valid for this field."))
     try:
-        resolve_conflict(db.session, conflict_id, values, version, admin_id=current_person().id,
+        resolve_conflict(db.session(), conflict_id, values, version, admin_id=current_person().id,
                          device_id=current_device().id)
     except ApiError as refusal:
         db.session.rollback()
@@ -160,7 +160,7 @@ def bulk_resolve() -> Any:
             continue
         values = {rule["field"]: found.fields[rule["field"]]["device"]} if rule["side"] == "device" else {}
         try:
-            resolve_conflict(db.session, found.id, values, int(picked[str(found.id)]),
+            resolve_conflict(db.session(), found.id, values, int(picked[str(found.id)]),
                              admin_id=current_person().id, device_id=current_device().id)
             resolved += 1
         except ApiError:

@@ -153,7 +153,7 @@ def bulk_approve() -> Response:
     for entry in form["logs"]:
         log_id, version = entry.split(":")
         try:
-            review_inspection(db.session, uuid.UUID(log_id), "approve", "", scope=current_scope(),
+            review_inspection(db.session(), uuid.UUID(log_id), "approve", "", scope=current_scope(),
                               reviewer_id=current_person().id, device_id=current_device().id,
                               expected_version=int(version))
         except ApiError:

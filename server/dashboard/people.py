@@ -59,7 +59,7 @@ def new_person() -> Any:
         return render_template("dashboard/person.html", person=None, errors={}, devices=[], **places())
     try:
         form = placed(new_person_form.load(request.form))
-        created = create_person(db.session, actor_id=current_person().id, **form)
+        created = create_person(db.session(), actor_id=current_person().id, **form)
     except (ValidationError, ApiError) as error:
         db.session.rollback()
         return render_template("dashboard/person.html", person=None, errors=refused(error), devices=[],
@@ -81,7 +81,7 @@ def person(person_id: uuid.UUID) -> Any:
     if request.method == "GET":
         return render_person(get_or_404(Person, person_id))
     try:
-        update_person(db.session, person_id, placed(person_form.load(request.form)), actor_id=current_person().id)
+        update_person(db.session(), person_id, placed(person_form.load(request.form)), actor_id=current_person().id)
     except (ValidationError, ApiError) as error:
         db.session.rollback()
         return render_person(db.session.get(Person, person_id), 422, errors=refused(error))
@@ -93,7 +93,7 @@ def person(person_id: uuid.UUID) -> Any:
 @page("admin")
 def person_active(person_id: uuid.UUID) -> Any:
     try:
-        found = update_person(db.session, person_id, active_form.load(request.form), actor_id=current_person().id)
+        found = update_person(db.session(), person_id, active_form.load(request.form), actor_id=current_person().id)
     except (ValidationError, ApiError):
         db.session.rollback()
         flash(_("You cannot disable yourself."), "problem")
@@ -106,7 +106,8 @@ def person_active(person_id: uuid.UUID) -> Any:
 @page("admin")
 def person_password(person_id: uuid.UUID) -> Any:
     try:
-        set_password(db.session, person_id, password_form.load(request.form)["password"], actor_id=current_person().id)
+        password = password_form.load(request.form)["password"]
+        set_password(db.session(), person_id, password, actor_id=current_person().id)
     except (ValidationError, ApiError) as error:
         db.session.rollback()
         return render_person(get_or_404(Person, person_id), 422, errors=refused(error))
@@ -126,7 +127,7 @@ def enrolment(person_id: uuid.UUID) -> str:
     found = get_or_404(Person, person_id)
     if not found.active:
         raise ApiError(404, "not_found", "No such active person.")
-    code, expires_at = issue_enrolment_code(db.session, found, actor_id=current_person().id)
+    code, expires_at = issue_enrolment_code(db.session(), found, actor_id=current_person().id)
     server_url = request.url_root.rstrip("/")
     link = enrolment_link(server_url, code)
     qr = segno.make(link, error="m").svg_inline(scale=6, dark="#1a1a1f", light="#ffffff")

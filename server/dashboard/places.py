@@ -42,7 +42,7 @@ def places() -> tuple[str, int]:
 @page("admin")
 def station(station_id: uuid.UUID | None = None) -> Any:
     try:
-        save_station(db.session, station_id, typed(STATION_FIELDS), actor_id=current_person().id)
+        save_station(db.session(), station_id, typed(STATION_FIELDS), actor_id=current_person().id)
     except ApiError as refusal:
         db.session.rollback()
         return render_places(422, errors={"station": refusal.fields})
@@ -56,9 +56,9 @@ def station(station_id: uuid.UUID | None = None) -> Any:
 def room(room_id: uuid.UUID | None = None) -> Any:
     try:
         if room_id:
-            edit_room(db.session, room_id, typed(ROOM_FIELDS), actor_id=current_person().id)
+            edit_room(db.session(), room_id, typed(ROOM_FIELDS), actor_id=current_person().id)
         else:
-            create_room(db.session, {**typed(ROOM_FIELDS), "station_id": request.form.get("station_id", "")},
+            create_room(db.session(), {**typed(ROOM_FIELDS), "station_id": request.form.get("station_id", "")},
                         actor_id=current_person().id)
     except ApiError as refusal:
         db.session.rollback()

@@ -67,7 +67,7 @@ def apply_correction(quarantined_id: uuid.UUID) -> Any:
         return render(found(quarantined_id), 422, data=typed, problem=_("The corrected data is not a JSON object."))
     caller = Caller(current_person().id, current_device().id, current_scope())
     try:
-        row, result = apply_corrected(db.session, quarantined_id, data, caller)
+        row, result = apply_corrected(db.session(), quarantined_id, data, caller)
     except ApiError as refusal:
         return already_decided(quarantined_id, refusal)
     if result["status"] == "rejected":
@@ -84,7 +84,7 @@ def dismiss(quarantined_id: uuid.UUID) -> Any:
     except ValidationError:
         return render(found(quarantined_id), 422, problem=_("Say why the change is dismissed."))
     try:
-        dismiss_refusal(db.session, quarantined_id, reason, actor_id=current_person().id,
+        dismiss_refusal(db.session(), quarantined_id, reason, actor_id=current_person().id,
                         device_id=current_device().id)
     except ApiError as refusal:
         return already_decided(quarantined_id, refusal)
