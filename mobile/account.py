@@ -49,7 +49,8 @@ def read_enrolment(text: str) -> tuple[str | None, str]:
     text = text.strip()
     if text.startswith(ENROLMENT_SCHEME):
         query = parse_qs(text[len(ENROLMENT_SCHEME):])
-        return (query.get("server") or [None])[0], (query.get("code") or [""])[0]
+        server = query["server"][0] if "server" in query else None
+        return server, (query.get("code") or [""])[0]
     return None, text.upper()
 
 

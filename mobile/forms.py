@@ -11,7 +11,8 @@ so each screen words them in the officer's language.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from typing import Any
 
@@ -32,7 +33,7 @@ def wire_date(value: Any) -> date | None:
 class Problem:
     field: str
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
 
 def inspection_problems(inspection: Mapping[str, Any], item_keys: Iterable[str], today: date) -> list[Problem]:

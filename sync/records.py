@@ -92,7 +92,8 @@ class Document(fields.Nested):
         loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
         return None if loaded is None else self.schema.dump(loaded)
 
-    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+    # marshmallow's Nested renames Field's ``value`` to ``nested_obj``: no signature matches both.
+    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         return nested_obj
 
 

@@ -253,8 +253,7 @@ class Records:
             return
         if not changes:
             return
-        on_server = row is not None and (row["version"] > 0 or entries)
-        if not on_server:
+        if row is None or not (row["version"] > 0 or entries):
             insert_entry(db, record_type, record_id, "create", None, changes, {}, state)
             return
         expected = expected_server_state(row, entries)

@@ -53,6 +53,8 @@ class FormScreen(BeatlogScreen):
     """A screen that edits one record and shows what is wrong beside each field."""
 
     keeps_edits = True
+    errors = DictProperty({})
+    """Problem field → the message shown beside it."""
     field_widgets: ClassVar[Mapping[str, tuple[str, str]]] = {}
     """Problem field → (widget id, property) where the widget's id differs from the field's name."""
 

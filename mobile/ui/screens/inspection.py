@@ -63,7 +63,6 @@ class InspectionScreen(FormScreen):
     returned_comment = StringProperty("")
     state_text = StringProperty("")
     locked = BooleanProperty(False)
-    errors = DictProperty({})
     summary = StringProperty("")
     items = ListProperty([])
     record = ObjectProperty(None, allownone=True)
