@@ -18,7 +18,7 @@ from server.models.sync import (
 )
 from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
 
-SYNCED_MODELS = {
+SYNCED_MODELS: dict[str, type[SyncRecord]] = {
     "room": Room,
     "person": Person,
     "checklist_template": ChecklistTemplate,

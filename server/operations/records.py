@@ -25,6 +25,7 @@ from sync import ownership
 
 RECORD_TYPE_OF = {model: name for name, model in SYNCED_MODELS.items()}
 Row = TypeVar("Row")
+Record = TypeVar("Record", bound=SyncRecord)
 
 
 def locked(session: Session, model: type[Row], record_id: uuid.UUID, scope: Scope | None = None) -> Row:
@@ -65,14 +66,14 @@ def authorise(
 
 def stamp(
     session: Session,
-    record: SyncRecord,
+    record: Record,
     action: str,
     *,
     actor_id: uuid.UUID | None,
     device_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> SyncRecord:
+) -> Record:
     """Record an accepted change: bump the version, take the next sequence number, audit it.
 
     ``action`` names what happened (``create``, ``update``, ``delete``, ``review`` …); the
@@ -80,8 +81,6 @@ def stamp(
     """
     if record.version and not held(session):
         raise RuntimeError("read the record with locked() before changing it")
-    if record.id is None:
-        record.id = uuid.uuid4()
     now = at or utcnow()
     if record.version in (None, 0):
         record.created_at = now
@@ -109,7 +108,7 @@ def stamp(
     return record
 
 
-def apply_changes(session: Session, record: SyncRecord, values: dict[str, Any], *, actor_id: uuid.UUID) -> SyncRecord:
+def apply_changes(session: Session, record: Record, values: dict[str, Any], *, actor_id: uuid.UUID) -> Record:
     """Set the values that differ and stamp a new version naming them; nothing changes, nothing stamped."""
     changed = {name: value for name, value in values.items() if getattr(record, name) != value}
     if not changed:

@@ -54,7 +54,7 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
         session.execute(delete(ScopeExit).where(ScopeExit.id.in_([row.id for row in exits])))
         newest = max(newest, *(row.seq for row in exits))
     if purged or exits:
-        ledger = session.get(Ledger, LEDGER_ROW, populate_existing=True)
+        ledger = session.get_one(Ledger, LEDGER_ROW, populate_existing=True)
         session.execute(
             update(Ledger).where(Ledger.id == LEDGER_ROW).values(purged_seq=max(ledger.purged_seq, newest))
         )

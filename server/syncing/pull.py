@@ -32,6 +32,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     and_,
@@ -106,7 +107,7 @@ class Puller:
         self.unknown_fields = fields_unknown_to(schema_version)
 
     def page(self, raw_cursor: str, limit: int) -> Page:
-        ledger = self.session.get(Ledger, LEDGER_ROW)
+        ledger = self.session.get_one(Ledger, LEDGER_ROW)
         key = scope_key(self.scope)
         cursor, reset = self.start(raw_cursor, ledger, key)
         page = Page(reset=reset)
@@ -249,7 +250,9 @@ def live_statement(role: str) -> Select:
     the scope now; an admin sees everything, so nothing leaves an admin's scope.
     """
     scope = Scope.parametric(role)
-    after, high, wanted = bindparam("after"), bindparam("high"), bindparam("wanted")
+    after: BindParameter[int] = bindparam("after")
+    high: BindParameter[int] = bindparam("high")
+    wanted: BindParameter[int] = bindparam("wanted")
     branches = [
         Puller.statement(MAPPINGS[name], scope.where(MAPPINGS[name].model), after, high, wanted)
         .add_columns(literal(index).label("type_index"), literal(0).label("left"))

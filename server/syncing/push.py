@@ -300,7 +300,7 @@ class PushBatch:
         if record_type == "venue":
             return loaded["room_id"]
         venue = self.records.get(("venue", loaded["venue_id"]))
-        if venue is None or venue.deleted:
+        if venue is None or venue.deleted or venue.room_id is None:
             raise Refusal("invalid", "The venue does not exist.", {"venue_id": ["No such venue."]})
         return venue.room_id
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import BindParameter, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from server.database import insert_ignoring_duplicates
@@ -72,6 +72,8 @@ class RecordState:
         self.updated_by = actor
 
     def row(self) -> dict[str, Any]:
+        if self.updated_at is None:
+            raise RuntimeError("only a record its batch changed is written")
         row = {
             "id": self.id,
             "version": self.version,
@@ -187,6 +189,6 @@ class BatchWriter:
         for row in rows:
             by_keys.setdefault(frozenset(row), []).append(row)
         for keys, group in by_keys.items():
-            values = {name: bindparam(f"v_{name}") for name in keys if name != "id"}
+            values: dict[str, BindParameter[Any]] = {name: bindparam(f"v_{name}") for name in keys if name != "id"}
             statement = update(table).where(table.c.id == bindparam("v_id")).values(values)
             self.session.execute(statement, [{f"v_{k}": v for k, v in row.items()} for row in group])

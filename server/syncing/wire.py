@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, inspect, select, update
 
 from server.models import SYNCED_MODELS
-from server.models.base import DeviceTime, SyncRecord
+from server.models.base import Base, DeviceTime, SyncRecord
 from sync.compiled import CompiledSchema, compile_schema
 from sync.records import RECORD_TYPES, RecordType
 
@@ -38,7 +38,9 @@ class WireMapping:
 
     @cached_property
     def table(self) -> Table:
-        return self.model.__table__  # type: ignore[attr-defined, return-value]
+        if not issubclass(self.model, Base):
+            raise TypeError(f"{self.model.__name__} mixes in SyncRecord but is not a mapped model")
+        return self.model.__table__
 
     @cached_property
     def data(self) -> CompiledSchema:
