@@ -88,8 +88,8 @@ class Scope:
         if person.role == "admin":
             return cls.unlimited(person.id)
         if person.role == "chief":
-            rooms = session.scalars(select(Room.id).where(Room.station_id == person.station_id))
-            return cls(person.id, person.role, person.station_id, frozenset(rooms))
+            rooms = frozenset(session.scalars(select(Room.id).where(Room.station_id == person.station_id)))
+            return cls(person.id, person.role, person.station_id, rooms)
         rooms = frozenset([person.room_id]) if person.room_id else frozenset()
         return cls(person.id, person.role, person.station_id, rooms)
 
@@ -100,7 +100,8 @@ class Scope:
 
     @classmethod
     def parametric(cls, role: str) -> Scope:
-        rooms = None if role == "admin" else bindparam("scope_rooms", expanding=True)
+        rooms: BindParameter[list[uuid.UUID]] | None = (
+            None if role == "admin" else bindparam("scope_rooms", expanding=True))
         return cls(bindparam("scope_person"), role, bindparam("scope_station"), rooms)
 
     def bind_values(self) -> dict[str, Any]:
@@ -139,7 +140,7 @@ class Scope:
             return Station.id == self.station_id
         if model is Room:
             return self._rooms(Room.id)
-        at = position if position is not None else model
+        at: Any = position if position is not None else model
         if model in (Venue, Inspection, Followup):
             return self._rooms(at.room_id)
         if model is Person:
@@ -155,7 +156,7 @@ class Scope:
     def select(self, model: type) -> Select:
         return select(model).where(self.where(model))
 
-    def get(self, session: Session, model: type, record_id: uuid.UUID, *, fresh: bool = False) -> Any:
+    def get(self, session: Session, model: type[Any], record_id: uuid.UUID, *, fresh: bool = False) -> Any:
         """The record if it exists within scope; 404 otherwise, out of scope or not.
 
         ``fresh`` reads it from the database even if the session already holds a copy.

@@ -49,7 +49,7 @@ def committing(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _find(model: type, value: str, *names: str) -> Any:
+def _find(model: type[Any], value: str, *names: str) -> Any:
     conditions = [getattr(model, name) == value for name in names]
     try:
         conditions.append(model.id == uuid.UUID(value))
@@ -177,7 +177,7 @@ def welcome_command(url: str) -> None:
     click.echo("  Handheld:  make app  (officer1, same password)")
     click.echo(f"  API:      {url}/api/v1/  (OpenAPI: {url}/api/v1/openapi.json)")
     click.echo(f"  Sign in:  POST {url}/api/v1/auth/login with a username below and password '{DEMO_PASSWORD}'")
-    click.echo("  Accounts: " + ", ".join(username for username, *_ in (*ADMINS, *CHIEFS, *OFFICERS)))
+    click.echo("  Accounts: " + ", ".join(account[0] for group in (ADMINS, CHIEFS, OFFICERS) for account in group))
     click.echo("            admin (all stations), chief1 (南湖派出所), officer1 + officer2 (枫杨社区警务室),")
     click.echo("            officer3 (中港警务室)\n")
 

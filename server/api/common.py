@@ -53,7 +53,7 @@ def id_parameter_schema(_converter: BaseConverter) -> dict[str, str]:
 @functools.cache
 def bounded_pages(schema: type[Schema]) -> type[Schema]:
     """flask-smorest's paging arguments with an upper bound on the page number."""
-    page_field = schema._declared_fields["page"]  # type: ignore[attr-defined]
+    page_field = schema._declared_fields["page"]
     bounded = fields.Integer(load_default=page_field.load_default, validate=validate.Range(1, MAX_PAGE))
     return type(schema.__name__, (schema,), {"page": bounded})
 
@@ -82,7 +82,7 @@ class ApiBlueprint(Blueprint):
 
         def paginated(view: Callable[..., Any]) -> Callable[..., Any]:
             wrapper = decorator(view)
-            parameters = wrapper._apidoc["pagination"]["parameters"]  # type: ignore[attr-defined]
+            parameters = wrapper._apidoc["pagination"]["parameters"]
             parameters["schema"] = bounded_pages(parameters["schema"])
             return wrapper
 

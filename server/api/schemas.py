@@ -181,7 +181,8 @@ class ConflictSchema(Schema):
     resolved_by = fields.UUID(allow_none=True)
     resolution = fields.Dict(allow_none=True)
     result_version = fields.Int(allow_none=True)
-    fields = fields.Dict(metadata={"description": "Per field: base, server and device values"})
+    field_values = fields.Dict(attribute="fields", data_key="fields",
+                               metadata={"description": "Per field: base, server and device values"})
 
 
 class ConflictQuery(StrictSchema):

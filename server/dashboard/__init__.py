@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, Response, redirect, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates", static_folder="static")
 csrf = CSRFProtect()
@@ -74,7 +75,7 @@ def remember_language() -> None:
 
 
 @bp.errorhandler(HTTPException)
-def render_error(error: HTTPException) -> Response | tuple[str, int]:
+def render_error(error: HTTPException) -> WerkzeugResponse | tuple[str, int]:
     """Dashboard pages answer errors as pages: sign-in for 401, a plain page otherwise."""
     if error.code == 401:
         return redirect(url_for("dashboard.login", next=request.full_path))

@@ -32,7 +32,7 @@ def page(*roles: str) -> Callable[[View], View]:
     return declare
 
 
-def get_or_404(model: type, record_id: uuid.UUID | None) -> Any:
+def get_or_404(model: type[Any], record_id: uuid.UUID | None) -> Any:
     """The row, or the dashboard's 404 page."""
     found = db.session.get(model, record_id) if record_id is not None else None
     if found is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ def read_conflict_filters() -> dict[str, Any]:
         return conflict_filters.load({})
 
 
-def people_and_rooms(conflicts: list[SyncConflict]) -> dict[str, Any]:
+def people_and_rooms(conflicts: Sequence[SyncConflict]) -> dict[str, Any]:
     return {
         "people": {person.id: person for person in db.session.scalars(select(Person))},
         "rooms": {room.id: room for room in db.session.scalars(select(Room).order_by(Room.name))},
@@ -123,7 +124,7 @@ def resolve(conflict_id: uuid.UUID) -> Any:
     except ApiError as refusal:
         db.session.rollback()
         db.session.expire_all()
-        found = db.session.get(SyncConflict, conflict_id)
+        found = get_or_404(SyncConflict, conflict_id)
         if refusal.error_code == "stale":
             return render_conflict(found, 409, problem=_(
                 "Someone resolved this conflict or changed the record after you opened it. Nothing was written; "

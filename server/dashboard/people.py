@@ -41,8 +41,8 @@ def placed(form: dict[str, Any]) -> dict[str, Any]:
 
 
 def refused(error: ValidationError | ApiError) -> dict[str, Any]:
-    messages = error.messages if isinstance(error, ValidationError) else error.fields
-    return {name.removesuffix("_id"): value for name, value in dict(messages).items()}
+    messages = error.normalized_messages() if isinstance(error, ValidationError) else error.fields
+    return {name.removesuffix("_id"): value for name, value in messages.items()}
 
 
 @bp.route("/people")
@@ -84,7 +84,7 @@ def person(person_id: uuid.UUID) -> Any:
         update_person(db.session(), person_id, placed(person_form.load(request.form)), actor_id=current_person().id)
     except (ValidationError, ApiError) as error:
         db.session.rollback()
-        return render_person(db.session.get(Person, person_id), 422, errors=refused(error))
+        return render_person(get_or_404(Person, person_id), 422, errors=refused(error))
     flash(_("Saved. Their phones follow the change at their next sync."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
 
