@@ -83,19 +83,19 @@ from server import create_app
 from server.extensions import db
 from server.models import ChecklistTemplate, Room, Station, Venue
 from server.operations.people import create_person
-from server.operations.records import stamp
+from server.syncing.change import write_record
 app = create_app()
 with app.app_context():
     station = Station(id=uuid.uuid4(), name="南湖派出所")
     db.session.add(station)
-    room = stamp(db.session, Room(station_id=station.id, name="枫杨社区警务室"), "create", actor_id=None)
+    room = write_record(db.session, Room(station_id=station.id, name="枫杨社区警务室"), "create", actor_id=None)
     officer = create_person(db.session, actor_id=None, username="officer1", display_name="李持忠", role="officer",
                             password=sys.argv[1], room_id=room.id)
-    venue = stamp(db.session, Venue(room_id=room.id, name="月河宾馆", kind="hotel", address="中山东路1号"),
-                  "create", actor_id=None)
+    venue = write_record(db.session, Venue(room_id=room.id, name="月河宾馆", kind="hotel", address="中山东路1号"),
+                         "create", actor_id=None)
     items = [{"key": f"item_{i:02d}", "label_zh": "检查项", "label_en": "Item"} for i in range(10)]
-    template = stamp(db.session, ChecklistTemplate(venue_kind="hotel", title_zh="旅馆", title_en="Hotel", items=items),
-                     "create", actor_id=None)
+    template = write_record(db.session, ChecklistTemplate(venue_kind="hotel", title_zh="旅馆", title_en="Hotel",
+                                                          items=items), "create", actor_id=None)
     db.session.commit()
     print(json.dumps({"room": str(room.id), "officer": str(officer.id), "venue": str(venue.id),
                       "template": str(template.id)}))

@@ -23,16 +23,13 @@ from sqlalchemy.orm import Session, joinedload
 from server.errors import ApiError
 from server.models import (
     AccessToken,
-    ChecklistTemplate,
     Device,
-    Followup,
-    Inspection,
     Person,
     Room,
     Station,
-    Venue,
 )
 from server.models.base import utcnow
+from server.syncing.wire import MAPPING_OF_MODEL
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -130,19 +127,18 @@ class Scope:
     def where(self, model: type, position: Any = None) -> ColumnElement[bool]:
         """The condition selecting the rows of ``model`` this scope may see.
 
+        A synced record is seen in the rooms its declaration places it (``RecordType``: its
+        room, its parent's, or everywhere); a person also by the chiefs of their station.
+
         ``position`` (a table with ``room_id``, ``station_id`` and ``role`` columns, such as
         ``scope_exit``) applies the same rule to a place a record was in rather than to its row.
         Conditions are two-valued, so ``not_`` of one selects exactly the rows it does not.
         """
-        if self.everything or model is ChecklistTemplate:
+        if self.everything:
             return true()
         if model is Station:
             return Station.id == self.station_id
-        if model is Room:
-            return self._rooms(Room.id)
         at: Any = position if position is not None else model
-        if model in (Venue, Inspection, Followup):
-            return self._rooms(at.room_id)
         if model is Person:
             if self.role == "chief":
                 return self._station(at.station_id)
@@ -151,7 +147,10 @@ class Scope:
             if self.role == "chief":
                 return Device.person_id.in_(select(Person.id).where(Person.station_id == self.station_id))
             return Device.person_id == self.person_id
-        raise LookupError(f"no scope rule for {model.__name__}")
+        mapping = MAPPING_OF_MODEL.get(model)
+        if mapping is None:
+            raise LookupError(f"no scope rule for {model.__name__}")
+        return self._rooms(getattr(at, mapping.room_field)) if mapping.room_field else true()
 
     def select(self, model: type) -> Select:
         return select(model).where(self.where(model))

@@ -39,7 +39,7 @@ class LedgerState:
     dirty: bool = field(default=False)
 
 
-def hold(session: Session) -> LedgerState:
+def lock_ledger(session: Session) -> LedgerState:
     """Take the write lock for this transaction (once) and return the ledger state.
 
     Nothing the session has pending is flushed before the lock is taken: the ledger row is
@@ -66,7 +66,7 @@ def held(session: Session) -> bool:
 
 
 def next_seq(session: Session) -> int:
-    state = hold(session)
+    state = lock_ledger(session)
     state.seq += 1
     state.dirty = True
     return state.seq
@@ -116,7 +116,7 @@ def audit_row(
     ``details`` must be plain JSON (strings, numbers, lists, dicts): it is hashed as given
     and must read back the same. The caller must insert the rows it asks for, in order.
     """
-    state = hold(session)
+    state = lock_ledger(session)
     entry: dict[str, Any] = {
         "at": (at or utcnow()).astimezone(UTC),
         "actor_id": actor_id,

@@ -8,8 +8,8 @@ value. Against the server's current value:
 - otherwise somebody else changed it too: a conflict. The server's value stays and the
   three values are kept for an admin to decide.
 
-Wall clocks play no part. The server applies this to every pushed update; the handheld uses
-it to rebase its unsynced edits on a newer server version.
+Wall clocks play no part. The server applies this to every pushed update. The handheld does
+not merge: it keeps its unsynced edits over what it pulls and lets the server decide.
 """
 
 from __future__ import annotations
@@ -22,12 +22,7 @@ from typing import Any
 @dataclass
 class FieldMerge:
     applied: dict[str, Any] = field(default_factory=dict)
-    unchanged: list[str] = field(default_factory=list)
     conflicts: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def changes_anything(self) -> bool:
-        return bool(self.applied)
 
 
 def three_way(base: Mapping[str, Any], server: Mapping[str, Any], device: Mapping[str, Any]) -> FieldMerge:
@@ -36,8 +31,8 @@ def three_way(base: Mapping[str, Any], server: Mapping[str, Any], device: Mappin
     for name, value in device.items():
         current = server.get(name)
         if current == value:
-            merge.unchanged.append(name)
-        elif name in base and current == base[name]:
+            continue
+        if name in base and current == base[name]:
             merge.applied[name] = value
         else:
             merge.conflicts[name] = {"base": base.get(name), "server": current, "device": value}

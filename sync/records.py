@@ -8,14 +8,29 @@ same classes, so a value the handheld accepts is one the server accepts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from sync import vocab
+from sync.rules import (
+    ANY,
+    CONSOLE_ONLY,
+    NO_STATUS,
+    NOT_REVIEWABLE,
+    NOT_YOURS,
+    OWN,
+    RECORD,
+    REVIEW,
+    REVIEWER_ONLY,
+    WRITE,
+    FieldGroups,
+    Rule,
+)
 
 SHA256_HEX = r"^[0-9a-f]{64}$"
 CHECKLIST_KEY = r"^[a-z][a-z0-9_]{0,39}$"
@@ -34,6 +49,11 @@ class StrictSchema(Schema):
 
 def one_of(labels: Mapping[str, Any]) -> validate.OneOf:
     return validate.OneOf(tuple(labels))
+
+
+def choice(labels: vocab.Labels, **kwargs: Any) -> fields.Str:
+    """A field holding one value of a closed vocabulary; its labels travel with the declaration."""
+    return fields.Str(validate=one_of(labels), metadata={"labels": labels}, **kwargs)
 
 
 def text(max_length: int, *, required: bool = False, min_length: int = 0) -> fields.Str:
@@ -104,7 +124,7 @@ class ChecklistItemSchema(StrictSchema):
 
 
 class ChecklistResultSchema(StrictSchema):
-    result = fields.Str(required=True, validate=one_of(vocab.CHECK_RESULTS))
+    result = choice(vocab.CHECK_RESULTS, required=True)
     note = text(500)
 
 
@@ -127,7 +147,7 @@ class RoomData(StrictSchema):
 class PersonData(StrictSchema):
     username = fields.Str(required=True, validate=validate.Regexp(USERNAME))
     display_name = text(60, required=True)
-    role = fields.Str(required=True, validate=one_of(vocab.ROLES))
+    role = choice(vocab.ROLES, required=True)
     room_id = fields.UUID(load_default=None, allow_none=True)
     station_id = fields.UUID(load_default=None, allow_none=True)
     star_level = fields.Int(load_default=0, validate=validate.Range(0, 5))
@@ -135,7 +155,7 @@ class PersonData(StrictSchema):
 
 
 class ChecklistTemplateData(StrictSchema):
-    venue_kind = fields.Str(required=True, validate=one_of(vocab.VENUE_KINDS))
+    venue_kind = choice(vocab.VENUE_KINDS, required=True)
     title_zh = text(80, required=True)
     title_en = text(120, required=True)
     items = fields.List(
@@ -152,12 +172,12 @@ class ChecklistTemplateData(StrictSchema):
 class VenueData(StrictSchema):
     room_id = fields.UUID(required=True)
     name = text(120, required=True)
-    kind = fields.Str(required=True, validate=one_of(vocab.VENUE_KINDS))
+    kind = choice(vocab.VENUE_KINDS, required=True)
     address = text(200, required=True)
     responsible_person = text(60)
     phone = fields.Str(load_default="", validate=validate.Regexp(PHONE))
     location = Document(GeoFixSchema, load_default=None, allow_none=True)
-    risk_level = fields.Str(load_default="low", validate=one_of(vocab.RISK_LEVELS))
+    risk_level = choice(vocab.RISK_LEVELS, load_default="low")
     notes = text(2000)
 
 
@@ -174,13 +194,13 @@ class InspectionData(StrictSchema):
         validate=validate.Length(max=60),
     )
     findings = text(4000)
-    hazard_level = fields.Str(load_default="none", validate=one_of(vocab.HAZARD_LEVELS))
+    hazard_level = choice(vocab.HAZARD_LEVELS, load_default="none")
     rectification_required = fields.Bool(load_default=False)
     rectification_deadline = fields.Date(load_default=None, allow_none=True)
     photo_hashes = photo_list()
     signature_hash = blob_hash(load_default=None, allow_none=True)
     location = Document(GeoFixSchema, load_default=None, allow_none=True)
-    status = fields.Str(load_default="draft", validate=one_of(vocab.INSPECTION_STATUSES))
+    status = choice(vocab.INSPECTION_STATUSES, load_default="draft")
     review_comment = text(1000)
     reviewer_id = fields.UUID(load_default=None, allow_none=True)
     reviewed_at = moment(load_default=None, allow_none=True)
@@ -194,17 +214,17 @@ class InspectionData(StrictSchema):
 class FollowupData(StrictSchema):
     venue_id = fields.UUID(required=True)
     officer_id = fields.UUID(required=True)
-    subject_kind = fields.Str(required=True, validate=one_of(vocab.FOLLOWUP_SUBJECTS))
+    subject_kind = choice(vocab.FOLLOWUP_SUBJECTS, required=True)
     inspection_id = fields.UUID(load_default=None, allow_none=True)
     case_number = fields.Str(load_default="", validate=validate.Length(max=40))
     due_date = fields.Date(required=True)
     visited_at = moment(load_default=None, allow_none=True)
     outcome = text(2000)
     rectified = fields.Bool(load_default=None, allow_none=True)
-    satisfaction = fields.Str(load_default=None, allow_none=True, validate=one_of(vocab.SATISFACTION))
+    satisfaction = choice(vocab.SATISFACTION, load_default=None, allow_none=True)
     notes = text(2000)
     photo_hashes = photo_list()
-    status = fields.Str(load_default="planned", validate=one_of(vocab.FOLLOWUP_STATUSES))
+    status = choice(vocab.FOLLOWUP_STATUSES, load_default="planned")
 
     @validates_schema
     def subject_is_complete(self, data: dict, *, partial: Any = False, **kwargs: Any) -> None:
@@ -258,46 +278,129 @@ class FollowupRecord(EnvelopeSchema, FollowupData):
     pass
 
 
+REVIEW_FIELDS = frozenset({"review_comment", "reviewer_id", "reviewed_at"})
+"""An inspection's fields that only its review writes (with ``status`` set to a review status)."""
+REVIEW_STATUSES = frozenset({"approved", "returned"})
+FOLLOWUP_PLAN = frozenset({"venue_id", "officer_id", "subject_kind", "inspection_id", "case_number", "due_date"})
+"""A follow-up's plan: a chief may plan a re-visit for an officer; the visit is the officer's."""
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A record this one belongs to: it shares that record's room (an inspection its venue's)."""
+
+    field: str
+    type: str
+
+
 @dataclass(frozen=True)
 class RecordType:
-    """One syncable record type: its wire name, its schemas and the rules of writing it.
+    """Everything Beatlog knows of one syncable record type, declared once.
 
-    ``immutable_fields`` are fixed at creation (an inspection never moves to another venue).
-    Who may write which fields is the ownership matrix's (``sync/ownership.py``).
+    Push, pull, the REST API, the dashboard, the handheld's store and the demo loader read
+    this declaration; adding a record type is declaring it here (see ``docs/architecture.md``).
+
+    - ``table``: the server's table for it (its model is found by this name);
+    - ``room_field`` / ``parent``: how its room is found, which decides who sees it: a field
+      naming the room, or the record it belongs to; neither, and everyone signed in sees it;
+    - ``references``: fields naming another record that must exist (field → record type);
+    - ``immutable_fields``: fixed at creation (an inspection never moves to another venue);
+    - ``groups`` and ``rules``: who may write which fields (the ownership matrix's rows);
+    - ``blob_fields``: fields holding blob hashes (a list of them, or one);
+    - ``check``: rules across fields, applied to the whole record after every change;
+    - ``locked_when``: (field, value) in which the record changes only through a conflict an
+      admin resolves (sync invariant 4: an approved log);
+    - ``work_time``: the field dating the work, for work done before its officer moved.
     """
 
     name: str
     data_schema: type[StrictSchema]
     record_schema: type[EnvelopeSchema]
+    table: str
     device_writable: bool
+    groups: FieldGroups
+    rules: tuple[Rule, ...]
+    room_field: str | None = None
+    parent: Parent | None = None
+    references: Mapping[str, str] = field(default_factory=dict)
     immutable_fields: frozenset[str] = frozenset()
+    blob_fields: tuple[str, ...] = ()
+    check: Callable[[Mapping[str, Any]], None] | None = None
+    locked_when: tuple[str, str] | None = None
+    work_time: str | None = None
+
+    def blob_hashes(self, data: Mapping[str, Any]) -> list[str]:
+        """The blobs (photos, signature) that a record's wire data, or part of it, references."""
+        hashes: list[str] = []
+        for name in self.blob_fields:
+            value = data.get(name)
+            if isinstance(value, list):
+                hashes.extend(value)
+            elif value:
+                hashes.append(value)
+        return hashes
+
+    def locked(self, data: Mapping[str, Any]) -> bool:
+        return self.locked_when is not None and data.get(self.locked_when[0]) == self.locked_when[1]
+
+    @cached_property
+    def labels(self) -> Mapping[str, vocab.Labels]:
+        """Each field of a closed vocabulary → its labels."""
+        return {name: declared.metadata["labels"] for name, declared in self.data_schema().fields.items()
+                if "labels" in declared.metadata}
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        return tuple(self.labels.get("status", ())) or (NO_STATUS,)
 
 
 RECORD_TYPES: Mapping[str, RecordType] = {
     record_type.name: record_type
     for record_type in (
-        RecordType("room", RoomData, RoomRecord, device_writable=False),
-        RecordType("person", PersonData, PersonRecord, device_writable=False),
+        RecordType("room", RoomData, RoomRecord, table="room", device_writable=False, room_field="id",
+                   references={"station_id": "station"}, groups=FieldGroups(RECORD), rules=CONSOLE_ONLY),
+        RecordType("person", PersonData, PersonRecord, table="person", device_writable=False,
+                   room_field="room_id", references={"room_id": "room", "station_id": "station"},
+                   groups=FieldGroups(RECORD), rules=CONSOLE_ONLY),
+        RecordType("checklist_template", ChecklistTemplateData, ChecklistTemplateRecord, table="checklist_template",
+                   device_writable=False, groups=FieldGroups(RECORD), rules=CONSOLE_ONLY),
         RecordType(
-            "checklist_template",
-            ChecklistTemplateData,
-            ChecklistTemplateRecord,
-            device_writable=False,
+            "venue", VenueData, VenueRecord, table="venue", device_writable=True, room_field="room_id",
+            references={"room_id": "room"}, immutable_fields=frozenset({"room_id"}),
+            groups=FieldGroups("details"),
+            rules=(Rule("details", WRITE, ANY, ANY, ANY), Rule(RECORD, ("delete",), ANY, ANY, ANY)),
         ),
-        RecordType("venue", VenueData, VenueRecord, device_writable=True, immutable_fields=frozenset({"room_id"})),
         RecordType(
-            "inspection",
-            InspectionData,
-            InspectionRecord,
-            device_writable=True,
+            "inspection", InspectionData, InspectionRecord, table="inspection", device_writable=True,
+            parent=Parent("venue_id", "venue"),
+            references={"venue_id": "venue", "officer_id": "person", "template_id": "checklist_template"},
             immutable_fields=frozenset({"venue_id", "officer_id"}),
+            groups=FieldGroups("work", {"review": REVIEW_FIELDS}, {"review": REVIEW_STATUSES}),
+            rules=(
+                Rule("work", WRITE, OWN, NOT_YOURS, ANY),
+                Rule("review", ("create",), REVIEWER_ONLY, REVIEW, REVIEW),
+                Rule("review", ("change",), REVIEWER_ONLY, REVIEW, REVIEW, statuses=("submitted",)),
+                Rule("review", ("change",), REVIEWER_ONLY, NOT_REVIEWABLE, NOT_REVIEWABLE,
+                     statuses=tuple(s for s in vocab.INSPECTION_STATUSES if s != "submitted")),
+                Rule(RECORD, ("delete",), OWN, NOT_YOURS, ANY),
+            ),
+            blob_fields=("photo_hashes", "signature_hash"), check=check_inspection,
+            locked_when=("status", "approved"), work_time="inspected_at",
         ),
         RecordType(
-            "followup",
-            FollowupData,
-            FollowupRecord,
-            device_writable=True,
+            "followup", FollowupData, FollowupRecord, table="followup", device_writable=True,
+            parent=Parent("venue_id", "venue"),
+            references={"venue_id": "venue", "officer_id": "person", "inspection_id": "inspection"},
             immutable_fields=frozenset({"venue_id", "officer_id", "subject_kind", "inspection_id"}),
+            groups=FieldGroups("visit", {"plan": FOLLOWUP_PLAN}),
+            rules=(
+                Rule("plan", WRITE, OWN, ANY, ANY),
+                Rule("visit", WRITE, OWN, NOT_YOURS, ANY),
+                Rule(RECORD, ("delete",), OWN, ANY, ANY),
+            ),
+            blob_fields=("photo_hashes",), check=check_followup, work_time="visited_at",
         ),
     )
 }
+"""Every syncable record type, parents before the records that belong to them (the order of
+writes and of a pull's phases)."""

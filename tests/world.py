@@ -17,7 +17,7 @@ from server.models import ChecklistTemplate, Followup, Inspection, Room, Station
 from server.operations.blobs import store_blob
 from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
-from server.operations.records import stamp
+from server.syncing.change import write_record
 from sync import clock
 
 PASSWORD = "secret-pass"
@@ -60,7 +60,8 @@ def build_world(session: Session) -> World:
         session.add(station)
         world.stations[name] = station.id
     for name, station in ROOMS.items():
-        room = stamp(session, Room(station_id=world.stations[station], name=f"Room {name}"), "create", actor_id=None)
+        room = write_record(session, Room(station_id=world.stations[station], name=f"Room {name}"), "create",
+                            actor_id=None)
         world.rooms[name] = room.id
     template = ChecklistTemplate(
         venue_kind="hotel",
@@ -68,7 +69,7 @@ def build_world(session: Session) -> World:
         title_en="Hotel inspection",
         items=[{"key": "register", "label_zh": "登记", "label_en": "Register"}],
     )
-    world.template = stamp(session, template, "create", actor_id=None).id
+    world.template = write_record(session, template, "create", actor_id=None).id
     for username, (role, room, station) in PEOPLE.items():
         person = create_person(
             session,
@@ -99,7 +100,7 @@ def build_world(session: Session) -> World:
 
 def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UUID) -> None:
     venue = Venue(room_id=world.rooms[room], name=f"Hotel in {room}", kind="hotel", address=f"{room} Road 1")
-    stamp(session, venue, "create", actor_id=officer_id)
+    write_record(session, venue, "create", actor_id=officer_id)
     inspection = Inspection(
         venue_id=venue.id,
         room_id=venue.room_id,
@@ -111,7 +112,7 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
         status="submitted",
     )
     inspection.inspected_at = datetime.combine(clock.today(CHINA) - timedelta(days=12), time(10, 30), CHINA)
-    stamp(session, inspection, "create", actor_id=officer_id)
+    write_record(session, inspection, "create", actor_id=officer_id)
     followup = Followup(
         venue_id=venue.id,
         room_id=venue.room_id,
@@ -120,7 +121,7 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
         case_number=f"A-{room}",
         due_date=clock.today(CHINA) + timedelta(days=7),
     )
-    stamp(session, followup, "create", actor_id=officer_id)
+    write_record(session, followup, "create", actor_id=officer_id)
     world.venues[room] = venue.id
     world.inspections[room] = inspection.id
     world.followups[room] = followup.id

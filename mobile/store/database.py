@@ -1,8 +1,8 @@
 """The local database: schema migrations, transactions, settings, and blob files.
 
 Every write runs in one ``BEGIN IMMEDIATE`` transaction, in WAL mode, so a crash mid-save
-leaves either the whole save or none of it. Migrations only ever add: an app upgrade keeps
-every unsynced record.
+leaves either the whole save or none of it. Migrations only add or rename, never drop: an
+app upgrade keeps every unsynced record.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE VIRTUAL TABLE venue_search USING fts5(name, address, tokenize = 'trigram');
     """,
+    "ALTER TABLE record RENAME COLUMN seen TO resync_generation;",
 )
 
 

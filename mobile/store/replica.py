@@ -16,14 +16,16 @@ from typing import Any
 
 from mobile.store.database import Store
 from mobile.store.records import forget, index_venues, now_text, outbox_of, refresh_local, set_aside
+from sync.records import RECORD_TYPES
 
 CONFIRMED = ("applied", "merged")
 
 UPSERT_PULLED = """
-    INSERT INTO record (type, id, version, deleted, server, local, hidden, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO record (type, id, version, deleted, server, local, hidden, resync_generation)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (type, id) DO UPDATE SET
         version = excluded.version, deleted = excluded.deleted, server = excluded.server,
-        local = excluded.local, hidden = excluded.hidden, seen = excluded.seen,
+        local = excluded.local, hidden = excluded.hidden, resync_generation = excluded.resync_generation,
         flag = CASE WHEN record.flag = 'conflict'
                     AND excluded.version <= json_extract(record.flag_detail, '$.version') THEN record.flag ELSE '' END,
         flag_detail = CASE WHEN record.flag = 'conflict'
@@ -51,11 +53,9 @@ class Replica:
     def blobs_to_upload(self) -> list[sqlite3.Row]:
         """Blobs referenced by mutations about to be sent that the server may not have yet."""
         referenced: set[str] = set()
-        for entry in self.store.query("SELECT data FROM outbox WHERE state IN ('queued', 'sending')"):
+        for entry in self.store.query("SELECT type, data FROM outbox WHERE state IN ('queued', 'sending')"):
             data = json.loads(entry["data"])
-            referenced.update(data.get("photo_hashes") or ())
-            if data.get("signature_hash"):
-                referenced.add(data["signature_hash"])
+            referenced.update(RECORD_TYPES[entry["type"]].blob_hashes(data))
         rows = self.store.query("SELECT * FROM blob WHERE uploaded = 0")
         return [row for row in rows if row["sha256"] in referenced]
 
@@ -111,7 +111,7 @@ class Replica:
         data = json.loads(entry["data"])
         if status in CONFIRMED:
             server.update(data)
-            flag, detail = ("stale", {}) if status == "merged" else ("", {})
+            flag, detail = "", {}
             deleted = entry["op"] == "delete"
         else:
             flag = "conflict"
@@ -189,7 +189,7 @@ class Replica:
     def _drop_unsent(self, db: sqlite3.Connection, generation: int) -> None:
         """After a full resync: drop synced records the server no longer sends (none with pending edits)."""
         stale = db.execute(
-            "SELECT type, id FROM record r WHERE seen != ? AND NOT EXISTS "
+            "SELECT type, id FROM record r WHERE resync_generation != ? AND NOT EXISTS "
             "(SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id)", (generation,)
         ).fetchall()
         for row in stale:

@@ -19,7 +19,7 @@ from server.access import ROLES, allow
 from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, in_scope, page, scoped
 from server.api.schemas import FollowupQuery, InspectionQuery, RoomQuery, StationSchema, VenueQuery
 from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, Venue
-from sync import records
+from server.syncing.wire import MAPPINGS
 
 Filters = Callable[[Select, dict[str, Any]], Select]
 
@@ -99,36 +99,20 @@ def readable(
     blueprint.route(f"{path}/<id:record_id>", endpoint=f"get_{name}")(allow(*ROLES)(get_view))
 
 
+def readable_type(path: str, record_type: str, query: type[Schema] | None, filters: Filters,
+                  order_by: Callable[[Any], tuple[Any, ...]]) -> None:
+    """Register the two reads of a synced record type, from its declaration (model, record schema)."""
+    mapping = MAPPINGS[record_type]
+    readable(blp, path, f"{record_type}s", mapping.model, mapping.record_type.record_schema, query, filters,
+             order_by(mapping.model))
+
+
 readable(blp, "/stations", "stations", Station, StationSchema, None, lambda s, f: s, (Station.name,))
-readable(blp, "/rooms", "rooms", Room, records.RoomRecord, RoomQuery, _equal(Room, "station_id"), (Room.name,))
-readable(blp, "/venues", "venues", Venue, records.VenueRecord, VenueQuery, _venue_filters, (Venue.name, Venue.id))
-readable(
-    blp,
-    "/checklist-templates",
-    "checklist_templates",
-    ChecklistTemplate,
-    records.ChecklistTemplateRecord,
-    None,
-    _equal(ChecklistTemplate),
-    (ChecklistTemplate.venue_kind,),
-)
-readable(
-    blp,
-    "/inspections",
-    "inspections",
-    Inspection,
-    records.InspectionRecord,
-    InspectionQuery,
-    _inspection_filters,
-    (Inspection.inspected_at_utc.desc(), Inspection.id),
-)
-readable(
-    blp,
-    "/followups",
-    "followups",
-    Followup,
-    records.FollowupRecord,
-    FollowupQuery,
-    _followup_filters,
-    (Followup.due_date, Followup.id),
-)
+readable_type("/rooms", "room", RoomQuery, _equal(Room, "station_id"), lambda room: (room.name,))
+readable_type("/venues", "venue", VenueQuery, _venue_filters, lambda venue: (venue.name, venue.id))
+readable_type("/checklist-templates", "checklist_template", None, _equal(ChecklistTemplate),
+              lambda template: (template.venue_kind,))
+readable_type("/inspections", "inspection", InspectionQuery, _inspection_filters,
+              lambda inspection: (inspection.inspected_at_utc.desc(), inspection.id))
+readable_type("/followups", "followup", FollowupQuery, _followup_filters,
+              lambda followup: (followup.due_date, followup.id))

@@ -25,7 +25,7 @@ from server.models.base import utcnow
 from server.operations.blobs import store_blob
 from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
-from server.operations.records import stamp
+from server.syncing.change import write_record
 from server.syncing.mutations import Caller
 from server.syncing.push import push
 from server.syncing.wire import MAPPINGS
@@ -92,7 +92,7 @@ class DemoBuilder:
                     community=community,
                     address=f"嘉兴市南湖区{community}{self.rng.choice(catalog.STREETS)}{self.rng.randint(1, 300)}号",
                 )
-                stamp(self.session, room, "create", actor_id=None)
+                write_record(self.session, room, "create", actor_id=None)
                 self.rooms[room_name] = room
                 self.station_of_room[room.id] = station.id
                 self.centres[room.id] = (centre[0] + 0.006 * index, centre[1] - 0.005 * index)
@@ -106,7 +106,7 @@ class DemoBuilder:
                 title_en=title_en,
                 items=[{"key": key, "label_zh": zh, "label_en": en} for key, zh, en in items],
             )
-            self.templates[kind] = stamp(self.session, template, "create", actor_id=None)
+            self.templates[kind] = write_record(self.session, template, "create", actor_id=None)
             self.count("checklist templates")
 
     def accounts(self) -> None:
@@ -162,7 +162,7 @@ class DemoBuilder:
             notes="",
         )
         self.count("venues")
-        return stamp(self.session, venue, "create", actor_id=None)
+        return write_record(self.session, venue, "create", actor_id=None)
 
     def phone(self) -> str:
         if self.rng.random() < 0.3:
@@ -229,7 +229,7 @@ class DemoBuilder:
         )
         inspection.inspected_at = moment
         self.count("inspections")
-        stamp(self.session, inspection, "create", actor_id=officer.id, at=self.received(moment))
+        write_record(self.session, inspection, "create", actor_id=officer.id, now=self.received(moment))
         self.review_by_age(inspection)
         return inspection
 
@@ -301,17 +301,15 @@ class DemoBuilder:
     def review(self, inspection: Inspection, decision: str) -> None:
         chief = self.chief_of_station[self.station_of_room[inspection.room_id]]
         at = self.received(inspection.updated_at, hours=30)
-        inspection.status = decision
-        inspection.reviewer_id = chief.id
-        inspection.reviewed_at = at
-        inspection.review_comment = self.rng.choice(catalog.RETURN_COMMENTS) if decision == "returned" else ""
-        stamp(self.session, inspection, "review", actor_id=chief.id, at=at, details={"decision": decision})
+        comment = self.rng.choice(catalog.RETURN_COMMENTS) if decision == "returned" else ""
+        review = {"status": decision, "reviewer_id": chief.id, "reviewed_at": at, "review_comment": comment}
+        write_record(self.session, inspection, "review", review, actor_id=chief.id, now=at,
+                     details={"decision": decision})
 
     def resubmit(self, inspection: Inspection) -> None:
-        inspection.status = "submitted"
-        inspection.findings = (inspection.findings + "；已按所领导意见补充说明。").lstrip("；")
-        stamp(self.session, inspection, "update", actor_id=inspection.officer_id,
-              at=self.received(inspection.updated_at, 20))
+        amended = {"status": "submitted", "findings": (inspection.findings + "；已按所领导意见补充说明。").lstrip("；")}
+        write_record(self.session, inspection, "update", amended, actor_id=inspection.officer_id,
+                     now=self.received(inspection.updated_at, 20))
 
     def make_officer_examples(self, officer: Person, inspections: list[Inspection], venues: Sequence[Venue]) -> None:
         """Make sure the demo officers have returned logs to amend and a draft to finish."""
@@ -329,7 +327,7 @@ class DemoBuilder:
             status="draft",
         )
         draft.inspected_at = moment.astimezone(CHINA)
-        stamp(self.session, draft, "create", actor_id=officer.id, at=moment)
+        write_record(self.session, draft, "create", actor_id=officer.id, now=moment)
         self.count("inspections")
 
     def recheck(self, inspection: Inspection) -> None:
@@ -377,7 +375,8 @@ class DemoBuilder:
     def save_followup(self, followup: Followup, planned_at: datetime) -> None:
         moment = followup.visited_at or planned_at
         self.count("follow-ups")
-        stamp(self.session, followup, "create", actor_id=followup.officer_id, at=self.received(min(moment, self.now)))
+        write_record(self.session, followup, "create", actor_id=followup.officer_id,
+                     now=self.received(min(moment, self.now)))
 
 
 def load_demo(session: Session, *, seed: int = 2018, now: datetime | None = None) -> dict[str, int]:

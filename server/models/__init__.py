@@ -17,16 +17,13 @@ from server.models.sync import (
     SyncMutation,
 )
 from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
+from sync.records import RECORD_TYPES
 
+_MODEL_OF_TABLE = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
 SYNCED_MODELS: dict[str, type[SyncRecord]] = {
-    "room": Room,
-    "person": Person,
-    "checklist_template": ChecklistTemplate,
-    "venue": Venue,
-    "inspection": Inspection,
-    "followup": Followup,
+    name: _MODEL_OF_TABLE[record_type.table] for name, record_type in RECORD_TYPES.items()
 }
-"""Wire record type → model, for every type in ``sync.records.RECORD_TYPES``."""
+"""Wire record type → model, found by the table each type in ``sync.records.RECORD_TYPES`` declares."""
 
 __all__ = [
     "SYNCED_MODELS",

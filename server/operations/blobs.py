@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Collection
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, union
@@ -65,13 +64,3 @@ def readable_blob(session: Session, sha256: str, scope: Scope) -> Blob:
     if sha256 not in readable_hashes(session, [sha256], scope):
         raise ApiError(404, "not_found", f"No blob {sha256} in your scope.")
     return session.get_one(Blob, sha256)
-
-
-def link_blobs(session: Session, record: Any) -> None:
-    """Note which blobs a record references, so those who see the record may read them."""
-    hashes = list(getattr(record, "photo_hashes", None) or ())
-    if getattr(record, "signature_hash", None):
-        hashes.append(record.signature_hash)
-    insert_ignoring_duplicates(session, BlobRef.__table__, [
-        {"sha256": sha256, "record_id": record.id, "room_id": record.room_id} for sha256 in hashes
-    ])

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from server.errors import ApiError
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Venue
 from server.operations.moves import position_of, room_to_move_to, venue_moved
-from server.operations.records import apply_changes, authorise, locked, stamp
+from server.operations.records import authorise, edit_record, locked
+from server.syncing.change import write_record
 from sync.records import ChecklistTemplateData, VenueData
 
 TEMPLATE_DATA = ChecklistTemplateData()
@@ -46,9 +47,9 @@ def edit_template(session: Session, template_id: uuid.UUID, changes: Mapping[str
         session.add(ChecklistTemplateVersion(template_id=template.id, version=template.version,
                                              title_zh=template.title_zh, title_en=template.title_en,
                                              items=list(template.items)))
-    template.title_zh, template.title_en, template.items = loaded["title_zh"], loaded["title_en"], loaded["items"]
-    return stamp(session, template, "update", actor_id=actor_id,
-                 details={"items": [item["key"] for item in loaded["items"]]})
+    edited = {name: loaded[name] for name in ("title_zh", "title_en", "items")}
+    return write_record(session, template, "update", edited, actor_id=actor_id,
+                        details={"items": [item["key"] for item in loaded["items"]]})
 
 
 def template_as_of(session: Session, template_id: uuid.UUID, version: int | None) -> Any:
@@ -76,7 +77,7 @@ def edit_venue(session: Session, venue_id: uuid.UUID, changes: Mapping[str, Any]
     before = position_of(venue)
     if loaded.get("room_id", venue.room_id) != venue.room_id:
         room_to_move_to(session, loaded["room_id"])
-    apply_changes(session, venue, loaded, actor_id=actor_id)
+    edit_record(session, venue, loaded, actor_id=actor_id)
     if position_of(venue) != before:
         venue_moved(session, venue, before, actor_id=actor_id)
     return venue

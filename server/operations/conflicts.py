@@ -12,8 +12,8 @@ from server.errors import ApiError
 from server.ledger import record_audit
 from server.models import SyncConflict
 from server.models.base import utcnow
-from server.operations.records import authorise, locked, record_now, stamp
-from server.syncing.mutations import RECORD_CHECKS
+from server.operations.records import authorise, locked, record_now
+from server.syncing.change import write_record
 from server.syncing.wire import MAPPINGS
 
 DELETED = "deleted"
@@ -72,7 +72,7 @@ def resolve_conflict(
     try:
         loaded = mapping.data.load(values, partial=True)
         chosen = mapping.data.dump(loaded)
-        check = RECORD_CHECKS.get(conflict.record_type)
+        check = mapping.record_type.check
         if check is not None:
             check({**mapping.wire_of(record), **chosen})
     except ValidationError as error:
@@ -82,11 +82,9 @@ def resolve_conflict(
     authorise(record, "delete" if delete else "change",
               {name: value for name, value in chosen.items() if value != current.get(name)},
               role="admin", person_id=admin_id, via="console")
-    for name, value in mapping.columns(loaded).items():
-        setattr(record, name, value)
-    record.deleted = delete or (record.deleted and not chosen)
-    stamp(session, record, "resolve", actor_id=admin_id, device_id=device_id,
-          details={"conflict_id": str(conflict.id), "values": chosen, "deleted": record.deleted})
+    deleted = delete or (record.deleted and not chosen)
+    write_record(session, record, "resolve", loaded, actor_id=admin_id, device_id=device_id, deleted=deleted,
+                 details={"conflict_id": str(conflict.id), "values": chosen, "deleted": deleted})
     conflict.status = "resolved"
     conflict.version += 1
     conflict.resolved_at = utcnow()

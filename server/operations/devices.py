@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from server.access import Scope, token_digest
 from server.demo.exposure import warn_of_demo_sign_in
 from server.errors import ApiError
-from server.ledger import hold, record_audit
+from server.ledger import lock_ledger, record_audit
 from server.models import AccessToken, Device, EnrolmentCode, LoginFailure, Person
 from server.models.base import utcnow
 from server.operations.people import set_password
@@ -64,7 +64,7 @@ def sign_in(session: Session, username: str, password: str, device: DeviceInfo, 
         raise ApiError(401, "login_failed", "Wrong username or password.")
     if not person.active or person.deleted:
         raise ApiError(401, "account_disabled", "This account is disabled; ask an administrator.")
-    hold(session)
+    lock_ledger(session)
     warn_of_demo_sign_in(username, password)
     if needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
@@ -87,7 +87,7 @@ def _issue(session: Session, person: Person, device: DeviceInfo, address: str, a
 
 def issue_enrolment_code(session: Session, person: Person, *, actor_id: uuid.UUID) -> tuple[str, datetime]:
     """A one-time code for ``person``'s next phone, shown once; earlier unused codes stop working."""
-    hold(session)
+    lock_ledger(session)
     now = utcnow()
     session.execute(update(EnrolmentCode).where(EnrolmentCode.person_id == person.id,
                                                 EnrolmentCode.used_at.is_(None)).values(expires_at=now))
@@ -106,7 +106,7 @@ def code_digest(code: str) -> str:
 def enrol_with_code(session: Session, code: str, password: str, device: DeviceInfo, address: str) -> SignIn:
     """First sign-in of a phone with a one-time code: the officer chooses their password here."""
     _refuse_if_throttled(session, ENROLMENT_THROTTLE_KEY, address)
-    hold(session)
+    lock_ledger(session)
     found = session.scalars(select(EnrolmentCode).where(EnrolmentCode.code_hash == code_digest(code))
                             .with_for_update()).one_or_none()
     if found is None or found.used_at is not None or found.expires_at <= utcnow():
@@ -192,7 +192,7 @@ def _refuse_if_throttled(session: Session, username: str, address: str) -> None:
 def _count_failure(session: Session, username: str, address: str, action: str, details: dict[str, str]) -> None:
     """Count a failure for throttling and append it to the audit trail; both outlive the failed request."""
     keep_on_error()
-    hold(session)
+    lock_ledger(session)
     now = utcnow()
     session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
     session.add(LoginFailure(username=username[:64], address=address[:64], at=now))

@@ -1,7 +1,7 @@
 """Records that move: scope exits for the devices they leave, and officers' service history.
 
 A record's *position* is what scope rules select it by: its room, its station and (for a
-person) its role. Whoever changes a position stamps the record as usual and then calls
+person) its role. Whoever changes a position writes the record as usual and then calls
 ``placed``, in the same transaction: the exit it writes carries the change's sequence
 number, so a device's next pull sends the tombstone in commit order with everything else.
 """
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from server.errors import ApiError
 from server.models import BlobRef, Followup, Inspection, Person, Room, ScopeExit, ServicePeriod, SyncConflict, Venue
 from server.models.base import SyncRecord, utcnow
-from server.operations.records import RECORD_TYPE_OF, stamp
+from server.operations.records import RECORD_TYPE_OF
+from server.syncing.change import write_record
 from server.syncing.wire import left_scope_entry
 
 
@@ -47,7 +48,7 @@ def exit_row(
 
 
 def placed(session: Session, record: SyncRecord, before: Position | None) -> None:
-    """After ``record`` was stamped: note where it left (``before``) and, for an officer, their service.
+    """After ``record`` was written: note where it left (``before``) and, for an officer, their service.
 
     ``before`` is None for a record that was just created.
     """
@@ -92,7 +93,7 @@ def room_to_move_to(session: Session, room_id: uuid.UUID) -> Room:
 
 
 def venue_moved(session: Session, venue: Venue, before: Position, *, actor_id: uuid.UUID | None) -> None:
-    """After a venue was stamped in another room: its exit, and its inspections and follow-ups follow it."""
+    """After a venue was written in another room: its exit, and its inspections and follow-ups follow it."""
     placed(session, venue, before)
     details = {"room_id": [str(before.room_id), str(venue.room_id)]}
     logs: list[Any] = [*session.scalars(select(Inspection).where(Inspection.venue_id == venue.id)),
@@ -100,7 +101,7 @@ def venue_moved(session: Session, venue: Venue, before: Position, *, actor_id: u
     for log in logs:
         was = position_of(log)
         log.room_id = venue.room_id
-        stamp(session, log, "move", actor_id=actor_id, details=details)
+        write_record(session, log, "move", actor_id=actor_id, details=details)
         placed(session, log, was)
     ids = [venue.id, *(log.id for log in logs)]
     session.execute(update(BlobRef).where(BlobRef.record_id.in_(ids)).values(room_id=venue.room_id))

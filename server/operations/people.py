@@ -10,12 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
-from server.ledger import hold, record_audit
+from server.ledger import lock_ledger, record_audit
 from server.models import AccessToken, Person, Room, Station
 from server.models.base import utcnow
 from server.operations.moves import placed, position_of
-from server.operations.records import locked, stamp
+from server.operations.records import locked
 from server.passwords import MIN_LENGTH, hash_password
+from server.syncing.change import write_record
 
 PLACEMENT_FIELDS = ("role", "room_id", "station_id")
 
@@ -76,7 +77,7 @@ def create_person(
     person_id: uuid.UUID | None = None,
 ) -> Person:
     username = username.lower()
-    hold(session)
+    lock_ledger(session)
     if session.scalars(select(Person.id).where(Person.username == username)).first():
         raise ApiError(409, "username_taken", f"The username {username!r} is taken.", {"username": ["Taken."]})
     check_password(password)
@@ -92,7 +93,7 @@ def create_person(
         password_hash=hash_password(password),
         password_changed_at=utcnow(),
     )
-    stamp(session, person, "create", actor_id=actor_id, details={"username": username, "role": role})
+    write_record(session, person, "create", actor_id=actor_id, details={"username": username, "role": role})
     placed(session, person, None)
     return person
 
@@ -114,16 +115,14 @@ def update_person(
             room_id = station_id = None
         changes["room_id"], changes["station_id"] = placement(session, role, room_id, station_id)
         changes["role"] = role
-    before = {name: _plain(getattr(person, name)) for name in changes}
-    for name, value in changes.items():
-        setattr(person, name, value)
-    after = {name: _plain(getattr(person, name)) for name in changes}
-    changed = {name: [before[name], after[name]] for name in changes if before[name] != after[name]}
+    changed = {name: [_plain(getattr(person, name)), _plain(value)] for name, value in changes.items()
+               if _plain(getattr(person, name)) != _plain(value)}
     if not changed:
         return person
     if changes.get("active") is False:
         revoke_tokens(session, person.id)
-    stamp(session, person, "update", actor_id=actor_id, details={"changed": changed})
+    write_record(session, person, "update", {name: changes[name] for name in changed}, actor_id=actor_id,
+                 details={"changed": changed})
     placed(session, person, was)
     return person
 

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
-from server.ledger import hold, record_audit
+from server.ledger import lock_ledger, record_audit
 from server.models import Room, Station
-from server.operations.records import apply_changes, locked, stamp
+from server.operations.records import edit_record, locked
+from server.syncing.change import write_record
 from sync.records import RoomData
 
 
@@ -39,7 +40,7 @@ def save_station(session: Session, station_id: uuid.UUID | None, values: Mapping
                  actor_id: uuid.UUID) -> Station:
     """Create a station (``station_id`` is None) or change its name, district or address."""
     loaded = _loaded(STATION_DATA, values)
-    hold(session)
+    lock_ledger(session)
     station = locked(session, Station, station_id) if station_id else None
     same_name = session.scalars(select(Station).where(Station.name == loaded["name"])).first()
     if same_name is not None and same_name is not station:
@@ -56,15 +57,13 @@ def save_station(session: Session, station_id: uuid.UUID | None, values: Mapping
 
 def create_room(session: Session, values: Mapping[str, Any], *, actor_id: uuid.UUID) -> Room:
     loaded = _loaded(ROOM_DATA, values)
-    hold(session)
+    lock_ledger(session)
     if session.get(Station, loaded["station_id"]) is None:
         raise ApiError(422, "validation_failed", "Some fields are invalid.", {"station_id": ["No such station."]})
-    room = Room(**loaded)
-    session.add(room)
-    return stamp(session, room, "create", actor_id=actor_id)
+    return write_record(session, Room(**loaded), "create", actor_id=actor_id)
 
 
 def edit_room(session: Session, room_id: uuid.UUID, values: Mapping[str, Any], *, actor_id: uuid.UUID) -> Room:
     """Rename a room or change its brand, community or address (it stays in its station)."""
     loaded = _loaded(ROOM_EDITS, values)
-    return apply_changes(session, locked(session, Room, room_id), loaded, actor_id=actor_id)
+    return edit_record(session, locked(session, Room, room_id), loaded, actor_id=actor_id)

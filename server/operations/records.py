@@ -1,26 +1,25 @@
-"""The write path: lock, read fresh, decide, then stamp version, sequence, provenance and audit together.
+"""The write path outside a push: lock, read fresh, decide, then change through the one core.
 
 Every change to a record (a review, a resolution, an admin's edit) starts with ``locked()``:
 it takes the ledger lock, then reads the record as the writer before it committed it. So
 a write never decides on an earlier read, and every writer locks the ledger row first and
-the records after it, in the same order as a push.
+the records after it, in the same order as a push. The change itself is
+``server.syncing.change.write_record``.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from server.access import Scope
 from server.errors import ApiError
-from server.ledger import held, hold, next_seq, record_audit
+from server.ledger import lock_ledger
 from server.models import SYNCED_MODELS, SyncRecord
-from server.models.base import utcnow
-from server.operations.blobs import link_blobs
-from server.syncing.wire import MAPPINGS, refresh_wire
+from server.syncing.change import write_record
+from server.syncing.wire import MAPPINGS
 from sync import ownership
 
 RECORD_TYPE_OF = {model: name for name, model in SYNCED_MODELS.items()}
@@ -34,7 +33,7 @@ def locked(session: Session, model: type[Row], record_id: uuid.UUID, scope: Scop
     Whatever the session read before is replaced by the committed row. ``scope`` limits
     what may be found (everything when None); a record not found is a 404.
     """
-    hold(session)
+    lock_ledger(session)
     return (scope or Scope.unlimited()).get(session, model, record_id, fresh=True)
 
 
@@ -64,55 +63,9 @@ def authorise(
     raise ApiError(403, refused.code, refused.message, refused.errors)
 
 
-def stamp(
-    session: Session,
-    record: Record,
-    action: str,
-    *,
-    actor_id: uuid.UUID | None,
-    device_id: uuid.UUID | None = None,
-    details: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> Record:
-    """Record an accepted change: bump the version, take the next sequence number, audit it.
-
-    ``action`` names what happened (``create``, ``update``, ``delete``, ``review`` …); the
-    audit entry is ``<record type>.<action>``. ``at`` backdates the change (demo data only).
-    """
-    if record.version and not held(session):
-        raise RuntimeError("read the record with locked() before changing it")
-    now = at or utcnow()
-    if record.version in (None, 0):
-        record.created_at = now
-    record.version = (record.version or 0) + 1
-    record.seq = next_seq(session)
-    record.updated_at = now
-    record.updated_by = actor_id
-    refresh_wire(record)
-    if record not in session:
-        session.add(record)
-    if hasattr(record, "photo_hashes"):
-        link_blobs(session, record)
-    record_type = RECORD_TYPE_OF[type(record)]
-    record_audit(
-        session,
-        f"{record_type}.{action}",
-        actor_id=actor_id,
-        device_id=device_id,
-        record_type=record_type,
-        record_id=record.id,
-        record_version=record.version,
-        details=details,
-        at=now,
-    )
-    return record
-
-
-def apply_changes(session: Session, record: Record, values: dict[str, Any], *, actor_id: uuid.UUID) -> Record:
-    """Set the values that differ and stamp a new version naming them; nothing changes, nothing stamped."""
+def edit_record(session: Session, record: Record, values: dict[str, Any], *, actor_id: uuid.UUID) -> Record:
+    """An admin's edit: write the values that differ as a new version naming them; no difference, no version."""
     changed = {name: value for name, value in values.items() if getattr(record, name) != value}
     if not changed:
         return record
-    for name, value in changed.items():
-        setattr(record, name, value)
-    return stamp(session, record, "update", actor_id=actor_id, details={"fields": sorted(changed)})
+    return write_record(session, record, "update", changed, actor_id=actor_id, details={"fields": sorted(changed)})

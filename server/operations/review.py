@@ -10,7 +10,8 @@ from server.access import Scope
 from server.errors import ApiError
 from server.models import Inspection
 from server.models.base import utcnow
-from server.operations.records import authorise, locked, record_now, stamp
+from server.operations.records import authorise, locked, record_now
+from server.syncing.change import write_record
 from sync.records import InspectionData
 
 DECISIONS = {"approve": "approved", "return": "returned"}
@@ -52,7 +53,5 @@ def review_inspection(
     if decision == "return" and not comment:
         raise ApiError(422, "validation_failed", "Say why the log is returned.",
                        {"comment": ["Required when returning a log."]})
-    for name, value in review.items():
-        setattr(inspection, name, value)
-    return stamp(session, inspection, "review", actor_id=reviewer_id, device_id=device_id,
+    return write_record(session, inspection, "review", review, actor_id=reviewer_id, device_id=device_id,
                  details={"decision": decision, "comment": comment})

@@ -22,9 +22,11 @@ from flask import current_app
 
 from server.access import ROLES
 from server.errors import ApiError
+from sync.records import RECORD_TYPES
 
-PULL_ORDER = ("room", "person", "checklist_template", "venue", "inspection", "followup")
-"""The order the full, leave and enter phases walk the types in; ``type_index`` points into it."""
+PULL_ORDER = tuple(RECORD_TYPES)
+"""The order the full, leave and enter phases walk the types in (parents first, as declared);
+``type_index`` points into it."""
 CURSOR_VERSION = 2
 CURSOR_MAC_BYTES = 16
 MAX_SEQ = 2**63 - 1

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from server.ledger import LEDGER_ROW, hold, record_audit
+from server.ledger import LEDGER_ROW, lock_ledger, record_audit
 from server.models import SYNCED_MODELS, BlobRef, Followup, Inspection, Ledger, PurgedRecord, ScopeExit, Venue
 from server.models.base import utcnow
 
@@ -26,7 +26,7 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
     Devices whose cursor is older than the newest purged change can no longer be told about
     those deletions (or departures) one by one; their next pull is a full resync instead.
     """
-    hold(session)
+    lock_ledger(session)
     now = utcnow()
     cutoff = now - older_than
     referenced: dict[Any, list[Any]] = {

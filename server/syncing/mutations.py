@@ -16,11 +16,10 @@ from typing import Any
 from marshmallow import ValidationError
 
 from server.access import Scope
+from server.syncing.change import Values
 from server.syncing.wire import MAPPINGS
 from sync import ownership
-from sync.records import RECORD_TYPES, check_followup, check_inspection
-
-RECORD_CHECKS = {"inspection": check_inspection, "followup": check_followup}
+from sync.records import RECORD_TYPES
 
 
 @dataclass(frozen=True)
@@ -59,14 +58,6 @@ class Mutation:
     def payload_hash(self) -> str:
         payload = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
-
-
-@dataclass
-class Prepared:
-    """A mutation's data, validated: Python values (``loaded``) and their wire form."""
-
-    loaded: dict[str, Any]
-    wire: dict[str, Any]
 
 
 class Refusal(Exception):
@@ -118,7 +109,7 @@ def field_errors(error: ValidationError) -> dict[str, Any]:
     return error.normalized_messages()
 
 
-def prepare(mutation: Mutation) -> Prepared | Refusal:
+def prepare(mutation: Mutation) -> Values | Refusal:
     """Validate a mutation on its own, before any database work."""
     record_type = RECORD_TYPES[mutation.type]
     if not record_type.device_writable:
@@ -127,7 +118,7 @@ def prepare(mutation: Mutation) -> Prepared | Refusal:
     if mutation.op == "delete":
         if mutation.data:
             return Refusal("invalid", "A delete carries no data.", {"data": ["Must be empty for a delete."]})
-        return Prepared({}, {})
+        return Values({}, {})
     if mutation.op == "update":
         if not mutation.data:
             return Refusal("invalid", "An update changes at least one field.", {"data": ["Empty."]})
@@ -142,15 +133,7 @@ def prepare(mutation: Mutation) -> Prepared | Refusal:
         loaded = data_schema.load(mutation.data, partial=mutation.op == "update")
     except ValidationError as error:
         return Refusal("invalid", "Some fields are invalid.", field_errors(error))
-    return Prepared(loaded, data_schema.dump(loaded))
-
-
-def blob_hashes(wire: dict[str, Any]) -> list[str]:
-    """The photos and signature a record's wire form references."""
-    hashes = list(wire.get("photo_hashes") or ())
-    if wire.get("signature_hash"):
-        hashes.append(wire["signature_hash"])
-    return hashes
+    return Values(loaded, data_schema.dump(loaded))
 
 
 def check_ownership(

@@ -20,26 +20,24 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.ledger import audit_key, audit_row, hold
+from server.ledger import audit_key, audit_row, lock_ledger
 from server.models import Person, QuarantinedMutation, SyncMutation
 from server.models.base import utcnow
 from server.operations.blobs import readable_hashes
 from server.operations.moves import exit_row, served
+from server.syncing.change import RecordState, Values, change
 from server.syncing.maintenance import purged_among
 from server.syncing.mutations import (
-    RECORD_CHECKS,
     Caller,
     Mutation,
     Outcome,
-    Prepared,
     Refusal,
-    blob_hashes,
     check_ownership,
     field_errors,
     parse,
     prepare,
 )
-from server.syncing.state import BatchWriter, RecordState
+from server.syncing.state import BatchWriter
 from server.syncing.wire import MAPPINGS
 from sync import protocol
 from sync.merge import three_way
@@ -47,7 +45,6 @@ from sync.records import RECORD_TYPES
 
 __all__ = ["Caller", "PushBatch", "push"]
 
-WORK_TIMES = {"inspection": "inspected_at", "followup": "visited_at"}
 QUARANTINE_FULL = "quarantine_full"
 
 
@@ -70,31 +67,34 @@ class PushBatch:
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
-        prepared = [prepare(mutation) for mutation in mutations]
-        hold(self.session)
-        self.load_state(mutations, prepared)
-        outcomes = [self.decide(mutation, plan) for mutation, plan in zip(mutations, prepared, strict=True)]
+        validated = [prepare(mutation) for mutation in mutations]
+        lock_ledger(self.session)
+        self.load_state(mutations, validated)
+        outcomes = [self.decide(mutation, values) for mutation, values in zip(mutations, validated, strict=True)]
         if self.turned_away:
             self.audit("sync.quarantine_full", details={"mutation_ids": self.turned_away})
         self.writer.write(self.records.values())
         return [outcome.wire() for outcome in outcomes]
 
-    def load_state(self, mutations: list[Mutation], prepared: list[Prepared | Refusal]) -> None:
+    def load_state(self, mutations: list[Mutation], validated: list[Values | Refusal]) -> None:
         ids = [mutation.mutation_id for mutation in mutations]
         self.prior = {row.mutation_id: row for row in self.session.scalars(
             select(SyncMutation).where(SyncMutation.mutation_id.in_(ids)))}
         wanted: dict[str, set[uuid.UUID]] = {name: set() for name in MAPPINGS}
         officers: set[uuid.UUID] = set()
         hashes: set[str] = set()
-        for mutation, plan in zip(mutations, prepared, strict=True):
-            if isinstance(plan, Prepared):  # a refused mutation (a read-only type, say) needs no state
+        for mutation, values in zip(mutations, validated, strict=True):
+            if isinstance(values, Values):  # a refused mutation (a read-only type, say) needs no state
                 wanted[mutation.type].add(mutation.record_id)
-                for name, record_type in (("venue_id", "venue"), ("inspection_id", "inspection")):
-                    if plan.loaded.get(name):
-                        wanted[record_type].add(plan.loaded[name])
-                if plan.loaded.get("officer_id"):
-                    officers.add(plan.loaded["officer_id"])
-                hashes.update(blob_hashes(plan.wire))
+                for name, referenced in RECORD_TYPES[mutation.type].references.items():
+                    value = values.loaded.get(name)
+                    if value is None:
+                        continue
+                    if referenced == "person":
+                        officers.add(value)
+                    elif RECORD_TYPES[referenced].device_writable:
+                        wanted[referenced].add(value)
+                hashes.update(RECORD_TYPES[mutation.type].blob_hashes(values.wire))
         for name, record_ids in wanted.items():
             if record_ids:
                 for state in RecordState.load(self.session, MAPPINGS[name], record_ids):
@@ -106,14 +106,14 @@ class PushBatch:
                 select(Person.id, Person.room_id).where(Person.id.in_(officers), Person.role == "officer")).all())
         self.blobs = readable_hashes(self.session, hashes, self.caller.scope)
 
-    def decide(self, mutation: Mutation, plan: Prepared | Refusal) -> Outcome:
+    def decide(self, mutation: Mutation, values: Values | Refusal) -> Outcome:
         replay = self.replayed(mutation)
         if replay is not None:
             return replay
         try:
-            if isinstance(plan, Refusal):
-                raise plan
-            outcome = getattr(self, mutation.op)(mutation, plan)
+            if isinstance(values, Refusal):
+                raise values
+            outcome = getattr(self, mutation.op)(mutation, values)
         except Refusal as refusal:
             outcome = self.refuse(mutation, refusal)
         result = outcome.wire()
@@ -182,106 +182,98 @@ class PushBatch:
         self.writer.audit(audit_row(self.session, action, actor_id=self.caller.person_id,
                                     device_id=self.caller.device_id, at=self.now, key=self.audit_key, **entry))
 
-    def create(self, mutation: Mutation, plan: Prepared) -> Outcome:
+    def create(self, mutation: Mutation, values: Values) -> Outcome:
         state = self.records.get(mutation.key)
         if state is not None:
-            return self.update_existing(mutation, plan, state, base={}, reason="exists")
+            return self.update_existing(mutation, values, state, base={}, reason="exists")
         if mutation.key in self.purged:
             raise Refusal("purged", f"This {mutation.type} was deleted and purged; its id is not used again.")
-        room_id = self.room_of(mutation.type, plan.loaded)
-        self.check_scope(mutation.type, room_id, plan.wire)
-        check_ownership(self.caller, mutation.type, "create", None, plan.wire)
-        self.check_author(mutation.type, plan.loaded, plan.wire, room_id)
-        self.check_followed_inspection(mutation.type, plan.loaded)
-        self.check_blobs(plan.wire)
+        room_id = self.room_of(mutation.type, values.loaded)
+        self.check_scope(mutation.type, room_id, values.wire)
+        check_ownership(self.caller, mutation.type, "create", None, values.wire)
+        self.check_author(mutation.type, values.loaded, values.wire, room_id)
+        self.check_followed_inspection(mutation.type, values.loaded)
+        self.check_blobs(mutation.type, values.wire)
         state = RecordState.new(MAPPINGS[mutation.type], mutation.record_id, room_id)
         self.records[mutation.key] = state
-        self.bump(state, mutation, plan.wire, plan.loaded, "create", {"mutation_id": str(mutation.mutation_id)})
+        self.change(state, mutation, values, "create", {"mutation_id": str(mutation.mutation_id)})
         return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
 
-    def update(self, mutation: Mutation, plan: Prepared) -> Outcome:
+    def update(self, mutation: Mutation, values: Values) -> Outcome:
         state = self.existing(mutation)
         if mutation.base_version is None or mutation.base_version > state.version:
             raise Refusal("invalid", "The base version is not one this server issued.",
                           {"base_version": [f"Must be between 1 and {state.version}."]})
-        return self.update_existing(mutation, plan, state, base=mutation.base, reason="field_conflict")
+        return self.update_existing(mutation, values, state, base=mutation.base, reason="field_conflict")
 
     def update_existing(
-        self, mutation: Mutation, plan: Prepared, state: RecordState, base: dict[str, Any], reason: str
+        self, mutation: Mutation, values: Values, state: RecordState, base: dict[str, Any], reason: str
     ) -> Outcome:
-        self.check_scope(mutation.type, state.room_id, {**state.data, **plan.wire})
-        for name in RECORD_TYPES[mutation.type].immutable_fields & plan.wire.keys():
-            if plan.wire[name] != state.data.get(name):
+        self.check_scope(mutation.type, state.room_id, {**state.data, **values.wire})
+        for name in RECORD_TYPES[mutation.type].immutable_fields & values.wire.keys():
+            if values.wire[name] != state.data.get(name):
                 raise Refusal("immutable_field", f"{name} cannot change after the record is created.",
                               {name: ["Cannot change."]})
         check_ownership(self.caller, mutation.type, "change", state.data,
-                        {name: value for name, value in plan.wire.items() if value != state.data.get(name)})
+                        {name: value for name, value in values.wire.items() if value != state.data.get(name)})
         version_before = state.version
-        if state.deleted or self.locked(mutation.type, state):
-            differing = {k: v for k, v in plan.wire.items() if state.data.get(k) != v}
+        if state.deleted or RECORD_TYPES[mutation.type].locked(state.data):
+            differing = {k: v for k, v in values.wire.items() if state.data.get(k) != v}
             if not differing:
                 return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
             conflicts = {k: {"base": base.get(k), "server": state.data.get(k), "device": v}
                          for k, v in differing.items()}
             return self.conflict(mutation, state, "deleted" if state.deleted else "locked", conflicts)
-        merge = three_way(base, state.data, plan.wire)
+        merge = three_way(base, state.data, values.wire)
         if merge.applied:
-            check = RECORD_CHECKS.get(mutation.type)
+            check = RECORD_TYPES[mutation.type].check
             if check is not None:
                 try:
                     check({**state.data, **merge.applied})
                 except ValidationError as error:
                     raise Refusal("invalid", "The record would be inconsistent.", field_errors(error)) from None
-            self.check_blobs(merge.applied)
-            loaded = {name: plan.loaded[name] for name in merge.applied}
+            self.check_blobs(mutation.type, merge.applied)
+            applied = Values({name: values.loaded[name] for name in merge.applied}, merge.applied)
             changed = {name: [state.data.get(name), value] for name, value in merge.applied.items()}
-            self.bump(state, mutation, merge.applied, loaded, "update",
-                      {"mutation_id": str(mutation.mutation_id), "changed": changed})
+            self.change(state, mutation, applied, "update",
+                        {"mutation_id": str(mutation.mutation_id), "changed": changed})
         if merge.conflicts:
             return self.conflict(mutation, state, reason, merge.conflicts)
         merged = merge.applied and mutation.base_version != version_before
         status = protocol.MERGED if merged else protocol.APPLIED
         return Outcome(mutation.mutation_id, status, mutation.record_id, version=state.version)
 
-    def delete(self, mutation: Mutation, plan: Prepared) -> Outcome:
+    def delete(self, mutation: Mutation, values: Values) -> Outcome:
         state = self.existing(mutation)
         self.check_scope(mutation.type, state.room_id, state.data)
         check_ownership(self.caller, mutation.type, "delete", state.data, {})
         if state.deleted:
             return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
         deletion = {"deleted": {"base": False, "server": False, "device": True}}
-        if self.locked(mutation.type, state):
+        if RECORD_TYPES[mutation.type].locked(state.data):
             return self.conflict(mutation, state, "locked", deletion)
         if mutation.base_version != state.version:
             return self.conflict(mutation, state, "changed_since_base", deletion)
-        state.deleted = True
-        self.bump(state, mutation, {}, {}, "delete", {"mutation_id": str(mutation.mutation_id)})
+        self.change(state, mutation, Values({}, {}), "delete", {"mutation_id": str(mutation.mutation_id)},
+                    deleted=True)
         return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
 
     def conflict(self, mutation: Mutation, state: RecordState, reason: str, fields: dict[str, Any]) -> Outcome:
         conflict_id = uuid.uuid4()
         self.writer.conflict_row(conflict_id, mutation, state, reason, fields, self.caller, self.now)
-        self.writer.audit(audit_row(
-            self.session, "conflict.open", actor_id=self.caller.person_id, device_id=self.caller.device_id,
-            record_type=mutation.type, record_id=mutation.record_id, record_version=state.version,
-            details={"conflict_id": str(conflict_id), "reason": reason, "fields": sorted(fields)}, at=self.now,
-            key=self.audit_key,
-        ))
+        self.audit("conflict.open", record_type=mutation.type, record_id=mutation.record_id,
+                   record_version=state.version,
+                   details={"conflict_id": str(conflict_id), "reason": reason, "fields": sorted(fields)})
         return Outcome(mutation.mutation_id, protocol.CONFLICT, mutation.record_id, version=state.version,
                        conflict_id=conflict_id, extra={"reason": reason})
 
-    def bump(
-        self, state: RecordState, mutation: Mutation, wire: dict[str, Any], loaded: dict[str, Any], action: str,
-        details: dict[str, Any],
+    def change(
+        self, state: RecordState, mutation: Mutation, values: Values, action: str, details: dict[str, Any],
+        deleted: bool | None = None,
     ) -> None:
-        state.apply(self.session, wire, loaded, self.caller.person_id, self.now)
-        self.writer.audit(audit_row(
-            self.session, f"{mutation.type}.{action}", actor_id=self.caller.person_id,
-            device_id=self.caller.device_id, record_type=mutation.type, record_id=mutation.record_id,
-            record_version=state.version, details=details, at=self.now, key=self.audit_key,
-        ))
-        for sha256 in blob_hashes(wire):
-            self.writer.blob_ref(sha256, state.id, state.room_id)
+        self.writer.written(change(self.session, state, values, action, actor_id=self.caller.person_id,
+                                   device_id=self.caller.device_id, details=details, deleted=deleted,
+                                   now=self.now, key=self.audit_key))
         if not self.caller.scope.covers_room(state.room_id):
             # Work recorded before a move, accepted for the old room: it leaves the sender's devices.
             self.writer.exit(exit_row(mutation.type, state.id, state.version, state.seq, self.now,
@@ -293,16 +285,15 @@ class PushBatch:
             raise Refusal("not_found", f"No {mutation.type} {mutation.record_id} on the server.")
         return state
 
-    def locked(self, record_type: str, state: RecordState) -> bool:
-        return record_type == "inspection" and state.data.get("status") == "approved"
-
     def room_of(self, record_type: str, loaded: dict[str, Any]) -> uuid.UUID:
-        if record_type == "venue":
-            return loaded["room_id"]
-        venue = self.records.get(("venue", loaded["venue_id"]))
-        if venue is None or venue.deleted or venue.room_id is None:
-            raise Refusal("invalid", "The venue does not exist.", {"venue_id": ["No such venue."]})
-        return venue.room_id
+        """A new record's room: the one it names, or its parent's (which must exist)."""
+        parent = RECORD_TYPES[record_type].parent
+        if parent is None:
+            return loaded[RECORD_TYPES[record_type].room_field or ""]
+        found = self.records.get((parent.type, loaded[parent.field]))
+        if found is None or found.deleted or found.room_id is None:
+            raise Refusal("invalid", f"The {parent.type} does not exist.", {parent.field: [f"No such {parent.type}."]})
+        return found.room_id
 
     def check_scope(self, record_type: str, room_id: uuid.UUID | None, data: dict[str, Any]) -> None:
         """The record is in the sender's scope, or is their own work dated when they served its room."""
@@ -342,11 +333,11 @@ class PushBatch:
             raise Refusal("invalid", "The follow-up names an inspection of another venue, or none.",
                           {"inspection_id": ["No such inspection of this venue."]})
 
-    def check_blobs(self, wire: dict[str, Any]) -> None:
+    def check_blobs(self, record_type: str, wire: dict[str, Any]) -> None:
         """Each blob is one the sender may read; any other, stored or not, is missing to them."""
         missing = {}
-        for name in ("photo_hashes", "signature_hash"):
-            unknown = [h for h in blob_hashes({name: wire.get(name)}) if h not in self.blobs]
+        for name in RECORD_TYPES[record_type].blob_fields:
+            unknown = [h for h in RECORD_TYPES[record_type].blob_hashes({name: wire.get(name)}) if h not in self.blobs]
             if unknown:
                 missing[name] = [f"Upload blob {h} first." for h in unknown]
         if missing:
@@ -356,7 +347,7 @@ class PushBatch:
 
 def work_time(record_type: str, data: dict[str, Any]) -> datetime | None:
     """When the work a record holds was done, by the device's clock, from its wire form."""
-    value = data.get(WORK_TIMES.get(record_type, ""))
+    value = data.get(RECORD_TYPES[record_type].work_time or "")
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 

@@ -1,94 +1,22 @@
-"""A push batch's view of the records it touches, and its bulk writes."""
+"""A push batch's bulk writes: the records it changed and every row those changes bring."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BindParameter, Table, bindparam, insert, select, update
+from sqlalchemy import BindParameter, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from server.database import insert_ignoring_duplicates
-from server.ledger import next_seq
 from server.models import AuditEntry, BlobRef, QuarantinedMutation, ScopeExit, SyncConflict, SyncMutation
-from server.syncing.wire import WireMapping, change_entry, data_of
+from server.syncing.change import RecordState, Written
+from sync.records import RECORD_TYPES
 
 if TYPE_CHECKING:
     from server.syncing.mutations import Caller, Mutation, Refusal
-
-WRITE_ORDER = ("venue", "inspection", "followup")
-
-
-@dataclass
-class RecordState:
-    """One record as the batch sees it: loaded from the database, or created by the batch."""
-
-    mapping: WireMapping
-    id: uuid.UUID
-    version: int
-    deleted: bool
-    data: dict[str, Any]
-    room_id: uuid.UUID | None
-    in_database: bool
-    columns: dict[str, Any] = field(default_factory=dict)
-    changed: bool = False
-    seq: int = 0
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    updated_by: uuid.UUID | None = None
-
-    @classmethod
-    def load(cls, session: Session, mapping: WireMapping, ids: Iterable[uuid.UUID]) -> list[RecordState]:
-        table = mapping.table
-        rows = session.execute(
-            select(table.c.id, table.c.version, table.c.deleted, table.c.wire, table.c.room_id).where(
-                table.c.id.in_(list(ids))
-            )
-        )
-        return [
-            cls(mapping, row.id, row.version, row.deleted, data_of(row.wire), row.room_id, in_database=True)
-            for row in rows
-        ]
-
-    @classmethod
-    def new(cls, mapping: WireMapping, record_id: uuid.UUID, room_id: uuid.UUID) -> RecordState:
-        return cls(mapping, record_id, 0, False, {}, room_id, in_database=False)
-
-    def apply(
-        self, session: Session, wire: dict[str, Any], loaded: dict[str, Any], actor: uuid.UUID, now: datetime
-    ) -> None:
-        """Take a new version: changed fields, the next sequence number, provenance."""
-        self.version += 1
-        self.seq = next_seq(session)
-        self.data.update(wire)
-        self.columns.update(self.mapping.columns(loaded))
-        self.changed = True
-        if self.version == 1:
-            self.created_at = now
-        self.updated_at = now
-        self.updated_by = actor
-
-    def row(self) -> dict[str, Any]:
-        if self.updated_at is None:
-            raise RuntimeError("only a record its batch changed is written")
-        row = {
-            "id": self.id,
-            "version": self.version,
-            "seq": self.seq,
-            "deleted": self.deleted,
-            "wire": change_entry(self.mapping.name, self.id, self.version, self.deleted, self.updated_at,
-                                 self.updated_by, self.data),
-            "updated_at": self.updated_at,
-            "updated_by": self.updated_by,
-            **self.columns,
-        }
-        if not self.in_database:
-            row["created_at"] = self.created_at
-            row["room_id"] = self.room_id
-        return row
 
 
 class BatchWriter:
@@ -159,17 +87,20 @@ class BatchWriter:
     def exit(self, row: dict[str, Any]) -> None:
         self.exits.append(row)
 
-    def blob_ref(self, sha256: str, record_id: uuid.UUID, room_id: uuid.UUID | None) -> None:
-        if room_id is not None:
-            self.blob_refs[(sha256, record_id)] = room_id
+    def written(self, written: Written) -> None:
+        """Keep what a change writes beside its record: its audit entry and blob references."""
+        self.audit_rows.append(written.audit)
+        for ref in written.blob_refs:
+            self.blob_refs[(ref["sha256"], ref["record_id"])] = ref["room_id"]
 
     def write(self, states: Iterable[RecordState]) -> None:
+        """Write the changed records, parents before the records that belong to them, then the rest."""
         changed = [state for state in states if state.changed]
-        for name in WRITE_ORDER:
+        for name in RECORD_TYPES:
             of_type = [state for state in changed if state.mapping.name == name]
-            table = of_type[0].mapping.table if of_type else None
-            if table is None:
+            if not of_type:
                 continue
+            table = of_type[0].mapping.table
             self.insert(table, [state.row() for state in of_type if not state.in_database])
             self.update(table, [state.row() for state in of_type if state.in_database])
         self.insert(SyncConflict.__table__, self.conflicts)

@@ -72,9 +72,17 @@ class WireMapping:
     def wire_of(self, record: SyncRecord) -> dict[str, Any]:
         return self.data.dump_object(record)
 
+    @cached_property
+    def room_field(self) -> str | None:
+        """The column holding the record's room: its own field, or (``room_id``) copied from its parent."""
+        return "room_id" if self.record_type.parent is not None else self.record_type.room_field
+
+    def room_of(self, record: SyncRecord) -> Any:
+        return getattr(record, self.room_field) if self.room_field else None
+
 
 MAPPINGS: dict[str, WireMapping] = {
-    name: WireMapping(RECORD_TYPES[name], model) for name, model in SYNCED_MODELS.items()
+    name: WireMapping(record_type, SYNCED_MODELS[name]) for name, record_type in RECORD_TYPES.items()
 }
 MAPPING_OF_MODEL: dict[type, WireMapping] = {mapping.model: mapping for mapping in MAPPINGS.values()}
 

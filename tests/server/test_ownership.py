@@ -20,8 +20,9 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import Followup, Inspection, QuarantinedMutation
 from server.models.base import utcnow
-from server.operations.records import locked, stamp
-from sync import ownership
+from server.operations.records import locked
+from server.syncing.change import write_record
+from sync import clock, ownership
 from tests.conftest import DeviceFactory
 from tests.server.test_sync_push import inspection_data
 from tests.world import CHINA, World
@@ -55,12 +56,12 @@ def put_in_status(app: Flask, world: World, record_type: str, status: str) -> st
                         "followup": (Followup, world.followups["A1"])}[record_type]
     with app.app_context():
         record = locked(db.session, model, record_id)
-        record.status = status
+        changes: dict[str, object] = {"status": status}
         if status in ownership.REVIEW_STATUSES:
-            record.reviewer_id, record.reviewed_at, record.review_comment = world.people["chief_a"], utcnow(), "好"
+            changes.update(reviewer_id=world.people["chief_a"], reviewed_at=utcnow(), review_comment="好")
         if status == "done":
-            record.visited_at = datetime.now(CHINA) - timedelta(days=1)
-        stamp(db.session, record, "update", actor_id=world.people["admin"])
+            changes["visited_at"] = clock.now().astimezone(CHINA) - timedelta(days=1)
+        write_record(db.session, record, "update", changes, actor_id=world.people["admin"])
         db.session.commit()
     return str(record_id)
 

@@ -7,12 +7,12 @@ from sync.merge import three_way
 
 def test_a_field_nobody_else_touched_takes_the_device_value() -> None:
     merge = three_way({"notes": "a"}, {"notes": "a", "name": "x"}, {"notes": "b"})
-    assert (merge.applied, merge.conflicts, merge.unchanged) == ({"notes": "b"}, {}, [])
+    assert (merge.applied, merge.conflicts) == ({"notes": "b"}, {})
 
 
-def test_a_field_already_at_the_device_value_is_unchanged() -> None:
+def test_a_field_already_at_the_device_value_is_neither_applied_nor_a_conflict() -> None:
     merge = three_way({"notes": "a"}, {"notes": "b"}, {"notes": "b"})
-    assert (merge.applied, merge.conflicts, merge.unchanged) == ({}, {}, ["notes"])
+    assert (merge.applied, merge.conflicts) == ({}, {})
 
 
 def test_a_field_changed_on_both_sides_is_a_conflict_with_all_three_values() -> None:
@@ -24,7 +24,7 @@ def test_a_field_changed_on_both_sides_is_a_conflict_with_all_three_values() -> 
 def test_without_a_base_any_difference_is_a_conflict() -> None:
     merge = three_way({}, {"notes": None}, {"notes": "b"})
     assert merge.conflicts == {"notes": {"base": None, "server": None, "device": "b"}}
-    assert not merge.changes_anything
+    assert merge.applied == {}
 
 
 def test_wall_clocks_play_no_part() -> None:

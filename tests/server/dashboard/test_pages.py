@@ -10,7 +10,8 @@ from flask import Flask
 
 from server.extensions import db
 from server.models import Followup, Inspection
-from server.operations.records import locked, stamp
+from server.operations.records import locked
+from server.syncing.change import write_record
 from sync import clock
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import CHINA, World
@@ -20,9 +21,7 @@ def change(app: Flask, model: type, record_id: object, actor: object, **values: 
     """A change made elsewhere (a phone's sync, say) while the chief has the page open."""
     with app.app_context():
         record = locked(db.session, model, record_id)
-        for name, value in values.items():
-            setattr(record, name, value)
-        stamp(db.session, record, "update", actor_id=actor)
+        write_record(db.session, record, "update", values, actor_id=actor)
         db.session.commit()
 
 
