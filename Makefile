@@ -1,4 +1,4 @@
-# Beatlog — `make run` serves the demo on SQLite, `make test` runs every test.
+# Beatlog — `make run` serves the demo on SQLite, `make test` runs every test, `make lint` lints and type-checks.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export FLASK_APP := server
 
-.PHONY: run test test-clock env db bench clean app translations
+.PHONY: run test test-clock lint env db bench clean app translations
 
 env: $(STAMP)
 
@@ -42,13 +42,18 @@ test-clock: env
 			$(DATED_TESTS) || exit 1; \
 	done
 
+# Ruff over the whole tree and mypy over sync/, server/ and mobile/ (both configured in pyproject.toml).
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 bench: env
 	mkdir -p bench/results
 	$(BIN)/python -m bench.handheld_bench | tee bench/results/handheld.json
 	$(BIN)/python -m bench.sync_bench $(BENCH_ARGS) | tee bench/results/sync.json
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
 
 # The handheld app on this desktop, against the server `make run` serves.
 app: env

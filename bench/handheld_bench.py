@@ -12,8 +12,9 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from bench.sync_bench import inspection, machine
 from mobile.store import Records, Replica, Store
@@ -78,7 +79,7 @@ def main() -> None:
         words = [rng.choice(PREFIXES) + rng.choice(SUFFIXES)[:1] for _ in range(args.searches)]
         report = {
             "benchmark": "handheld", "machine": machine(),
-            "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "settings": vars(args),
+            "when": datetime.now(UTC).isoformat(timespec="seconds"), "settings": vars(args),
             "venues_loaded_s": round(loaded_s, 2),
             "save_inspection": timings(save, args.saves),
             "search_three_characters": timings(lambda i: records.search_venues(words[i]), args.searches),

@@ -24,10 +24,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import requests
 import sqlalchemy as sa
@@ -77,7 +78,7 @@ def database(backend: str, directory: Path) -> Iterator[str]:
 def seed(env: dict[str, str]) -> dict[str, str]:
     """One station, one room, one officer, one venue and a checklist: what the pushes reference."""
     script = """
-import json, uuid
+import json, sys, uuid
 from server import create_app
 from server.extensions import db
 from server.models import ChecklistTemplate, Room, Station, Venue
@@ -89,7 +90,7 @@ with app.app_context():
     db.session.add(station)
     room = write_record(db.session, Room(station_id=station.id, name="枫杨社区警务室"), "create", actor_id=None)
     officer = create_person(db.session, actor_id=None, username="officer1", display_name="李持忠", role="officer",
-                            password=%r, room_id=room.id)
+                            password=sys.argv[1], room_id=room.id)
     venue = write_record(db.session, Venue(room_id=room.id, name="月河宾馆", kind="hotel", address="中山东路1号"),
                          "create", actor_id=None)
     items = [{"key": f"item_{i:02d}", "label_zh": "检查项", "label_en": "Item"} for i in range(10)]
@@ -98,8 +99,8 @@ with app.app_context():
     db.session.commit()
     print(json.dumps({"room": str(room.id), "officer": str(officer.id), "venue": str(venue.id),
                       "template": str(template.id)}))
-""" % PASSWORD
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+"""
+    done = subprocess.run([sys.executable, "-c", script, PASSWORD], env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -228,7 +229,7 @@ def fill(database_url: str, ids: dict[str, str], total: int) -> int:
         sample = connection.exec_driver_sql(
             f"SELECT wire, checklist{as_text} AS checklist, location{as_text} AS location FROM inspection LIMIT 1"
         ).one()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         stamp = now.replace(tzinfo=None).isoformat(" ") if sqlite else now
         columns = ("id, venue_id, room_id, officer_id, inspected_at_utc, inspected_offset_min, checklist, findings, "
                    "hazard_level, rectification_required, photo_hashes, status, review_comment, version, seq, "
@@ -299,7 +300,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--big", type=int, default=1_000_000, help="0 skips the large no-op round")
     args = parser.parse_args()
-    report = {"benchmark": "sync", "machine": machine(), "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    report = {"benchmark": "sync", "machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds"),
               "settings": vars(args), "backends": {}}
     for backend in args.backends.split(","):
         report["backends"][backend] = run_backend(backend, args)

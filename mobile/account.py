@@ -15,8 +15,9 @@ import hashlib
 import hmac
 import os
 import uuid
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from mobile.services.platform import on_android
@@ -48,7 +49,8 @@ def read_enrolment(text: str) -> tuple[str | None, str]:
     text = text.strip()
     if text.startswith(ENROLMENT_SCHEME):
         query = parse_qs(text[len(ENROLMENT_SCHEME):])
-        return (query.get("server") or [None])[0], (query.get("code") or [""])[0]
+        server = query["server"][0] if "server" in query else None
+        return server, (query.get("code") or [""])[0]
     return None, text.upper()
 
 
@@ -117,10 +119,10 @@ class Account:
 
     def reauthenticate(self, password: str) -> None:
         """After ``token_expired``: a new token for the same device, everything kept."""
-        user = self.user
-        if user is None:
+        user, server_url = self.user, self.server_url
+        if user is None or server_url is None:
             raise WrongPassword("Sign in first.")
-        self._sign_in(self.server_url, user["username"], password,
+        self._sign_in(server_url, user["username"], password,
                       self.store.get_meta("device_name", "Beatlog"))
         self.store.set_meta("needs_password", False)
 
@@ -135,7 +137,8 @@ class Account:
         with self.store.transaction() as db:
             for key, value in (("server_url", server_url), ("token", body["token"]),
                                ("token_expires_at", body["expires_at"]), ("user", body["user"]),
-                               ("device_name", device_name), ("verifier", [salt.hex(), verifier(password, salt).hex()])):
+                               ("device_name", device_name),
+                               ("verifier", [salt.hex(), verifier(password, salt).hex()])):
                 self.store.set_meta(key, value, db)
 
     def session(self) -> Session:

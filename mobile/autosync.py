@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from mobile.account import Account, AccountState
 from mobile.listeners import Listeners

@@ -16,9 +16,11 @@ an exception).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from marshmallow import ValidationError
 
@@ -38,7 +40,7 @@ CROSS_FIELD_RULES: Mapping[str, Callable[[Mapping[str, Any]], None]] = {
 class Problem:
     field: str
     code: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
 
 def draft_problems(record_type: str, record: Mapping[str, Any]) -> list[Problem]:

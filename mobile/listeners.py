@@ -7,7 +7,7 @@ many changes arrive in between, from whichever thread.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 Listener = Callable[[], None]
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import email.utils
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
-from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 from sync import clock
+from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 

@@ -8,14 +8,14 @@ with the same mutation ids and pulls from the last stored cursor.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from mobile.session import RequestRejected, Session, SyncError
 from mobile.store import Replica, Store
 from sync import clock
-
 
 UPLOAD, PUSH, PULL, DONE = "upload", "push", "pull", "done"
 """The phases of a sync round, in order, as ``Progress`` reports them."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 from flask import session as browser_session
@@ -85,8 +86,8 @@ class Scope:
         if person.role == "admin":
             return cls.unlimited(person.id)
         if person.role == "chief":
-            rooms = session.scalars(select(Room.id).where(Room.station_id == person.station_id))
-            return cls(person.id, person.role, person.station_id, frozenset(rooms))
+            rooms = frozenset(session.scalars(select(Room.id).where(Room.station_id == person.station_id)))
+            return cls(person.id, person.role, person.station_id, rooms)
         rooms = frozenset([person.room_id]) if person.room_id else frozenset()
         return cls(person.id, person.role, person.station_id, rooms)
 
@@ -97,7 +98,8 @@ class Scope:
 
     @classmethod
     def parametric(cls, role: str) -> Scope:
-        rooms = None if role == "admin" else bindparam("scope_rooms", expanding=True)
+        rooms: BindParameter[list[uuid.UUID]] | None = (
+            None if role == "admin" else bindparam("scope_rooms", expanding=True))
         return cls(bindparam("scope_person"), role, bindparam("scope_station"), rooms)
 
     def bind_values(self) -> dict[str, Any]:
@@ -137,7 +139,7 @@ class Scope:
             return true()
         if model is Station:
             return Station.id == self.station_id
-        at = position if position is not None else model
+        at: Any = position if position is not None else model
         if model is Person:
             if self.role == "chief":
                 return self._station(at.station_id)
@@ -154,7 +156,7 @@ class Scope:
     def select(self, model: type) -> Select:
         return select(model).where(self.where(model))
 
-    def get(self, session: Session, model: type, record_id: uuid.UUID, *, fresh: bool = False) -> Any:
+    def get(self, session: Session, model: type[Any], record_id: uuid.UUID, *, fresh: bool = False) -> Any:
         """The record if it exists within scope; refused as not found otherwise, out of scope or not.
 
         ``fresh`` reads it from the database even if the session already holds a copy.

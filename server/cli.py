@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -40,16 +41,16 @@ def committing(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             result = command(*args, **kwargs)
         except Refused as error:
-            settle(db.session, error)
+            settle(db.session(), error)
             details = "; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in error.fields.items())
             raise click.ClickException(error.message + (f" ({details})" if details else "")) from None
-        settle(db.session, None)
+        settle(db.session(), None)
         return result
 
     return run
 
 
-def _find(model: type, value: str, *names: str) -> Any:
+def _find(model: type[Any], value: str, *names: str) -> Any:
     conditions = [getattr(model, name) == value for name in names]
     try:
         conditions.append(model.id == uuid.UUID(value))
@@ -79,7 +80,7 @@ def create_person_command(
 ) -> None:
     """Create a person who can sign in."""
     person = create_person(
-        db.session,
+        db.session(),
         actor_id=None,
         username=username,
         display_name=display_name,
@@ -98,7 +99,7 @@ def create_person_command(
 @committing
 def set_password_command(username: str, password: str) -> None:
     """Set a person's password; their devices must sign in again."""
-    set_password(db.session, find_person(username).id, password, actor_id=None)
+    set_password(db.session(), find_person(username).id, password, actor_id=None)
     click.echo(f"Password of {username} set; their sessions have ended.")
 
 
@@ -107,7 +108,7 @@ def set_password_command(username: str, password: str) -> None:
 @committing
 def disable_command(username: str) -> None:
     """Disable an account: its tokens stop working at once."""
-    update_person(db.session, find_person(username).id, {"active": False}, actor_id=None)
+    update_person(db.session(), find_person(username).id, {"active": False}, actor_id=None)
     click.echo(f"{username} is disabled.")
 
 
@@ -116,7 +117,7 @@ def disable_command(username: str) -> None:
 @committing
 def enable_command(username: str) -> None:
     """Enable a disabled account again."""
-    update_person(db.session, find_person(username).id, {"active": True}, actor_id=None)
+    update_person(db.session(), find_person(username).id, {"active": True}, actor_id=None)
     click.echo(f"{username} is enabled.")
 
 
@@ -146,7 +147,7 @@ def revoke_device_command(device_id: uuid.UUID, reason: str) -> None:
     """Revoke a device: its tokens fail now and it wipes its data on next contact."""
     if db.session.get(Device, device_id) is None:
         raise click.ClickException(f"No device {device_id}.")
-    revoke_device(db.session, device_id, actor_id=None, reason=reason)
+    revoke_device(db.session(), device_id, actor_id=None, reason=reason)
     click.echo(f"Device {device_id} revoked.")
 
 
@@ -164,7 +165,7 @@ def load_demo_command(if_empty: bool) -> None:
     if if_empty and db.session.scalars(select(Person.id)).first() is not None:
         click.echo("Database already has data; demo not loaded.")
         return
-    summary = load_demo(db.session)
+    summary = load_demo(db.session())
     click.echo("Demo data loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()) + ".")
 
 
@@ -177,7 +178,7 @@ def welcome_command(url: str) -> None:
     click.echo("  Handheld:  make app  (officer1, same password)")
     click.echo(f"  API:      {url}/api/v1/  (OpenAPI: {url}/api/v1/openapi.json)")
     click.echo(f"  Sign in:  POST {url}/api/v1/auth/login with a username below and password '{DEMO_PASSWORD}'")
-    click.echo("  Accounts: " + ", ".join(username for username, *_ in (*ADMINS, *CHIEFS, *OFFICERS)))
+    click.echo("  Accounts: " + ", ".join(account[0] for group in (ADMINS, CHIEFS, OFFICERS) for account in group))
     click.echo("            admin (all stations), chief1 (南湖派出所), officer1 + officer2 (枫杨社区警务室),")
     click.echo("            officer3 (中港警务室)\n")
 
@@ -189,7 +190,7 @@ def verify_audit_command(checkpoint_text: str | None) -> None:
     """Walk the audit trail and report any edited or removed entry (exit 1 if so)."""
     try:
         checkpoint = Checkpoint.parse(checkpoint_text) if checkpoint_text is not None else None
-        verification = verify_audit(db.session, checkpoint=checkpoint)
+        verification = verify_audit(db.session(), checkpoint=checkpoint)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--checkpoint") from None
     for problem in verification.problems:
@@ -204,7 +205,7 @@ def verify_audit_command(checkpoint_text: str | None) -> None:
 @audit_cli.command("checkpoint")
 def checkpoint_audit_command() -> None:
     """Verify the trail, then print its head signed with the audit key: keep it outside the database."""
-    verification = verify_audit(db.session)
+    verification = verify_audit(db.session())
     if not verification.intact:
         for problem in verification.problems:
             click.echo(problem, err=True)
@@ -217,7 +218,7 @@ def checkpoint_audit_command() -> None:
 @committing
 def purge_tombstones_command(older_than_days: int) -> None:
     """Delete old tombstones; devices behind them resync in full."""
-    purged = purge_tombstones(db.session, timedelta(days=older_than_days))
+    purged = purge_tombstones(db.session(), timedelta(days=older_than_days))
     click.echo(f"Purged {purged} tombstone{'s' if purged != 1 else ''}.")
 
 

@@ -11,7 +11,8 @@ database error always rolls the request's transaction back first.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import marshmallow as ma
 from flask import Flask, current_app, jsonify
@@ -53,7 +54,9 @@ class ApiError(HTTPException):
 class ErrorSchema(ma.Schema):
     code = ma.fields.Str(required=True, metadata={"description": "Stable machine code"})
     message = ma.fields.Str(required=True, metadata={"description": "What went wrong, for people"})
-    fields = ma.fields.Dict(
+    field_messages = ma.fields.Dict(
+        attribute="fields",
+        data_key="fields",
         keys=ma.fields.Str(),
         metadata={"description": "Messages per offending field"},
     )
@@ -151,7 +154,7 @@ class BeatlogApi(Api):
         app.register_error_handler(Refused, handle_refusal)
         app.register_error_handler(SQLAlchemyError, handle_database_error)
 
-    def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
         if isinstance(error, ApiError):
             return error_response(

@@ -12,12 +12,13 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import RowMapping, event, select, update
 from sqlalchemy.orm import Session
 
 from server.models import AuditEntry, Ledger
@@ -75,7 +76,7 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def entry_digest(key: bytes, entry: Mapping[str, Any]) -> str:
+def entry_digest(key: bytes, entry: Mapping[Any, Any]) -> str:
     """The HMAC of an entry's content and the hash of the entry before it."""
     payload = canonical(
         [
@@ -116,8 +117,8 @@ def audit_row(
     and must read back the same. The caller must insert the rows it asks for, in order.
     """
     state = lock_ledger(session)
-    entry = {
-        "at": (at or utcnow()).astimezone(timezone.utc),
+    entry: dict[str, Any] = {
+        "at": (at or utcnow()).astimezone(UTC),
         "actor_id": actor_id,
         "device_id": device_id,
         "action": action,
@@ -247,7 +248,7 @@ def verify_audit(session: Session, key: bytes | None = None, checkpoint: Checkpo
     return Verification(entries=count, head=expected_prev, problems=problems)
 
 
-def _entries_in_order(session: Session) -> Iterator[Mapping[str, Any]]:
+def _entries_in_order(session: Session) -> Iterator[RowMapping]:
     table = AuditEntry.__table__
     result = session.execute(select(table).order_by(table.c.id).execution_options(yield_per=5000))
     yield from result.mappings()

@@ -15,7 +15,8 @@ answers a refused mutation with the same class, inside its batch (``server/synci
 from __future__ import annotations
 
 import enum
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 Fields = Mapping[str, Any]
 

@@ -21,7 +21,8 @@ header (the benchmarks read it).
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, Response, g, make_response, request
 from flask.typing import ResponseReturnValue

@@ -18,14 +18,14 @@ pace, so timeouts and orderings behave as in production while every date is the 
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Mapping
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 ENVIRONMENT_VARIABLE = "BEATLOG_CLOCK"
 
 
 def _system_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Clock:
@@ -33,7 +33,7 @@ class Clock:
 
     def __init__(self, offset: timedelta = timedelta(0), *, frozen_at: datetime | None = None) -> None:
         self.offset = offset
-        self.frozen_at = frozen_at.astimezone(timezone.utc) if frozen_at is not None else None
+        self.frozen_at = frozen_at.astimezone(UTC) if frozen_at is not None else None
 
     @classmethod
     def at(cls, anchor: datetime, *, since: datetime | None = None, frozen: bool = False) -> Clock:

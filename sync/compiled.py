@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 from marshmallow.decorators import VALIDATES_SCHEMA

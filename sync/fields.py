@@ -6,8 +6,9 @@ always has its offset and exists in UTC; a blob is named by its SHA-256.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -49,7 +50,7 @@ def whole_number(minimum: int, **kwargs: Any) -> fields.Int:
 
 def _representable(value: datetime) -> None:
     try:
-        value.astimezone(timezone.utc)
+        value.astimezone(UTC)
     except OverflowError:
         raise ValidationError("Out of range: this time has no UTC equivalent.") from None
 
@@ -93,5 +94,6 @@ class Document(fields.Nested):
         loaded = super()._deserialize(value, attr, data, partial=partial, **kwargs)
         return None if loaded is None else self.schema.dump(loaded)
 
-    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+    # marshmallow's Nested renames Field's ``value`` to ``nested_obj``: no signature matches both.
+    def _serialize(self, nested_obj: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         return nested_obj

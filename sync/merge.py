@@ -14,8 +14,9 @@ not merge: it keeps its unsynced edits over what it pulls and lets the server de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass

@@ -9,8 +9,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from sync.protocol import MAX_PULL_LIMIT, MAX_PUSH_MUTATIONS, OPS, RESULT_STATUSES
 from sync.fields import StrictSchema, whole_number
+from sync.protocol import MAX_PULL_LIMIT, MAX_PUSH_MUTATIONS, OPS, RESULT_STATUSES
 from sync.records import RECORD_TYPES
 
 
@@ -52,7 +52,8 @@ class MutationResult(Schema):
     id = fields.UUID()
     version = fields.Int(allow_none=True, metadata={"description": "The record's version after this mutation"})
     conflict_id = fields.UUID(allow_none=True)
-    reason = fields.Str(metadata={"description": "For a conflict: field_conflict, locked, deleted, changed_since_base or exists"})
+    reason = fields.Str(metadata={
+        "description": "For a conflict: field_conflict, locked, deleted, changed_since_base or exists"})
     first_status = fields.Str(metadata={"description": "For a duplicate: the status the first delivery got"})
     code = fields.Str(metadata={"description": "For a rejection: a machine code"})
     message = fields.Str()

@@ -15,8 +15,9 @@ imports neither Flask nor Kivy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from marshmallow import missing
 
@@ -42,9 +43,30 @@ from sync.rules import (
 )
 
 __all__ = [
-    "ACTIONS", "ANY", "CONSOLE", "MATRIX", "NOT_REVIEWABLE", "NOT_YOURS", "OWN", "READ_ONLY_TYPE", "RECORD",
-    "REVIEW", "REVIEW_ENDPOINT", "REVIEWER_ONLY", "REVIEW_FIELDS", "REVIEW_STATUSES", "ROLES", "STATUSES", "VIAS",
-    "Denial", "cells", "group_of", "groups", "refusal", "verdict", "written_on_create",
+    "ACTIONS",
+    "ANY",
+    "CONSOLE",
+    "MATRIX",
+    "NOT_REVIEWABLE",
+    "NOT_YOURS",
+    "OWN",
+    "READ_ONLY_TYPE",
+    "RECORD",
+    "REVIEW",
+    "REVIEWER_ONLY",
+    "REVIEW_ENDPOINT",
+    "REVIEW_FIELDS",
+    "REVIEW_STATUSES",
+    "ROLES",
+    "STATUSES",
+    "VIAS",
+    "Denial",
+    "cells",
+    "group_of",
+    "groups",
+    "refusal",
+    "verdict",
+    "written_on_create",
 ]
 
 STATUSES: Mapping[str, tuple[str, ...]] = {name: record_type.statuses for name, record_type in RECORD_TYPES.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 SCHEMA_VERSION = 2
 """The wire schema this code speaks. The server also accepts ``SCHEMA_VERSION - 1``."""

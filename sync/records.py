@@ -8,9 +8,10 @@ same classes, so a value the handheld accepts is one the server accepts.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -337,5 +338,5 @@ RECORD_TYPES: Mapping[str, RecordType] = {
 """Every syncable record type, parents before the records that belong to them (the order of
 writes and of a pull's phases)."""
 
-DEVICE_WRITTEN: tuple[str, ...] = tuple(name for name, record_type in RECORD_TYPES.items() if record_type.device_writable)
+DEVICE_WRITTEN: tuple[str, ...] = tuple(name for name, declared in RECORD_TYPES.items() if declared.device_writable)
 """The types devices write, and so the types a sync conflict or a quarantined change can be about."""

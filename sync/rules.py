@@ -15,8 +15,9 @@ and one row per (field group, actions, statuses) giving each role's cell. A cell
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 ROLES = ("officer", "chief", "admin")
 ACTIONS = ("create", "change", "delete")

@@ -4,8 +4,8 @@ Each vocabulary maps the wire value to its Chinese and English labels, so the se
 the dashboard and the handheld show the same words for the same value.
 """
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 Labels = Mapping[str, tuple[str, str]]
 
@@ -91,4 +91,4 @@ SATISFACTION: Labels = _labels(
     }
 )
 
-STAR_LEVELS = range(0, 6)
+STAR_LEVELS = range(6)

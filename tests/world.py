@@ -60,7 +60,8 @@ def build_world(session: Session) -> World:
         session.add(station)
         world.stations[name] = station.id
     for name, station in ROOMS.items():
-        room = write_record(session, Room(station_id=world.stations[station], name=f"Room {name}"), "create", actor_id=None)
+        room = write_record(session, Room(station_id=world.stations[station], name=f"Room {name}"), "create",
+                            actor_id=None)
         world.rooms[name] = room.id
     template = ChecklistTemplate(
         venue_kind="hotel",

@@ -8,9 +8,10 @@ such a position is always marked ``mocked`` so no one mistakes it for a real fix
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from mobile.services.platform import on_a_phone
 from sync import clock

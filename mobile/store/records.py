@@ -17,9 +17,9 @@ from enum import StrEnum
 from typing import Any
 
 from mobile.store.database import Store, StoreError
+from sync import clock
 from sync.compiled import compile_schema
 from sync.records import RECORD_TYPES
-from sync import clock
 from sync.search import LIKE_ESCAPE, like_containing
 
 
@@ -47,7 +47,8 @@ class LocalRecord:
 
 
 def outbox_of(db: sqlite3.Connection, record_type: str, record_id: str) -> list[sqlite3.Row]:
-    return db.execute("SELECT * FROM outbox WHERE type = ? AND id = ? ORDER BY seq", (record_type, record_id)).fetchall()
+    return db.execute("SELECT * FROM outbox WHERE type = ? AND id = ? ORDER BY seq",
+                      (record_type, record_id)).fetchall()
 
 
 def refresh_local(db: sqlite3.Connection, record_type: str, record_id: str) -> None:
@@ -248,8 +249,7 @@ class Records:
             return
         if not changes:
             return
-        on_server = row is not None and (row["version"] > 0 or entries)
-        if not on_server:
+        if row is None or not (row["version"] > 0 or entries):
             insert_entry(db, record_type, record_id, "create", None, changes, {}, state)
             return
         expected = expected_server_state(row, entries)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from mobile.store.database import Store
 from mobile.store.records import forget, index_venues, outbox_of, refresh_local, set_aside
@@ -21,7 +22,8 @@ from sync.records import RECORD_TYPES
 CONFIRMED = ("applied", "merged")
 
 UPSERT_PULLED = """
-    INSERT INTO record (type, id, version, deleted, server, local, hidden, resync_generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO record (type, id, version, deleted, server, local, hidden, resync_generation)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (type, id) DO UPDATE SET
         version = excluded.version, deleted = excluded.deleted, server = excluded.server,
         local = excluded.local, hidden = excluded.hidden, resync_generation = excluded.resync_generation,

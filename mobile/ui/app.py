@@ -66,6 +66,7 @@ class BeatlogApp(App):
     sync_text = StringProperty("")
     font_missing = BooleanProperty(False)
     store: Store | None = None
+    shown_toast: Toast | None = None
 
     def __init__(self, data_dir: Path | str | None = None, server_url: str | None = None,
                  probe_every: float = 15.0, location: Location | None = None, camera: Camera | None = None,
@@ -163,7 +164,7 @@ class BeatlogApp(App):
 
     def toast(self, text: str, seconds: float = 3.0) -> None:
         """A short confirmation over the current screen that fades by itself."""
-        if getattr(self, "shown_toast", None) is not None:
+        if self.shown_toast is not None:
             Window.remove_widget(self.shown_toast)
         self.shown_toast = Toast(text=text)
         Window.add_widget(self.shown_toast)

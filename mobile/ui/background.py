@@ -7,8 +7,9 @@ callbacks run on the UI thread, where widgets may be touched.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from kivy.clock import Clock
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import gettext
 import locale
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from kivy.event import EventDispatcher
 from kivy.properties import StringProperty
@@ -102,7 +103,7 @@ class Translator(EventDispatcher):
 def _same_binding(observer: tuple[Callable, tuple, dict], func: Callable, args: tuple) -> bool:
     """Compared by identity: kv's arguments hold weak proxies, which cannot be compared once dead."""
     return observer[0] is func and len(observer[1]) == len(args) and all(
-        mine is theirs for mine, theirs in zip(observer[1], args))
+        mine is theirs for mine, theirs in zip(observer[1], args, strict=True))
 
 
 tr = Translator()

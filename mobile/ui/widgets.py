@@ -6,7 +6,8 @@ sunlight (dark text on a light ground, strong accents); ``widgets.kv`` draws the
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from kivy.app import App
 from kivy.graphics import Color, Line

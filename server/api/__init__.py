@@ -11,7 +11,8 @@ from server.errors import ApiError
 from server.extensions import api
 
 BLUEPRINTS = (
-    health.blp, auth.blp, people.blp, devices.blp, records.blp, reviews.blp, sync.blp, blobs.blp, conflicts.blp, audit.blp,
+    health.blp, auth.blp, people.blp, devices.blp, records.blp, reviews.blp, sync.blp, blobs.blp, conflicts.blp,
+    audit.blp,
 )
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 

@@ -33,4 +33,4 @@ def list_audit(filters: dict[str, Any], pagination_parameters: PaginationParamet
 @blp.response(200, AuditVerification)
 def verify() -> Verification:
     """Recompute the whole chain; ``intact`` is false if any entry was edited or removed."""
-    return verify_audit(db.session)
+    return verify_audit(db.session())

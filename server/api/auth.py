@@ -21,7 +21,7 @@ blp = api_blueprint("auth", "Sign in with a device, sign out, and say who is sig
 @blp.response(200, LoginResponse)
 def login(body: dict[str, Any]) -> dict[str, Any]:
     """Exchange a password for a bearer token bound to this device."""
-    signed_in = sign_in(db.session, body["username"], body["password"], device_of(body), request.remote_addr or "")
+    signed_in = sign_in(db.session(), body["username"], body["password"], device_of(body), request.remote_addr or "")
     return answer(signed_in)
 
 
@@ -41,7 +41,8 @@ def answer(signed_in: SignIn) -> dict[str, Any]:
 @blp.response(200, LoginResponse)
 def enrol(body: dict[str, Any]) -> dict[str, Any]:
     """Enrol a phone with a one-time code from an admin; the officer sets their password here."""
-    signed_in = enrol_with_code(db.session, body["code"], body["password"], device_of(body), request.remote_addr or "")
+    signed_in = enrol_with_code(db.session(), body["code"], body["password"], device_of(body),
+                                request.remote_addr or "")
     return answer(signed_in)
 
 
@@ -50,7 +51,7 @@ def enrol(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(204)
 def logout() -> None:
     """End this token's session; the device stays enrolled."""
-    sign_out(db.session, current_token())
+    sign_out(db.session(), current_token())
 
 
 @blp.route("/auth/me")

@@ -50,8 +50,8 @@ def upload(sha256: str) -> tuple[dict, int]:
     that of a first upload, so it does not tell whether someone else stored those bytes.
     """
     data = request.get_data(cache=False)
-    known = bool(readable_hashes(db.session, [sha256], current_scope()))
-    store_blob(db.session, sha256, data, request.mimetype, current_person().id)
+    known = bool(readable_hashes(db.session(), [sha256], current_scope()))
+    store_blob(db.session(), sha256, data, request.mimetype, current_person().id)
     return {"sha256": sha256, "size": len(data), "content_type": request.mimetype}, 200 if known else 201
 
 
@@ -61,7 +61,7 @@ def upload(sha256: str) -> tuple[dict, int]:
 @blp.response(200, description="The bytes, with their content type")
 def download(sha256: str) -> Response:
     """The bytes, if you uploaded them or a record in your scope references them."""
-    blob = readable_blob(db.session, sha256, current_scope())
+    blob = readable_blob(db.session(), sha256, current_scope())
     response = Response(blob.data, mimetype=blob.content_type)
     response.headers["ETag"] = f'"{blob.sha256}"'
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"

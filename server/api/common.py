@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, request
 from flask_smorest import Blueprint
@@ -52,7 +53,7 @@ def id_parameter_schema(_converter: BaseConverter) -> dict[str, str]:
 @functools.cache
 def bounded_pages(schema: type[Schema]) -> type[Schema]:
     """flask-smorest's paging arguments with an upper bound on the page number."""
-    page_field = schema._declared_fields["page"]  # type: ignore[attr-defined]
+    page_field = schema._declared_fields["page"]
     bounded = fields.Integer(load_default=page_field.load_default, validate=validate.Range(1, MAX_PAGE))
     return type(schema.__name__, (schema,), {"page": bounded})
 
@@ -81,7 +82,7 @@ class ApiBlueprint(Blueprint):
 
         def paginated(view: Callable[..., Any]) -> Callable[..., Any]:
             wrapper = decorator(view)
-            parameters = wrapper._apidoc["pagination"]["parameters"]  # type: ignore[attr-defined]
+            parameters = wrapper._apidoc["pagination"]["parameters"]
             parameters["schema"] = bounded_pages(parameters["schema"])
             return wrapper
 
@@ -122,7 +123,7 @@ def json_response(document: Any) -> Response:
 
 
 def in_scope(model: type, record_id: uuid.UUID) -> Any:
-    return current_scope().get(db.session, model, record_id)
+    return current_scope().get(db.session(), model, record_id)
 
 
 def scoped(model: type) -> Select:

@@ -52,6 +52,6 @@ def get_conflict(conflict_id: uuid.UUID) -> SyncConflict:
 def resolve(body: dict[str, Any], conflict_id: uuid.UUID) -> SyncConflict:
     """Write the chosen values as a new version; 409 with the current state if you were beaten to it."""
     return resolve_conflict(
-        db.session, conflict_id, dict(body["values"]), body["expected_version"],
+        db.session(), conflict_id, dict(body["values"]), body["expected_version"],
         admin_id=current_person().id, device_id=current_device().id,
     )

@@ -45,5 +45,5 @@ def get_device(device_id: uuid.UUID) -> Device:
 @blp.response(200, DeviceSchema)
 def revoke(body: dict[str, Any], device_id: uuid.UUID) -> Device:
     """Revoke a lost device (your own, or anyone's as an admin); it wipes itself on next contact."""
-    return revoke_device(db.session, device_id, actor_id=current_person().id, reason=body["reason"],
+    return revoke_device(db.session(), device_id, actor_id=current_person().id, reason=body["reason"],
                          scope=current_scope())

@@ -34,7 +34,7 @@ def list_people(filters: dict[str, Any], pagination_parameters: PaginationParame
 @blp.response(201, PersonRecord)
 def create_person(body: dict[str, Any]) -> Person:
     body.pop("active")
-    return people.create_person(db.session, actor_id=current_person().id, **body)
+    return people.create_person(db.session(), actor_id=current_person().id, **body)
 
 
 @blp.route("/people/<id:person_id>")
@@ -50,7 +50,7 @@ def get_person(person_id: uuid.UUID) -> Person:
 @blp.response(200, PersonRecord)
 def update_person(changes: dict[str, Any], person_id: uuid.UUID) -> Person:
     """Rename, move, promote, rate or disable a person; disabling ends their sessions now."""
-    return people.update_person(db.session, person_id, changes, actor_id=current_person().id)
+    return people.update_person(db.session(), person_id, changes, actor_id=current_person().id)
 
 
 @blp.route("/people/<id:person_id>/password", methods=["POST"])
@@ -59,7 +59,7 @@ def update_person(changes: dict[str, Any], person_id: uuid.UUID) -> Person:
 @blp.response(204)
 def set_password(body: dict[str, Any], person_id: uuid.UUID) -> None:
     """Reset a password; the person must sign in again on every device."""
-    people.set_password(db.session, person_id, body["password"], actor_id=current_person().id)
+    people.set_password(db.session(), person_id, body["password"], actor_id=current_person().id)
 
 
 @blp.route("/people/<id:person_id>/devices")

@@ -7,7 +7,8 @@ a time or in filtered pages.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters

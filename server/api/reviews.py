@@ -26,6 +26,6 @@ blp = api_blueprint("reviews", "Approve an inspection, or return it to the offic
 def review(body: dict[str, Any], inspection_id: uuid.UUID) -> Inspection:
     """Approving locks the log; returning needs a comment. Both reach the officer's device on its next pull."""
     return review_inspection(
-        db.session, inspection_id, body["decision"], body["comment"], scope=current_scope(),
+        db.session(), inspection_id, body["decision"], body["comment"], scope=current_scope(),
         reviewer_id=current_person().id, device_id=current_device().id, expected_version=body["expected_version"],
     )

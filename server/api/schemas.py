@@ -75,7 +75,8 @@ class RevokeRequest(StrictSchema):
 
 
 class PersonCreate(PersonData):
-    username = fields.Str(required=True, validate=validate.Regexp(USERNAME, error="3–32 lowercase letters, digits, '.', '_' or '-', starting with a letter."))
+    username = fields.Str(required=True, validate=validate.Regexp(
+        USERNAME, error="3–32 lowercase letters, digits, '.', '_' or '-', starting with a letter."))
     password = fields.Str(required=True, load_only=True, validate=validate.Length(4, 128))
 
 
@@ -182,7 +183,8 @@ class ConflictSchema(Schema):
     resolved_by = fields.UUID(allow_none=True)
     resolution = fields.Dict(allow_none=True)
     result_version = fields.Int(allow_none=True)
-    fields = fields.Dict(metadata={"description": "Per field: base, server and device values"})
+    field_values = fields.Dict(attribute="fields", data_key="fields",
+                               metadata={"description": "Per field: base, server and device values"})
 
 
 class ConflictQuery(StrictSchema):
@@ -196,8 +198,8 @@ class ConflictQuery(StrictSchema):
 class ResolveRequest(StrictSchema):
     expected_version = fields.Int(required=True, validate=validate.Range(min=1),
                                   metadata={"description": "The record version the resolution was decided on"})
-    values = fields.Dict(keys=fields.Str(), required=True,
-                         metadata={"description": "Chosen value per conflicting field; omitted fields keep the server value"})
+    values = fields.Dict(keys=fields.Str(), required=True, metadata={
+        "description": "Chosen value per conflicting field; omitted fields keep the server value"})
 
 
 class ReviewRequest(StrictSchema):

@@ -42,7 +42,7 @@ def push_mutations() -> Response:
         raise ApiError(403, "device_mismatch", "Push from the device this token was issued to.",
                        {"device_id": ["Not this token's device."]})
     caller = Caller(current_person().id, device.id, current_scope())
-    results = push(db.session, caller, body["mutations"]) if body["mutations"] else []
+    results = push(db.session(), caller, body["mutations"]) if body["mutations"] else []
     now = utcnow()
     note_contact(device, "last_push_at", now)
     return json_response({"results": results, "server_time": now.isoformat()})
@@ -56,7 +56,7 @@ def push_mutations() -> Response:
 @blp.response(200, PullResponse)
 def pull_changes(query: dict[str, Any]) -> Response:
     """Changes after the cursor, in commit order, within your scope; page until has_more is false."""
-    page = Puller(db.session, current_scope(), schema_version()).page(
+    page = Puller(db.session(), current_scope(), schema_version()).page(
         query["cursor"], query["limit"] or DEFAULT_PULL_LIMIT
     )
     now = utcnow()

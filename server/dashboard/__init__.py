@@ -14,13 +14,15 @@ a view that names none answers with the error page of the refusal's kind.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from server.errors import STATUS_OF_KIND
 from server.refusals import Refused
@@ -101,7 +103,7 @@ def on_refusal(page: RefusalPage) -> Callable[[View], View]:
     return declare
 
 
-def error_page(status: int, reason: str) -> Response | tuple[str, int]:
+def error_page(status: int, reason: str) -> WerkzeugResponse | tuple[str, int]:
     """Sign-in for 401, a plain page for the status otherwise."""
     if status == 401:
         return redirect(url_for("dashboard.login", next=request.full_path))
@@ -109,7 +111,7 @@ def error_page(status: int, reason: str) -> Response | tuple[str, int]:
 
 
 @bp.errorhandler(HTTPException)
-def render_error(error: HTTPException) -> Response | tuple[str, int]:
+def render_error(error: HTTPException) -> WerkzeugResponse | tuple[str, int]:
     if isinstance(error, CSRFError):
         return error_page(400, "csrf")
     return error_page(error.code or 500, getattr(error, "error_code", ""))

@@ -48,7 +48,7 @@ def revoke(device_id: uuid.UUID) -> Any:
     except ValidationError:
         flash(_("Say why the device is revoked (lost, stolen, replaced…)."), "problem")
         return redirect(url_for("dashboard.devices"))
-    revoke_device(db.session, device_id, actor_id=current_person().id, reason=reason)
+    revoke_device(db.session(), device_id, actor_id=current_person().id, reason=reason)
     flash(_("Revoked. The phone is wiped at its next contact with the server."), "done")
     return redirect(url_for("dashboard.devices"))
 
@@ -83,4 +83,4 @@ def audit() -> str:
 def audit_verify() -> str:
     people = {person.id: person for person in db.session.scalars(select(Person))}
     return render_template("dashboard/audit.html", entries=[], more=False, filters=audit_filters.load({}),
-                           people=people, verification=verify_audit(db.session))
+                           people=people, verification=verify_audit(db.session()))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -32,7 +33,7 @@ def page(*roles: str) -> Callable[[View], View]:
     return declare
 
 
-def get_or_404(model: type, record_id: uuid.UUID | None) -> Any:
+def get_or_404(model: type[Any], record_id: uuid.UUID | None) -> Any:
     """The row, or the dashboard's 404 page."""
     found = db.session.get(model, record_id) if record_id is not None else None
     if found is None:
@@ -70,7 +71,7 @@ def login() -> Any:
                                next=request.form.get("next", "")), 422
     browser = DeviceInfo(id=uuid.uuid4(), name=f"Dashboard · {request.user_agent.browser or 'browser'}",
                          platform="web")
-    signed_in = sign_in(db.session, form["username"].strip().lower(), form["password"], browser,
+    signed_in = sign_in(db.session(), form["username"].strip().lower(), form["password"], browser,
                         request.remote_addr or "")
     if signed_in.person.role not in REVIEWERS:
         raise Refused("dashboard_not_for_role", "The dashboard is for station chiefs and administrators.",
@@ -84,7 +85,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @page()
 def logout() -> Response:
-    sign_out(db.session, current_token())
+    sign_out(db.session(), current_token())
     language = session.get("lang")
     session.clear()
     if language:

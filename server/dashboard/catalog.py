@@ -51,7 +51,7 @@ def venue_refused(refusal: Refused, venue_id: uuid.UUID) -> tuple[str, int]:
 def venue(venue_id: uuid.UUID) -> Any:
     if request.method == "GET":
         return render_venue(get_or_404(Venue, venue_id))
-    edit_venue(db.session, venue_id, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
+    edit_venue(db.session(), venue_id, {name: request.form[name] for name in VENUE_FIELDS if name in request.form},
                actor_id=current_person().id)
     flash(_("Saved. Phones in the venue's room get it at their next sync."), "done")
     return redirect(url_for("dashboard.venue", venue_id=venue_id))
@@ -100,6 +100,6 @@ def checklist_template(template_id: uuid.UUID) -> Any:
         return render_template_page(get_or_404(ChecklistTemplate, template_id))
     changes = {"title_zh": request.form.get("title_zh", ""), "title_en": request.form.get("title_en", ""),
                "items": items_from_form()}
-    edit_template(db.session, template_id, changes, actor_id=current_person().id)
+    edit_template(db.session(), template_id, changes, actor_id=current_person().id)
     flash(_("Saved as a new version. Phones get it at their next sync; logs keep the version they used."), "done")
     return redirect(url_for("dashboard.checklist_template", template_id=template_id))

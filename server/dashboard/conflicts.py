@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ def read_conflict_filters() -> dict[str, Any]:
         return conflict_filters.load({})
 
 
-def people_and_rooms(conflicts: list[SyncConflict]) -> dict[str, Any]:
+def people_and_rooms(conflicts: Sequence[SyncConflict]) -> dict[str, Any]:
     return {
         "people": {person.id: person for person in db.session.scalars(select(Person))},
         "rooms": {room.id: room for room in db.session.scalars(select(Room).order_by(Room.name))},
@@ -132,7 +133,7 @@ def resolve(conflict_id: uuid.UUID) -> Any:
         values = chosen_values(found, request.form)
     except (ValidationError, ValueError):
         return render_conflict(found, 422, problem=_("A typed value is not valid for this field."))
-    resolve_conflict(db.session, conflict_id, values, version, admin_id=current_person().id,
+    resolve_conflict(db.session(), conflict_id, values, version, admin_id=current_person().id,
                      device_id=current_device().id)
     flash(_("Conflict resolved. The phones get the result at their next sync."), "done")
     return redirect(url_for("dashboard.conflicts"))
@@ -165,7 +166,7 @@ def bulk_resolve() -> Any:
             continue
         values = {rule["field"]: found.fields[rule["field"]]["device"]} if rule["side"] == "device" else {}
         try:
-            resolve_conflict(db.session, found.id, values, int(picked[str(found.id)]),
+            resolve_conflict(db.session(), found.id, values, int(picked[str(found.id)]),
                              admin_id=current_person().id, device_id=current_device().id)
             resolved += 1
         except Refused:

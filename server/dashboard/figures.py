@@ -58,8 +58,10 @@ def tally_weeks(first_week: date) -> tuple[dict[date, Tally], dict[Any, Tally]]:
         Followup.room_id, Followup.visited_at_utc, Followup.due_date, Followup.subject_kind, Followup.rectified,
         Followup.satisfaction).where(Followup.status == "done", Followup.visited_at_utc >= since,
                                      Followup.deleted.is_(False)))
-    for room_id, moment, due, subject, rectified, satisfaction in visits:
-        visited = moment.astimezone(zone).date()
+    for room_id, visited_at, due, subject, rectified, satisfaction in visits:
+        if visited_at is None:
+            continue
+        visited = visited_at.astimezone(zone).date()
         for tally in (weeks.get(week_of(visited)), rooms[room_id][1] if room_id in rooms else None):
             if tally is not None:
                 tally.add("done")
@@ -88,13 +90,13 @@ def figures() -> str:
     first_week = week_of(station_today()) - timedelta(weeks=WEEKS - 1)
     weeks, rooms = tally_weeks(first_week)
     labels = [week.strftime("%m-%d") for week in weeks]
-    series = {
+    series: dict[str, list[int | None]] = {
         "inspections": [tally.counts["inspections"] for tally in weeks.values()],
         "hazards": [tally.counts["hazards"] for tally in weeks.values()],
         "rectified": [tally.counts["rectified"] for tally in weeks.values()],
         "on_time": [tally.share("on_time", "done") for tally in weeks.values()],
         "satisfied": [tally.share("satisfied", "rated") for tally in weeks.values()],
     }
-    charts = {name: bar_chart(list(zip(labels, values))) for name, values in series.items()}
+    charts = {name: bar_chart(list(zip(labels, values, strict=True))) for name, values in series.items()}
     return render_template("dashboard/figures.html", charts=charts, rooms=rooms, first_week=first_week,
                            last_day=first_week + timedelta(weeks=WEEKS, days=-1))

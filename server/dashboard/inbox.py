@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,8 +12,8 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from marshmallow import ValidationError
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from werkzeug.wrappers import Response
 
 from server.access import Scope, current_device, current_person, current_scope
@@ -36,7 +37,7 @@ bulk_form = BulkApproveForm()
 @dataclass
 class Inbox:
     filters: dict[str, Any]
-    logs: list[Any]
+    logs: Sequence[Any]
     total: int
     by_status: dict[str, int]
     new_ids: set[uuid.UUID]
@@ -45,7 +46,7 @@ class Inbox:
     errors: dict[str, Any]
 
 
-def model_of(filters: dict[str, Any]) -> type:
+def model_of(filters: dict[str, Any]) -> type[Inspection | Followup]:
     return Inspection if filters["kind"] == "inspection" else Followup
 
 
@@ -79,11 +80,12 @@ def filtered(scope: Scope, filters: dict[str, Any], *, with_status: bool = True)
 def sorted_by(query: Select, filters: dict[str, Any]) -> Select:
     model = model_of(filters)
     moment = Inspection.inspected_at_utc if model is Inspection else Followup.due_date
-    order = {
+    orders: dict[str, list[ColumnElement[Any] | InstrumentedAttribute[Any]]] = {
         "newest": [moment.desc()], "oldest": [moment.asc()], "venue": [Venue.name, moment.desc()],
         "officer": [Person.display_name, moment.desc()], "status": [model.status, moment.desc()],
         "hazard": [Inspection.hazard_level, moment.desc()] if model is Inspection else [moment.desc()],
-    }[filters["sort"]]
+    }
+    order = orders[filters["sort"]]
     if filters["sort"] == "officer":
         query = query.join(Person, Person.id == model.officer_id)
     return query.order_by(*order, model.id)
@@ -93,7 +95,7 @@ def read_filters() -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         return inbox_filters.load(request.args), {}
     except ValidationError as error:
-        return inbox_filters.load({}), error.messages  # type: ignore[return-value]
+        return inbox_filters.load({}), error.normalized_messages()
 
 
 def last_looked(person: Person) -> datetime | None:
@@ -119,7 +121,7 @@ def gather(filters: dict[str, Any], errors: dict[str, Any]) -> Inbox:
     return Inbox(filters, logs, total, by_status, new_ids, new_count, max(1, -(-total // PAGE_SIZE)), errors)
 
 
-def choices(scope: Scope) -> dict[str, list[Any]]:
+def choices(scope: Scope) -> dict[str, Sequence[Any]]:
     return {
         "rooms": db.session.scalars(scope.select(Room).order_by(Room.name)).all(),
         "officers": db.session.scalars(scope.select(Person).where(Person.role == "officer")
@@ -157,7 +159,7 @@ def bulk_approve() -> Response:
     for entry in form["logs"]:
         log_id, version = entry.split(":")
         try:
-            review_inspection(db.session, uuid.UUID(log_id), "approve", "", scope=current_scope(),
+            review_inspection(db.session(), uuid.UUID(log_id), "approve", "", scope=current_scope(),
                               reviewer_id=current_person().id, device_id=current_device().id,
                               expected_version=int(version))
         except Refused:

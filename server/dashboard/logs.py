@@ -37,7 +37,7 @@ METRES_PER_DEGREE = 111_320
 
 def checklist_rows(inspection: Inspection) -> list[dict[str, Any]]:
     """The answers in the order and with the labels of the template version the officer used."""
-    template = template_as_of(db.session, inspection.template_id, inspection.template_version) \
+    template = template_as_of(db.session(), inspection.template_id, inspection.template_version) \
         if inspection.template_id else None
     items = template.items if template else []
     labelled = {item["key"]: item for item in items}
@@ -92,7 +92,7 @@ def print_inspection(inspection_id: uuid.UUID) -> str:
 
 
 def render_inspection(inspection_id: uuid.UUID, template: str, **extra: Any) -> str:
-    log = current_scope().get(db.session, Inspection, inspection_id)
+    log = current_scope().get(db.session(), Inspection, inspection_id)
     return render_template(template, log=log, checklist=checklist_rows(log),
                            position=position_view(log.location, log.venue.location),
                            **provenance("inspection", log.id), **extra)
@@ -101,7 +101,7 @@ def render_inspection(inspection_id: uuid.UUID, template: str, **extra: Any) -> 
 @bp.route("/followups/<id:followup_id>")
 @page()
 def followup(followup_id: uuid.UUID) -> str:
-    log = current_scope().get(db.session, Followup, followup_id)
+    log = current_scope().get(db.session(), Followup, followup_id)
     return render_template("dashboard/followup.html", log=log, **provenance("followup", log.id))
 
 
@@ -123,7 +123,7 @@ def review(inspection_id: uuid.UUID) -> Any:
     except ValidationError as error:
         return render_inspection(inspection_id, "dashboard/inspection.html", review_errors=error.messages,
                                  typed=request.form.get("comment", "")), 422
-    review_inspection(db.session, inspection_id, form["decision"], form["comment"], scope=current_scope(),
+    review_inspection(db.session(), inspection_id, form["decision"], form["comment"], scope=current_scope(),
                       reviewer_id=current_person().id, device_id=current_device().id,
                       expected_version=form["expected_version"])
     flash(_("Approved. The log is locked.") if form["decision"] == "approve" else
@@ -135,7 +135,7 @@ def review(inspection_id: uuid.UUID) -> Any:
 @page()
 def blob(sha256: str) -> Response:
     """A photo or signature of a log in the reviewer's scope."""
-    found = readable_blob(db.session, sha256, current_scope())
+    found = readable_blob(db.session(), sha256, current_scope())
     response = Response(found.data, mimetype=found.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     return response

@@ -17,12 +17,12 @@ def under_attack() -> list[Attack]:
     person = g.get("person")
     if person is None or person.role != "admin":
         return []
-    return accounts_under_attack(db.session)
+    return accounts_under_attack(db.session())
 
 
 def demo_accounts() -> list[str]:
     """For anyone signed in, the demo accounts that still take the demo password."""
-    return demo_password_accounts(db.session) if g.get("person") is not None else []
+    return demo_password_accounts(db.session()) if g.get("person") is not None else []
 
 
 @bp.context_processor

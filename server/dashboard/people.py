@@ -74,7 +74,7 @@ def new_person() -> Any:
     if request.method == "GET":
         return render_template("dashboard/person.html", person=None, errors={}, devices=[], **places())
     form = placed(submitted(new_person_form, request.form))
-    created = create_person(db.session, actor_id=current_person().id, **form)
+    created = create_person(db.session(), actor_id=current_person().id, **form)
     flash(_("%(name)s can sign in now.", name=created.display_name), "done")
     return redirect(url_for("dashboard.person", person_id=created.id))
 
@@ -92,7 +92,7 @@ def render_person(person: Person, status: int = 200, **extra: Any) -> tuple[str,
 def person(person_id: uuid.UUID) -> Any:
     if request.method == "GET":
         return render_person(get_or_404(Person, person_id))
-    update_person(db.session, person_id, placed(submitted(person_form, request.form)), actor_id=current_person().id)
+    update_person(db.session(), person_id, placed(submitted(person_form, request.form)), actor_id=current_person().id)
     flash(_("Saved. Their phones follow the change at their next sync."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
 
@@ -101,7 +101,7 @@ def person(person_id: uuid.UUID) -> Any:
 @page("admin")
 @on_refusal(activation_refused)
 def person_active(person_id: uuid.UUID) -> Any:
-    found = update_person(db.session, person_id, submitted(active_form, request.form), actor_id=current_person().id)
+    found = update_person(db.session(), person_id, submitted(active_form, request.form), actor_id=current_person().id)
     flash(_("Enabled.") if found.active else _("Disabled. Their phones are wiped at their next contact."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
 
@@ -110,7 +110,7 @@ def person_active(person_id: uuid.UUID) -> Any:
 @page("admin")
 @on_refusal(person_refused)
 def person_password(person_id: uuid.UUID) -> Any:
-    set_password(db.session, person_id, submitted(password_form, request.form)["password"],
+    set_password(db.session(), person_id, submitted(password_form, request.form)["password"],
                  actor_id=current_person().id)
     flash(_("Password set. Their phones ask for it at the next sync."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
@@ -128,7 +128,7 @@ def enrolment(person_id: uuid.UUID) -> str:
     found = get_or_404(Person, person_id)
     if not found.active:
         raise ApiError(404, "not_found", "No such active person.")
-    code, expires_at = issue_enrolment_code(db.session, found, actor_id=current_person().id)
+    code, expires_at = issue_enrolment_code(db.session(), found, actor_id=current_person().id)
     server_url = request.url_root.rstrip("/")
     link = enrolment_link(server_url, code)
     qr = segno.make(link, error="m").svg_inline(scale=6, dark="#1a1a1f", light="#ffffff")

@@ -15,7 +15,6 @@ from server.dashboard.auth import page
 from server.extensions import db
 from server.models import Station
 from server.operations.places import create_room, edit_room, save_station
-from server.refusals import Refused
 
 STATION_FIELDS = ("name", "district", "address")
 ROOM_FIELDS = ("name", "brand", "community", "address")
@@ -42,7 +41,7 @@ def places() -> tuple[str, int]:
 @page("admin")
 @on_refusal(lambda refusal, **_ids: render_places(422, errors={"station": refusal.fields}))
 def station(station_id: uuid.UUID | None = None) -> Any:
-    save_station(db.session, station_id, typed(STATION_FIELDS), actor_id=current_person().id)
+    save_station(db.session(), station_id, typed(STATION_FIELDS), actor_id=current_person().id)
     flash(_("Station saved."), "done")
     return redirect(url_for("dashboard.places"))
 
@@ -53,9 +52,9 @@ def station(station_id: uuid.UUID | None = None) -> Any:
 @on_refusal(lambda refusal, **_ids: render_places(422, errors={"room": refusal.fields}))
 def room(room_id: uuid.UUID | None = None) -> Any:
     if room_id:
-        edit_room(db.session, room_id, typed(ROOM_FIELDS), actor_id=current_person().id)
+        edit_room(db.session(), room_id, typed(ROOM_FIELDS), actor_id=current_person().id)
     else:
-        create_room(db.session, {**typed(ROOM_FIELDS), "station_id": request.form.get("station_id", "")},
+        create_room(db.session(), {**typed(ROOM_FIELDS), "station_id": request.form.get("station_id", "")},
                     actor_id=current_person().id)
     flash(_("Police room saved. Phones in it get the change at their next sync."), "done")
     return redirect(url_for("dashboard.places"))

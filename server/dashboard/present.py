@@ -23,7 +23,7 @@ VOCABULARIES = {
 @bp.app_template_global()
 def word(vocabulary: str, value: str | None) -> str:
     labels = VOCABULARIES[vocabulary]
-    if value not in labels:
+    if value is None or value not in labels:
         return value or ""
     chinese, english = labels[value]
     return chinese if locale() == "zh" else english

@@ -72,11 +72,11 @@ def apply_correction(quarantined_id: uuid.UUID) -> Any:
     typed = request.form.get("data", "")
     try:
         data = json.loads(correction_form.load(request.form)["data"])
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
     except (ValidationError, ValueError):
+        data = None
+    if not isinstance(data, dict):
         return render(found(quarantined_id), 422, data=typed, problem=_("The corrected data is not a JSON object."))
-    apply_corrected(db.session, quarantined_id, data, Caller(current_person().id, current_device().id,
+    apply_corrected(db.session(), quarantined_id, data, Caller(current_person().id, current_device().id,
                                                              current_scope()))
     flash(_("Applied. The phones get it at their next sync."), "done")
     return redirect(url_for("dashboard.quarantine"))
@@ -90,6 +90,6 @@ def dismiss(quarantined_id: uuid.UUID) -> Any:
         reason = dismiss_form.load(request.form)["reason"]
     except ValidationError:
         return render(found(quarantined_id), 422, problem=_("Say why the change is dismissed."))
-    dismiss_refusal(db.session, quarantined_id, reason, actor_id=current_person().id, device_id=current_device().id)
+    dismiss_refusal(db.session(), quarantined_id, reason, actor_id=current_person().id, device_id=current_device().id)
     flash(_("Dismissed."), "done")
     return redirect(url_for("dashboard.quarantine"))

@@ -10,8 +10,8 @@ import math
 import random
 import struct
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 Pixel = tuple[int, int, int]
 

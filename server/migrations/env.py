@@ -2,12 +2,16 @@
 
 import logging
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
+from alembic.operations import MigrationScript
+from alembic.runtime.migration import MigrationContext
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 database = current_app.extensions["migrate"].db
@@ -16,14 +20,16 @@ config.set_main_option(
 )
 
 
-def skip_empty_autogenerate(context, revision, directives):
+def skip_empty_autogenerate(context: MigrationContext, revision: Any, directives: list[MigrationScript]) -> None:
     """Make ``flask db migrate`` write nothing when the models match the database."""
-    if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+    if getattr(config.cmd_opts, "autogenerate", False) and all(
+        ops.is_empty() for ops in directives[0].upgrade_ops_list
+    ):
         directives[:] = []
         logger.info("No changes in schema detected.")
 
 
-def run_migrations_offline():
+def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"), target_metadata=database.metadata, literal_binds=True
     )
@@ -31,7 +37,7 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def run_migrations_online():
+def run_migrations_online() -> None:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     with database.engine.connect() as connection:

@@ -26,6 +26,7 @@ SYNCED_MODELS: dict[str, type[SyncRecord]] = {
 """Wire record type → model, found by the table each type in ``sync.records.RECORD_TYPES`` declares."""
 
 __all__ = [
+    "SYNCED_MODELS",
     "AccessToken",
     "AuditEntry",
     "Base",
@@ -48,7 +49,6 @@ __all__ = [
     "ScopeExit",
     "ServicePeriod",
     "Station",
-    "SYNCED_MODELS",
     "SyncConflict",
     "SyncMutation",
     "SyncRecord",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import BigInteger, Integer, MetaData, Text
+from sqlalchemy import BigInteger, Integer, MetaData, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from server.database import UTCDateTime
 from sync import clock
@@ -30,6 +31,9 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]
+        """Every model maps a table (declarative types it as any FROM clause)."""
 
     def __init__(self, **values: Any) -> None:
         """Fill in column defaults at construction, not only at flush.
@@ -37,11 +41,16 @@ class Base(DeclarativeBase):
         A record's wire form is computed when it is stamped, before it is flushed, and must
         show the same defaults the row will get.
         """
-        for column in self.__table__.columns:  # type: ignore[attr-defined]
+        for column in self.__table__.columns:
             default = column.default
-            if column.key in values or default is None or not (default.is_scalar or default.is_callable):
+            if column.key in values:
                 continue
-            values[column.key] = default.arg(None) if default.is_callable else default.arg
+            if isinstance(default, CallableColumnDefault):
+                # SQLAlchemy wraps our zero-argument defaults to take a context they ignore; its
+                # protocol asks for an ExecutionContext, which only an INSERT has.
+                values[column.key] = default.arg(None)  # type: ignore[arg-type]
+            elif isinstance(default, ScalarElementColumnDefault):
+                values[column.key] = default.arg
         for name, value in values.items():
             if not hasattr(type(self), name):
                 raise TypeError(f"{name!r} is not an attribute of {type(self).__name__}")
@@ -101,5 +110,5 @@ class DeviceTime:
         offset = value.utcoffset()
         if offset is None:
             raise ValueError("device times carry their UTC offset")
-        setattr(record, self.utc_attribute, value.astimezone(timezone.utc))
+        setattr(record, self.utc_attribute, value.astimezone(UTC))
         setattr(record, self.offset_attribute, int(offset.total_seconds() // 60))

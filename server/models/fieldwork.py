@@ -88,4 +88,4 @@ class Followup(SyncRecord, Base):
     venue: Mapped[Venue] = relationship()
     room: Mapped[Room] = relationship()
     officer: Mapped[Person] = relationship()
-    inspection: Mapped["Inspection | None"] = relationship()
+    inspection: Mapped[Inspection | None] = relationship()

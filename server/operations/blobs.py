@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any, Collection
+from collections.abc import Collection
 
 from flask import current_app
 from sqlalchemy import select, union

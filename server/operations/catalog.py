@@ -8,7 +8,8 @@ the labels the officer saw. Devices receive the new version on their next pull.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import select

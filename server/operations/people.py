@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -13,9 +14,9 @@ from server.models import AccessToken, Person, Room, Station
 from server.models.base import utcnow
 from server.operations.moves import placed, position_of
 from server.operations.records import locked
-from server.syncing.change import write_record
 from server.passwords import MIN_LENGTH, hash_password
 from server.refusals import Kind, Refused, invalid
+from server.syncing.change import write_record
 
 PLACEMENT_FIELDS = ("role", "room_id", "station_id")
 

@@ -22,8 +22,8 @@ from server.operations.records import locked
 from server.refusals import Kind, Refused
 from server.syncing.mutations import Caller
 from server.syncing.push import push
-from sync.protocol import REJECTED
 from sync.messages import MutationSchema
+from sync.protocol import REJECTED
 
 mutation_schema = MutationSchema()
 

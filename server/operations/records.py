@@ -24,6 +24,7 @@ from sync import ownership
 
 RECORD_TYPE_OF = {model: name for name, model in SYNCED_MODELS.items()}
 Row = TypeVar("Row")
+Record = TypeVar("Record", bound=SyncRecord)
 
 
 def locked(session: Session, model: type[Row], record_id: uuid.UUID, scope: Scope | None = None) -> Row:
@@ -62,7 +63,7 @@ def authorise(
     raise Refused(refused.code, refused.message, refused.errors, kind=Kind.FORBIDDEN)
 
 
-def edit_record(session: Session, record: SyncRecord, values: dict[str, Any], *, actor_id: uuid.UUID) -> SyncRecord:
+def edit_record(session: Session, record: Record, values: dict[str, Any], *, actor_id: uuid.UUID) -> Record:
     """An admin's edit: write the values that differ as a new version naming them; no difference, no version."""
     changed = {name: value for name, value in values.items() if getattr(record, name) != value}
     if not changed:

@@ -18,9 +18,10 @@ other paths write one ORM row (``write_record``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy import null, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from server.models import AuditEntry, BlobRef
 from server.models.base import SyncRecord, utcnow
 from server.syncing.wire import MAPPING_OF_MODEL, WireMapping, change_entry, data_of
 
+Record = TypeVar("Record", bound=SyncRecord)
 
 @dataclass
 class Values:
@@ -80,8 +82,6 @@ class RecordState:
     def of(cls, record: SyncRecord) -> RecordState:
         """The state of an ORM record; a record never stamped is new."""
         mapping = MAPPING_OF_MODEL[type(record)]
-        if record.id is None:
-            record.id = uuid.uuid4()
         if not record.version:
             return cls.new(mapping, record.id, mapping.room_of(record))
         return cls(mapping, record.id, record.version, record.deleted, mapping.wire_of(record),
@@ -89,6 +89,8 @@ class RecordState:
 
     def row(self) -> dict[str, Any]:
         """The record's columns as this change leaves them."""
+        if self.updated_at is None:
+            raise RuntimeError("only a record its batch changed is written")
         row = {
             "id": self.id,
             "version": self.version,
@@ -166,11 +168,11 @@ def change(
 
 def write_record(
     session: Session,
-    record: SyncRecord,
+    record: Record,
     action: str,
     changes: Mapping[str, Any] | None = None,
     **how: Any,
-) -> SyncRecord:
+) -> Record:
     """Change one record through the ORM: ``changes`` are Python values of its wire fields.
 
     A new record (never written) is created from the wire fields set on it and ``changes``,

@@ -8,8 +8,9 @@ that was offline past the purge re-sending a record that was deleted since.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.orm import Session
@@ -53,7 +54,7 @@ def purge_tombstones(session: Session, older_than: timedelta) -> int:
         session.execute(delete(ScopeExit).where(ScopeExit.id.in_([row.id for row in exits])))
         newest = max(newest, *(row.seq for row in exits))
     if purged or exits:
-        ledger = session.get(Ledger, LEDGER_ROW, populate_existing=True)
+        ledger = session.get_one(Ledger, LEDGER_ROW, populate_existing=True)
         session.execute(
             update(Ledger).where(Ledger.id == LEDGER_ROW).values(purged_seq=max(ledger.purged_seq, newest))
         )

@@ -28,10 +28,11 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Select,
     and_,
@@ -53,7 +54,6 @@ from server.models import Ledger, ScopeExit
 from server.syncing.cursor import PULL_ORDER, Cursor
 from server.syncing.wire import MAPPINGS, WireMapping, left_scope_entry, wire_json
 from sync.protocol import fields_unknown_to
-
 
 
 def scope_key(scope: Scope) -> dict[str, Any]:
@@ -107,7 +107,7 @@ class Puller:
         self.unknown_fields = fields_unknown_to(schema_version)
 
     def page(self, raw_cursor: str, limit: int) -> Page:
-        ledger = self.session.get(Ledger, LEDGER_ROW)
+        ledger = self.session.get_one(Ledger, LEDGER_ROW)
         key = scope_key(self.scope)
         cursor, reset = self.start(raw_cursor, ledger, key)
         page = Page(reset=reset)
@@ -242,7 +242,7 @@ MOVABLE = tuple(name for name, mapping in MAPPINGS.items() if mapping.room_field
 those whose room is a field that can change, or their parent's."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def live_statement(role: str) -> Select:
     """The live-phase query for a role, built once: every type's changes in (after, high], merged.
 
@@ -251,7 +251,9 @@ def live_statement(role: str) -> Select:
     the scope now; an admin sees everything, so nothing leaves an admin's scope.
     """
     scope = Scope.parametric(role)
-    after, high, wanted = bindparam("after"), bindparam("high"), bindparam("wanted")
+    after: BindParameter[int] = bindparam("after")
+    high: BindParameter[int] = bindparam("high")
+    wanted: BindParameter[int] = bindparam("wanted")
     branches = [
         Puller.statement(MAPPINGS[name], scope.where(MAPPINGS[name].model), after, high, wanted)
         .add_columns(literal(index).label("type_index"), literal(0).label("left"))

@@ -11,11 +11,12 @@ fields left as a conflict), or refused whole; it is never half-applied.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
-from marshmallow import ValidationError
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,9 +25,9 @@ from server.models import Person, QuarantinedMutation, SyncMutation
 from server.models.base import utcnow
 from server.operations.blobs import readable_hashes
 from server.operations.moves import exit_row, served
-from server.syncing.maintenance import purged_among
 from server.refusals import Refused
 from server.syncing.change import RecordState, Values, change
+from server.syncing.maintenance import purged_among
 from server.syncing.mutations import (
     Caller,
     Mutation,
@@ -290,7 +291,7 @@ class PushBatch:
         if parent is None:
             return loaded[RECORD_TYPES[record_type].room_field or ""]
         found = self.records.get((parent.type, loaded[parent.field]))
-        if found is None or found.deleted:
+        if found is None or found.deleted or found.room_id is None:
             raise Refused("invalid", f"The {parent.type} does not exist.", {parent.field: [f"No such {parent.type}."]})
         return found.room_id
 

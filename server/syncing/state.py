@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import BindParameter, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from server.database import insert_ignoring_duplicates
@@ -120,6 +121,6 @@ class BatchWriter:
         for row in rows:
             by_keys.setdefault(frozenset(row), []).append(row)
         for keys, group in by_keys.items():
-            values = {name: bindparam(f"v_{name}") for name in keys if name != "id"}
+            values: dict[str, BindParameter[Any]] = {name: bindparam(f"v_{name}") for name in keys if name != "id"}
             statement = update(table).where(table.c.id == bindparam("v_id")).values(values)
             self.session.execute(statement, [{f"v_{k}": v for k, v in row.items()} for row in group])

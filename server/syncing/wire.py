@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, inspect, select, update
 
 from server.models import SYNCED_MODELS
-from server.models.base import DeviceTime, SyncRecord
+from server.models.base import Base, DeviceTime, SyncRecord
 from sync.compiled import CompiledSchema, compile_schema
 from sync.records import RECORD_TYPES, RecordType
 
@@ -38,7 +38,9 @@ class WireMapping:
 
     @cached_property
     def table(self) -> Table:
-        return self.model.__table__  # type: ignore[attr-defined, return-value]
+        if not issubclass(self.model, Base):
+            raise TypeError(f"{self.model.__name__} mixes in SyncRecord but is not a mapped model")
+        return self.model.__table__
 
     @cached_property
     def data(self) -> CompiledSchema:
@@ -63,7 +65,7 @@ class WireMapping:
                 columns[device_time.utc_attribute] = None
                 columns[device_time.offset_attribute] = None
             else:
-                columns[device_time.utc_attribute] = value.astimezone(timezone.utc)
+                columns[device_time.utc_attribute] = value.astimezone(UTC)
                 columns[device_time.offset_attribute] = int(value.utcoffset().total_seconds() // 60)
         return columns
 
@@ -142,9 +144,7 @@ def rebuild_wire(connection: Connection) -> int:
             refresh_wire(record)
             updates.append({"record_id": row["id"], "wire": record.wire})
         if updates:
-            connection.execute(
-                update(mapping.table).where(mapping.table.c.id == bindparam("record_id")).values(wire=bindparam("wire")),
-                updates,
-            )
+            rewrite = update(mapping.table).where(mapping.table.c.id == bindparam("record_id"))
+            connection.execute(rewrite.values(wire=bindparam("wire")), updates)
         rebuilt += len(updates)
     return rebuilt

@@ -7,9 +7,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -31,7 +32,8 @@ class LiveServer:
 
     def flask(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "flask", *args], env=self.env, capture_output=True, text=True, timeout=120
+            [sys.executable, "-m", "flask", *args], env=self.env, capture_output=True, text=True, timeout=120,
+            check=False,
         )
 
 

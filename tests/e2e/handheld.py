@@ -75,7 +75,7 @@ class Handheld:
 
 
 def venue_of(handheld: Handheld) -> str:
-    return sorted(v.id for v in handheld.records.all("venue"))[0]
+    return min(v.id for v in handheld.records.all("venue"))
 
 
 def photo() -> bytes:

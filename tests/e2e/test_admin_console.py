@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -44,7 +45,7 @@ def admin_page(chromium: Any, demo: LiveServer, language: str = "en") -> Any:
 def test_an_admin_resolves_a_conflict_by_the_phones_value_and_a_stale_second_admin_is_refused(
         chromium: Any, demo: LiveServer, phones: Any) -> None:
     first, second = phones("officer1"), phones("officer2")
-    venue_id = sorted(set(v.id for v in first.records.all("venue")) & set(v.id for v in second.records.all("venue")))[3]
+    venue_id = sorted({v.id for v in first.records.all("venue")} & {v.id for v in second.records.all("venue")})[3]
     first.records.save("venue", {"phone": "0573-1000 0001"}, venue_id)
     second.records.save("venue", {"phone": "0573-2000 0002"}, venue_id)
     first.sync()

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from mobile.account import AccountState
+from mobile.account import AccountState, WrongPassword
 from mobile.autosync import AutoSync
 from mobile.session import Offline, SyncError
 from mobile.store import SyncState
@@ -153,7 +153,7 @@ def test_a_sign_in_ended_by_the_server_asks_for_the_password_and_keeps_unsynced_
     phone.sync()
     assert phone.records.get("inspection", inspection).state is SyncState.SYNCED
     phone.account.unlock("new-password")
-    with pytest.raises(Exception):
+    with pytest.raises(WrongPassword):
         phone.account.unlock("demo")
 
 

@@ -51,7 +51,8 @@ def test_unanswered_items_and_a_missing_signature_are_named() -> None:
 
 
 def test_a_failure_needs_a_note_findings_and_a_photo() -> None:
-    inspection = an_inspection(checklist={"exits": {"result": "fail", "note": " "}, "extinguishers": {"result": "pass"}},
+    inspection = an_inspection(checklist={"exits": {"result": "fail", "note": " "},
+                                          "extinguishers": {"result": "pass"}},
                                signature_hash=SIGNED)
     assert codes(inspection_problems(inspection, ITEMS, TODAY)) == {
         "checklist.exits": "note_for_failure", "findings": "findings_required", "photo_hashes": "photo_required"}
@@ -80,7 +81,8 @@ def test_a_done_follow_up_records_its_outcome_and_satisfaction() -> None:
     planned = a_followup(subject_kind="rectification", inspection_id=INSPECTION)
     assert followup_problems(planned) == []
     done = {**planned, "status": "done", "visited_at": "2026-11-28T10:00:00+08:00"}
-    assert codes(followup_problems(done)) == {"outcome": "required", "satisfaction": "required", "rectified": "required"}
+    assert codes(followup_problems(done)) == {
+        "outcome": "required", "satisfaction": "required", "rectified": "required"}
     case = a_followup(subject_kind="case", status="done", visited_at="2026-11-28T10:00:00+08:00", outcome="ok",
                       satisfaction="satisfied")
     assert codes(followup_problems(case)) == {"case_number": "required"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 import pytest
 
@@ -72,7 +72,7 @@ def session(url: str, **options: object) -> tuple[Session, RecordingStop]:
 def test_requests_carry_the_token_and_the_schema_version(scripted: tuple[str, Script]) -> None:
     url, script = scripted
     session(url)[0].get("/api/v1/ping")
-    _, path, headers = script.seen[0]
+    _, _, headers = script.seen[0]
     assert headers["Authorization"] == "Bearer bl_token" and headers["X-Beatlog-Schema"] == "2"
 
 

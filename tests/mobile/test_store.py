@@ -304,7 +304,7 @@ def test_an_upgrade_keeps_every_unsynced_record(tmp_path: Path, monkeypatch: pyt
     Records(first).save("venue", venue(name="草稿"), submit=False)
     first.close()
     monkeypatch.setattr(database, "MIGRATIONS",
-                        database.MIGRATIONS + ("ALTER TABLE record ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",))
+                        (*database.MIGRATIONS, "ALTER TABLE record ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0"))
     upgraded = Store(directory)
     assert upgraded.query("PRAGMA user_version")[0][0] == len(database.MIGRATIONS)
     assert {row["state"] for row in upgraded.query("SELECT state FROM outbox")} == {"queued", "draft"}

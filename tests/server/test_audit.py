@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import delete, func, select, update
@@ -89,7 +91,7 @@ def test_entries_chain_in_commit_order(app: Flask, world: World) -> None:
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert entries[0].prev_hash == "0" * 64
-    assert all(later.prev_hash == earlier.entry_hash for earlier, later in zip(entries, entries[1:]))
+    assert all(later.prev_hash == earlier.entry_hash for earlier, later in pairwise(entries))
 
 
 def checkpoint(runner: FlaskCliRunner) -> str:

@@ -60,7 +60,8 @@ def test_usernames_are_matched_without_regard_to_case(client: FlaskClient, world
 
 
 @pytest.mark.parametrize("username", ["officer_a1", "nobody"])
-def test_a_wrong_password_or_unknown_user_gets_the_same_answer(client: FlaskClient, world: World, username: str) -> None:
+def test_a_wrong_password_or_unknown_user_gets_the_same_answer(
+        client: FlaskClient, world: World, username: str) -> None:
     response = login(client, username, password="wrong")
     assert response.status_code == 401
     assert response.json == {"code": "login_failed", "message": "Wrong username or password.", "fields": {}}
@@ -108,7 +109,8 @@ def test_repeated_failures_from_one_address_are_throttled(app: Flask, client: Fl
     assert login(client, "officer_b1", address="10.9.9.8").status_code == 200
 
 
-def test_failed_sign_ins_are_counted_even_though_the_request_fails(app: Flask, client: FlaskClient, world: World) -> None:
+def test_failed_sign_ins_are_counted_even_though_the_request_fails(
+        app: Flask, client: FlaskClient, world: World) -> None:
     login(client, "officer_a1", "wrong")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 1
@@ -189,7 +191,8 @@ def test_a_device_passes_to_another_officer_only_after_sign_out(client: FlaskCli
 def test_sign_ins_and_revocations_are_audited(client: FlaskClient, world: World) -> None:
     client.post(f"/api/v1/devices/{world.devices['officer_b1']}/revoke", json={"reason": "stolen"},
                 headers=world.headers("admin"))
-    actions = [entry["action"] for entry in client.get("/api/v1/audit?page_size=500", headers=world.headers("admin")).json]
+    audit = client.get("/api/v1/audit?page_size=500", headers=world.headers("admin")).json
+    actions = [entry["action"] for entry in audit]
     assert actions[0] == "device.revoke"
     assert actions.count("auth.login") == 7 and actions.count("device.enrol") == 7
 

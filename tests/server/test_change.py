@@ -42,7 +42,8 @@ def test_a_new_record_is_loaded_by_its_wire_schema_with_its_defaults_and_rules(a
     with app.app_context():
         venue = Venue(room_id=world.rooms["A1"], name="New hotel", kind="hotel", address="A1 Road 9")
         write_record(db.session, venue, "create", actor_id=world.people["officer_a1"])
-        assert (venue.version, venue.risk_level, venue.phone, data_of(venue.wire)["risk_level"]) == (1, "low", "", "low")
+        assert (venue.version, venue.risk_level, venue.phone) == (1, "low", "")
+        assert data_of(venue.wire)["risk_level"] == "low"
         broken = Venue(room_id=world.rooms["A1"], name="No kind", address="A1 Road 10")
         with pytest.raises(ValidationError) as raised:
             write_record(db.session, broken, "create", actor_id=None)

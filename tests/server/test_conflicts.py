@@ -123,7 +123,8 @@ def test_a_record_deleted_after_its_conflict_was_raised_stays_deleted_when_the_c
     assert (first.results[-1]["status"], first.results[-1]["version"]) == ("applied", 4)
     refused = resolve(client, world, conflict_id, expected_version=4, values={"name": "月河大酒店"})
     assert (refused.status_code, refused.json["code"]) == (409, "record_deleted")
-    assert (refused.json["current"]["record"]["deleted"], refused.json["current"]["conflict"]["status"]) == (True, "open")
+    current = refused.json["current"]
+    assert (current["record"]["deleted"], current["conflict"]["status"]) == (True, "open")
     closed = resolve(client, world, conflict_id, expected_version=4, values={})
     assert (closed.status_code, closed.json["status"], closed.json["result_version"]) == (200, "resolved", 5)
     for phone in (first, second):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -57,12 +58,12 @@ def old_table(name: str, *names: str) -> sa.TableClause:
 def test_upgrading_a_database_with_records_fills_in_their_wire_form(backend: str, tmp_path: Path) -> None:
     import json
     import uuid
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from server.models import Venue
     from server.syncing.wire import MAPPINGS
 
-    now = datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 1, 8, tzinfo=UTC)
     ids = {name: uuid.uuid4() for name in ("station", "room", "venue")}
     synced = {"version": 1, "seq": 1, "created_at": now, "updated_at": now, "updated_by": None, "deleted": False}
     rows = [
@@ -87,18 +88,19 @@ def test_upgrading_a_database_with_records_fills_in_their_wire_form(backend: str
             venue = db.session.get(Venue, ids["venue"])
             entry = json.loads(venue.wire)
             assert entry["data"] == MAPPINGS["venue"].wire_of(venue) and entry["data"]["risk_level"] == "high"
-            assert (entry["type"], entry["id"], entry["version"], entry["deleted"]) == ("venue", str(venue.id), 1, False)
+            envelope = (entry["type"], entry["id"], entry["version"], entry["deleted"])
+            assert envelope == ("venue", str(venue.id), 1, False)
             db.session.remove()
             db.engine.dispose()
 
 
 def test_upgrading_gives_each_stored_blob_its_first_uploader_as_possessor(backend: str, tmp_path: Path) -> None:
     import uuid
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from server.models import BlobPossession
 
-    now = datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 1, 8, tzinfo=UTC)
     person_id, sha256 = uuid.uuid4(), "ab" * 32
     person = old_table("person", "username", "display_name", "role", "star_level", "active", "password_hash",
                        *SYNC_COLUMNS)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -97,7 +98,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/people/<id>/devices", EVERYONE, target="person"),
     Endpoint("GET", "/api/v1/devices", EVERYONE),
     Endpoint("GET", "/api/v1/devices/<id>", EVERYONE, target="device"),
-    Endpoint("POST", "/api/v1/devices/<id>/revoke", EVERYONE, target="device", body=lambda world, user: {"reason": "lost"}),
+    Endpoint("POST", "/api/v1/devices/<id>/revoke", EVERYONE, target="device",
+             body=lambda world, user: {"reason": "lost"}),
     Endpoint("GET", "/api/v1/stations", EVERYONE),
     Endpoint("GET", "/api/v1/stations/<id>", EVERYONE, target="station"),
     Endpoint("GET", "/api/v1/rooms", EVERYONE),

@@ -171,7 +171,8 @@ class Motion:
 
     def chosen(self, device: SyncDevice, record_type: str, which: int) -> str | None:
         known = set(device.visible(record_type)) | {
-            p.mutation["id"] for p in device.outbox if p.mutation["op"] == "create" and p.mutation["type"] == record_type}
+            p.mutation["id"] for p in device.outbox
+            if p.mutation["op"] == "create" and p.mutation["type"] == record_type}
         candidates = sorted(record_id for record_id in known if device.local(record_type, record_id))
         return candidates[which % len(candidates)] if candidates else None
 
@@ -207,7 +208,7 @@ def started(app: Flask, client: FlaskClient) -> Motion:
 
 
 def check_every_phone_equals_a_fresh_one(motion: Motion) -> None:
-    for username, device in zip(USERS, motion.phones):
+    for username, device in zip(USERS, motion.phones, strict=True):
         fresh = motion.phone(username)
         fresh.pull()
         assert synced_records(device) == synced_records(fresh), username

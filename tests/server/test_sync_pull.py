@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 from sqlalchemy import update
+from werkzeug.test import TestResponse
 
 from server.extensions import db
 from server.ledger import LEDGER_ROW

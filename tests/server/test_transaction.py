@@ -7,8 +7,9 @@ station and an audit entry), then answer or raise as each test needs.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from flask import Flask

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -23,12 +23,12 @@ def test_a_frozen_clock_never_moves() -> None:
     anchor = datetime(2031, 1, 1, 23, 59, tzinfo=CHINA)
     frozen = clock.Clock.at(anchor, frozen=True)
     assert frozen.now() == frozen.now() == anchor
-    assert frozen.today(CHINA) == date(2031, 1, 1) and frozen.today(timezone.utc) == date(2031, 1, 1)
+    assert frozen.today(CHINA) == date(2031, 1, 1) and frozen.today(UTC) == date(2031, 1, 1)
 
 
 def test_today_is_the_date_in_the_zone_asked_for() -> None:
-    late_evening_utc = clock.Clock.at(datetime(2031, 3, 1, 20, 0, tzinfo=timezone.utc), frozen=True)
-    assert late_evening_utc.today(timezone.utc) == date(2031, 3, 1)
+    late_evening_utc = clock.Clock.at(datetime(2031, 3, 1, 20, 0, tzinfo=UTC), frozen=True)
+    assert late_evening_utc.today(UTC) == date(2031, 3, 1)
     assert late_evening_utc.today(CHINA) == date(2031, 3, 2)
 
 
@@ -40,7 +40,7 @@ def test_a_process_started_from_the_environment_reads_the_same_time_as_its_paren
 
 def test_without_the_variable_the_clock_is_the_systems() -> None:
     system = clock.Clock.from_environ({})
-    assert abs(system.now() - datetime.now(timezone.utc)) < timedelta(seconds=1)
+    assert abs(system.now() - datetime.now(UTC)) < timedelta(seconds=1)
 
 
 @pytest.mark.parametrize("raw", ["tomorrow", "2031-01-01T10:00:00", "2031-01-01T10:00:00+08:00@soon"])

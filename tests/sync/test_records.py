@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -114,7 +114,8 @@ def test_a_followup_names_what_it_follows_and_when_it_was_done(changes: dict[str
 
 
 def test_venue_defaults_fill_what_an_officer_may_leave_out() -> None:
-    venue = VenueData().load({"room_id": str(uuid.uuid4()), "name": "月河宾馆", "kind": "hotel", "address": "中山东路1号"})
+    venue = VenueData().load({"room_id": str(uuid.uuid4()), "name": "月河宾馆", "kind": "hotel",
+                              "address": "中山东路1号"})
     assert (venue["risk_level"], venue["phone"], venue["location"]) == ("low", "", None)
 
 
@@ -128,7 +129,8 @@ def test_every_record_type_round_trips_through_its_record_schema() -> None:
     assert set(RECORD_TYPES) == {"room", "person", "checklist_template", "venue", "inspection", "followup"}
     assert {name for name, t in RECORD_TYPES.items() if t.device_writable} == {"venue", "inspection", "followup"}
     loaded = InspectionData().load(inspection())
-    envelope = {"id": uuid.uuid4(), "version": 3, "updated_at": datetime(2026, 11, 20, 2, 40, tzinfo=timezone.utc), "deleted": False}
+    envelope = {"id": uuid.uuid4(), "version": 3, "updated_at": datetime(2026, 11, 20, 2, 40, tzinfo=UTC),
+                "deleted": False}
     record = RECORD_TYPES["inspection"].record_schema()
     dumped = record.dump({**loaded, **envelope})
     assert record.load(dumped) == record.load(record.dump(record.load(dumped)))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from kivy.app import App
 from kivy.properties import DictProperty
@@ -51,7 +52,9 @@ class FormScreen(BeatlogScreen):
     """A screen that edits one record and shows what is wrong beside each field."""
 
     keeps_edits = True
-    field_widgets: dict[str, tuple[str, str]] = {}
+    errors = DictProperty({})
+    """Problem field → the message shown beside it."""
+    field_widgets: ClassVar[Mapping[str, tuple[str, str]]] = {}
     """Problem field → (widget id, property) where the widget's id differs from the field's name."""
 
     def watch_fixes(self) -> None:

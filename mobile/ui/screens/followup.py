@@ -24,7 +24,6 @@ class FollowupScreen(FormScreen):
     venue_name = StringProperty("")
     state_text = StringProperty("")
     existing = BooleanProperty(False)
-    errors = DictProperty({})
     inspections = DictProperty({})
     due_choices = DictProperty({})
     yes_no = DictProperty({})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from itertools import chain
-from typing import Any, Iterable
+from typing import Any
 
 from kivy.properties import StringProperty
 

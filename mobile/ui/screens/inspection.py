@@ -7,8 +7,9 @@ resubmitted. A draft keeps whatever is filled in; submitting checks the log is c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from kivy.clock import Clock
 from kivy.metrics import dp
@@ -54,14 +55,14 @@ class ChecklistItem(BoxLayout):
 
 
 class InspectionScreen(FormScreen):
-    field_widgets = {"photo_hashes": ("photos", "hashes"), "signature_hash": ("signature", "sha256"),
-                     "rectification_deadline": ("deadline", "text")}
+    field_widgets: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "photo_hashes": ("photos", "hashes"), "signature_hash": ("signature", "sha256"),
+        "rectification_deadline": ("deadline", "text")}
     venue_name = StringProperty("")
     template_title = StringProperty("")
     returned_comment = StringProperty("")
     state_text = StringProperty("")
     locked = BooleanProperty(False)
-    errors = DictProperty({})
     summary = StringProperty("")
     items = ListProperty([])
     record = ObjectProperty(None, allownone=True)

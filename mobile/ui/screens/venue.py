@@ -32,8 +32,8 @@ class VenueScreen(BeatlogScreen):
             return
         data = venue.data
         self.name_text = data["name"]
-        lines = [f"{tr.label(vocab.VENUE_KINDS, data['kind'])} · {_('Risk level')}: "
-                 f"{tr.label(vocab.RISK_LEVELS, data.get('risk_level'))}", data.get("address", "")]
+        lines = [(f"{tr.label(vocab.VENUE_KINDS, data['kind'])} · {_('Risk level')}: "
+                  f"{tr.label(vocab.RISK_LEVELS, data.get('risk_level'))}"), data.get("address", "")]
         if data.get("responsible_person") or data.get("phone"):
             lines.append(f"{_('Person in charge')}: {data.get('responsible_person', '')} {data.get('phone', '')}")
         self.facts = "\n".join(line for line in lines if line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import DictProperty, StringProperty
+from kivy.properties import StringProperty
 
 from mobile.forms import Problem, venue_problems
 from mobile.ui.explain import problem_text
@@ -16,7 +16,6 @@ TEXT_FIELDS = ("name", "address", "responsible_person", "phone", "notes")
 
 class VenueFormScreen(FormScreen):
     title = StringProperty("")
-    errors = DictProperty({})
 
     def show(self) -> None:
         venue = self.app.records.get("venue", self.params["record_id"]) if self.params.get("record_id") else None

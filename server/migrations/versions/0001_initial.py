@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     ledger = op.create_table(
         "ledger",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -285,7 +285,7 @@ def upgrade():
 
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('followup', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_followup_venue_id'))
         batch_op.drop_index(batch_op.f('ix_followup_status'))

@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('sync_mutation',
     sa.Column('mutation_id', sa.Uuid(), nullable=False),
     sa.Column('device_id', sa.Uuid(), nullable=False),
@@ -145,7 +145,7 @@ def upgrade():
     rebuild_wire(op.get_bind())
 
 
-def downgrade():
+def downgrade() -> None:
     for table in ("venue", "inspection", "followup"):
         op.drop_index(f"ix_{table}_room_seq", table_name=table)
     with op.batch_alter_table('venue', schema=None) as batch_op:

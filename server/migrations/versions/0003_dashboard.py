@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('inbox_mark',
     sa.Column('person_id', sa.Uuid(), nullable=False),
     sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
@@ -56,7 +56,7 @@ def upgrade():
         batch_op.create_foreign_key('fk_quarantined_mutation_decided_by_person', 'person', ['decided_by'], ['id'])
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('quarantined_mutation', schema=None) as batch_op:
         batch_op.drop_constraint('fk_quarantined_mutation_decided_by_person', type_='foreignkey')
         batch_op.drop_column('note')

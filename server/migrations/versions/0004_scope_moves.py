@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('scope_exit',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
@@ -58,7 +58,7 @@ def upgrade():
         op.bulk_insert(service_period, rows)
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('service_period', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_period_person_id'))
     op.drop_table('service_period')

@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('purged_record',
     sa.Column('record_id', sa.Uuid(), nullable=False),
     sa.Column('record_type', sa.String(length=32), nullable=False),
@@ -24,5 +24,5 @@ def upgrade():
     )
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table('purged_record')

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('blob_possession',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('person_id', sa.Uuid(), nullable=False),
@@ -30,5 +30,5 @@ def upgrade():
                'SELECT sha256, uploaded_by, uploaded_at FROM blob')
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table('blob_possession')

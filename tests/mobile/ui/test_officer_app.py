@@ -15,7 +15,7 @@ from tests.mobile.ui.driver import Officer, sign_in
 
 def hotel_in_beat(officer: Officer) -> LocalRecord:
     hotels = [venue for venue in officer.app.records.all("venue") if venue.data["kind"] == "hotel"]
-    return sorted(hotels, key=lambda venue: venue.data["name"])[0]
+    return min(hotels, key=lambda venue: venue.data["name"])
 
 
 def open_venue(officer: Officer, venue: LocalRecord, query: str) -> None:

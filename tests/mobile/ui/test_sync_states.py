@@ -17,8 +17,8 @@ def test_a_conflict_with_a_colleague_is_explained_in_plain_words_on_the_phone(
     colleague = Handheld.enrol(tmp_path / "colleague", demo_server.url, "officer2")
     try:
         colleague.sync()
-        shared = sorted(set(v.id for v in colleague.records.all("venue")) &
-                        set(v.id for v in officer.app.records.all("venue")))[0]
+        shared = min({v.id for v in colleague.records.all("venue")} &
+                     {v.id for v in officer.app.records.all("venue")})
         network.offline = True
         officer.wait(lambda: not officer.app.online, "the phone to be offline")
         officer.app.go("venue", record_id=shared)
@@ -98,7 +98,7 @@ def test_an_unsent_edit_of_a_venue_that_left_the_beat_is_shown_as_refused_work_n
         start_app: Any, network: Any, demo_server: Any) -> None:
     officer = start_app(network.url, "zh")
     sign_in(officer, "officer6")
-    venue = sorted(officer.app.records.all("venue"), key=lambda v: v.data["name"])[0]
+    venue = min(officer.app.records.all("venue"), key=lambda v: v.data["name"])
     network.offline = True
     officer.wait(lambda: not officer.app.online, "the phone to be offline")
     officer.app.records.save("venue", {"notes": "调动前记下的整改情况"}, venue.id)

@@ -7,15 +7,14 @@ import re
 import uuid
 
 import pytest
-
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from server.demo.org import DEMO_PASSWORD
 from server.extensions import db
-from server.passwords import hash_password
 from server.models import AccessToken, AuditEntry, Device, Person
+from server.passwords import hash_password
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import World
 

@@ -12,8 +12,8 @@ from server.extensions import db
 from server.models import Followup, Inspection
 from server.operations.records import locked
 from server.syncing.change import write_record
-from tests.server.dashboard.conftest import Reviewer
 from sync import clock
+from tests.server.dashboard.conftest import Reviewer
 from tests.world import CHINA, World
 
 
