@@ -21,7 +21,7 @@ from server.extensions import db
 from server.models import Inspection, Venue
 from server.operations.catalog import edit_venue
 from server.operations.review import review_inspection
-from tests.conftest import DeviceFactory
+from tests.phone import DeviceFactory
 from tests.world import World
 
 
