@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from sync.fields import StrictSchema, whole_number
-from sync.protocol import MAX_PULL_LIMIT, MAX_PUSH_MUTATIONS, OPS, RESULT_STATUSES
+from sync.protocol import CONFLICT_REASONS, DUPLICATE, MAX_PULL_LIMIT, MAX_PUSH_MUTATIONS, OPS, RESULT_STATUSES
 from sync.records import RECORD_TYPES
 
 
@@ -46,24 +46,33 @@ class PushRequest(StrictSchema):
     )
 
 
-class MutationResult(Schema):
-    mutation_id = fields.UUID()
-    status = fields.Str(metadata={"enum": list(RESULT_STATUSES)})
-    id = fields.UUID()
-    version = fields.Int(allow_none=True, metadata={"description": "The record's version after this mutation"})
-    conflict_id = fields.UUID(allow_none=True)
-    reason = fields.Str(metadata={
-        "description": "For a conflict: field_conflict, locked, deleted, changed_since_base or exists"})
-    first_status = fields.Str(metadata={"description": "For a duplicate: the status the first delivery got"})
+class MutationResult(StrictSchema):
+    """One mutation's answer: the first five keys always, the others only with the status that uses them.
+
+    A duplicate repeats the first answer's keys, with ``first_status`` added.
+    """
+
+    mutation_id = fields.UUID(required=True)
+    status = fields.Str(required=True, validate=validate.OneOf(RESULT_STATUSES))
+    id = fields.UUID(required=True)
+    version = fields.Int(required=True, allow_none=True,
+                         metadata={"description": "The record's version after this mutation; null for a rejection"})
+    conflict_id = fields.UUID(required=True, allow_none=True,
+                              metadata={"description": "Set for a conflict (and a duplicate of one)"})
+    reason = fields.Str(validate=validate.OneOf(CONFLICT_REASONS), metadata={"description": "For a conflict: why"})
+    first_status = fields.Str(validate=validate.OneOf(tuple(s for s in RESULT_STATUSES if s != DUPLICATE)),
+                              metadata={"description": "For a duplicate: the status the first delivery got"})
     code = fields.Str(metadata={"description": "For a rejection: a machine code"})
-    message = fields.Str()
-    errors = fields.Dict(metadata={"description": "For a rejection: messages per field"})
-    retryable = fields.Bool(metadata={"description": "True when resending the same mutation later can succeed"})
+    message = fields.Str(metadata={"description": "For a rejection: what to tell the officer"})
+    errors = fields.Dict(keys=fields.Str(), metadata={"description": "For a rejection: messages per field"})
+    retryable = fields.Bool(metadata={
+        "description": "For a rejection: true when resending the same mutation later can succeed"})
 
 
-class PushResponse(Schema):
-    results = fields.List(fields.Nested(MutationResult))
-    server_time = fields.AwareDateTime()
+class PushResponse(StrictSchema):
+    results = fields.List(fields.Nested(MutationResult), required=True,
+                          metadata={"description": "One per mutation, in the order sent"})
+    server_time = fields.AwareDateTime(required=True)
 
 
 class PullQuery(StrictSchema):
@@ -72,20 +81,26 @@ class PullQuery(StrictSchema):
     schema_version = repeated_schema_version()
 
 
-class Change(Schema):
-    type = fields.Str()
-    id = fields.UUID()
-    version = fields.Int()
-    deleted = fields.Bool()
-    left_scope = fields.Bool(metadata={"description": "The record is no longer yours to see; remove it"})
-    updated_at = fields.AwareDateTime()
-    updated_by = fields.UUID(allow_none=True)
-    data = fields.Dict(allow_none=True)
+class Change(StrictSchema):
+    """One record in its latest state: the envelope, and its fields in ``data``."""
+
+    type = fields.Str(required=True, validate=validate.OneOf(tuple(RECORD_TYPES)))
+    id = fields.UUID(required=True)
+    version = fields.Int(required=True)
+    deleted = fields.Bool(required=True)
+    left_scope = fields.Bool(validate=validate.Equal(True), metadata={
+        "description": "Only on the tombstone of a record that is no longer yours to see, and then true: remove it"})
+    updated_at = fields.AwareDateTime(required=True)
+    updated_by = fields.UUID(required=True, allow_none=True)
+    data = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "The record's fields, as its type's wire schema says (a deleted record's too); "
+                       "null on a left_scope tombstone"})
 
 
-class PullResponse(Schema):
-    changes = fields.List(fields.Nested(Change))
-    cursor = fields.Str()
-    has_more = fields.Bool()
-    reset = fields.Bool(metadata={"description": "Start of a full resync: drop synced records not sent again"})
-    server_time = fields.AwareDateTime()
+class PullResponse(StrictSchema):
+    changes = fields.List(fields.Nested(Change), required=True)
+    cursor = fields.Str(required=True)
+    has_more = fields.Bool(required=True)
+    reset = fields.Bool(required=True, metadata={
+        "description": "Start of a full resync: drop synced records not sent again"})
+    server_time = fields.AwareDateTime(required=True)

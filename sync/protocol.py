@@ -23,6 +23,8 @@ DUPLICATE = "duplicate"
 CONFLICT = "conflict"
 REJECTED = "rejected"
 RESULT_STATUSES = (APPLIED, MERGED, DUPLICATE, CONFLICT, REJECTED)
+CONFLICT_REASONS = ("field_conflict", "locked", "deleted", "changed_since_base", "exists")
+"""Why a push result is a conflict (its ``reason``); docs/protocol.md says when each applies."""
 
 OPS = ("create", "update", "delete")
 

@@ -28,7 +28,7 @@ from server.extensions import db
 from server.ledger import LEDGER_ROW
 from server.models import Base, Ledger
 from sync import clock
-from tests.sync_device import DeviceFactory, SyncDevice, flask_http
+from tests.phone import DeviceFactory, Phones
 from tests.world import CHINA, World, build_world
 
 FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -179,10 +179,7 @@ def world(app: Flask) -> World:
 
 
 @pytest.fixture
-def device(client: FlaskClient, world: World) -> DeviceFactory:
-    """``device("officer_a1")``: that person's signed-in handheld, talking to the app."""
-
-    def make(username: str) -> SyncDevice:
-        return SyncDevice(world.devices[username], flask_http(client, world.headers(username)))
-
-    return make
+def device(client: FlaskClient, world: World, tmp_path: Path) -> Iterator[DeviceFactory]:
+    """``device("officer_a1")``: that person's signed-in handheld (the real handheld core), talking to the app."""
+    with Phones(client, world, tmp_path / "phones") as phones:
+        yield phones.sign_in

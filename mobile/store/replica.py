@@ -159,10 +159,14 @@ class Replica:
         return len(page["changes"])
 
     def _apply_changes(self, db: sqlite3.Connection, changes: list[dict[str, Any]], generation: int) -> None:
-        """Land pulled changes; records with unsent edits are rebased one by one, the rest in bulk."""
+        """Land pulled changes; records with unsent edits are rebased one by one, the rest in bulk.
+
+        A record a page repeats lands once, in its last state: the bulk writes take each record once.
+        """
         pending = {(row["type"], row["id"]) for row in db.execute("SELECT DISTINCT type, id FROM outbox")}
+        latest = {(change["type"], change["id"]): change for change in changes}
         plain = []
-        for change in changes:
+        for change in latest.values():
             key = (change["type"], change["id"])
             if change.get("left_scope"):
                 if key in pending:

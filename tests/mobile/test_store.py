@@ -335,6 +335,17 @@ def test_the_search_index_forgets_venues_that_leave(records: Records, replica: R
     assert records.search_venues("新来的") == [] and len(records.search_venues("改名网")) == 1
 
 
+def test_a_page_that_repeats_a_venue_lands_it_once_in_its_last_state(records: Records, replica: Replica) -> None:
+    """A page sent a record twice (issue 13: after a scope change, the enter and live phases of one page);
+    the pull must not stick on it."""
+    record_id = synced_venue(replica, name="搬来的宾馆")
+    moved = records.get("venue", record_id).data
+    replica.apply_page(page(pulled(record_id, 4, {**moved, "name": "搬来的宾馆"}),
+                            pulled(record_id, 4, {**moved, "name": "搬来的宾馆"})))
+    assert [v.id for v in records.search_venues("搬来的")] == [record_id]
+    assert records.get("venue", record_id).version == 4
+
+
 def test_unsettled_records_are_those_waiting_or_in_conflict(records: Records, replica: Replica) -> None:
     settled = synced_venue(replica, name="平安旅馆")
     in_conflict = synced_venue(replica, name="月河宾馆")

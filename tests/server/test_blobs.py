@@ -7,7 +7,7 @@ import hashlib
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import DeviceFactory
+from tests.phone import DeviceFactory
 from tests.world import World
 
 PHOTO = b"\xff\xd8\xff\xe0" + b"a photo of a fire exit" * 50
@@ -60,10 +60,10 @@ def test_a_record_may_reference_a_blob_only_once_it_is_uploaded(
     result = phone.results[-1]
     assert (result["status"], result["code"], result["retryable"]) == ("rejected", "missing_blob", True)
     assert list(result["errors"]) == ["photo_hashes"]
-    assert len(phone.outbox) == 1
+    assert phone.pending() == 1
     put(client, world)
     phone.push()
-    assert phone.results[-1]["status"] == "applied" and not phone.outbox
+    assert phone.results[-1]["status"] == "applied" and phone.pending() == 0
 
 
 def test_a_blob_is_readable_by_whoever_sees_a_record_that_references_it(

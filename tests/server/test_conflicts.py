@@ -6,12 +6,11 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.conftest import DeviceFactory
-from tests.sync_device import SyncDevice
+from tests.phone import DeviceFactory, Phone
 from tests.world import World
 
 
-def conflicting_names(device: DeviceFactory, world: World) -> tuple[SyncDevice, SyncDevice, str]:
+def conflicting_names(device: DeviceFactory, world: World) -> tuple[Phone, Phone, str]:
     """Two officers rename the same venue offline; the second gets a conflict."""
     first, second = device("officer_a1"), device("officer_a1b")
     first.pull(), second.pull()

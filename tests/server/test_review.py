@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.conftest import DeviceFactory
+from tests.phone import DeviceFactory
 from tests.world import World
 
 

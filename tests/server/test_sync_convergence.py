@@ -6,6 +6,7 @@ order, sometimes losing an answer or restarting a full resync halfway, while an 
 an officer between rooms and stations and moves venues between rooms, the chief reviews
 inspections as pushes arrive, and the admin resolves conflicts as deletes arrive.
 
+The phones are the real handheld core (``tests.phone``): its store, outbox and sync client.
 Phones create venues only in rooms they hold, as the handheld does (see "Scope changes" in
 docs/protocol.md). After everyone has synced, each phone must hold exactly what a fresh
 phone of the same user pulls, and every change a phone sent must be in the final state, in a conflict, or in
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -29,7 +32,7 @@ from server.models import AuditEntry, QuarantinedMutation, SyncConflict, SyncMut
 from server.operations.catalog import edit_venue
 from sync import clock
 from tests.conftest import empty_tables
-from tests.sync_device import SyncDevice, flask_http
+from tests.phone import Phone, Phones
 from tests.world import CHINA, World, build_world
 
 USERS = ("officer_a1", "officer_a1b", "officer_a2", "chief_a", "chief_b")
@@ -61,17 +64,22 @@ step = st.one_of(
 class Motion:
     """The scenario's phones, the admin's and chief's hands, and every mutation a phone sent."""
 
-    def __init__(self, app: Flask, client: FlaskClient, world: World) -> None:
-        self.app, self.client, self.world = app, client, world
+    def __init__(self, app: Flask, client: FlaskClient, world: World, hands: Phones) -> None:
+        self.app, self.client, self.world, self.hands = app, client, world, hands
         self.phones = [self.phone(username) for username in USERS]
-        self.sent: dict[str, dict[str, Any]] = {}
         self.answers: dict[str, list[int]] = {"review": [], "resolve": []}
 
-    def phone(self, username: str) -> SyncDevice:
-        return SyncDevice(self.world.devices[username], flask_http(self.client, self.world.headers(username)))
+    def phone(self, username: str) -> Phone:
+        return self.hands.sign_in(username)
+
+    @property
+    def sent(self) -> dict[str, dict[str, Any]]:
+        """Every mutation a phone sent, by its id."""
+        return {mutation["mutation_id"]: mutation for phone in self.phones for mutation in phone.sent}
 
     def call(self, username: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        return flask_http(self.client, self.world.headers(username))(method, path, body)
+        response = self.client.open(path, method=method, json=body, headers=self.world.headers(username))
+        return response.status_code, response.get_json(silent=True)
 
     def run(self, action: tuple[Any, ...]) -> None:
         getattr(self, action[0])(*action[1:])
@@ -115,20 +123,17 @@ class Motion:
             changes["status"] = "draft"
         device.edit("inspection", record_id, **changes)
 
-    def push(self, index: int, lose_response: bool) -> None:
-        device = self.phones[index]
-        self.remember(device)
-        status, body = device.push(lose_response=lose_response)
-        assert status == 200, body
+    def push(self, index: int, lose_answer: bool) -> None:
+        self.phones[index].push(lose_answer=lose_answer)
 
-    def pull(self, index: int, lose_response: bool) -> None:
-        self.phones[index].pull(limit=3, lose_response=lose_response)
+    def pull(self, index: int, lose_answer: bool) -> None:
+        self.phones[index].pull(limit=3, lose_answer=lose_answer)
 
     def resync(self, index: int) -> None:
         """A full resync from scratch that stops after its first page; a later pull resumes it."""
         device = self.phones[index]
-        device.cursor = ""
-        device.pull(limit=2, max_pages=1, allow_unfinished=True)
+        device.restart_full_resync()
+        device.pull(limit=2, pages=1)
 
     def move_officer(self, room: str) -> None:
         status, body = self.call("admin", "PATCH", f"/api/v1/people/{self.world.people['officer_a1b']}",
@@ -149,8 +154,8 @@ class Motion:
         record_id = self.chosen(chief, "inspection", which)
         if record_id is None:
             return
-        known = chief.records.get(("inspection", record_id))
-        body = {"decision": decision, "comment": "请补充照片", "expected_version": known["version"] if known else 1}
+        known = chief.visible("inspection")[record_id]["version"]
+        body = {"decision": decision, "comment": "请补充照片", "expected_version": known or 1}
         status, answer = self.call("chief_a", "POST", f"/api/v1/inspections/{record_id}/review", body)
         assert status in (200, 404, 409), answer
         self.answers["review"].append(status)
@@ -169,49 +174,46 @@ class Motion:
         assert status in (200, 409, 422), answer
         self.answers["resolve"].append(status)
 
-    def chosen(self, device: SyncDevice, record_type: str, which: int) -> str | None:
-        known = set(device.visible(record_type)) | {
-            p.mutation["id"] for p in device.outbox
-            if p.mutation["op"] == "create" and p.mutation["type"] == record_type}
-        candidates = sorted(record_id for record_id in known if device.local(record_type, record_id))
+    def chosen(self, device: Phone, record_type: str, which: int) -> str | None:
+        """One of the records the officer sees (synced or only on the phone), as they would pick it."""
+        candidates = sorted(device.visible(record_type))
         return candidates[which % len(candidates)] if candidates else None
-
-    def remember(self, device: SyncDevice) -> None:
-        for pending in device.outbox:
-            self.sent[pending.mutation["mutation_id"]] = pending.mutation
 
     def settle(self) -> None:
         for _ in range(3):
             for device in self.phones:
-                self.remember(device)
-                status, body = device.push()
-                assert status == 200, body
+                device.push()
                 device.pull(limit=7)
-        assert all(not device.outbox for device in self.phones)
+        assert all(device.pending() == 0 for device in self.phones)
 
 
-def synced_records(device: SyncDevice) -> dict[tuple[str, str], dict[str, Any]]:
+def synced_records(device: Phone) -> dict[tuple[str, str], dict[str, Any]]:
     return {key: {"version": record["version"], "data": record["data"]}
-            for key, record in device.records.items() if not record["deleted"]}
+            for key, record in device.held().items() if not record["deleted"]}
 
 
-def started(app: Flask, client: FlaskClient) -> Motion:
+@contextmanager
+def started(app: Flask, client: FlaskClient) -> Iterator[Motion]:
     """The test world, built afresh, with every phone holding its first pull."""
     with app.app_context():
         empty_tables()
         world = build_world(db.session)
         db.session.remove()
-    motion = Motion(app, client, world)
-    for device in motion.phones:
-        device.pull()
-    return motion
+    with Phones(client, world) as hands:
+        motion = Motion(app, client, world, hands)
+        for device in motion.phones:
+            device.pull()
+        yield motion
 
 
 def check_every_phone_equals_a_fresh_one(motion: Motion) -> None:
+    """Each phone holds what a fresh one pulls, and more only where it keeps refused work for the officer."""
     for username, device in zip(USERS, motion.phones, strict=True):
         fresh = motion.phone(username)
         fresh.pull()
-        assert synced_records(device) == synced_records(fresh), username
+        held, pulled = synced_records(device), synced_records(fresh)
+        assert held.items() >= pulled.items(), username
+        assert held.keys() - pulled.keys() <= device.refused(), username
 
 
 def check_every_change_has_a_place(app: Flask, motion: Motion) -> None:
@@ -243,36 +245,36 @@ def check_every_change_has_a_place(app: Flask, motion: Motion) -> None:
 def test_phones_converge_and_lose_nothing_while_people_and_venues_move_and_admins_act(
     app: Flask, client: FlaskClient, steps: list[tuple[Any, ...]]
 ) -> None:
-    motion = started(app, client)
-    for action in steps:
-        motion.run(action)
-    motion.settle()
-    check_every_phone_equals_a_fresh_one(motion)
-    check_every_change_has_a_place(app, motion)
+    with started(app, client) as motion:
+        for action in steps:
+            motion.run(action)
+        motion.settle()
+        check_every_phone_equals_a_fresh_one(motion)
+        check_every_change_has_a_place(app, motion)
 
 
 def test_the_runner_reaches_duplicates_and_conflicts_after_a_lost_answer(app: Flask, client: FlaskClient) -> None:
     """A fixed scenario, so the property above is known to exercise merges, conflicts and duplicates."""
-    motion = started(app, client)
-    for action in [("edit_venue", 0, 0, "name", 0), ("edit_venue", 1, 0, "name", 1), ("edit_venue", 1, 0, "phone", 1),
-                   ("push", 0, True), ("push", 0, False), ("push", 1, False)]:
-        motion.run(action)
-    statuses = [r["status"] for device in motion.phones for r in device.results]
-    assert statuses == ["duplicate", "conflict"]
-    assert uuid.UUID(motion.phones[1].results[0]["conflict_id"])
+    with started(app, client) as motion:
+        for action in [("edit_venue", 0, 0, "name", 0), ("edit_venue", 1, 0, "name", 1),
+                       ("edit_venue", 1, 0, "phone", 1), ("push", 0, True), ("push", 0, False), ("push", 1, False)]:
+            motion.run(action)
+        statuses = [r["status"] for device in motion.phones for r in device.results]
+        assert statuses == ["duplicate", "conflict"]
+        assert uuid.UUID(motion.phones[1].results[0]["conflict_id"])
 
 
 def test_the_runner_reaches_moves_reviews_resolutions_and_resyncs(app: Flask, client: FlaskClient) -> None:
     """A fixed scenario, so the property above is known to exercise what it claims."""
-    motion = started(app, client)
-    for action in [("inspect", 1, 0), ("edit_venue", 0, 0, "name", 1), ("edit_venue", 1, 0, "name", 2),
-                   ("push", 0, False), ("push", 1, False), ("move_officer", "B1"), ("resync", 1), ("pull", 1, False),
-                   ("review", 0, "approve"), ("resolve", True), ("move_venue", 0, "A2")]:
-        motion.run(action)
-    motion.settle()
-    statuses = {r["status"] for device in motion.phones for r in device.results}
-    assert {"applied", "conflict"} <= statuses
-    assert motion.answers["review"] and motion.answers["resolve"] == [200]
-    assert motion.phones[USERS.index("officer_a1b")].resets == 2
-    check_every_phone_equals_a_fresh_one(motion)
+    with started(app, client) as motion:
+        for action in [("inspect", 1, 0), ("edit_venue", 0, 0, "name", 1), ("edit_venue", 1, 0, "name", 2),
+                       ("push", 0, False), ("push", 1, False), ("move_officer", "B1"), ("resync", 1),
+                       ("pull", 1, False), ("review", 0, "approve"), ("resolve", True), ("move_venue", 0, "A2")]:
+            motion.run(action)
+        motion.settle()
+        statuses = {r["status"] for device in motion.phones for r in device.results}
+        assert {"applied", "conflict"} <= statuses
+        assert motion.answers["review"] and motion.answers["resolve"] == [200]
+        assert motion.phones[USERS.index("officer_a1b")].resets == 2
+        check_every_phone_equals_a_fresh_one(motion)
 

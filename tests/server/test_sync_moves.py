@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from server.extensions import db
 from server.models.base import utcnow
 from server.operations.catalog import edit_venue
-from tests.conftest import DeviceFactory
-from tests.sync_device import SyncDevice
+from sync.protocol import SCHEMA_VERSION
+from tests.phone import DeviceFactory, Phone
 from tests.world import CHINA, World
 
 
@@ -33,7 +34,7 @@ def left(changes: list[dict[str, Any]]) -> set[tuple[str, str]]:
     return {(change["type"], change["id"]) for change in changes if change.get("left_scope")}
 
 
-def people(phone: SyncDevice, world: World) -> set[str]:
+def people(phone: Phone, world: World) -> set[str]:
     names = {str(person_id): username for username, person_id in world.people.items()}
     return {names[person_id] for person_id in phone.visible("person")}
 
@@ -102,7 +103,7 @@ def test_a_record_changed_while_a_moved_officer_pulls_what_left_still_leaves_the
     phone, colleague = device("officer_a1"), device("officer_a1b")
     phone.pull(), colleague.pull()
     move_person(client, world, "officer_a1", "B1")
-    assert left(phone.pull(limit=1, max_pages=1, allow_unfinished=True)) == {("room", str(world.rooms["A1"]))}
+    assert left(phone.pull(limit=1, pages=1)) == {("room", str(world.rooms["A1"]))}
     colleague.edit("venue", str(world.venues["A1"]), notes="搬走之后改的")
     colleague.sync()
     phone.pull(limit=2)
@@ -126,7 +127,7 @@ def test_a_venue_moved_to_another_room_takes_its_logs_and_every_device_follows(
     assert str(world.venues["A1"]) not in phones["officer_a1"].visible("venue")
     fresh = device("officer_b1")
     fresh.pull()
-    assert fresh.records == phones["officer_b1"].records
+    assert fresh.held() == phones["officer_b1"].held()
 
 
 def test_a_resync_whose_last_page_is_full_still_brings_a_change_made_during_it(
@@ -134,7 +135,7 @@ def test_a_resync_whose_last_page_is_full_still_brings_a_change_made_during_it(
 ) -> None:
     phone, colleague = device("officer_a1"), device("officer_a1b")
     colleague.pull()
-    assert len(phone.pull(limit=1, max_pages=1, allow_unfinished=True)) == 1 and phone.resets == 1
+    assert len(phone.pull(limit=1, pages=1)) == 1 and phone.resets == 1
     colleague.edit("venue", str(world.venues["A1"]), notes="重新同步时改的")
     colleague.sync()
     phone.pull(limit=6)
@@ -153,7 +154,7 @@ def test_an_inspection_recorded_before_a_move_is_accepted_for_the_old_room_and_l
     move_person(client, world, "officer_a1", "B1")
     phone.sync()
     assert phone.results[-1]["status"] == "applied"
-    assert inspection not in phone.visible("inspection") and phone.outbox == []
+    assert inspection not in phone.visible("inspection") and phone.pending() == 0
     assert chief.pull() and chief.visible("inspection")[inspection]["data"]["officer_id"] == str(
         world.people["officer_a1"])
     colleague.pull()
@@ -217,8 +218,24 @@ def test_a_venue_moved_away_before_its_officer_moved_leaves_the_officers_phone(
     phone.pull(limit=2)
     gone = {("venue", str(world.venues["A1"])), ("inspection", str(world.inspections["A1"])),
             ("followup", str(world.followups["A1"]))}
-    assert not gone & set(phone.records)
+    assert not gone & set(phone.held())
     fresh = device("officer_a1b")
     fresh.pull()
-    assert {key: record for key, record in phone.records.items() if not record["deleted"]} == {
-        key: record for key, record in fresh.records.items() if not record["deleted"]}
+    assert {key: record for key, record in phone.held().items() if not record["deleted"]} == {
+        key: record for key, record in fresh.held().items() if not record["deleted"]}
+
+
+@pytest.mark.xfail(strict=True, reason="server bug, reported: a page sends a record twice when the enter phase "
+                   "and the live phase that follows both hold it (docs/protocol.md: each record once)")
+def test_a_venue_moved_into_an_officers_new_room_before_the_officer_follows_comes_once(
+    app: Flask, client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1b")
+    phone.pull()
+    move_venue(app, world, "A1", "A2")
+    move_person(client, world, "officer_a1b", "A2")
+    cursor = phone.store.get_meta("cursor")
+    page = client.get(f"/api/v1/sync/pull?cursor={cursor}&limit=100&schema_version={SCHEMA_VERSION}",
+                      headers=world.headers("officer_a1b")).json
+    sent = [(change["type"], change["id"]) for change in page["changes"] if not change.get("left_scope")]
+    assert len(sent) == len(set(sent)), sent

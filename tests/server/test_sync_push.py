@@ -1,4 +1,8 @@
-"""Push: idempotent, merged field by field, refused whole into quarantine, never half-applied."""
+"""Push: idempotent, merged field by field, refused whole into quarantine, never half-applied.
+
+Phones here are the real handheld core (``tests.phone``). A push that no handheld would send
+is posted raw with ``hostile_push``, so the server's own defence is what is tested.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,13 @@ import uuid
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from server.extensions import db
 from server.ledger import verify_audit
 from server.models import AuditEntry, QuarantinedMutation, SyncConflict, SyncMutation, Venue
-from tests.conftest import DeviceFactory
-from tests.sync_device import SyncDevice
+from tests.phone import DeviceFactory, Phone, hostile_push, mutation
 from tests.world import World
 
 
@@ -27,8 +31,8 @@ def inspection_data(world: World, officer: str = "officer_a1", room: str = "A1",
             "checklist": {"register": {"result": "pass", "note": ""}}, **changes}
 
 
-def last(device: SyncDevice) -> dict[str, Any]:
-    return device.results[-1]
+def last(phone: Phone) -> dict[str, Any]:
+    return phone.results[-1]
 
 
 def count(app: Flask, model: type, *conditions: Any) -> int:
@@ -48,7 +52,7 @@ def test_a_created_venue_is_applied_and_pulled_back(device: DeviceFactory, world
 def test_a_replayed_push_is_a_duplicate_with_the_first_answer(app: Flask, device: DeviceFactory, world: World) -> None:
     phone = device("officer_a1")
     venue_id = phone.create("venue", venue_data(world))
-    phone.push(lose_response=True)
+    phone.push(lose_answer=True)
     phone.push()
     assert last(phone)["status"] == "duplicate"
     assert (last(phone)["first_status"], last(phone)["version"], last(phone)["id"]) == ("applied", 1, venue_id)
@@ -92,13 +96,13 @@ def test_edits_of_the_same_field_conflict_and_the_rest_still_applies(
 
 
 def test_an_invalid_mutation_is_quarantined_with_its_errors_and_the_batch_goes_on(
-    app: Flask, device: DeviceFactory, world: World
+    app: Flask, client: FlaskClient, world: World
 ) -> None:
-    phone = device("officer_a1")
-    bad = phone.create("venue", venue_data(world, kind="spaceport", colour="red"))
-    good = phone.create("venue", venue_data(world, name="禾兴网吧", kind="internet_cafe"))
-    phone.push()
-    by_id = {result["id"]: result for result in phone.results}
+    bad = mutation("venue", "create", venue_data(world, kind="spaceport", colour="red"))
+    good = mutation("venue", "create", venue_data(world, name="禾兴网吧", kind="internet_cafe"))
+    results = hostile_push(client, world, "officer_a1", bad, good)
+    bad, good = bad["id"], good["id"]
+    by_id = {result["id"]: result for result in results}
     assert by_id[bad]["status"] == "rejected" and by_id[bad]["code"] == "invalid"
     assert set(by_id[bad]["errors"]) == {"kind", "colour"} and by_id[bad]["retryable"] is False
     assert by_id[good]["status"] == "applied"
@@ -110,20 +114,17 @@ def test_an_invalid_mutation_is_quarantined_with_its_errors_and_the_batch_goes_o
 
 
 def test_a_device_over_its_quarantine_quota_is_told_and_nothing_more_is_stored(
-    app: Flask, device: DeviceFactory, world: World
+    app: Flask, client: FlaskClient, world: World
 ) -> None:
     app.config["QUARANTINE_MAX_PER_DEVICE"] = 2
-    phone, other = device("officer_a1"), device("officer_a1b")
-    for _ in range(3):
-        phone.create("venue", venue_data(world, kind="spaceport"))
-    phone.push()
-    assert [r["code"] for r in phone.results] == ["invalid", "invalid", "quarantine_full"]
-    assert phone.results[-1]["retryable"] is False and "quarantine" in phone.results[-1]["message"]
+    results = hostile_push(client, world, "officer_a1",
+                           *(mutation("venue", "create", venue_data(world, kind="spaceport")) for _ in range(3)))
+    assert [r["code"] for r in results] == ["invalid", "invalid", "quarantine_full"]
+    assert results[-1]["retryable"] is False and "quarantine" in results[-1]["message"]
     assert count(app, QuarantinedMutation) == 2
-    assert count(app, SyncMutation, SyncMutation.mutation_id == uuid.UUID(phone.results[-1]["mutation_id"])) == 0
-    other.create("venue", venue_data(world, kind="spaceport"))
-    other.push()
-    assert last(other)["code"] == "invalid" and count(app, QuarantinedMutation) == 3
+    assert count(app, SyncMutation, SyncMutation.mutation_id == uuid.UUID(results[-1]["mutation_id"])) == 0
+    other = hostile_push(client, world, "officer_a1b", mutation("venue", "create", venue_data(world, kind="spaceport")))
+    assert other[-1]["code"] == "invalid" and count(app, QuarantinedMutation) == 3
 
 
 def test_every_refusal_for_good_is_in_the_audit_trail(app: Flask, device: DeviceFactory, world: World) -> None:
@@ -137,13 +138,11 @@ def test_every_refusal_for_good_is_in_the_audit_trail(app: Flask, device: Device
         assert verify_audit(db.session).intact
 
 
-def test_a_rejection_is_remembered_for_replays(device: DeviceFactory, world: World) -> None:
-    phone = device("officer_a1")
-    phone.create("venue", venue_data(world, kind="spaceport"))
-    phone.push(lose_response=True)
-    phone.push()
-    assert (last(phone)["status"], last(phone)["first_status"], last(phone)["code"]) == (
-        "duplicate", "rejected", "invalid")
+def test_a_rejection_is_remembered_for_replays(client: FlaskClient, world: World) -> None:
+    invalid = mutation("venue", "create", venue_data(world, kind="spaceport"))
+    hostile_push(client, world, "officer_a1", invalid)
+    replayed = hostile_push(client, world, "officer_a1", invalid)[-1]
+    assert (replayed["status"], replayed["first_status"], replayed["code"]) == ("duplicate", "rejected", "invalid")
 
 
 def test_an_officer_cannot_write_review_fields(device: DeviceFactory, world: World) -> None:
@@ -169,14 +168,11 @@ def test_an_officer_records_only_their_own_work_in_their_own_room(device: Device
         ("rejected", "not_yours"), ("rejected", "out_of_scope"), ("rejected", "out_of_scope")]
 
 
-def test_an_update_outside_scope_or_of_an_unknown_record_is_refused(device: DeviceFactory, world: World) -> None:
-    phone = device("officer_a1")
-    phone.records[("venue", str(world.venues["B1"]))] = {"version": 1, "deleted": False, "data": {"notes": ""}}
-    phone.records[("venue", str(uuid.uuid4()))] = {"version": 1, "deleted": False, "data": {"notes": ""}}
-    for key in list(phone.records):
-        phone.edit("venue", key[1], notes="x")
-    phone.push()
-    assert [r["code"] for r in phone.results] == ["out_of_scope", "not_found"]
+def test_an_update_outside_scope_or_of_an_unknown_record_is_refused(client: FlaskClient, world: World) -> None:
+    results = hostile_push(client, world, "officer_a1", *(
+        mutation("venue", "update", {"notes": "x"}, record_id, base_version=1, base={"notes": ""})
+        for record_id in (str(world.venues["B1"]), str(uuid.uuid4()))))
+    assert [r["code"] for r in results] == ["out_of_scope", "not_found"]
 
 
 def test_an_approved_inspection_is_locked_against_device_edits(
@@ -235,7 +231,7 @@ def test_records_created_and_edited_in_one_batch_land_as_their_last_version(
 ) -> None:
     phone = device("officer_a1")
     venue = phone.create("venue", venue_data(world))
-    phone.push(lose_response=True)
+    phone.push(lose_answer=True)
     phone.edit("venue", venue, notes="第二次编辑")
     inspection = phone.create("inspection", inspection_data(world, venue_id=venue))
     phone.sync()
@@ -245,32 +241,38 @@ def test_records_created_and_edited_in_one_batch_land_as_their_last_version(
     assert phone.visible("inspection")[inspection]["data"]["venue_id"] == venue
 
 
-def test_a_mutation_id_reused_for_another_change_is_refused(device: DeviceFactory, world: World) -> None:
+def test_a_mutation_id_reused_for_another_change_is_refused(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
     phone = device("officer_a1")
     phone.create("venue", venue_data(world))
     phone.push()
-    reused = dict(phone.results[-1])
-    phone.outbox.clear()
-    phone.create("venue", venue_data(world, name="另一家"))
-    phone.outbox[0].mutation["mutation_id"] = reused["mutation_id"]
-    phone.push()
-    assert (last(phone)["status"], last(phone)["code"]) == ("rejected", "mutation_id_reused")
+    another = mutation("venue", "create", venue_data(world, name="另一家"), mutation_id=last(phone)["mutation_id"])
+    result = hostile_push(client, world, "officer_a1", another)[-1]
+    assert (result["status"], result["code"]) == ("rejected", "mutation_id_reused")
 
 
 def test_an_update_that_changes_nothing_keeps_the_version(device: DeviceFactory, world: World) -> None:
+    """A name changed and changed back before it was sent is one update that sets the value it found."""
     phone = device("officer_a1")
     phone.pull()
+    phone.edit("venue", str(world.venues["A1"]), name="月河宾馆")
     phone.edit("venue", str(world.venues["A1"]), name="Hotel in A1")
+    assert phone.pending() == 1
     phone.push()
+    assert [(m["data"], m["base"]) for m in phone.sent] == [({"name": "Hotel in A1"}, {"name": "Hotel in A1"})]
     assert (last(phone)["status"], last(phone)["version"]) == ("applied", 1)
 
 
-def test_a_record_inconsistent_after_the_merge_is_refused_whole(device: DeviceFactory, world: World) -> None:
+def test_a_record_inconsistent_after_the_merge_is_refused_whole(
+    client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    inspection = str(world.inspections["A1"])
+    update = mutation("inspection", "update", {"rectification_required": True, "findings": "通道堵塞"}, inspection,
+                      base_version=1, base={"rectification_required": False, "findings": ""})
+    result = hostile_push(client, world, "officer_a1", update)[-1]
+    assert (result["code"], list(result["errors"])) == ("invalid", ["rectification_deadline"])
     phone = device("officer_a1")
-    phone.pull()
-    phone.edit("inspection", str(world.inspections["A1"]), rectification_required=True, findings="通道堵塞")
-    phone.push()
-    assert (last(phone)["code"], list(last(phone)["errors"])) == ("invalid", ["rectification_deadline"])
     phone.pull()
     assert phone.visible("inspection")[str(world.inspections["A1"])]["data"]["findings"] == ""
 

@@ -22,7 +22,7 @@ from server.models import Inspection, Venue
 from server.operations.catalog import edit_venue
 from server.operations.review import review_inspection
 from server.refusals import Kind, Refused
-from tests.conftest import DeviceFactory
+from tests.phone import DeviceFactory
 from tests.world import World
 
 
