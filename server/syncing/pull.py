@@ -148,8 +148,10 @@ class Puller:
                 page.entries.append(self.left_scope_entry(mapping, row))
                 cursor.after_id = str(row.id)
         else:
-            rows = list(self.session.execute(self.statement(mapping, condition, cursor.after, cursor.high,
-                                                            wanted + 1)))
+            # What entered the scope and changed since the cursor comes in the live phase that
+            # follows; the enter phase sends only what is older, so no record comes twice.
+            upper = cursor.seq if cursor.phase == "enter" else cursor.high
+            rows = list(self.session.execute(self.statement(mapping, condition, cursor.after, upper, wanted + 1)))
             for row in rows[:wanted]:
                 page.entries.append(self.entry(mapping, row))
                 cursor.after = row.seq

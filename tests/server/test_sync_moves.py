@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
@@ -225,8 +224,6 @@ def test_a_venue_moved_away_before_its_officer_moved_leaves_the_officers_phone(
         key: record for key, record in fresh.held().items() if not record["deleted"]}
 
 
-@pytest.mark.xfail(strict=True, reason="server bug, reported: a page sends a record twice when the enter phase "
-                   "and the live phase that follows both hold it (docs/protocol.md: each record once)")
 def test_a_venue_moved_into_an_officers_new_room_before_the_officer_follows_comes_once(
     app: Flask, client: FlaskClient, device: DeviceFactory, world: World
 ) -> None:
