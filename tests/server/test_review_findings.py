@@ -53,3 +53,14 @@ def test_a_push_body_contradicting_the_header_is_refused_even_when_the_query_rep
     assert (response.status_code, response.json.get("code")) == (400, "schema_version_mismatch")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SyncMutation)) == 0
+
+
+def test_a_blob_query_is_not_compared_with_the_header_as_protocol_md_says(client: FlaskClient, world: World) -> None:
+    # docs/protocol.md: "(a blob request's query is not compared: its header wins)".
+    import hashlib
+    data = b"\x89PNG review"
+    sha = hashlib.sha256(data).hexdigest()
+    headers = {**world.headers("officer_a1"), SCHEMA_HEADER: str(SCHEMA_VERSION)}
+    response = client.put(f"/api/v1/blobs/{sha}?schema_version={SCHEMA_VERSION - 1}", data=data,
+                          content_type="image/png", headers=headers)
+    assert response.status_code in (200, 201), response.json
