@@ -151,6 +151,8 @@ class Scope:
         mapping = MAPPING_OF_MODEL.get(model)
         if mapping is None:
             raise LookupError(f"no scope rule for {model.__name__}")
+        if position is not None and mapping.room_field == "id":
+            raise ValueError(f"a {mapping.name} is its own place: it has no position to apply the rule to")
         return self._rooms(getattr(at, mapping.room_field)) if mapping.room_field else true()
 
     def select(self, model: type) -> Select:

@@ -83,7 +83,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         try:
-            settle(db.session, g.get("escaped"))
+            settle(db.session(), g.pop("escaped", None))
         except SQLAlchemyError as error:
             response = make_response(handle_database_error(error))
         if "started" in g:
@@ -92,6 +92,9 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def forget_intent(_error: BaseException | None) -> None:
+        """Forget what this request noted in ``g``: under a shared app context (a script, a test)
+        ``g`` outlives the request, and the next one must not inherit an escaped exception."""
+        g.pop("escaped", None)
         token = g.pop("intent_token", None)
         if token is not None:
             write_intent.reset(token)

@@ -11,7 +11,7 @@ from server.api.common import api_blueprint
 from server.api.schemas import EnrolRequest, LoginRequest, LoginResponse, UserSchema
 from server.extensions import db
 from server.operations.devices import DeviceInfo, SignIn, enrol_with_code, sign_in, sign_out
-from server.syncing.protocol import recorded_schema_version
+from server.syncing.protocol import stated_schema_version
 
 blp = api_blueprint("auth", "Sign in with a device, sign out, and say who is signed in.")
 
@@ -27,7 +27,7 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
 
 def device_of(body: dict[str, Any]) -> DeviceInfo:
     return DeviceInfo(id=body["device_id"], name=body["device_name"], platform=body["platform"],
-                      app_version=body["app_version"], schema_version=recorded_schema_version())
+                      app_version=body["app_version"], schema_version=stated_schema_version())
 
 
 def answer(signed_in: SignIn) -> dict[str, Any]:

@@ -38,7 +38,7 @@ class Base(DeclarativeBase):
     def __init__(self, **values: Any) -> None:
         """Fill in column defaults at construction, not only at flush.
 
-        A record's wire form is computed when it is stamped, before it is flushed, and must
+        A record's wire form is computed when it is written (``server.syncing.change``), before it is flushed, and must
         show the same defaults the row will get.
         """
         for column in self.__table__.columns:

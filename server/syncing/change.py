@@ -20,9 +20,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from marshmallow import ValidationError
 from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ from server.database import insert_ignoring_duplicates
 from server.ledger import audit_row, held, lock_ledger, next_seq
 from server.models import AuditEntry, BlobRef
 from server.models.base import SyncRecord, utcnow
+from server.refusals import invalid
 from server.syncing.wire import MAPPING_OF_MODEL, WireMapping, change_entry, data_of
 
 Record = TypeVar("Record", bound=SyncRecord)
@@ -43,7 +45,10 @@ class Values:
 
     @classmethod
     def of(cls, mapping: WireMapping, loaded: Mapping[str, Any]) -> Values:
-        return cls(dict(loaded), mapping.data.dump(loaded))
+        """Values to write; a server time (any time but a device's) is kept in UTC, as its column reads back."""
+        loaded = {name: value.astimezone(UTC) if isinstance(value, datetime) and name not in mapping.device_times
+                  else value for name, value in loaded.items()}
+        return cls(loaded, mapping.data.dump(loaded))
 
 
 @dataclass
@@ -80,7 +85,7 @@ class RecordState:
 
     @classmethod
     def of(cls, record: SyncRecord) -> RecordState:
-        """The state of an ORM record; a record never stamped is new."""
+        """The state of an ORM record; a record never written (version 0) is new."""
         mapping = MAPPING_OF_MODEL[type(record)]
         if not record.version:
             return cls.new(mapping, record.id, mapping.room_of(record))
@@ -141,7 +146,7 @@ def change(
     if state.in_database and not held(session):
         raise RuntimeError("take the ledger lock before reading a record you change (see locked())")
     lock_ledger(session)
-    now = now or utcnow()
+    now = (now or utcnow()).astimezone(UTC)
     record_type = state.mapping.record_type
     state.version += 1
     state.seq = next_seq(session)
@@ -176,8 +181,8 @@ def write_record(
     """Change one record through the ORM: ``changes`` are Python values of its wire fields.
 
     A new record (never written) is created from the wire fields set on it and ``changes``,
-    loaded by its wire schema like a pushed one (defaults filled, every rule checked); an
-    existing one must have been read with ``locked()``. ``how`` is passed to
+    loaded by its wire schema like a pushed one (defaults filled, every rule checked; invalid
+    values are refused); an existing one must have been read with ``locked()``. ``how`` is passed to
     ``change()`` (``actor_id``, ``device_id``, ``details``, ``deleted``, ``now``).
     """
     state = RecordState.of(record)
@@ -186,7 +191,10 @@ def write_record(
         values = Values.of(mapping, changes or {})
     else:
         given = {name: getattr(record, name) for name in mapping.data.names if getattr(record, name) is not None}
-        values = Values.of(mapping, mapping.data.load(mapping.data.dump({**given, **(changes or {})})))
+        try:
+            values = Values.of(mapping, mapping.data.load(mapping.data.dump({**given, **(changes or {})})))
+        except ValidationError as error:
+            raise invalid(error.normalized_messages()) from None
     written = change(session, state, values, action, **how)
     for name, value in state.row().items():
         setattr(record, name, value)

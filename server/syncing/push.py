@@ -333,7 +333,7 @@ class PushBatch:
             named, parent = declared.references[name], declared.parent
             found = self.records.get((named, loaded[name]))
             if found is None or found.deleted or found.data.get(parent.field) != str(loaded[parent.field]):
-                raise Refused("invalid", f"The {record_type} names a {named} of another {parent.type}, or none.",
+                raise Refused("invalid", f"{name} names no {named} of this {parent.type}.",
                               {name: [f"No such {named} of this {parent.type}."]})
 
     def check_blobs(self, record_type: str, wire: dict[str, Any]) -> None:

@@ -6,12 +6,12 @@ import uuid
 
 import pytest
 from flask import Flask
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import AuditEntry, BlobRef, Inspection, Venue
 from server.operations.records import locked
+from server.refusals import Refused
 from server.syncing.change import RecordState, Values, change, write_record
 from server.syncing.wire import MAPPINGS, data_of
 from tests.world import World
@@ -45,9 +45,9 @@ def test_a_new_record_is_loaded_by_its_wire_schema_with_its_defaults_and_rules(a
         assert (venue.version, venue.risk_level, venue.phone) == (1, "low", "")
         assert data_of(venue.wire)["risk_level"] == "low"
         broken = Venue(room_id=world.rooms["A1"], name="No kind", address="A1 Road 10")
-        with pytest.raises(ValidationError) as raised:
+        with pytest.raises(Refused) as raised:
             write_record(db.session, broken, "create", actor_id=None)
-        assert "kind" in raised.value.messages
+        assert (raised.value.code, list(raised.value.fields)) == ("validation_failed", ["kind"])
 
 
 def test_a_change_references_the_blobs_it_names_in_the_records_room(app: Flask, world: World) -> None:

@@ -42,6 +42,13 @@ def test_creating_a_person_in_an_impossible_place_explains_why(runner: FlaskCliR
     assert "station_id" in result.output and "station chief belongs to an existing station" in result.output
 
 
+def test_a_username_the_wire_schema_refuses_is_explained_not_a_traceback(runner: FlaskCliRunner, world: World) -> None:
+    result = runner.invoke(args=["person", "create", "x", "--name", "短", "--role", "admin",
+                                 "--password", "long-enough"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "username" in result.output
+
+
 def test_an_unknown_room_is_an_error_not_a_crash(runner: FlaskCliRunner, world: World) -> None:
     result = runner.invoke(args=["person", "create", "wu", "--name", "吴", "--role", "officer", "--room",
                                  "Nowhere", "--password", "long-enough"])

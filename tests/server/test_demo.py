@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,6 +16,7 @@ from server.extensions import db
 from server.ledger import verify_audit
 from server.models import ChecklistTemplate, Followup, Inspection, Person, Room, Station, Venue
 from server.operations.records import RECORD_TYPE_OF
+from server.syncing.wire import MAPPINGS, change_entry
 from sync import vocab
 from sync.records import RECORD_TYPES
 from tests.conftest import empty_tables, make_app
@@ -104,6 +106,15 @@ def test_every_demo_record_passes_the_wire_schemas(demo: Flask) -> None:
         envelope = {"id", "version", "updated_at", "updated_by", "deleted"}
         data = [{k: v for k, v in row.items() if k not in envelope} for row in dumped]
         record_type.data_schema(many=True).load(data)
+
+
+def test_every_demo_records_stored_wire_entry_says_what_its_columns_say(demo: Flask) -> None:
+    db.session.expire_all()
+    for mapping in MAPPINGS.values():
+        for record in db.session.scalars(select(mapping.model)):
+            expected = change_entry(mapping.name, record.id, record.version, record.deleted, record.updated_at,
+                                    record.updated_by, mapping.wire_of(record))
+            assert json.loads(record.wire) == json.loads(expected), (mapping.name, record.id)
 
 
 def test_every_demo_record_has_a_version_a_sequence_and_an_audit_entry(demo: Flask) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -72,3 +74,43 @@ def test_a_device_signing_in_is_recorded_with_the_version_its_header_states(
 def test_a_sign_in_body_that_contradicts_the_header_is_refused(client: FlaskClient, world: World) -> None:
     _, response = sign_in(client, {SCHEMA_HEADER: str(SCHEMA_VERSION)}, schema_version=SCHEMA_VERSION - 1)
     assert (response.status_code, response.json["code"]) == (400, "schema_version_mismatch")
+
+
+def signing_in(client: FlaskClient, version_header: str) -> Any:
+    return client.post("/api/v1/auth/login", headers={SCHEMA_HEADER: version_header}, json={
+        "username": "officer_a1", "password": PASSWORD, "device_id": str(uuid.uuid4()), "device_name": "Phone"})
+
+
+@pytest.mark.parametrize("header", ["²", "9" * 30, "-3", "2.0", "two"])
+def test_a_version_that_is_not_a_whole_number_in_ascii_digits_is_refused_at_sign_in(
+    app: Flask, client: FlaskClient, world: World, header: str
+) -> None:
+    response = signing_in(client, header)
+    assert (response.status_code, response.json["code"]) == (400, "schema_version_required")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Device).where(Device.name == "Phone")) == 0
+
+
+def test_a_body_contradicting_the_header_is_refused_even_when_the_query_repeats_the_header(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    body = {"device_id": str(world.devices["officer_a1"]), "schema_version": SCHEMA_VERSION - 1,
+            "mutations": [a_venue(world)]}
+    response = client.post(f"/api/v1/sync/push?schema_version={SCHEMA_VERSION}", json=body, headers=stating(world))
+    assert (response.status_code, response.json["code"]) == (400, "schema_version_mismatch")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SyncMutation)) == 0
+
+
+def test_a_blob_query_contradicting_the_header_is_refused_like_any_other(client: FlaskClient, world: World) -> None:
+    data = b"\x89PNG a blob"
+    response = client.put(f"/api/v1/blobs/{hashlib.sha256(data).hexdigest()}?schema_version={SCHEMA_VERSION - 1}",
+                          data=data, content_type="image/png", headers=stating(world))
+    assert (response.status_code, response.json["code"]) == (400, "schema_version_mismatch")
+
+
+def test_the_same_version_written_differently_is_not_a_contradiction(client: FlaskClient, world: World) -> None:
+    body = {"device_id": str(world.devices["officer_a1"]), "schema_version": SCHEMA_VERSION,
+            "mutations": [a_venue(world)]}
+    response = client.post(f"/api/v1/sync/push?schema_version=0{SCHEMA_VERSION}", json=body, headers=stating(world))
+    assert response.status_code == 200 and response.json["results"][0]["status"] == "applied"

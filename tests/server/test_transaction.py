@@ -88,6 +88,23 @@ def test_a_bug_escaping_a_view_rolls_its_work_back(app: Flask) -> None:
     assert written(app) == (0, 0, 0)
 
 
+def test_a_failed_request_does_not_roll_back_the_next_one_in_the_same_app_context(app: Flask) -> None:
+    """Under one app context (a script, a test) ``g`` outlives a request: the next must not inherit its failure."""
+
+    def refuse() -> Any:
+        raise Refused("stale", "Changed meanwhile.", kind=Kind.CONFLICT)
+
+    def write_and_answer() -> Any:
+        write_a_station()
+        return {"answered": 200}
+
+    client, refusing, writing = app.test_client(), route(app, refuse), route(app, write_and_answer)
+    with app.app_context():
+        assert client.post(refusing).status_code == 409
+        assert client.post(writing).status_code == 200
+    assert written(app) == (1, 1, 1)
+
+
 HEADERS = {Kind.TOO_MANY: {"Retry-After": "30"}, Kind.OUTDATED: {"Upgrade": f"beatlog-sync/{SCHEMA_VERSION}"}}
 
 
