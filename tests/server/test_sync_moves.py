@@ -11,7 +11,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from server.extensions import db
 from server.models.base import utcnow
 from server.operations.catalog import edit_venue
-from sync.protocol import SCHEMA_VERSION
+from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 from tests.phone import DeviceFactory, Phone
 from tests.world import CHINA, World
 
@@ -236,3 +236,20 @@ def test_a_venue_moved_into_an_officers_new_room_before_the_officer_follows_come
                       headers=world.headers("officer_a1b")).json
     sent = [(change["type"], change["id"]) for change in page["changes"] if not change.get("left_scope")]
     assert len(sent) == len(set(sent)), sent
+
+
+def test_a_record_that_left_a_room_both_scopes_cover_gets_one_tombstone_in_a_page(
+    app: Flask, client: FlaskClient, device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1b")
+    phone.pull()
+    move_venue(app, world, "A1", "B1")
+    promoted = client.patch(f"/api/v1/people/{world.people['officer_a1b']}", headers=world.headers("admin"),
+                            json={"role": "chief", "station_id": str(world.stations["A"])})
+    assert promoted.status_code == 200, promoted.get_json()
+    cursor = phone.store.get_meta("cursor")
+    page = client.get(f"/api/v1/sync/pull?cursor={cursor}&limit=100",
+                      headers={**world.headers("officer_a1b"), SCHEMA_HEADER: str(SCHEMA_VERSION)}).json
+    tombstones = [(change["type"], change["id"]) for change in page["changes"] if change.get("left_scope")]
+    assert ("venue", str(world.venues["A1"])) in tombstones
+    assert len(tombstones) == len(set(tombstones)), tombstones
