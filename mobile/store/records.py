@@ -52,7 +52,11 @@ def outbox_of(db: sqlite3.Connection, record_type: str, record_id: str) -> list[
 
 
 def refresh_local(db: sqlite3.Connection, record_type: str, record_id: str) -> None:
-    """Recompute the officer's view of one record from the server copy and the outbox."""
+    """Recompute the officer's view of one record from the server copy and the outbox.
+
+    A delete the server refused does not hide the record: it still exists, and the officer
+    sees it as refused work, to delete again or to edit.
+    """
     row = db.execute("SELECT * FROM record WHERE type = ? AND id = ?", (record_type, record_id)).fetchone()
     entries = outbox_of(db, record_type, record_id)
     if row is None and not entries:
@@ -61,7 +65,7 @@ def refresh_local(db: sqlite3.Connection, record_type: str, record_id: str) -> N
     hidden = bool(row["deleted"]) if row is not None else False
     for entry in entries:
         if entry["op"] == "delete":
-            hidden = True
+            hidden = hidden or entry["state"] != "rejected"
         else:
             local.update(json.loads(entry["data"]))
             hidden = hidden and entry["op"] != "create"
@@ -231,6 +235,9 @@ class Records:
     def _queue(self, db: sqlite3.Connection, record_type: str, record_id: str, changes: dict[str, Any],
                row: sqlite3.Row | None, state: str) -> None:
         entries = outbox_of(db, record_type, record_id)
+        if entries and entries[-1]["op"] == "delete" and entries[-1]["state"] == "rejected":
+            db.execute("DELETE FROM outbox WHERE seq = ?", (entries[-1]["seq"],))
+            entries = entries[:-1]
         open_entry = entries[-1] if entries and entries[-1]["state"] in UNSENT else None
         if open_entry is not None:
             state = "queued" if "queued" in (state, open_entry["state"]) else state

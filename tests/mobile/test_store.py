@@ -194,6 +194,34 @@ def test_a_rejection_keeps_the_change_for_the_officer_to_fix_and_resend(
     assert resent["mutation_id"] != mutation["mutation_id"] and resent["op"] == "create"
 
 
+def refused_delete(records: Records, replica: Replica) -> str:
+    """A synced venue the officer deleted and the server refused to delete."""
+    record_id = synced_venue(replica)
+    records.delete("venue", record_id)
+    [deletion] = replica.take_batch(10)
+    replica.apply_results([{"mutation_id": deletion["mutation_id"], "status": "rejected", "id": record_id,
+                            "version": None, "conflict_id": None, "code": "not_yours", "message": "Not yours.",
+                            "errors": {"deleted": ["Not yours."]}, "retryable": False}])
+    return record_id
+
+
+def test_a_refused_delete_brings_the_record_back_as_refused_work(records: Records, replica: Replica) -> None:
+    record_id = refused_delete(records, replica)
+    record = records.get("venue", record_id)
+    assert record is not None and record.state is SyncState.REJECTED and record.detail["code"] == "not_yours"
+    assert [found.id for found in records.unsettled("venue")] == [record_id]
+    assert [found.id for found in records.search_venues("月河")] == [record_id]
+
+
+def test_editing_a_record_whose_delete_was_refused_sends_the_edit_not_the_delete(
+    records: Records, replica: Replica, store: Store
+) -> None:
+    record_id = refused_delete(records, replica)
+    records.save("venue", {"notes": "还在营业"}, record_id)
+    [entry] = outbox(store)
+    assert (entry["op"], json.loads(entry["data"]), entry["state"]) == ("update", {"notes": "还在营业"}, "queued")
+
+
 def test_a_retryable_rejection_goes_back_in_the_queue(records: Records, replica: Replica) -> None:
     saved = records.save("venue", venue())
     [mutation] = replica.take_batch(10)
