@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,6 +57,8 @@ def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[Live
     """Migrate and load the demo into ``database_url``, then serve it until the caller is done.
 
     One worker runs ``flask run`` as ``make run`` does; more run gunicorn, as production does.
+    A SQLite database starts as a copy of the session's demo database (see ``sqlite_demo``),
+    migrated and loaded by the same commands once, instead of once per test module.
     """
     port = free_port()
     env = {
@@ -66,9 +71,10 @@ def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[Live
         "BEATLOG_DEMO": "1",
     }
     server = LiveServer(f"http://127.0.0.1:{port}", env, directory / "server.log")
-    for command in (("db", "upgrade"), ("demo", "load", "--if-empty")):
-        done = server.flask(*command)
-        assert done.returncode == 0, done.stderr
+    if database_url.startswith(SQLITE):
+        copy_sqlite(sqlite_demo(server), Path(database_url.removeprefix(SQLITE)))
+    else:
+        load_demo(server)
     if workers == 1:
         command = [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)]
     else:
@@ -82,6 +88,41 @@ def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[Live
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+SQLITE = "sqlite:///"
+SQLITE_DEMO = Path(tempfile.gettempdir()) / f"beatlog-e2e-demo-{os.getpid()}.sqlite"
+"""The session's demo database on SQLite: made by the first server that needs it, then copied."""
+
+
+def load_demo(server: LiveServer) -> None:
+    """Migrate the server's database and load the demo into it, as ``make run`` does."""
+    for command in (("db", "upgrade"), ("demo", "load", "--if-empty")):
+        done = server.flask(*command)
+        assert done.returncode == 0, done.stderr
+
+
+def sqlite_demo(server: LiveServer) -> Path:
+    if not SQLITE_DEMO.exists():
+        building = SQLITE_DEMO.with_suffix(".building")
+        atexit.register(forget, SQLITE_DEMO)
+        load_demo(LiveServer(server.url, {**server.env, "DATABASE_URL": SQLITE + str(building)}, server.log))
+        copy_sqlite(building, SQLITE_DEMO)
+        forget(building)
+    return SQLITE_DEMO
+
+
+def forget(database: Path) -> None:
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        path.unlink(missing_ok=True)
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database through SQLite's backup, so nothing left in its write-ahead log is lost."""
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
 
 
 def serve_demo(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[LiveServer]:
