@@ -224,6 +224,14 @@ def test_a_venue_moved_away_before_its_officer_moved_leaves_the_officers_phone(
         key: record for key, record in fresh.held().items() if not record["deleted"]}
 
 
+def next_page(client: FlaskClient, world: World, phone: Phone) -> list[dict[str, Any]]:
+    """The changes of the officer_a1b phone's next pull page, as the server sends them (one page, unapplied)."""
+    cursor = phone.store.get_meta("cursor")
+    response = client.get(f"/api/v1/sync/pull?cursor={cursor}&limit=100",
+                          headers={**world.headers("officer_a1b"), SCHEMA_HEADER: str(SCHEMA_VERSION)})
+    return response.json["changes"]
+
+
 def test_a_venue_moved_into_an_officers_new_room_before_the_officer_follows_comes_once(
     app: Flask, client: FlaskClient, device: DeviceFactory, world: World
 ) -> None:
@@ -231,10 +239,8 @@ def test_a_venue_moved_into_an_officers_new_room_before_the_officer_follows_come
     phone.pull()
     move_venue(app, world, "A1", "A2")
     move_person(client, world, "officer_a1b", "A2")
-    cursor = phone.store.get_meta("cursor")
-    page = client.get(f"/api/v1/sync/pull?cursor={cursor}&limit=100&schema_version={SCHEMA_VERSION}",
-                      headers=world.headers("officer_a1b")).json
-    sent = [(change["type"], change["id"]) for change in page["changes"] if not change.get("left_scope")]
+    page = next_page(client, world, phone)
+    sent = [(change["type"], change["id"]) for change in page if not change.get("left_scope")]
     assert len(sent) == len(set(sent)), sent
 
 
@@ -247,9 +253,7 @@ def test_a_record_that_left_a_room_both_scopes_cover_gets_one_tombstone_in_a_pag
     promoted = client.patch(f"/api/v1/people/{world.people['officer_a1b']}", headers=world.headers("admin"),
                             json={"role": "chief", "station_id": str(world.stations["A"])})
     assert promoted.status_code == 200, promoted.get_json()
-    cursor = phone.store.get_meta("cursor")
-    page = client.get(f"/api/v1/sync/pull?cursor={cursor}&limit=100",
-                      headers={**world.headers("officer_a1b"), SCHEMA_HEADER: str(SCHEMA_VERSION)}).json
-    tombstones = [(change["type"], change["id"]) for change in page["changes"] if change.get("left_scope")]
+    page = next_page(client, world, phone)
+    tombstones = [(change["type"], change["id"]) for change in page if change.get("left_scope")]
     assert ("venue", str(world.venues["A1"])) in tombstones
     assert len(tombstones) == len(set(tombstones)), tombstones
