@@ -1,8 +1,8 @@
 """Whether a log may be saved or submitted, in one path: the wire schema first, then completeness.
 
 The wire schema (``sync.records``, loaded through ``sync.compiled`` as the store loads it)
-decides what the server accepts, its cross-field rules (``check_inspection``,
-``check_followup``) included; nothing here restates them. A submitted log must also be
+decides what the server accepts, its cross-field rules (the record type's declared
+``check``) included; nothing here restates them. A submitted log must also be
 complete, which only the handheld asks: every checklist item answered, a note for each
 failure, findings and a photo when something is wrong, a deadline after today, the venue
 representative's signature, and for a done visit its outcome and the venue's satisfaction.
@@ -16,7 +16,7 @@ an exception).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
@@ -25,16 +25,10 @@ from typing import Any
 from marshmallow import ValidationError
 
 from sync.compiled import compile_schema
-from sync.records import RECORD_TYPES, check_followup, check_inspection
+from sync.records import RECORD_TYPES
 
 FILL_IN_CODES: Mapping[str, str] = {"rectification_deadline": "deadline_required"}
 """Fields whose "fill this in" has words of its own."""
-
-CROSS_FIELD_RULES: Mapping[str, Callable[[Mapping[str, Any]], None]] = {
-    "inspection": check_inspection,
-    "followup": check_followup,
-}
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -103,7 +97,7 @@ def wire_check(record_type: str, record: Mapping[str, Any]) -> tuple[dict[str, A
     except ValidationError as error:
         loaded = error.valid_data if isinstance(error.valid_data, dict) else {}
         problems = schema_problems(error, record)
-    rule = CROSS_FIELD_RULES.get(record_type)
+    rule = RECORD_TYPES[record_type].check
     if rule is not None:
         try:
             rule(loaded)
