@@ -40,7 +40,7 @@ from mobile.store import Records, Replica, Store
 from mobile.sync_client import Progress, SyncReport
 from mobile.ui import capture, fonts
 from mobile.ui.background import Background
-from mobile.ui.i18n import FOLLOW_DEVICE, resolve, tr
+from mobile.ui.i18n import FOLLOW_DEVICE, _, resolve, tr
 from mobile.ui.screens import SCREEN_DIR, SCREENS
 from mobile.ui.widgets import Toast, sync_bar_text
 
@@ -57,6 +57,7 @@ class BeatlogApp(App):
     online = BooleanProperty(False)
     syncing = BooleanProperty(False)
     pending = NumericProperty(0)
+    attention = NumericProperty(0)
     last_sync = StringProperty("")
     sync_phase = StringProperty("")
     sync_done = NumericProperty(0)
@@ -176,20 +177,24 @@ class BeatlogApp(App):
             self.shown_toast = None
 
     def sync_now(self) -> None:
+        """Ask for a round at once; offline, say that it will happen by itself rather than seem to do nothing."""
         self.autosync.sync_now()
+        if not self.autosync.online:
+            self.toast(_("Offline · sends by itself when the network returns"))
 
     def refresh_status(self, *_args: Any) -> None:
         if self.store is None:
             return
         self.online = self.autosync.online
         self.pending = Replica(self.store).pending_count()
+        self.attention = len(self.records.needing_attention())
         self.last_sync = self.store.get_meta("last_sync_at") or ""
         self.account_state = self.account.state.value
         self.show_sync_text()
 
     def show_sync_text(self, *_args: Any) -> None:
         self.sync_text = sync_bar_text(self.online, self.syncing, self.pending, self.sync_phase, self.sync_done,
-                                       self.sync_total, self.clock_text(self.last_sync))
+                                       self.sync_total, self.clock_text(self.last_sync), self.attention)
 
     def _progress_from_thread(self, progress: Progress) -> None:
         Clock.schedule_once(lambda _dt: self._show_progress(progress))

@@ -7,7 +7,7 @@ from typing import Any
 from mobile.forms import Problem
 from mobile.session import AuthError, Offline, ServerError, SyncError, UpgradeRequired
 from mobile.store import LocalRecord, SyncState
-from mobile.ui.i18n import _
+from mobile.ui.i18n import _, tr
 
 
 def field_name(name: str) -> str:
@@ -23,6 +23,35 @@ def field_name(name: str) -> str:
         "rectified": _("Rectified"), "satisfaction": _("Satisfaction"), "deleted": _("Deletion"),
     }
     return names.get(name.split(".")[0], _("Other details"))
+
+
+def record_kind(record_type: str) -> str:
+    return {"venue": _("Venue"), "inspection": _("Inspection"), "followup": _("Follow-up")}[record_type]
+
+
+def field_list(names: Any) -> str:
+    """Field labels in the officer's language, each once, in a stable order."""
+    return ("、" if tr.language == "zh" else ", ").join(sorted({field_name(name) for name in names}))
+
+
+def attention_text(record: LocalRecord) -> str:
+    """What a record that needs the officer is, in one line: "Venue · Phone conflicts with someone else's change"."""
+    if record.state is SyncState.CONFLICT:
+        reason = record.detail.get("reason")
+        if reason == "locked":
+            what = _("approved and locked before your change arrived")
+        elif reason == "deleted":
+            what = _("deleted by someone else before your change arrived")
+        else:
+            what = _("%(fields)s conflicts with someone else's change") % {
+                "fields": field_list(record.detail.get("yours") or {}) or _("a detail")}
+    elif record.detail.get("left_scope"):
+        what = _("no longer in your room's beat")
+    else:
+        fields = field_list(record.detail.get("errors") or {})
+        what = _("%(fields)s not accepted by the server") % {"fields": fields} if fields \
+            else _("not accepted by the server")
+    return f"{record_kind(record.type)} · {what}"
 
 
 def problem_text(problem: Problem) -> str:
