@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The wire schema this code speaks. The server also accepts ``SCHEMA_VERSION - 1``."""
 
 OLDEST_ACCEPTED_SCHEMA_VERSION = SCHEMA_VERSION - 1
 
 FIELDS_SINCE: Mapping[int, Mapping[str, tuple[str, ...]]] = {
     2: {"followup": ("rectified",)},
+    3: {"inspection": ("photo_notes", "signer_name"), "followup": ("photo_notes",)},
 }
 """Fields each schema version added, per record type; older apps are sent records without them."""
 
