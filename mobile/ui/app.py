@@ -103,7 +103,8 @@ class BeatlogApp(App):
         self.records = Records(self.store)
         self.media = Media(self.store)
         self.background = Background()
-        for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
+        for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", UI_DIR / "evidence.kv",
+                       *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
             Builder.unload_file(str(layout))
             Builder.load_file(str(layout))
         manager = ScreenManager(transition=NoTransition())

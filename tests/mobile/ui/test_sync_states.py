@@ -67,6 +67,23 @@ def test_a_conflict_and_a_refusal_turn_the_sync_bar_to_a_count_that_opens_what_e
     officer.on("outbox")
 
 
+def test_each_record_that_needs_the_officer_says_in_one_line_what_it_is_and_what_happened(start_app: Any) -> None:
+    start_app(language="zh")
+    from mobile.ui.explain import attention_text
+
+    def needing(record_type: str, state: SyncState, **detail: Any) -> str:
+        return attention_text(LocalRecord(record_type, "id", 3, {}, state, detail))
+
+    assert needing("venue", SyncState.CONFLICT, yours={"phone": "1", "address": "2"}) == \
+        "场所 · 地址、电话与他人修改冲突"
+    assert needing("inspection", SyncState.CONFLICT, reason="locked", yours={"findings": ""}) == \
+        "检查 · 您的修改到达前已审核锁定"
+    assert needing("followup", SyncState.CONFLICT, reason="deleted") == "回访 · 您的修改到达前已被他人删除"
+    assert needing("venue", SyncState.REJECTED, code="out_of_scope", errors={}, left_scope=True) == \
+        "场所 · 已不在本警务室辖区"
+    assert needing("inspection", SyncState.REJECTED, code="not_yours", errors={}) == "检查 · 服务器未接受"
+
+
 def test_a_rejected_change_names_the_fields_to_correct(start_app: Any) -> None:
     start_app(language="en")
     from mobile.ui.explain import sync_explanation
