@@ -224,7 +224,9 @@ class DemoBuilder:
                 "fixed_at": moment.isoformat(),
             },
             photo_hashes=photos,
+            photo_notes={photo: {"taken_at": moment.isoformat(), "caption": "", "mark": []} for photo in photos},
             signature_hash=self.blob(signature(venue.responsible_person), officer, "signatures"),
+            signer_name=venue.responsible_person,
             status="submitted",
         )
         inspection.inspected_at = moment
