@@ -17,6 +17,7 @@ def field_name(name: str) -> str:
         "notes": _("Notes"), "location": _("Position"), "checklist": _("Checklist"), "findings": _("Findings"),
         "hazard_level": _("Hazard level"), "rectification_required": _("Rectification required"),
         "rectification_deadline": _("Rectification deadline"), "photo_hashes": _("Photos"),
+        "photo_notes": _("Photo captions and marks"), "signer_name": _("Signer's name"),
         "signature_hash": _("Signature"), "status": _("Status"), "inspected_at": _("Time of inspection"),
         "subject_kind": _("Follow-up of"), "inspection_id": _("Inspection"), "case_number": _("Case number"),
         "due_date": _("Due date"), "visited_at": _("Time of visit"), "outcome": _("Outcome"),

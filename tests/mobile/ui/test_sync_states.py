@@ -79,6 +79,8 @@ def test_each_record_that_needs_the_officer_says_in_one_line_what_it_is_and_what
     assert needing("inspection", SyncState.CONFLICT, reason="locked", yours={"findings": ""}) == \
         "检查 · 您的修改到达前已审核锁定"
     assert needing("followup", SyncState.CONFLICT, reason="deleted") == "回访 · 您的修改到达前已被他人删除"
+    assert needing("inspection", SyncState.CONFLICT, yours={"photo_notes": {}, "signer_name": ""}) == \
+        "检查 · 照片说明与标记、签名人与他人修改冲突"
     assert needing("venue", SyncState.REJECTED, code="out_of_scope", errors={}, left_scope=True) == \
         "场所 · 已不在本警务室辖区"
     assert needing("inspection", SyncState.REJECTED, code="not_yours", errors={}) == "检查 · 服务器未接受"
