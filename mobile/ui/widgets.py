@@ -122,9 +122,10 @@ class ConflictBanner(ButtonBehavior, Banner):
     record = ObjectProperty(None, allownone=True)
 
     def on_record(self, _instance: Any, record: LocalRecord | None) -> None:
-        needs_you = record is not None and record.state in (SyncState.CONFLICT, SyncState.REJECTED)
-        hint = _("Tap to see why and what happens next.")
-        self.text = f"{attention_text(record)}\n{hint}" if record is not None and needs_you else ""
+        if record is None or record.state not in (SyncState.CONFLICT, SyncState.REJECTED):
+            self.text = ""
+            return
+        self.text = f"{attention_text(record)}\n" + _("Tap to see why and what happens next.")
 
     def on_release(self) -> None:
         if self.text:
