@@ -22,6 +22,7 @@ def test_a_conflict_and_a_refusal_turn_the_sync_bar_to_a_count_that_opens_what_e
                      {v.id for v in officer.app.records.all("venue")})
         theirs = next(i for i in officer.app.records.all("inspection")
                       if i.data["officer_id"] != me and i.data["status"] == "submitted")
+        their_visit = next(f for f in officer.app.records.all("followup") if f.data["officer_id"] != me)
         network.offline = True
         officer.wait(lambda: not officer.app.online, "the phone to be offline")
         officer.app.go("venue", record_id=shared)
@@ -31,6 +32,7 @@ def test_a_conflict_and_a_refusal_turn_the_sync_bar_to_a_count_that_opens_what_e
         officer.tap("save")
         officer.on("venue")
         officer.app.records.save("inspection", {"findings": "代同事补记的情况"}, theirs.id)
+        officer.app.records.save("followup", {"notes": "顺路看过，已整改"}, their_visit.id)
         colleague.records.save("venue", {"phone": "0573-3333 4444"}, shared)
         colleague.sync()
     finally:
@@ -38,9 +40,10 @@ def test_a_conflict_and_a_refusal_turn_the_sync_bar_to_a_count_that_opens_what_e
 
     network.offline = False
     officer.wait(lambda: officer.app.records.get("venue", shared).state is SyncState.CONFLICT
-                 and officer.app.records.get("inspection", theirs.id).state is SyncState.REJECTED,
-                 "the conflict and the refusal")
-    officer.wait(lambda: officer.app.sync_text.startswith("在线 · 2 条需要处理"), "the bar to count them")
+                 and officer.app.records.get("inspection", theirs.id).state is SyncState.REJECTED
+                 and officer.app.records.get("followup", their_visit.id).state is SyncState.REJECTED,
+                 "the conflict and the refusals")
+    officer.wait(lambda: officer.app.sync_text.startswith("在线 · 3 条需要处理"), "the bar to count them")
     assert "已全部发送" not in officer.app.sync_text
     officer.app.home()
     officer.wait(lambda: any(row.record_id == shared for row in officer.rows("work")),
@@ -65,6 +68,9 @@ def test_a_conflict_and_a_refusal_turn_the_sync_bar_to_a_count_that_opens_what_e
     assert officer.widget("conflict").text.startswith("检查 · 检查发现未被服务器接受")
     officer.tap("conflict")
     officer.on("outbox")
+    officer.app.go("followup", record_id=their_visit.id)
+    officer.on("followup")
+    assert officer.widget("conflict").text.startswith("回访 · 备注未被服务器接受")
 
 
 def test_each_record_that_needs_the_officer_says_in_one_line_what_it_is_and_what_happened(start_app: Any) -> None:
