@@ -178,8 +178,12 @@ class BeatlogApp(App):
             self.shown_toast = None
 
     def sync_now(self) -> None:
-        """Ask for a round at once; offline, say that it will happen by itself rather than seem to do nothing."""
         self.autosync.sync_now()
+
+    def sync_asked(self) -> None:
+        """The officer's Sync now: a round at once, and offline a word that it will happen by itself
+        rather than a tap that seems to do nothing."""
+        self.sync_now()
         if not self.autosync.online:
             self.toast(_("Offline · sends by itself when the network returns"))
 

@@ -75,7 +75,7 @@ class SyncBar(ButtonBehavior, BoxLayout):
         if app.attention and app.root.current != "outbox":
             app.go("outbox")
         else:
-            app.sync_now()
+            app.sync_asked()
 
 
 def sync_bar_text(online: bool, syncing: bool, pending: int, phase: str, done: int, total: int,
