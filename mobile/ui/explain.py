@@ -8,6 +8,7 @@ from mobile.forms import Problem
 from mobile.session import AuthError, Offline, ServerError, SyncError, UpgradeRequired
 from mobile.store import LocalRecord, SyncState
 from mobile.ui.i18n import _
+from sync.protocol import PASSWORD_MIN_LENGTH, WEAK_PASSWORD
 
 
 def field_name(name: str) -> str:
@@ -116,8 +117,9 @@ def sign_in_error(error: BaseException) -> str:
     code = getattr(error, "code", "")
     if code == "code_invalid":
         return _("This enrolment code is not valid, already used or expired. Ask for a new one.")
-    if code == "validation_failed" and "password" in getattr(error, "fields", {}):
-        return _("Choose a password of at least 4 characters.")
+    if code == WEAK_PASSWORD:
+        return _("The server refused this password: it is too short, too common or contains your user name. "
+                 "Use at least %(count)s characters.") % {"count": PASSWORD_MIN_LENGTH}
     if isinstance(error, AuthError) and code == "account_disabled":
         return _("This account is disabled. Ask your station.")
     if isinstance(error, AuthError):

@@ -111,11 +111,11 @@ class PersonForm(FormSchema):
 
 class NewPersonForm(PersonForm):
     username = fields.Str(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{2,31}$"))
-    password = fields.Str(required=True, validate=validate.Length(4, 128))
+    password = fields.Str(required=True)
 
 
 class PasswordForm(FormSchema):
-    password = fields.Str(required=True, validate=validate.Length(4, 128))
+    password = fields.Str(required=True)
 
 
 class ActiveForm(FormSchema):
