@@ -135,9 +135,5 @@ class AuditFilters(FormSchema):
     page = fields.Int(load_default=1, validate=validate.Range(1, 1_000_000))
 
 
-class CorrectionForm(FormSchema):
-    data = fields.Str(required=True, validate=validate.Length(2, 200_000))
-
-
 class DismissForm(FormSchema):
     reason = fields.Str(required=True, validate=validate.Length(1, 300))
