@@ -28,6 +28,8 @@ from sync import vocab
 from sync.records import DEVICE_WRITTEN, RECORD_TYPES
 
 NAMED_BY = {"room": (Room, "name"), "venue": (Venue, "name"), "person": (Person, "display_name")}
+PEOPLE_FIELDS = frozenset({"officer_id", "reviewer_id"})
+"""Fields naming a person that the record type does not declare as references (they are not checked)."""
 
 
 def _said(labels: tuple[str, str]) -> str:
@@ -56,6 +58,7 @@ def _declared(record_type: str, name: str) -> ma_fields.Field | None:
 
 def _reference_name(record_type: str, name: str, value: Any) -> str:
     target = RECORD_TYPES[record_type].references.get(name) if record_type in RECORD_TYPES else None
+    target = target or ("person" if name in PEOPLE_FIELDS else None)
     try:
         key = uuid.UUID(str(value))
     except ValueError:
@@ -77,7 +80,7 @@ def _reference_name(record_type: str, name: str, value: Any) -> str:
 @bp.app_template_global()
 def field_value(record_type: str, name: str, value: Any) -> str:
     """A wire value as the officer saw it: 一般隐患 not ``minor``, station time not UTC ISO, names not ids."""
-    if value is None or value == "":
+    if value is None or value == "" or value == [] or value == {}:
         return "—"
     declared = _declared(record_type, name)
     labels = declared.metadata.get("labels") if declared is not None else None
@@ -94,8 +97,8 @@ def field_value(record_type: str, name: str, value: Any) -> str:
     if name == "signature_hash":
         return _("signed")
     if name == "location" and isinstance(value, Mapping):
-        return _("%(lat).5f, %(lon).5f (within %(accuracy)s m)", lat=value["lat"], lon=value["lon"],
-                 accuracy=round(value.get("accuracy_m") or 0))
+        return _("%(latitude)s, %(longitude)s (within %(accuracy)s m)", latitude=f"{value['lat']:.5f}",
+                 longitude=f"{value['lon']:.5f}", accuracy=round(value.get("accuracy_m") or 0))
     if name == "checklist" and isinstance(value, Mapping):
         return ngettext("%(num)d item answered", "%(num)d items answered", len(value))
     return str(value)
@@ -214,9 +217,10 @@ def typed_value(record_type: str, name: str, typed: str) -> Any:
 
 
 def bulk_fields() -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """For the bulk rule's list: each record type officers write, with its fields' labels."""
+    """For the bulk rule's list: each record type officers write, with the labels of its changeable fields."""
     return [(name, record_type_label(name), [(field, field_label(field))
-                                             for field in RECORD_TYPES[name].data_schema().fields])
+                                             for field in RECORD_TYPES[name].data_schema().fields
+                                             if field not in RECORD_TYPES[name].immutable_fields])
             for name in DEVICE_WRITTEN]
 
 
