@@ -29,6 +29,12 @@ CONFLICT_REASONS = ("field_conflict", "locked", "deleted", "changed_since_base",
 
 OPS = ("create", "update", "delete")
 
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+WEAK_PASSWORD = "weak_password"
+"""The refusal of a password the policy rejects (too short, too common, the user name);
+the server enforces it (``server/passwords.py``), the handheld states it before enrolment."""
+
 MAX_PUSH_MUTATIONS = 1000
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 5000

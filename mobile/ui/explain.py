@@ -8,22 +8,13 @@ from mobile.forms import Problem
 from mobile.session import AuthError, Offline, ServerError, SyncError, UpgradeRequired
 from mobile.store import LocalRecord, SyncState
 from mobile.ui.i18n import _, tr
+from sync import vocab
+from sync.protocol import PASSWORD_MIN_LENGTH, WEAK_PASSWORD
 
 
 def field_name(name: str) -> str:
-    names = {
-        "name": _("Name"), "kind": _("Kind of venue"), "address": _("Address"),
-        "responsible_person": _("Person in charge"), "phone": _("Phone"), "risk_level": _("Risk level"),
-        "notes": _("Notes"), "location": _("Position"), "checklist": _("Checklist"), "findings": _("Findings"),
-        "hazard_level": _("Hazard level"), "rectification_required": _("Rectification required"),
-        "rectification_deadline": _("Rectification deadline"), "photo_hashes": _("Photos"),
-        "photo_notes": _("Photo captions and marks"), "signer_name": _("Signer's name"),
-        "signature_hash": _("Signature"), "status": _("Status"), "inspected_at": _("Time of inspection"),
-        "subject_kind": _("Follow-up of"), "inspection_id": _("Inspection"), "case_number": _("Case number"),
-        "due_date": _("Due date"), "visited_at": _("Time of visit"), "outcome": _("Outcome"),
-        "rectified": _("Rectified"), "satisfaction": _("Satisfaction"), "deleted": _("Deletion"),
-    }
-    return names.get(name.split(".")[0], _("Other details"))
+    """A wire field's name as the dashboard shows it too (``sync.vocab.FIELD_NAMES``)."""
+    return tr.label(vocab.FIELD_NAMES, name.split(".")[0]) or _("Other details")
 
 
 def record_kind(record_type: str) -> str:
@@ -146,8 +137,9 @@ def sign_in_error(error: BaseException) -> str:
     code = getattr(error, "code", "")
     if code == "code_invalid":
         return _("This enrolment code is not valid, already used or expired. Ask for a new one.")
-    if code == "validation_failed" and "password" in getattr(error, "fields", {}):
-        return _("Choose a password of at least 4 characters.")
+    if code == WEAK_PASSWORD:
+        return _("The server refused this password: it is too short, too common or contains your user name. "
+                 "Use at least %(count)s characters.") % {"count": PASSWORD_MIN_LENGTH}
     if isinstance(error, AuthError) and code == "account_disabled":
         return _("This account is disabled. Ask your station.")
     if isinstance(error, AuthError):

@@ -188,6 +188,14 @@ def test_a_phone_is_enrolled_with_a_code_from_an_admins_qr_code(start_app: Any, 
     officer.pick("qr.png")
     officer.wait(lambda: officer.widget("code").text == code, "the QR code to be read")
     assert officer.widget("server").text == network.url
+    assert any("the same on all your devices" in text and "not a common password" in text
+               for text in officer.texts())
+    assert officer.widget("password_policy").height > 0
+    officer.type("password", "12345678")
+    officer.type("repeat", "12345678")
+    officer.tap("sign_in")
+    officer.wait(lambda: "refused this password" in officer.screen.error, "the server to refuse 12345678")
+    officer.on("setup")
     officer.type("password", "my-own-pass")
     officer.type("repeat", "not-the-same")
     officer.tap("sign_in")
