@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,12 @@ class Handheld:
     def pending(self) -> int:
         return Replica(self.store).pending_count()
 
-    def inspect(self, venue_id: str, findings: str, photo: bytes | None = None, submit: bool = True) -> str:
+    def inspect(self, venue_id: str, findings: str, photo: bytes | None = None, submit: bool = True,
+                inspected_at: datetime | None = None) -> str:
+        """A log of the venue; ``inspected_at`` as the phone's clock read it (now in China unless given)."""
+        moment = inspected_at or clock.now().astimezone(CHINA)
         data = {"venue_id": venue_id, "officer_id": self.user["id"], "findings": findings,
-                "inspected_at": clock.now().astimezone(CHINA).isoformat(), "status": "submitted" if submit else "draft"}
+                "inspected_at": moment.isoformat(), "status": "submitted" if submit else "draft"}
         if photo is not None:
             data["photo_hashes"] = [self.media.add_photo(photo)]
             data["signature_hash"] = self.media.add_signature([[(10, 10), (200, 100)]])
@@ -78,9 +81,9 @@ def venue_of(handheld: Handheld) -> str:
     return min(v.id for v in handheld.records.all("venue"))
 
 
-def photo() -> bytes:
+def photo(colour: tuple[int, int, int] = (200, 120, 40)) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (200, 120, 40)).save(buffer, "JPEG")
+    Image.new("RGB", (640, 480), colour).save(buffer, "JPEG")
     return buffer.getvalue()
 
 
