@@ -252,3 +252,30 @@ def test_a_tour_of_every_chief_and_admin_page_in_chinese_finds_no_code_words_ids
     findings = "\n".join(str(finding) for finding in tour.findings)
     assert EVERY_KIND_OF_PAGE <= paths, f"not reached: {sorted(EVERY_KIND_OF_PAGE - paths)}\n{findings}"
     assert not tour.findings, f"{len(tour.visited)} pages walked:\n{findings}"
+
+
+def test_the_address_make_run_prints_leads_to_the_dashboard_and_the_tab_has_an_icon(
+        chromium: Any, demo: LiveServer) -> None:
+    page = chromium.new_page(locale="zh-CN")
+    page.goto(f"{demo.url}/")
+    page.wait_for_url(re.compile(r".*/dashboard/login.*"))
+    assert page.inner_text("h1") == "登录"
+    icon = page.request.get(f"{demo.url}{page.get_attribute('link[rel=icon]', 'href')}")
+    assert icon.ok and icon.headers["content-type"].startswith("image/") and icon.body()[:4] == b"\0\0\1\0"
+    page.context.close()
+
+
+def test_returning_without_a_comment_is_said_at_the_comment_box_which_takes_the_focus(
+        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
+    logged = officer.inspect(venue_of(officer), "消防通道堵塞", photo())
+    officer.sync()
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    page.click("#return")
+    page.wait_for_selector("#comment-error")
+    assert page.evaluate("document.activeElement.id") == "comment"
+    assert page.inner_text("#comment-error") == "请说明民警需要改正的内容。"
+    box = page.locator("#comment-error").bounding_box()
+    assert box is not None and 0 <= box["y"] < 900
+    assert page.inner_text("#status").startswith("已提交")
+    page.context.close()
