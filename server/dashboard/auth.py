@@ -69,8 +69,8 @@ def login() -> Any:
     except ValidationError:
         return render_template("dashboard/login.html", error=_("Enter your user name and password."),
                                next=request.form.get("next", "")), 422
-    web_browser = request.user_agent.browser or _("browser")
-    browser = DeviceInfo(id=uuid.uuid4(), name=" · ".join((_("Web dashboard"), web_browser)), platform="web")
+    browser = DeviceInfo(id=uuid.uuid4(), name=f"Dashboard · {request.user_agent.browser or 'browser'}",
+                         platform="web")
     signed_in = sign_in(db.session(), form["username"].strip().lower(), form["password"], browser,
                         request.remote_addr or "")
     if signed_in.person.role not in REVIEWERS:

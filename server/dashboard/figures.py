@@ -83,12 +83,13 @@ def tally_weeks(first_week: date, today: date) -> tuple[dict[date, Tally], dict[
 
 
 def bar_chart(values: list[tuple[str, int | None]], width: int = 480, height: int = 190) -> dict[str, Any]:
-    """Bars scaled to the largest value, with room at the bottom for labels."""
+    """Bars scaled to the largest value, with room above the tallest for its value and below for labels."""
     top = max([value or 0 for _, value in values] + [1])
     slot = width / max(len(values), 1)
     plot = height - 26
+    tallest = plot - 20
     bars = [{"x": round(index * slot + slot * 0.15, 1), "w": round(slot * 0.7, 1),
-             "h": round(plot * (value or 0) / top, 1), "y": round(plot - plot * (value or 0) / top, 1),
+             "h": round(tallest * (value or 0) / top, 1), "y": round(plot - tallest * (value or 0) / top, 1),
              "label": label, "value": "–" if value is None else value, "mid": round(index * slot + slot / 2, 1)}
             for index, (label, value) in enumerate(values)]
     return {"bars": bars, "width": width, "height": height, "baseline": plot}

@@ -12,18 +12,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from server.dashboard.present import word
+from server.dashboard.present import station_time, word
 from server.extensions import db
 from server.models import AuditEntry, Device, Person, SyncConflict, SyncMutation
 
 VOCABULARY_OF_FIELD = {"hazard_level": "hazard", "status": "inspection_status", "risk_level": "risk",
                        "kind": "venue_kind", "subject_kind": "subject", "satisfaction": "satisfaction"}
 PEOPLE_FIELDS = {"officer_id", "reviewer_id"}
+TIME_FIELDS = {"inspected_at", "visited_at", "reviewed_at"}
 
 
 def field_word(name: str) -> str:
@@ -38,8 +40,7 @@ def field_word(name: str) -> str:
         "review_comment": _("Review comment"), "reviewer_id": _("Reviewer"), "reviewed_at": _("Reviewed at"),
         "officer_id": _("Officer"), "due_date": _("Due"), "visited_at": _("Visited at"), "outcome": _("Outcome"),
         "rectified": _("Rectified"), "satisfaction": _("Satisfaction"), "case_number": _("Case number"),
-        "deleted": _("Deleted"), "venue_id": _("Venue"), "template_version": _("Checklist version"),
-        "template_id": _("Checklist"),
+        "deleted": _("Deleted"), "venue_id": _("Venue"),
     }.get(name, name)
 
 
@@ -65,6 +66,8 @@ class Reader:
             return word(VOCABULARY_OF_FIELD[name], value)
         if name in PEOPLE_FIELDS:
             return self.names.get(str(value), _("someone"))
+        if name in TIME_FIELDS:
+            return station_time(datetime.fromisoformat(value))
         if isinstance(value, bool):
             return _("yes") if value else _("no")
         if name == "location":
@@ -90,6 +93,7 @@ class Reader:
         return lines
 
     def change(self, name: str, before: Any, after: Any) -> list[str]:
+        """What one field's change reads as; the template a checklist was filled from goes unsaid, its items tell."""
         if name == "checklist":
             return self.checklist(before, after)
         if name == "photo_hashes":
@@ -99,7 +103,9 @@ class Reader:
                                              (_("Photos −%(num)d", num=removed), removed)) if count]
         if name == "signature_hash":
             return [_("Signature signed again")]
-        if name in ("location", "template_version", "template_id"):
+        if name in ("template_version", "template_id"):
+            return []
+        if name == "location":
             return [_("%(field)s updated", field=field_word(name))]
         return [_("%(field)s: %(before)s → %(after)s", field=field_word(name), before=self.value(name, before),
                   after=self.value(name, after))]

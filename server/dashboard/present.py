@@ -83,7 +83,15 @@ def action_word(action: str) -> str:
 
 @bp.app_template_global()
 def platform_word(platform: str) -> str:
-    return {"android": _("Android"), "ios": "iOS", "web": _("browser")}.get(platform, platform)
+    computer = _("computer")
+    return {"android": _("Android"), "ios": "iOS", "web": _("browser"), "desktop": computer, "linux": computer,
+            "win": computer, "macosx": computer}.get(platform, platform)
+
+
+@bp.app_template_global()
+def device_name(device: Any) -> str:
+    """A phone by the name it enrolled with; a browser as the dashboard, in the reader's language."""
+    return _("Web dashboard") if device.platform == "web" else device.name
 
 
 @bp.app_template_global()
