@@ -16,7 +16,7 @@ from sync import clock
 from sync.protocol import SCHEMA_VERSION
 from tests.e2e.browser import screenshot, signed_in_page
 from tests.e2e.conftest import LiveServer, serve_demo
-from tests.e2e.handheld import CHINA, Handheld, photo, venue_of
+from tests.e2e.handheld import CHINA, Handheld, api, photo, venue_of
 from tests.e2e.tour import READ_PAGE, Tour
 
 HOSTILE = "出口堵塞 <script>document.title='owned'</script>"
@@ -280,4 +280,18 @@ def test_returning_without_a_comment_is_said_at_the_comment_box_which_takes_the_
     box = page.locator("#comment-error").bounding_box()
     assert box is not None and 0 <= box["y"] < 900
     assert page.inner_text("#status").startswith("已提交")
+    page.context.close()
+
+
+def test_a_resolved_conflict_is_one_entry_in_the_logs_history(chromium: Any, demo: LiveServer) -> None:
+    admin = api(demo.url, "admin")
+    conflicts = admin.get(f"{demo.url}/api/v1/conflicts?status=open&record_type=inspection", timeout=10).json()
+    locked = conflicts[0]
+    resolved = admin.post(f"{demo.url}/api/v1/conflicts/{locked['id']}/resolve", timeout=10,
+                          json={"expected_version": locked["server_version"], "values": {}})
+    assert resolved.status_code == 200, resolved.text
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/inspections/{locked['record_id']}")
+    rows = page.locator("#history tbody tr").all_inner_texts()
+    assert len([row for row in rows if "冲突已处理" in row]) == 1 and any("产生同步冲突" in row for row in rows)
     page.context.close()
