@@ -162,6 +162,7 @@ def test_every_dashboard_page_in_both_languages(chromium: Any, demo: LiveServer,
     page.click("#sign-in")
     page.wait_for_url(re.compile(r".*/dashboard/inbox.*"))
     screenshot(page, language, "inbox")
+    page.goto(f"{demo.url}/dashboard/inbox?hazard=major")
     page.click("table.logs tbody tr:first-child a")
     page.wait_for_url(re.compile(r".*/inspections/.*"))
     screenshot(page, language, "inspection")
