@@ -17,13 +17,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from server.access import public
 from server.errors import STATUS_OF_KIND
 from server.refusals import Refused
 
@@ -70,11 +82,24 @@ def init_app(app: Flask) -> None:
     )
 
     app.register_blueprint(bp)
+    app.add_url_rule("/", "site_root", site_root)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     csrf.init_app(app)
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)
     babel.init_app(app, locale_selector=locale, default_translation_directories="dashboard/translations")
     app.jinja_env.globals["current_locale"] = locale
+
+
+@public
+def site_root() -> WerkzeugResponse:
+    """The address ``make run`` prints first leads to the dashboard (its sign-in when signed out)."""
+    return redirect(url_for("dashboard.home"))
+
+
+@public
+def favicon() -> Response:
+    return send_from_directory(bp.static_folder or "", "favicon.ico", mimetype="image/vnd.microsoft.icon")
 
 
 @bp.after_request

@@ -16,8 +16,9 @@ from server.dashboard import bp
 from server.dashboard.auth import page
 from server.dashboard.forms import AuditFilters, RevokeForm
 from server.dashboard.present import day_start
+from server.dashboard.records import action_choices, record_names
 from server.extensions import db
-from server.ledger import verify_audit
+from server.ledger import Verification, verify_audit
 from server.models import AuditEntry, Device, Person, SyncConflict
 from server.operations.devices import revoke_device
 from sync.search import LIKE_ESCAPE, like_containing
@@ -56,10 +57,25 @@ def revoke(device_id: uuid.UUID) -> Any:
 @bp.route("/audit")
 @page("admin")
 def audit() -> str:
+    return audit_page(read_audit_filters(), verification=None)
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@page("admin")
+def audit_verify() -> str:
+    """The verdict above the same list the admin was reading (its filters travel in the form)."""
+    return audit_page(read_audit_filters(request.form), verification=verify_audit(db.session()))
+
+
+def read_audit_filters(given: Any = None) -> dict[str, Any]:
     try:
-        filters = audit_filters.load(request.args)
+        return audit_filters.load(request.args if given is None else
+                                  {key: value for key, value in given.items() if key != "csrf_token"})
     except ValidationError:
-        filters = audit_filters.load({})
+        return audit_filters.load({})
+
+
+def audit_page(filters: dict[str, Any], verification: Verification | None) -> str:
     query = select(AuditEntry)
     if filters["action"]:
         query = query.where(AuditEntry.action.like(like_containing(filters["action"]), escape=LIKE_ESCAPE))
@@ -74,13 +90,7 @@ def audit() -> str:
     entries = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE + 1)
                                  .offset((filters["page"] - 1) * AUDIT_PAGE)).all()
     people = {person.id: person for person in db.session.scalars(select(Person))}
-    return render_template("dashboard/audit.html", entries=entries[:AUDIT_PAGE], more=len(entries) > AUDIT_PAGE,
-                           filters=filters, people=people, verification=None)
-
-
-@bp.route("/audit/verify", methods=["POST"])
-@page("admin")
-def audit_verify() -> str:
-    people = {person.id: person for person in db.session.scalars(select(Person))}
-    return render_template("dashboard/audit.html", entries=[], more=False, filters=audit_filters.load({}),
-                           people=people, verification=verify_audit(db.session()))
+    shown = entries[:AUDIT_PAGE]
+    return render_template("dashboard/audit.html", entries=shown, more=len(entries) > AUDIT_PAGE,
+                           filters=filters, people=people, verification=verification,
+                           records=record_names(shown), actions=action_choices())

@@ -27,6 +27,7 @@ class Overdue:
 
 
 def overdue(today: date) -> list[Overdue]:
+    """Each overdue thing once: a rectification past its deadline stands for its planned re-check."""
     scope = current_scope()
     followups = db.session.scalars(scope.select(Followup).options(
         joinedload(Followup.venue), joinedload(Followup.officer), joinedload(Followup.room))
@@ -37,7 +38,9 @@ def overdue(today: date) -> list[Overdue]:
         joinedload(Inspection.venue), joinedload(Inspection.officer), joinedload(Inspection.room))
         .where(Inspection.rectification_required.is_(True), Inspection.rectification_deadline < today,
                Inspection.deleted.is_(False), ~rechecked)).all()
-    found = [Overdue("followup", log, log.due_date, (today - log.due_date).days) for log in followups]
+    rectifying = {log.id for log in rectifications}
+    found = [Overdue("followup", log, log.due_date, (today - log.due_date).days) for log in followups
+             if log.inspection_id not in rectifying]
     found += [Overdue("rectification", log, log.rectification_deadline, (today - log.rectification_deadline).days)
               for log in rectifications]
     return sorted(found, key=lambda item: (item.log.room.name, item.log.officer.display_name, -item.days))

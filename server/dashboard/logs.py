@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import datetime
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from server.access import current_device, current_person, current_scope
-from server.dashboard import bp, on_refusal
+from server.dashboard import bp, locale, on_refusal
 from server.dashboard.auth import page
 from server.dashboard.forms import ReviewForm
+from server.dashboard.history import history
 from server.extensions import db
-from server.models import (
-    AuditEntry,
-    Device,
-    Followup,
-    Inspection,
-    Person,
-    SyncConflict,
-    SyncMutation,
-)
+from server.models import Followup, Inspection
 from server.operations.blobs import readable_blob
 from server.operations.catalog import template_as_of
 from server.operations.review import review_inspection
-from server.refusals import Kind, Refused
+from server.refusals import Kind, Refused, not_found
 
 review_form = ReviewForm()
 METRES_PER_DEGREE = 111_320
@@ -64,21 +57,6 @@ def position_view(fix: dict[str, Any] | None, venue_fix: dict[str, Any] | None) 
     return view
 
 
-def provenance(record_type: str, record_id: uuid.UUID) -> dict[str, Any]:
-    history = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == record_id)
-                                 .order_by(AuditEntry.id)).all()
-    mutations = db.session.execute(
-        select(SyncMutation, Device, Person).join(Device, Device.id == SyncMutation.device_id)
-        .join(Person, Person.id == SyncMutation.person_id)
-        .where(SyncMutation.record_id == record_id, SyncMutation.record_type == record_type)
-        .order_by(SyncMutation.received_at)).all()
-    conflicts = db.session.scalars(select(SyncConflict).where(
-        SyncConflict.record_id == record_id, SyncConflict.status == "open")).all()
-    actors = {person.id: person for person in db.session.scalars(
-        select(Person).where(Person.id.in_({entry.actor_id for entry in history if entry.actor_id})))}
-    return {"history": history, "mutations": mutations, "conflicts": conflicts, "actors": actors}
-
-
 @bp.route("/inspections/<id:inspection_id>")
 @page()
 def inspection(inspection_id: uuid.UUID) -> str:
@@ -93,16 +71,18 @@ def print_inspection(inspection_id: uuid.UUID) -> str:
 
 def render_inspection(inspection_id: uuid.UUID, template: str, **extra: Any) -> str:
     log = current_scope().get(db.session(), Inspection, inspection_id)
-    return render_template(template, log=log, checklist=checklist_rows(log),
+    checklist = checklist_rows(log)
+    labels = {row["key"]: row["label_zh"] if locale() == "zh" else row["label_en"] for row in checklist}
+    return render_template(template, log=log, checklist=checklist,
                            position=position_view(log.location, log.venue.location),
-                           **provenance("inspection", log.id), **extra)
+                           **history(log.id, labels), **extra)
 
 
 @bp.route("/followups/<id:followup_id>")
 @page()
 def followup(followup_id: uuid.UUID) -> str:
     log = current_scope().get(db.session(), Followup, followup_id)
-    return render_template("dashboard/followup.html", log=log, **provenance("followup", log.id))
+    return render_template("dashboard/followup.html", log=log, **history(log.id, {}))
 
 
 def review_refused(refusal: Refused, inspection_id: uuid.UUID) -> ResponseReturnValue:
@@ -139,3 +119,28 @@ def blob(sha256: str) -> Response:
     response = Response(found.data, mimetype=found.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     return response
+
+
+@bp.route("/<any(inspections, followups):kind>/<id:log_id>/photos/<int:number>")
+@page()
+def photo(kind: str, log_id: uuid.UUID, number: int) -> str:
+    """One photo of a log at full size, with what the officer added to it, and the log's other photos a step away.
+
+    The officer's note on the photo (``photo_notes``: capture time, caption, drawn mark) is
+    shown with it, the mark drawn over the untouched photo. A photo without a capture time
+    (sent by an app before schema 3) gives the time of the visit the log records instead.
+    """
+    model = Inspection if kind == "inspections" else Followup
+    log = current_scope().get(db.session(), model, log_id)
+    hashes = log.photo_hashes or []
+    if not 1 <= number <= len(hashes):
+        raise not_found(f"The log has no photo {number}.")
+    found = readable_blob(db.session(), hashes[number - 1], current_scope())
+    note = (log.photo_notes or {}).get(found.sha256, {})
+    taken = datetime.fromisoformat(note["taken_at"]) if note.get("taken_at") else None
+    visit = log.inspected_at if model is Inspection else log.visited_at
+    return render_template("dashboard/photo.html", log=log, kind=kind, number=number, count=len(hashes),
+                           sha256=found.sha256, taken=taken, visit=visit, received=found.uploaded_at,
+                           caption=note.get("caption") or "", mark=note.get("mark") or [],
+                           back=url_for("dashboard.inspection" if model is Inspection else "dashboard.followup",
+                                        **{"inspection_id" if model is Inspection else "followup_id": log.id}))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, request
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from server.dashboard import bp, locale
 from sync import clock, vocab
@@ -35,12 +36,42 @@ def words(vocabulary: str) -> list[tuple[str, str]]:
 
 
 @bp.app_template_global()
+def record_kind_word(record_type: str) -> str:
+    """What kind of record a row of the audit trail or a history is about."""
+    return {
+        "venue": _("Venue"), "inspection": _("Inspection log"), "followup": _("Follow-up visit"),
+        "room": _("Police room"), "station": _("Police station"), "person": _("Person"),
+        "checklist_template": _("Checklist"), "device": _("Device"),
+    }.get(record_type, record_type)
+
+
+def whole_action_word(action: str) -> str | None:
+    """An audit action that is not about a synced record, in the reader's words."""
+    return {
+        "conflict.open": _("sync conflict raised"), "conflict.resolve": _("sync conflict resolved"),
+        "quarantine.apply": _("refused change applied"), "quarantine.dismiss": _("refused change dismissed"),
+        "device.enrol": _("phone enrolled"), "device.enrolment_code": _("enrolment code issued"),
+        "device.reassign": _("phone passed to another officer"), "device.revoke": _("phone revoked"),
+        "auth.login": _("signed in"), "auth.login_failed": _("failed sign-in"),
+        "auth.enrol": _("signed in on a new phone"),
+        "auth.enrol_failed": _("failed enrolment"), "auth.logout": _("signed out"),
+        "auth.account_under_attack": _("account under attack"), "person.password_set": _("password set"),
+        "sync.refused": _("phone's change refused"), "sync.quarantine_full": _("refused-change queue full"),
+        "sync.purge_tombstones": _("deleted records purged"),
+    }.get(action)
+
+
+@bp.app_template_global()
 def action_word(action: str) -> str:
     """An audit action or a sync answer (``inspection.review``, ``applied``) in the reader's words."""
+    whole = whole_action_word(action)
+    if whole is not None:
+        return whole
     verb = action.rsplit(".", 1)[-1]
     return {
         "create": _("created"), "update": _("changed"), "delete": _("deleted"), "review": _("reviewed"),
-        "resolve": _("conflict resolved"), "approve": _("approved"), "return": _("returned"),
+        "resolve": _("conflict resolved"), "move": _("moved to another room"), "approve": _("approved"),
+        "return": _("returned"), "approved": _("approved"), "returned": _("returned"),
         "applied": _("applied"), "merged": _("merged"), "duplicate": _("repeated, already applied"),
         "conflict": _("conflict"), "rejected": _("rejected"), "venue": _("venue"), "inspection": _("inspection"),
         "followup": _("follow-up"), "field_conflict": _("both changed the same field"),
@@ -48,6 +79,29 @@ def action_word(action: str) -> str:
         "exists": _("the record already existed"), "changed_since_base": _("changed since the phone's copy"),
         "open": _("open"), "resolved": _("resolved"),
     }.get(verb, action)
+
+
+@bp.app_template_global()
+def platform_word(platform: str) -> str:
+    computer = _("computer")
+    return {"android": _("Android"), "ios": "iOS", "web": _("browser"), "desktop": computer, "linux": computer,
+            "win": computer, "macosx": computer}.get(platform, platform)
+
+
+@bp.app_template_global()
+def device_name(device: Any) -> str:
+    """A phone by the name it enrolled with; a browser as the dashboard, in the reader's language."""
+    return _("Web dashboard") if device.platform == "web" else device.name
+
+
+@bp.app_template_global()
+def audit_action_word(action: str) -> str:
+    """An audit entry's action with what it is about: 检查记录 · 修改."""
+    subject, _dot, verb = action.rpartition(".")
+    whole = whole_action_word(action)
+    if whole is not None or not subject:
+        return whole or action_word(action)
+    return f"{record_kind_word(subject)} · {action_word(verb)}"
 
 
 def station_zone() -> ZoneInfo:
@@ -60,10 +114,20 @@ def station_time(moment: datetime | None) -> str:
     return moment.astimezone(station_zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-@bp.app_template_filter()
 def device_time(moment: datetime | None) -> str:
     """A time as the handheld recorded it, with its UTC offset."""
     return moment.strftime("%Y-%m-%d %H:%M (UTC%z)") if moment else ""
+
+
+@bp.app_template_filter()
+def phone_time(moment: datetime | None) -> Markup:
+    """A time a handheld recorded, in station time like every time on the page; the phone's own
+    clock reading (with its offset) is the detail under the pointer."""
+    if moment is None:
+        return Markup("")
+    detail = _("Phone's clock: %(time)s", time=device_time(moment))
+    return Markup('<time datetime="{iso}" title="{detail}">{shown}</time>').format(
+        iso=moment.isoformat(), detail=detail, shown=escape(station_time(moment)))
 
 
 def day_start(day: date) -> datetime:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, render_template, request
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy.orm import joinedload
 
@@ -18,7 +19,7 @@ from server.dashboard.auth import page
 from server.dashboard.figures import week_of
 from server.dashboard.forms import WeekQuery
 from server.dashboard.inbox import filtered, model_of, read_filters, sorted_by
-from server.dashboard.present import day_start, device_time, station_time, station_today, word
+from server.dashboard.present import day_start, station_time, station_today, word
 from server.extensions import db
 from server.models import Inspection
 
@@ -48,7 +49,9 @@ class SpreadsheetWriter:
 @bp.route("/inbox.csv")
 @page()
 def inbox_csv() -> Response:
-    """Every log the inbox's filters select (not just one page), for a spreadsheet."""
+    """Every log the inbox's filters select (not just one page), for a spreadsheet, headed in the page's language.
+
+    Times are station time, as the pages show them."""
     filters, _errors = read_filters()
     model = model_of(filters)
     logs = db.session.scalars(sorted_by(filtered(current_scope(), filters), filters).options(
@@ -57,21 +60,22 @@ def inbox_csv() -> Response:
     buffer.write("\ufeff")
     table = SpreadsheetWriter(buffer)
     if model is Inspection:
-        table.writerow(["id", "room", "officer", "venue", "venue kind", "inspected at (device)", "received",
-                        "hazard", "rectification deadline", "status", "findings", "review comment"])
+        table.writerow(["ID", _("Room"), _("Officer"), _("Venue"), _("Venue kind"), _("Inspected (station time)"),
+                        _("Received by the server"), _("Hazard level"), _("Rectification deadline"), _("Status"),
+                        _("Findings"), _("Review comment")])
         for log in logs:
             table.writerow([log.id, log.room.name, log.officer.display_name, log.venue.name,
-                            word("venue_kind", log.venue.kind), device_time(log.inspected_at),
+                            word("venue_kind", log.venue.kind), station_time(log.inspected_at),
                             station_time(log.created_at), word("hazard", log.hazard_level),
                             log.rectification_deadline or "", word("inspection_status", log.status),
                             log.findings, log.review_comment])
     else:
-        table.writerow(["id", "room", "officer", "venue", "subject", "case number", "due", "visited (device)",
-                        "status", "satisfaction", "outcome"])
+        table.writerow(["ID", _("Room"), _("Officer"), _("Venue"), _("Subject"), _("Case number"), _("Due"),
+                        _("Visited (station time)"), _("Status"), _("Satisfaction"), _("Outcome")])
         for log in logs:
             table.writerow([log.id, log.room.name, log.officer.display_name, log.venue.name,
                             word("subject", log.subject_kind), log.case_number, log.due_date,
-                            device_time(log.visited_at), word("followup_status", log.status),
+                            station_time(log.visited_at), word("followup_status", log.status),
                             word("satisfaction", log.satisfaction), log.outcome])
     name = f"beatlog-{filters['kind']}s-{station_today().isoformat()}.csv"
     return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",

@@ -21,7 +21,7 @@ from marshmallow import fields as ma_fields
 from sqlalchemy import select
 
 from server.dashboard import bp, locale
-from server.dashboard.present import station_time, station_zone
+from server.dashboard.present import record_kind_word, station_time, station_zone
 from server.extensions import db
 from server.models import ChecklistTemplate, Inspection, Person, Room, Venue
 from sync import vocab
@@ -45,11 +45,6 @@ def field_label(name: str) -> str:
 
 
 @bp.app_template_global()
-def record_type_label(record_type: str) -> str:
-    return {"venue": _("Venue"), "inspection": _("Inspection"), "followup": _("Follow-up")}.get(
-        record_type, _("Record"))
-
-
 def _declared(record_type: str, name: str) -> ma_fields.Field | None:
     if record_type not in RECORD_TYPES:
         return None
@@ -97,8 +92,8 @@ def field_value(record_type: str, name: str, value: Any) -> str:
     if name == "signature_hash":
         return _("signed")
     if name == "location" and isinstance(value, Mapping):
-        return _("%(latitude)s, %(longitude)s (within %(accuracy)s m)", latitude=f"{value['lat']:.5f}",
-                 longitude=f"{value['lon']:.5f}", accuracy=round(value.get("accuracy_m") or 0))
+        return _("%(latitude)s, %(longitude)s (within %(accuracy)s m)", latitude=format(value['lat'], ".5f"),
+                 longitude=format(value['lon'], ".5f"), accuracy=round(value.get("accuracy_m") or 0))
     if name == "checklist" and isinstance(value, Mapping):
         return ngettext("%(num)d item answered", "%(num)d items answered", len(value))
     return str(value)
@@ -218,7 +213,7 @@ def typed_value(record_type: str, name: str, typed: str) -> Any:
 
 def bulk_fields() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """For the bulk rule's list: each record type officers write, with the labels of its changeable fields."""
-    return [(name, record_type_label(name), [(field, field_label(field))
+    return [(name, record_kind_word(name), [(field, field_label(field))
                                              for field in RECORD_TYPES[name].data_schema().fields
                                              if field not in RECORD_TYPES[name].immutable_fields])
             for name in DEVICE_WRITTEN]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 
@@ -181,7 +180,7 @@ class DemoBuilder:
                 if moment < self.now:
                     inspections.append(self.inspection(officer, self.rng.choice(venues), moment))
         if busy:
-            self.make_officer_examples(officer, inspections, venues)
+            self.make_officer_examples(officer, inspections)
         for inspection in inspections:
             if inspection.rectification_required and inspection.status != "draft":
                 self.recheck(inspection)
@@ -196,9 +195,10 @@ class DemoBuilder:
     def inspection(self, officer: Person, venue: Venue, moment: datetime) -> Inspection:
         template = self.templates[venue.kind]
         failing = self.rng.choices((0, 0, 0, 0, 1, 1, 2, 3))[0]
-        failed_keys = set(self.rng.sample([item["key"] for item in template.items], failing))
-        findings = self.rng.sample(catalog.FAIL_FINDINGS[venue.kind], len(failed_keys))
-        notes = dict(zip(sorted(failed_keys), findings, strict=True))
+        written = catalog.FAIL_FINDINGS[venue.kind]
+        failed_keys = set(self.rng.sample([item["key"] for item in template.items if item["key"] in written], failing))
+        notes = {key: written[key] for key in failed_keys}
+        findings = [notes[item["key"]] for item in template.items if item["key"] in failed_keys]
         checklist = {
             item["key"]: {"result": "fail", "note": notes[item["key"]]}
             if item["key"] in failed_keys
@@ -214,7 +214,7 @@ class DemoBuilder:
             template_id=template.id,
             template_version=template.version,
             checklist=checklist,
-            findings="；".join(findings),
+            findings="".join(findings),
             hazard_level=("none", "minor", "major", "severe")[failing],
             rectification_required=failing > 0,
             rectification_deadline=moment.date() + timedelta(days=7 * failing) if failing else None,
@@ -301,38 +301,41 @@ class DemoBuilder:
             self.review(inspection, "approved")
         elif age >= 1 and roll < 0.3:
             self.review(inspection, "approved")
+        elif age >= 1 and roll < 0.4:
+            self.review(inspection, "returned")
+            self.resubmit(inspection)
 
     def review(self, inspection: Inspection, decision: str) -> None:
+        """A chief's decision, written as ``review_inspection`` writes one."""
         chief = self.chief_of_station[self.station_of_room[inspection.room_id]]
         at = self.received(inspection.updated_at, hours=30)
         comment = self.rng.choice(catalog.RETURN_COMMENTS) if decision == "returned" else ""
         review = {"status": decision, "reviewer_id": chief.id, "reviewed_at": at, "review_comment": comment}
         write_record(self.session, inspection, "review", review, actor_id=chief.id, now=at,
-                     details={"decision": decision})
+                     details={"decision": "approve" if decision == "approved" else "return", "comment": comment})
 
     def resubmit(self, inspection: Inspection) -> None:
-        amended = {"status": "submitted", "findings": (inspection.findings + "；已按所领导意见补充说明。").lstrip("；")}
-        write_record(self.session, inspection, "update", amended, actor_id=inspection.officer_id,
-                     now=self.received(inspection.updated_at, 20))
+        """The officer amends a returned log as the chief asked (a note, the findings, a new photo) and
+        sends it again; the audit entry says what changed, as a push's does."""
+        officer = next(person for person in self.people.values() if person.id == inspection.officer_id)
+        checklist = {key: dict(answer) for key, answer in inspection.checklist.items()}
+        failed = [key for key, answer in checklist.items() if answer["result"] == "fail"]
+        if failed:
+            checklist[failed[0]]["note"] += "已当场责令整改，补拍现场照片。"
+        photo = self.blob(scene_photo(self.rng.randrange(PHOTO_SCENES)), officer, "photos")
+        amended = {"status": "submitted", "checklist": checklist, "photo_hashes": [*inspection.photo_hashes, photo],
+                   "findings": inspection.findings + "已按所领导意见补充说明。"}
+        wire = MAPPINGS["inspection"].wire_of(inspection)
+        changed_wire = MAPPINGS["inspection"].data.dump(amended)
+        changed = {name: [wire.get(name), changed_wire[name]] for name in amended}
+        write_record(self.session, inspection, "update", amended, actor_id=officer.id,
+                     now=self.received(inspection.updated_at, 20), details={"changed": changed})
 
-    def make_officer_examples(self, officer: Person, inspections: list[Inspection], venues: Sequence[Venue]) -> None:
-        """Make sure the demo officers have returned logs to amend and a draft to finish."""
+    def make_officer_examples(self, officer: Person, inspections: list[Inspection]) -> None:
+        """Make sure the demo officers have returned logs to amend (drafts stay on phones: none here)."""
         earlier = [i for i in inspections if i.status == "submitted" and known(i.inspected_at).date() < self.today]
         for inspection in earlier[-2:]:
             self.review(inspection, "returned")
-        moment = self.now - timedelta(minutes=40)
-        draft = Inspection(
-            venue_id=venues[0].id,
-            room_id=officer.room_id,
-            officer_id=officer.id,
-            template_id=self.templates[venues[0].kind].id,
-            template_version=1,
-            checklist={},
-            status="draft",
-        )
-        draft.inspected_at = moment.astimezone(CHINA)
-        write_record(self.session, draft, "create", actor_id=officer.id, now=moment)
-        self.count("inspections")
 
     def recheck(self, inspection: Inspection) -> None:
         due = known(inspection.rectification_deadline)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +65,17 @@ class Handheld:
     def pending(self) -> int:
         return Replica(self.store).pending_count()
 
-    def inspect(self, venue_id: str, findings: str, photo: bytes | None = None, submit: bool = True) -> str:
+    def inspect(self, venue_id: str, findings: str, photo: bytes | None = None, submit: bool = True,
+                inspected_at: datetime | None = None, photo_note: dict[str, Any] | None = None) -> str:
+        """A log of the venue; ``inspected_at`` as the phone's clock read it (now in China unless given),
+        ``photo_note`` what the officer added to the photo (capture time, caption, mark)."""
+        moment = inspected_at or clock.now().astimezone(CHINA)
         data = {"venue_id": venue_id, "officer_id": self.user["id"], "findings": findings,
-                "inspected_at": clock.now().astimezone(CHINA).isoformat(), "status": "submitted" if submit else "draft"}
+                "inspected_at": moment.isoformat(), "status": "submitted" if submit else "draft"}
         if photo is not None:
             data["photo_hashes"] = [self.media.add_photo(photo)]
+            if photo_note is not None:
+                data["photo_notes"] = {data["photo_hashes"][0]: photo_note}
             data["signature_hash"] = self.media.add_signature([[(10, 10), (200, 100)]])
         return self.records.save("inspection", data, submit=submit).id
 
@@ -78,9 +84,9 @@ def venue_of(handheld: Handheld) -> str:
     return min(v.id for v in handheld.records.all("venue"))
 
 
-def photo() -> bytes:
+def photo(colour: tuple[int, int, int] = (200, 120, 40)) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (200, 120, 40)).save(buffer, "JPEG")
+    Image.new("RGB", (640, 480), colour).save(buffer, "JPEG")
     return buffer.getvalue()
 
 

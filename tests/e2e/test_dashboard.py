@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
+from sync import clock
+from sync.protocol import SCHEMA_VERSION
 from tests.e2e.browser import screenshot, signed_in_page
 from tests.e2e.conftest import LiveServer, serve_demo
-from tests.e2e.handheld import Handheld, photo, venue_of
+from tests.e2e.handheld import CHINA, Handheld, api, photo, venue_of
+from tests.e2e.tour import READ_PAGE, Tour
 
 HOSTILE = "出口堵塞 <script>document.title='owned'</script>"
 
@@ -27,6 +33,75 @@ def officer(demo: LiveServer, tmp_path: Path) -> Iterator[Handheld]:
     phone.sync()
     yield phone
     phone.store.close()
+
+
+def refuse_a_change(server_url: str) -> None:
+    """A phone's change the server refuses for good, so the refused-change pages have one to show."""
+    device_id = str(uuid.uuid4())
+    http = requests.Session()
+    signed_in = http.post(f"{server_url}/api/v1/auth/login", timeout=10, json={
+        "username": "officer2", "password": "demo", "device_id": device_id, "device_name": "陈晓燕的警务通"}).json()
+    http.headers["Authorization"] = f"Bearer {signed_in['token']}"
+    pushed = http.post(f"{server_url}/api/v1/sync/push", timeout=10, json={
+        "device_id": device_id, "schema_version": SCHEMA_VERSION, "mutations": [{
+            "mutation_id": str(uuid.uuid4()), "type": "inspection", "id": str(uuid.uuid4()), "op": "create",
+            "base_version": None, "base": {}, "data": {
+                "venue_id": str(uuid.uuid4()), "officer_id": signed_in["user"]["id"], "status": "submitted",
+                "inspected_at": clock.now().astimezone(CHINA).isoformat(), "findings": "场所已注销"}}]})
+    assert pushed.json()["results"][0]["status"] == "rejected"
+
+
+TOUR_STARTS = {
+    "chief1": ["/dashboard/inbox?hazard=major", "/dashboard/inbox", "/dashboard/inbox?kind=followup"],
+    "admin": ["/dashboard/inbox", "/dashboard/conflicts", "/dashboard/quarantine", "/dashboard/devices?browsers=true"],
+}
+EVERY_KIND_OF_PAGE = {"/dashboard/inbox", "/dashboard/inspections/:id", "/dashboard/inspections/:id/print",
+                      "/dashboard/inspections/:id/photos/:n", "/dashboard/followups/:id", "/dashboard/deadlines",
+                      "/dashboard/figures", "/dashboard/reports/week", "/dashboard/conflicts",
+                      "/dashboard/conflicts/:id", "/dashboard/conflicts/bulk", "/dashboard/quarantine",
+                      "/dashboard/quarantine/:id", "/dashboard/people", "/dashboard/people/:id",
+                      "/dashboard/people/new", "/dashboard/venues", "/dashboard/venues/:id", "/dashboard/templates",
+                      "/dashboard/templates/:id", "/dashboard/places", "/dashboard/devices", "/dashboard/audit"}
+
+
+def test_a_tour_of_every_chief_and_admin_page_in_chinese_finds_no_code_words_ids_or_english(
+        chromium: Any, demo: LiveServer) -> None:
+    """First in the module, so it reads the demo as ``make run`` shows it, not the English text
+    the tests below type into logs (a script in a finding, say)."""
+    refuse_a_change(demo.url)
+    tour = Tour(demo.url)
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    tour.walk(page, ["/dashboard/login"])
+    reached = set(tour.kinds)
+    for username, starts in TOUR_STARTS.items():
+        page.goto(f"{demo.url}/dashboard/login")
+        page.fill("#username", username)
+        page.fill("#password", "demo")
+        page.click("#sign-in")
+        page.wait_for_url(re.compile(r".*/dashboard/inbox.*"))
+        tour.kinds = {kind for kind in tour.kinds if kind[0] == "/dashboard/login"}
+        tour.walk(page, starts)
+        reached |= tour.kinds
+        if username == "admin":
+            page.goto(f"{demo.url}/dashboard/conflicts")
+            page.evaluate("""() => { const rule = document.getElementById('bulk-rule');
+                rule.elements.field.value = 'phone'; rule.requestSubmit(); }""")
+            page.wait_for_url(re.compile(r".*/dashboard/conflicts/bulk\?.*"))
+            tour.read(page.url, page.evaluate(READ_PAGE)["text"])
+            reached.add(tour.kind_of(page.url))
+            page.goto(f"{demo.url}/dashboard/audit")
+            page.click("#verify")
+            page.wait_for_selector("#verdict")
+            tour.read(page.url, page.evaluate(READ_PAGE)["text"])
+            assert page.locator("#audit tbody tr").count() > 0
+        page.click("#logout")
+        page.wait_for_url(re.compile(r".*/dashboard/login"))
+    context.close()
+    paths = {path for path, _query in reached}
+    findings = "\n".join(str(finding) for finding in tour.findings)
+    assert EVERY_KIND_OF_PAGE <= paths, f"not reached: {sorted(EVERY_KIND_OF_PAGE - paths)}\n{findings}"
+    assert not tour.findings, f"{len(tour.visited)} pages walked:\n{findings}"
 
 
 def test_a_chief_returns_a_synced_log_and_the_officers_next_pull_carries_it(
@@ -87,6 +162,7 @@ def test_every_dashboard_page_in_both_languages(chromium: Any, demo: LiveServer,
     page.click("#sign-in")
     page.wait_for_url(re.compile(r".*/dashboard/inbox.*"))
     screenshot(page, language, "inbox")
+    page.goto(f"{demo.url}/dashboard/inbox?hazard=major")
     page.click("table.logs tbody tr:first-child a")
     page.wait_for_url(re.compile(r".*/inspections/.*"))
     screenshot(page, language, "inspection")
@@ -99,3 +175,144 @@ def test_every_dashboard_page_in_both_languages(chromium: Any, demo: LiveServer,
     page.click("#logout")
     page.wait_for_url(re.compile(r".*/dashboard/login"))
     context.close()
+
+
+def amend_as_returned(officer: Handheld, log_id: str) -> dict[str, Any]:
+    """The officer corrects a returned log on the phone: a failed item's note, one more photo; sends it again."""
+    officer.sync()
+    log = officer.records.get("inspection", log_id).data
+    venue = officer.records.get("venue", log["venue_id"]).data
+    template = next(t for t in officer.records.all("checklist_template") if t.data["venue_kind"] == venue["kind"])
+    item = template.data["items"][2]
+    amended = {**{k: v for k, v in log.items() if k not in ("review_comment", "reviewer_id", "reviewed_at")},
+               "template_id": template.id, "template_version": template.version,
+               "checklist": {item["key"]: {"result": "fail", "note": "已当场整改"}},
+               "photo_hashes": [*log["photo_hashes"], officer.media.add_photo(photo((30, 90, 160)))],
+               "status": "submitted"}
+    officer.records.save("inspection", amended, record_id=log_id)
+    officer.sync()
+    return item
+
+
+def test_the_chief_sees_who_sent_a_returned_log_again_and_what_changed(
+        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
+    logged = officer.inspect(venue_of(officer), "安全出口堵塞", photo())
+    officer.sync()
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    page.fill("#comment", "请写明整改情况")
+    page.click("#return")
+    page.wait_for_selector(".flash.done")
+    item = amend_as_returned(officer, logged)
+
+    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    assert re.search(r"李持忠 于 \d{4}-\d\d-\d\d \d\d:\d\d 重新提交", page.inner_text("#status"))
+    newest = page.locator("#history tbody tr").last.inner_text()
+    assert "照片 +1" in newest and f"“{item['label_zh']}”备注：（空） → 已当场整改" in newest
+    assert f"“{item['label_zh']}”结果：" in newest and "状态：由 已退回 改为 已提交" in newest
+    assert item["key"] not in page.inner_text("main")
+    screenshot(page, "zh", "inspection-resubmitted")
+    page.context.close()
+
+
+def test_a_photo_opens_full_size_with_its_time_for_the_station_only(
+        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
+    logged = officer.inspect(venue_of(officer), "灭火器过期", photo())
+    officer.sync()
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    page.click("a.photo-link")
+    page.wait_for_url(re.compile(rf".*/inspections/{logged}/photos/1$"))
+    assert page.evaluate("document.getElementById('full-photo').naturalWidth") == 640
+    shown = page.inner_text("#photo-time")
+    assert re.search(r"拍摄于 \d{4}-\d\d-\d\d \d\d:\d\d 的现场检查 · 服务器收到于 ", shown)
+    assert page.locator("#photo-mark").count() == 0
+    page.click("#back-to-log")
+    page.wait_for_url(re.compile(rf".*/inspections/{logged}$"))
+    assert page.goto(f"{demo.url}/dashboard/inspections/{logged}/photos/2").status == 404
+    page.context.close()
+    other = signed_in_page(chromium, demo.url, "chief2", "en")
+    assert other.goto(f"{demo.url}/dashboard/inspections/{logged}/photos/1").status == 404
+    other.context.close()
+
+
+def test_a_photo_shows_the_officers_capture_time_caption_and_mark_over_the_untouched_photo(
+        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
+    taken = datetime.combine(clock.today(CHINA) - timedelta(days=2), time(9, 41), CHINA)
+    logged = officer.inspect(venue_of(officer), "安全出口堵塞", photo((30, 90, 160)), photo_note={
+        "taken_at": taken.isoformat(), "caption": "二楼安全出口堆放纸箱",
+        "mark": [[[0.2, 0.3], [0.5, 0.35], [0.6, 0.7]], [[0.1, 0.1], [0.15, 0.2]]]})
+    officer.sync()
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/inspections/{logged}/photos/1")
+    assert page.inner_text("#photo-caption") == "二楼安全出口堆放纸箱"
+    assert page.inner_text("#photo-time").startswith(f"拍摄于 {taken:%Y-%m-%d} 09:41 · 服务器收到于 ")
+    assert page.locator("#photo-mark polyline").count() == 2
+    photo_box = page.locator("#full-photo").bounding_box()
+    mark_box = page.locator("#photo-mark").bounding_box()
+    assert photo_box is not None and mark_box is not None
+    assert abs(photo_box["width"] - mark_box["width"]) < 2 and abs(photo_box["height"] - mark_box["height"]) < 2
+    page.context.close()
+
+
+def test_a_phone_time_reads_in_station_time_and_counts_on_that_station_day(
+        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
+    """A phone left on UTC logs at 15:30 its time: 23:30 at the station, which is the day it counts on."""
+    day = clock.today(CHINA) - timedelta(days=3)
+    on_the_phone = datetime.combine(day, time(15, 30), UTC)
+    logged = officer.inspect(venue_of(officer), "深夜检查", inspected_at=on_the_phone)
+    officer.sync()
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    shown = page.locator("#device-time time")
+    assert shown.inner_text() == f"{day} 23:30" and "15:30 (UTC+0000)" in shown.get_attribute("title")
+    row = f"tr[data-id='{logged}']"
+    page.goto(f"{demo.url}/dashboard/inbox?date_from={day}&date_to={day}")
+    assert page.locator(row).count() == 1 and f"{day} 23:30" in page.inner_text(row)
+    page.goto(f"{demo.url}/dashboard/inbox?date_from={day + timedelta(days=1)}")
+    assert page.locator(row).count() == 0
+    page.goto(f"{demo.url}/dashboard/reports/week?start={day}")
+    assert f"{day} 23:30" in page.inner_text("#week")
+    assert page.evaluate("document.getElementById('week').getBoundingClientRect().width") > 1100
+    page.context.close()
+
+
+def test_the_address_make_run_prints_leads_to_the_dashboard_and_the_tab_has_an_icon(
+        chromium: Any, demo: LiveServer) -> None:
+    page = chromium.new_page(locale="zh-CN")
+    page.goto(f"{demo.url}/")
+    page.wait_for_url(re.compile(r".*/dashboard/login.*"))
+    assert page.inner_text("h1") == "登录"
+    icon = page.request.get(f"{demo.url}{page.get_attribute('link[rel=icon]', 'href')}")
+    assert icon.ok and icon.headers["content-type"].startswith("image/") and icon.body()[:4] == b"\0\0\1\0"
+    page.context.close()
+
+
+def test_returning_without_a_comment_is_said_at_the_comment_box_which_takes_the_focus(
+        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
+    logged = officer.inspect(venue_of(officer), "消防通道堵塞", photo())
+    officer.sync()
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    page.click("#return")
+    page.wait_for_selector("#comment-error")
+    assert page.evaluate("document.activeElement.id") == "comment"
+    assert page.inner_text("#comment-error") == "请说明民警需要改正的内容。"
+    box = page.locator("#comment-error").bounding_box()
+    assert box is not None and 0 <= box["y"] < 900
+    assert page.inner_text("#status").startswith("已提交")
+    page.context.close()
+
+
+def test_a_resolved_conflict_is_one_entry_in_the_logs_history(chromium: Any, demo: LiveServer) -> None:
+    admin = api(demo.url, "admin")
+    conflicts = admin.get(f"{demo.url}/api/v1/conflicts?status=open&record_type=inspection", timeout=10).json()
+    locked = conflicts[0]
+    resolved = admin.post(f"{demo.url}/api/v1/conflicts/{locked['id']}/resolve", timeout=10,
+                          json={"expected_version": locked["server_version"], "values": {}})
+    assert resolved.status_code == 200, resolved.text
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/inspections/{locked['record_id']}")
+    rows = page.locator("#history tbody tr").all_inner_texts()
+    assert len([row for row in rows if "冲突已处理" in row]) == 1 and any("产生同步冲突" in row for row in rows)
+    page.context.close()

@@ -110,9 +110,11 @@ def test_revoking_a_lost_phone_makes_its_next_sync_fail(reviewer: Reviewer, worl
 def test_the_audit_trail_is_searchable_and_detects_tampering(reviewer: Reviewer, world: World, app: Flask) -> None:
     reviewer.sign_in("admin")
     page = reviewer.get(f"/dashboard/audit?record={world.inspections['A1']}").get_data(as_text=True)
-    assert "inspection.create" in page and "venue.create" not in page
-    intact = reviewer.post("/dashboard/audit/verify", {}).get_data(as_text=True)
+    assert "Inspection log · created" in page and "Venue · created" not in page
+    assert "Inspection log · Hotel in A1 · " in page and "inspection.create" not in page
+    intact = reviewer.post("/dashboard/audit/verify", {"record": str(world.inspections["A1"])}).get_data(as_text=True)
     assert re.search(r'id="verdict">Intact', intact)
+    assert "Inspection log · created" in intact and "Venue · created" not in intact
     with app.app_context():
         db.session.execute(update(AuditEntry).where(AuditEntry.record_id == world.inspections["A1"])
                            .values(details={"forged": True}))

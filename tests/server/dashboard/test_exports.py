@@ -28,7 +28,7 @@ def test_officer_text_that_a_spreadsheet_would_run_is_exported_as_text(
     change(app, Inspection, world.inspections["A1"], world.people["officer_a1"], findings=formula)
     change(app, Followup, world.followups["A1"], world.people["officer_a1"], outcome=formula)
     reviewer.sign_in("chief_a")
-    for kind, column in (("inspection", "findings"), ("followup", "outcome")):
+    for kind, column in (("inspection", "Findings"), ("followup", "Outcome")):
         rows = exported_rows(reviewer, kind)
         cells = [row[rows[0].index(column)] for row in rows[1:]]
         assert "'" + formula in cells and formula not in cells
@@ -38,4 +38,13 @@ def test_ordinary_text_is_exported_unchanged(reviewer: Reviewer, world: World, a
     change(app, Inspection, world.inspections["A1"], world.people["officer_a1"], findings="消防通道堵塞 - 已整改")
     reviewer.sign_in("chief_a")
     rows = exported_rows(reviewer, "inspection")
-    assert "消防通道堵塞 - 已整改" in [row[rows[0].index("findings")] for row in rows[1:]]
+    assert "消防通道堵塞 - 已整改" in [row[rows[0].index("Findings")] for row in rows[1:]]
+
+
+def test_exported_headers_follow_the_language_of_the_pages(reviewer: Reviewer, world: World) -> None:
+    reviewer.sign_in("chief_a")
+    reviewer.get("/dashboard/inbox?lang=zh")
+    inspections, followups = exported_rows(reviewer, "inspection")[0], exported_rows(reviewer, "followup")[0]
+    assert inspections[:5] == ["ID", "警务室", "民警", "场所", "场所类型"]
+    assert "隐患等级" in inspections and "审核意见" in inspections and "满意度" in followups
+    assert not [header for header in inspections + followups if header != "ID" and header.isascii()]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, time, timedelta
 
+import pytest
 from flask import Flask
 
 from server.extensions import db
@@ -176,3 +178,53 @@ def test_photos_are_served_to_the_station_that_holds_the_log(reviewer: Reviewer,
     reviewer.sign_in("chief_a")
     photo = reviewer.get(f"/dashboard/blobs/{world.photos['A1']}")
     assert photo.status_code == 200 and photo.headers["Content-Type"].startswith("image/")
+
+
+@pytest.fixture
+def station_clock() -> Iterator[Callable[[datetime], None]]:
+    """``station_clock(moment)`` stops the clock at ``moment``; the run's clock comes back afterwards."""
+    before = clock.current_clock()
+    yield lambda moment: clock.set_clock(clock.Clock.at(moment, frozen=True))
+    clock.set_clock(before)
+
+
+def test_days_overdue_turn_at_the_stations_midnight_not_at_utcs(
+        reviewer: Reviewer, world: World, app: Flask, station_clock: Callable[[datetime], None]) -> None:
+    due = clock.today(CHINA) - timedelta(days=1)
+    change(app, Followup, world.followups["A1"], world.people["officer_a1"], due_date=due)
+    reviewer.sign_in("chief_a")
+    for station_moment, shown in ((time(23, 59), None), (time(0, 30), 1), (time(23, 30), 1)):
+        day = due if station_moment == time(23, 59) else due + timedelta(days=1)
+        station_clock(datetime.combine(day, station_moment, CHINA))
+        page = reviewer.get("/dashboard/deadlines").get_data(as_text=True)
+        if shown is None:
+            assert "Hotel in A1" not in page
+        else:
+            assert "Hotel in A1" in page and f'<td class="overdue">{shown}</td>' in page, station_moment
+    station_clock(datetime.combine(due + timedelta(days=2), time(0, 30), CHINA))
+    assert '<td class="overdue">2</td>' in reviewer.get("/dashboard/deadlines").get_data(as_text=True)
+
+
+def test_an_overdue_follow_up_not_yet_done_lowers_the_on_time_rate(
+        reviewer: Reviewer, world: World, app: Flask) -> None:
+    due = clock.today(CHINA) - timedelta(days=3)
+    change(app, Followup, world.followups["A1"], world.people["officer_a1"], due_date=due)
+    reviewer.sign_in("chief_a")
+    assert "0/1 (0%)" in reviewer.get("/dashboard/figures").get_data(as_text=True)
+    visited = datetime.combine(due - timedelta(days=1), time(10), CHINA)
+    change(app, Followup, world.followups["A1"], world.people["officer_a1"], status="done", visited_at=visited,
+           outcome="已回访，当事人满意", satisfaction="satisfied")
+    page = reviewer.get("/dashboard/figures").get_data(as_text=True)
+    assert "1/1 (100%)" in page and "0/1 (0%)" not in page
+
+
+def test_a_rectification_and_its_planned_recheck_are_one_line_on_deadlines(
+        reviewer: Reviewer, world: World, app: Flask) -> None:
+    deadline = clock.today(CHINA) - timedelta(days=2)
+    change(app, Inspection, world.inspections["A1"], world.people["officer_a1"], hazard_level="minor",
+           rectification_required=True, rectification_deadline=deadline)
+    change(app, Followup, world.followups["A1"], world.people["officer_a1"], subject_kind="rectification",
+           inspection_id=world.inspections["A1"], case_number="", due_date=deadline)
+    reviewer.sign_in("chief_a")
+    page = reviewer.get("/dashboard/deadlines").get_data(as_text=True)
+    assert page.count("Hotel in A1") == 1 and "Rectification deadline" in page
