@@ -94,6 +94,10 @@ def field_value(record_type: str, name: str, value: Any) -> str:
     if name == "location" and isinstance(value, Mapping):
         return _("%(latitude)s, %(longitude)s (within %(accuracy)s m)", latitude=format(value['lat'], ".5f"),
                  longitude=format(value['lon'], ".5f"), accuracy=round(value.get("accuracy_m") or 0))
+    if name == "photo_notes" and isinstance(value, Mapping):
+        captions = [note["caption"] for note in value.values() if note.get("caption")]
+        return "；".join(captions) if captions else ngettext(
+            "a note on %(num)d photo", "notes on %(num)d photos", len(value))
     if name == "checklist" and isinstance(value, Mapping):
         return ngettext("%(num)d item answered", "%(num)d items answered", len(value))
     return str(value)

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mobile.session import AuthError, Offline, RequestRejected, ServerError, Session, UpgradeRequired
+from sync.protocol import SCHEMA_VERSION
 from tests.e2e.conftest import free_port
 
 
@@ -73,7 +74,7 @@ def test_requests_carry_the_token_and_the_schema_version(scripted: tuple[str, Sc
     url, script = scripted
     session(url)[0].get("/api/v1/ping")
     _, _, headers = script.seen[0]
-    assert headers["Authorization"] == "Bearer bl_token" and headers["X-Beatlog-Schema"] == "2"
+    assert headers["Authorization"] == "Bearer bl_token" and headers["X-Beatlog-Schema"] == str(SCHEMA_VERSION)
 
 
 def test_server_errors_are_retried_with_exponential_backoff(scripted: tuple[str, Script]) -> None:
