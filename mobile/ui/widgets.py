@@ -141,8 +141,10 @@ class ChoiceButton(ToggleButton):
 
 class Choices(GridLayout):
     """One of a few values as big toggle buttons. ``labels`` is a ``sync.vocab`` mapping or
-    a dict of value to translated word; the buttons follow the language."""
+    a dict of value to translated word; the buttons follow the language. ``on_chosen`` fires when the
+    officer picks a value (not when a screen loads one)."""
 
+    __events__ = ("on_chosen",)
     labels = ObjectProperty({})
     value = StringProperty("", allownone=True)
     allow_none = BooleanProperty(False)
@@ -169,6 +171,10 @@ class Choices(GridLayout):
     def _picked(self, button: ChoiceButton) -> None:
         self.value = button.choice if button.state == "down" or not self.allow_none else ""
         self.on_value(self, self.value)
+        self.dispatch("on_chosen", self.value)
+
+    def on_chosen(self, value: str) -> None:
+        pass
 
     def on_value(self, _instance: Any, value: str | None) -> None:
         for button in self.children:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from kivy.app import App
+from kivy.metrics import dp
 from kivy.properties import DictProperty
 from kivy.uix.screenmanager import Screen
 
@@ -89,3 +90,22 @@ class FormScreen(BeatlogScreen):
 
     def show_problems(self, problems: list[Problem]) -> None:
         raise NotImplementedError
+
+    def bring_up(self, answered: Any) -> None:
+        """Scroll the form down so the part just answered sits at the top and what comes next is in view.
+
+        Only for an officer's answer on the screen shown (a screen filling itself stays at the top),
+        and never back up: the form follows the officer's work down the page as a paper form would.
+        """
+        scroller = self.ids.scroller
+        content = scroller.children[0] if scroller.children else None
+        if content is None or self.manager is None or self.manager.current != self.name:
+            return
+        _, answered_top = answered.to_window(answered.x, answered.top)
+        _, view_top = scroller.to_window(scroller.x, scroller.top)
+        travel = content.height - scroller.height
+        if travel <= 0:
+            return
+        rise = view_top - dp(12) - answered_top
+        if rise > 0:
+            scroller.scroll_y = max(0.0, scroller.scroll_y - rise / travel)

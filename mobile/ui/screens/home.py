@@ -1,4 +1,4 @@
-"""Today's work: follow-ups overdue and due, logs the chief returned, drafts, records to fix."""
+"""Today's work: venues near and recent, follow-ups overdue and due, logs the chief returned, drafts, records to fix."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
+from mobile.recent import nearby_venues, recent_venues
+from mobile.services.location import Fix
 from mobile.store import LocalRecord, Records
 from mobile.ui.explain import sync_problem
 from mobile.ui.i18n import _, tr
@@ -17,6 +19,7 @@ from mobile.ui.widgets import Muted, RecordRow, SectionHeading, record_row
 from mobile.worklist import Worklist, worklist
 from sync import clock, vocab
 
+Gathered = tuple[Worklist, dict[str, str], date, list[LocalRecord], list[LocalRecord]]
 TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
 
 
@@ -35,20 +38,25 @@ class HomeScreen(BeatlogScreen):
         self.greeting = _("Today · %(name)s") % {"name": user.get("display_name", "")}
         self.banner = sync_problem(self.app.account_state if self.app.account_state in (
             "needs_password", "upgrade_required") else self.app.notice)
-        records, today = self.app.records, clock.today()
-        self.app.background.run(lambda: self._gather(records, today, user.get("id")), self._render)
+        records, today, fix = self.app.records, clock.today(), self.app.location.current()
+        self.app.background.run(lambda: self._gather(records, today, user.get("id"), fix), self._render)
 
     @staticmethod
-    def _gather(records: Records, today: date, officer_id: str | None) -> tuple[Worklist, dict[str, str], date]:
+    def _gather(records: Records, today: date, officer_id: str | None, fix: Fix | None) -> Gathered:
         work = worklist(records, today, officer_id)
         shown = chain(work.overdue, work.due_today, work.upcoming, work.returned, work.drafts, work.needs_attention)
-        return work, venue_names(records, shown), today
+        nearby = nearby_venues(records, fix)
+        near = {venue.id for venue in nearby}
+        recent = [venue for venue in recent_venues(records, officer_id) if venue.id not in near]
+        return work, venue_names(records, shown), today, nearby, recent
 
-    def _render(self, gathered: tuple[Worklist, dict[str, str], date]) -> None:
-        work, venues, today = gathered
+    def _render(self, gathered: Gathered) -> None:
+        work, venues, today, nearby, recent = gathered
         column = self.ids.work
         column.clear_widgets()
         sections = (
+            (_("Nearby venues"), nearby, self._venue_subtitle),
+            (_("Recent venues"), recent, self._venue_subtitle),
             (_("Overdue follow-ups"), work.overdue,
              lambda r: tr.n_("%(days)d day overdue", "%(days)d days overdue", work.days_overdue(r, today))
              % {"days": work.days_overdue(r, today)}),
@@ -58,15 +66,13 @@ class HomeScreen(BeatlogScreen):
             (_("Drafts"), work.drafts, lambda r: self.app.clock_text(r.data.get("inspected_at", ""))),
             (_("Coming up this week"), work.upcoming, lambda r: _("Due %(date)s") % {"date": r.data["due_date"]}),
         )
-        shown = 0
         for title, group, subtitle in sections:
             if not group:
                 continue
             column.add_widget(SectionHeading(text=f"{title} ({len(group)})"))
             for record in group[:30]:
                 column.add_widget(RecordRow(**self._row(record, venues, subtitle(record))))
-                shown += 1
-        if not shown:
+        if not any(group for _title, group, _subtitle in sections[2:]):
             column.add_widget(Muted(text=_("Nothing due. Find a venue to start an inspection.")))
 
     def _row(self, record: LocalRecord, venues: dict[str, str], subtitle: str) -> dict[str, Any]:
@@ -74,6 +80,10 @@ class HomeScreen(BeatlogScreen):
         if record.type == "followup":
             title = f"{title} · {tr.label(vocab.FOLLOWUP_SUBJECTS, record.data['subject_kind'])}"
         return record_row(record.type, record.id, title, subtitle, record.state, TARGETS[record.type])
+
+    @staticmethod
+    def _venue_subtitle(venue: LocalRecord) -> str:
+        return f"{tr.label(vocab.VENUE_KINDS, venue.data['kind'])} · {venue.data.get('address', '')}"
 
     @staticmethod
     def _followup_subject(record: LocalRecord) -> str:

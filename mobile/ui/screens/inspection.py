@@ -48,6 +48,11 @@ class ChecklistItem(BoxLayout):
     error = StringProperty("")
     locked = BooleanProperty(False)
 
+    def chosen(self, result: str) -> None:
+        """A failed item needs a note saying what failed: the keyboard comes up for it."""
+        if result == "fail":
+            self.ids.note.focus = True
+
     def answer(self) -> dict[str, str] | None:
         if not self.ids.result.value:
             return None

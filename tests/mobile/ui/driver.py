@@ -129,8 +129,12 @@ class Officer:
         self.tap(bar.ids.back)
 
     def type(self, target: str | Widget, text: str) -> None:
+        """Tap into the field and type; a field the app already put the cursor in needs no tap."""
         field = self.widget(target) if isinstance(target, str) else target
-        self.tap(field)
+        if field.focus:
+            self.reveal(field)
+        else:
+            self.tap(field)
         field.select_all()
         field.delete_selection()
         field.insert_text(text)
