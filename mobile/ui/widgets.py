@@ -28,6 +28,7 @@ from kivy.uix.widget import Widget
 from mobile.store import SyncState
 from mobile.sync_client import PULL, PUSH, UPLOAD
 from mobile.ui.i18n import _, tr
+from mobile.ui.linebreak import break_lines
 
 INK = (0.1, 0.1, 0.12, 1)
 PRIMARY = (0.05, 0.28, 0.63, 1)
@@ -84,7 +85,19 @@ def sync_bar_text(online: bool, syncing: bool, pending: int, phase: str, done: i
     return " · ".join(parts)
 
 
-class Body(Label):
+class WrappedLabel(Label):
+    """A label whose wrapped lines follow Chinese line-breaking rules (:mod:`mobile.ui.linebreak`):
+    the lines are broken here, each fitting the width, so Kivy breaks none itself."""
+
+    def texture_update(self, *largs: Any) -> None:
+        width = self.text_size[0]
+        if width and self.text and not self.markup and not self.shorten:
+            room = width - self.padding[0] - self.padding[2]
+            self._label.text = break_lines(self.text, room, lambda piece: self._label.get_extents(piece)[0])
+        super().texture_update(*largs)
+
+
+class Body(WrappedLabel):
     pass
 
 
@@ -104,11 +117,11 @@ class Banner(Body):
     colour = ListProperty(list(WARNING))
 
 
-class Toast(Label):
+class Toast(WrappedLabel):
     pass
 
 
-class FieldError(Label):
+class FieldError(WrappedLabel):
     pass
 
 
@@ -133,6 +146,17 @@ def record_row(record_type: str, record_id: str, title: str, subtitle: str, stat
     return {"record_type": record_type, "record_id": record_id, "title": title, "subtitle": subtitle,
             "badge": state_word(state) if state not in (None, SyncState.SYNCED) else "",
             "badge_colour": list(STATE_COLOURS[state]) if state is not None else list(MUTED), "target": target}
+
+
+class VenueChip(ButtonBehavior, Label):
+    """A venue one tap away (on Today): its name on a button, opening the venue."""
+
+    record_type = StringProperty("venue")
+    record_id = StringProperty("")
+    title = StringProperty("")
+
+    def on_release(self) -> None:
+        App.get_running_app().go("venue", record_id=self.record_id)
 
 
 class ChoiceButton(ToggleButton):

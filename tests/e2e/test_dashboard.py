@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from sync.links import venue_link
 from tests.e2e.browser import screenshot, signed_in_page
 from tests.e2e.conftest import LiveServer, serve_demo
 from tests.e2e.handheld import Handheld, photo, venue_of
@@ -99,3 +100,29 @@ def test_every_dashboard_page_in_both_languages(chromium: Any, demo: LiveServer,
     page.click("#logout")
     page.wait_for_url(re.compile(r".*/dashboard/login"))
     context.close()
+
+
+def test_an_admin_prints_a_venues_qr_code_that_names_the_venue_for_the_handheld(
+        chromium: Any, demo: LiveServer) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    page = signed_in_page(chromium, demo.url, "admin", "zh")
+    page.goto(f"{demo.url}/dashboard/venues")
+    page.click("table tbody tr:first-child a")
+    page.wait_for_url(re.compile(r".*/venues/[0-9a-f-]+$"))
+    venue_id = page.url.rsplit("/", 1)[1]
+    name = page.inner_text("h1").split(" ")[0]
+    page.click("#venue-qr")
+    page.wait_for_url(re.compile(rf".*/venues/{venue_id}/qr"))
+    assert page.inner_text("#venue-name") == name
+
+    shot = Image.open(io.BytesIO(page.locator("#qr svg").screenshot())).convert("L")
+    assert [found.text for found in zxingcpp.read_barcodes(shot)] == [venue_link(venue_id)]
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible() and not page.locator("#print-qr").is_visible()
+    assert page.locator("#qr svg").is_visible()
+    screenshot(page, "zh", "venue-qr")
+    page.context.close()

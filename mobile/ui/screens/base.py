@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import DictProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.forms import Problem, draft_problems
 from mobile.store import LocalRecord
+from mobile.ui.capture import PhotoPicker
 from mobile.ui.i18n import tr
 
 
@@ -41,6 +44,23 @@ class BeatlogScreen(Screen):
     def on_synced(self) -> None:
         if not self.keeps_edits:
             self.show()
+
+    def scan_code(self, title: str) -> bool:
+        """Photograph a QR code (on a desktop: pick an image of it); ``code_scanned`` gets its text,
+        or ``None`` when the photo holds none. False when this phone cannot read QR codes."""
+        if not self.app.qr.available:
+            return False
+        if not self.app.camera.take_picture(lambda path: Clock.schedule_once(lambda _dt: self.process(path))):
+            PhotoPicker(receiver=self, title=title).open()
+        return True
+
+    def process(self, photo: Path) -> None:
+        """The photo to read, from the camera or the picker (``PhotoPicker``'s receiver)."""
+        qr = self.app.qr
+        self.app.background.run(lambda: qr.read(photo), self.code_scanned, lambda _error: self.code_scanned(None))
+
+    def code_scanned(self, text: str | None) -> None:
+        raise NotImplementedError
 
     def _language_changed(self, *_args: Any) -> None:
         app = self.app

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
+import segno
+
 from mobile.ui.screens.inspection import checklist_template
+from sync.links import venue_link
 from tests.mobile.ui.driver import Officer, sign_in
-from tests.mobile.ui.test_officer_app import pick_photo
+from tests.mobile.ui.test_officer_app import hotel_in_beat, pick_photo
 
 TAP_BUDGET = 20
 FAILED = {2: "灭火器过期", 6: "安全出口堆放杂物"}
@@ -30,7 +34,7 @@ def find_hotel(officer: Officer) -> Any:
 def recent_venue_rows(officer: Officer) -> list[Any]:
     officer.on("home")
     officer.settle()
-    return [row for row in officer.rows("work") if row.record_type == "venue"]
+    return officer.rows("venue_chips")
 
 
 def test_a_realistic_inspection_with_two_failures_a_photo_and_a_signature_takes_at_most_20_touches(
@@ -78,3 +82,25 @@ def test_a_realistic_inspection_with_two_failures_a_photo_and_a_signature_takes_
     officer.tap(recent[0])
     officer.on("venue")
     assert officer.screen.params["record_id"] == venue.id and officer.touches == 1
+
+
+def test_scanning_a_venues_printed_qr_code_on_today_opens_the_venue_and_a_foreign_code_says_why_not(
+        start_app: Any, network: Any, photo_folder: Path) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer, "officer1")
+    hotel = hotel_in_beat(officer)
+    for name, text in (("hotel.png", venue_link(hotel.id)), ("elsewhere.png", venue_link(uuid.uuid4())),
+                       ("shop.png", "https://example.com/coupon")):
+        segno.make(text, error="m").save(str(photo_folder / name), scale=6)
+
+    for name, message in (("elsewhere.png", "不在您的辖区"), ("shop.png", "不是 Beatlog 场所码")):
+        officer.tap("scan_venue")
+        officer.pick(name)
+        officer.wait(lambda expected=message: expected in officer.screen.scan_message, f"the message for {name}")
+        assert officer.screen.name == "home"
+    officer.touches = 0
+    officer.tap("scan_venue")
+    officer.pick("hotel.png")
+    officer.on("venue")
+    assert officer.screen.params["record_id"] == hotel.id and officer.screen.name_text == hotel.data["name"]
+    assert officer.touches == 3
