@@ -104,3 +104,21 @@ def test_scanning_a_venues_printed_qr_code_on_today_opens_the_venue_and_a_foreig
     officer.on("venue")
     assert officer.screen.params["record_id"] == hotel.id and officer.screen.name_text == hotel.data["name"]
     assert officer.touches == 3
+
+
+def test_with_a_gps_fix_the_nearest_venue_is_one_tap_away_on_today(start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer, "officer1")
+    placed = [venue for venue in officer.app.records.all("venue") if venue.data.get("location")]
+    here = max(placed, key=lambda venue: venue.data["name"])
+    officer.app.location.on_location(lat=here.data["location"]["lat"], lon=here.data["location"]["lon"],
+                                     accuracy=6.0)
+    officer.tap("settings")
+    officer.on("settings")
+    officer.back()
+    chips = recent_venue_rows(officer)
+    assert chips[0].record_id == here.id
+    officer.touches = 0
+    officer.tap(chips[0])
+    officer.on("venue")
+    assert officer.screen.params["record_id"] == here.id and officer.touches == 1
