@@ -14,6 +14,7 @@ import re
 
 NOT_TYPED = re.compile(r"[^0-9a-z]+")
 SPELLED = re.compile(r"[0-9a-z]+")
+NOT_CHINESE = "\x00"
 
 
 def typed(piece: str) -> str:
@@ -21,12 +22,17 @@ def typed(piece: str) -> str:
 
 
 def spelling_keys(name: str) -> tuple[str, str]:
-    """``(initials, syllables)`` of a name, as described above."""
-    from pypinyin import Style, lazy_pinyin
+    """``(initials, syllables)`` of a name, as described above, from one pass of pypinyin."""
+    from pypinyin import lazy_pinyin
 
-    syllables = [spelled for spelled in (typed(piece) for piece in lazy_pinyin(name)) if spelled]
-    initials = "".join(typed(piece) for piece in lazy_pinyin(name, style=Style.FIRST_LETTER))
-    return initials, "".join("|" + "".join(syllables[start:]) for start in range(len(syllables)))
+    syllables: list[str] = []
+    initials: list[str] = []
+    for piece in lazy_pinyin(name, errors=lambda chunk: [NOT_CHINESE + chunk]):
+        spelled = typed(piece)
+        if spelled:
+            syllables.append(spelled)
+            initials.append(spelled if piece.startswith(NOT_CHINESE) else spelled[0])
+    return "".join(initials), "".join("|" + "".join(syllables[start:]) for start in range(len(syllables)))
 
 
 def is_spelling(text: str) -> bool:
