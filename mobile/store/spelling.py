@@ -27,7 +27,7 @@ def spelling_keys(name: str) -> tuple[str, str]:
 
     syllables: list[str] = []
     initials: list[str] = []
-    for piece in lazy_pinyin(name, errors=lambda chunk: [NOT_CHINESE + chunk]):
+    for piece in lazy_pinyin(name, errors=lambda chunk: NOT_CHINESE + chunk):
         spelled = typed(piece)
         if spelled:
             syllables.append(spelled)
