@@ -116,6 +116,14 @@ class InspectionScreen(FormScreen):
             row.ids.note.text = answer.get("note", "")
             column.add_widget(row)
         self.items = list(reversed(column.children))
+        if self.items:
+            self.items[-1].ids.result.bind(on_chosen=self._last_item_chosen)
+
+    def _last_item_chosen(self, _choices: Any, result: str) -> None:
+        """The whole checklist answered with the last item: the findings come into view (a failure
+        keeps the view on its note)."""
+        if result != "fail" and all(row.ids.result.value for row in self.items):
+            self.bring_up(self.items[-1])
 
     def all_pass(self) -> None:
         for row in self.items:

@@ -122,3 +122,15 @@ def test_with_a_gps_fix_the_nearest_venue_is_one_tap_away_on_today(start_app: An
     officer.tap(chips[0])
     officer.on("venue")
     assert officer.screen.params["record_id"] == here.id and officer.touches == 1
+
+
+def test_answering_the_last_checklist_item_brings_the_findings_into_view(start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer, "officer1")
+    find_hotel(officer)
+    officer.tap("inspect")
+    form = officer.on("inspection")
+    for row in form.items[:-1]:
+        row.ids.result.value = "pass"
+    officer.choose(form.items[-1].ids.result, "pass")
+    assert officer.in_view(officer.widget("findings"))
