@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from mobile.store import LocalRecord, Records, SyncState
-from sync.records import DEVICE_WRITTEN
 
 
 @dataclass
@@ -46,9 +45,7 @@ def worklist(records: Records, today: date, officer_id: str | None = None, upcom
             work.returned.append(inspection)
         if inspection.state is SyncState.DRAFT:
             work.drafts.append(inspection)
-    for record_type in DEVICE_WRITTEN:
-        work.needs_attention += [r for r in records.unsettled(record_type) if r.state in (SyncState.CONFLICT,
-                                 SyncState.REJECTED) and not r.detail.get("left_scope")]
+    work.needs_attention = [r for r in records.needing_attention() if not r.detail.get("left_scope")]
     work.overdue.sort(key=lambda r: r.data["due_date"])
     work.due_today.sort(key=lambda r: r.data.get("venue_id", ""))
     work.upcoming.sort(key=lambda r: r.data["due_date"])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The wire schema this code speaks. The server also accepts ``SCHEMA_VERSION - 1``."""
 
 OLDEST_ACCEPTED_SCHEMA_VERSION = SCHEMA_VERSION - 1
 
 FIELDS_SINCE: Mapping[int, Mapping[str, tuple[str, ...]]] = {
     2: {"followup": ("rectified",)},
+    3: {"inspection": ("photo_notes", "signer_name"), "followup": ("photo_notes",)},
 }
 """Fields each schema version added, per record type; older apps are sent records without them."""
 
@@ -27,6 +28,12 @@ CONFLICT_REASONS = ("field_conflict", "locked", "deleted", "changed_since_base",
 """Why a push result is a conflict (its ``reason``); docs/protocol.md says when each applies."""
 
 OPS = ("create", "update", "delete")
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+WEAK_PASSWORD = "weak_password"
+"""The refusal of a password the policy rejects (too short, too common, the user name);
+the server enforces it (``server/passwords.py``), the handheld states it before enrolment."""
 
 MAX_PUSH_MUTATIONS = 1000
 DEFAULT_PULL_LIMIT = 500

@@ -57,6 +57,28 @@ class ChecklistResultSchema(StrictSchema):
     note = text(500)
 
 
+class PhotoNoteSchema(StrictSchema):
+    """What the officer added to one photo: when it was taken, a caption, and a mark drawn on it.
+
+    The mark is vector data beside the photo (strokes of points, each coordinate a fraction of
+    the photo's width or height from its top left), so the photo's blob, the evidence, is never
+    re-encoded.
+    """
+
+    taken_at = moment(load_default=None, allow_none=True)
+    caption = text(200)
+    mark = fields.List(
+        fields.List(fields.List(fields.Float(validate=validate.Range(0, 1)), validate=validate.Length(2, 2)),
+                    validate=validate.Length(1, 500)),
+        load_default=list, validate=validate.Length(max=20))
+
+
+def photo_notes() -> fields.Dict:
+    """Per photo (by its hash), its note; a photo without one has no entry."""
+    return fields.Dict(keys=blob_hash(), values=Document(PhotoNoteSchema), load_default=dict,
+                       validate=validate.Length(max=12))
+
+
 class EnvelopeSchema(StrictSchema):
     id = fields.UUID(required=True)
     version = whole_number(1, required=True)
@@ -127,7 +149,9 @@ class InspectionData(StrictSchema):
     rectification_required = fields.Bool(load_default=False)
     rectification_deadline = fields.Date(load_default=None, allow_none=True)
     photo_hashes = photo_list()
+    photo_notes = photo_notes()
     signature_hash = blob_hash(load_default=None, allow_none=True)
+    signer_name = text(60)
     location = Document(GeoFixSchema, load_default=None, allow_none=True)
     status = choice(vocab.INSPECTION_STATUSES, load_default="draft")
     review_comment = text(1000)
@@ -153,6 +177,7 @@ class FollowupData(StrictSchema):
     satisfaction = choice(vocab.SATISFACTION, load_default=None, allow_none=True)
     notes = text(2000)
     photo_hashes = photo_list()
+    photo_notes = photo_notes()
     status = choice(vocab.FOLLOWUP_STATUSES, load_default="planned")
 
     @validates_schema

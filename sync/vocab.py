@@ -92,3 +92,45 @@ SATISFACTION: Labels = _labels(
 )
 
 STAR_LEVELS = range(6)
+
+FIELD_NAMES: Labels = _labels(
+    {
+        "room_id": ("警务室", "Police room"),
+        "name": ("名称", "Name"),
+        "kind": ("场所类型", "Kind of venue"),
+        "address": ("地址", "Address"),
+        "responsible_person": ("负责人", "Person in charge"),
+        "phone": ("电话", "Phone"),
+        "location": ("位置", "Position"),
+        "risk_level": ("风险等级", "Risk level"),
+        "notes": ("备注", "Notes"),
+        "venue_id": ("场所", "Venue"),
+        "officer_id": ("民警", "Officer"),
+        "inspected_at": ("检查时间", "Time of inspection"),
+        "template_id": ("检查表", "Checklist template"),
+        "template_version": ("检查表版本", "Checklist version"),
+        "checklist": ("检查项目", "Checklist"),
+        "findings": ("检查发现", "Findings"),
+        "hazard_level": ("隐患等级", "Hazard level"),
+        "rectification_required": ("需要整改", "Rectification required"),
+        "rectification_deadline": ("整改期限", "Rectification deadline"),
+        "photo_hashes": ("照片", "Photos"),
+        "photo_notes": ("照片说明与标记", "Photo captions and marks"),
+        "signer_name": ("签名人", "Signer's name"),
+        "signature_hash": ("签名", "Signature"),
+        "status": ("状态", "Status"),
+        "review_comment": ("审核意见", "Review comment"),
+        "reviewer_id": ("审核人", "Reviewer"),
+        "reviewed_at": ("审核时间", "Time of review"),
+        "subject_kind": ("回访类型", "Follow-up of"),
+        "inspection_id": ("检查记录", "Inspection"),
+        "case_number": ("案件编号", "Case number"),
+        "due_date": ("回访日期", "Due date"),
+        "visited_at": ("回访时间", "Time of visit"),
+        "outcome": ("回访结果", "Outcome"),
+        "rectified": ("已整改", "Rectified"),
+        "satisfaction": ("满意度", "Satisfaction"),
+        "deleted": ("删除", "Deletion"),
+    }
+)
+"""The name of each wire field of the records officers write, as the handheld and the dashboard show it."""

@@ -20,7 +20,7 @@ from mobile.store.database import Store, StoreError
 from mobile.store.spelling import is_spelling, spelling_keys, typed
 from sync import clock
 from sync.compiled import compile_schema
-from sync.records import RECORD_TYPES
+from sync.records import DEVICE_WRITTEN, RECORD_TYPES
 from sync.search import LIKE_ESCAPE, like_containing, like_literal
 
 
@@ -163,6 +163,12 @@ class Records:
             "SELECT * FROM record r WHERE r.type = ? AND (r.hidden = 0 OR r.flag = 'left_scope') AND "
             "(r.flag = 'conflict' OR EXISTS (SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id))",
             (record_type,)))
+
+    def needing_attention(self) -> list[LocalRecord]:
+        """Records the officer must look at: held in conflict, or refused by the server (including
+        the refused edits of records that left their scope), of every type a device writes."""
+        return [record for record_type in DEVICE_WRITTEN for record in self.unsettled(record_type)
+                if record.state in (SyncState.CONFLICT, SyncState.REJECTED)]
 
     def search_venues(self, text: str, limit: int = 50) -> list[LocalRecord]:
         """Venues whose name or address contains ``text`` (Chinese included), best first, then

@@ -40,7 +40,7 @@ from mobile.store import Records, Replica, Store
 from mobile.sync_client import Progress, SyncReport
 from mobile.ui import capture, fonts
 from mobile.ui.background import Background
-from mobile.ui.i18n import FOLLOW_DEVICE, resolve, tr
+from mobile.ui.i18n import FOLLOW_DEVICE, _, resolve, tr
 from mobile.ui.look import DISPLAY_KEY, look
 from mobile.ui.screens import SCREEN_DIR, SCREENS
 from mobile.ui.widgets import Toast, sync_bar_text
@@ -58,6 +58,7 @@ class BeatlogApp(App):
     online = BooleanProperty(False)
     syncing = BooleanProperty(False)
     pending = NumericProperty(0)
+    attention = NumericProperty(0)
     last_sync = StringProperty("")
     sync_phase = StringProperty("")
     sync_done = NumericProperty(0)
@@ -103,7 +104,8 @@ class BeatlogApp(App):
         self.records = Records(self.store)
         self.media = Media(self.store)
         self.background = Background()
-        for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
+        for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", UI_DIR / "evidence.kv",
+                       *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
             Builder.unload_file(str(layout))
             Builder.load_file(str(layout))
         manager = ScreenManager(transition=NoTransition())
@@ -185,18 +187,26 @@ class BeatlogApp(App):
     def sync_now(self) -> None:
         self.autosync.sync_now()
 
+    def sync_asked(self) -> None:
+        """The officer's Sync now: a round at once, and offline a word that it will happen by itself
+        rather than a tap that seems to do nothing."""
+        self.sync_now()
+        if not self.autosync.online:
+            self.toast(_("Offline · sends by itself when the network returns"))
+
     def refresh_status(self, *_args: Any) -> None:
         if self.store is None:
             return
         self.online = self.autosync.online
         self.pending = Replica(self.store).pending_count()
+        self.attention = len(self.records.needing_attention())
         self.last_sync = self.store.get_meta("last_sync_at") or ""
         self.account_state = self.account.state.value
         self.show_sync_text()
 
     def show_sync_text(self, *_args: Any) -> None:
         self.sync_text = sync_bar_text(self.online, self.syncing, self.pending, self.sync_phase, self.sync_done,
-                                       self.sync_total, self.clock_text(self.last_sync))
+                                       self.sync_total, self.clock_text(self.last_sync), self.attention)
 
     def _progress_from_thread(self, progress: Progress) -> None:
         Clock.schedule_once(lambda _dt: self._show_progress(progress))

@@ -15,6 +15,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import (
     BooleanProperty,
+    DictProperty,
     ListProperty,
     ObjectProperty,
     StringProperty,
@@ -27,7 +28,9 @@ from kivy.uix.popup import Popup
 
 from mobile.services.location import Fix
 from mobile.services.photos import PhotoTooLarge
+from mobile.ui.evidence import PhotoViewer, empty_note
 from mobile.ui.i18n import _
+from sync import clock
 
 SIGNATURE_SIZE = (600, 240)
 IMAGE_PATTERNS = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
@@ -54,7 +57,11 @@ class PhotoPicker(Popup):
 
 
 class PhotoField(BoxLayout):
+    """The record's photos as thumbnails; a tap opens one as evidence (``mobile.ui.evidence``)."""
+
     hashes = ListProperty([])
+    notes = DictProperty({})
+    """Photo hash → its note (capture time, caption, mark), the record's ``photo_notes``."""
     working = BooleanProperty(False)
     error = StringProperty("")
     locked = BooleanProperty(False)
@@ -65,7 +72,7 @@ class PhotoField(BoxLayout):
         strip.clear_widgets()
         for sha256 in self.hashes:
             thumbnail = Thumbnail(sha256=sha256, source=str(app.store.blob_path(sha256)))
-            thumbnail.bind(on_release=lambda widget: self.remove(widget.sha256))
+            thumbnail.bind(on_release=lambda widget: self.view(widget.sha256))
             strip.add_widget(thumbnail)
 
     def take(self) -> None:
@@ -81,7 +88,22 @@ class PhotoField(BoxLayout):
     def _stored(self, sha256: str) -> None:
         self.working = False
         if sha256 not in self.hashes:
+            self.notes[sha256] = {**empty_note(), "taken_at": clock.now_text()}
             self.hashes.append(sha256)
+
+    def load(self, hashes: list[str], notes: dict[str, Any]) -> None:
+        self.notes = {sha256: note for sha256, note in notes.items() if sha256 in hashes}
+        self.hashes = list(hashes)
+
+    def wire_notes(self) -> dict[str, Any]:
+        """The notes of the photos the record still has, for its ``photo_notes``."""
+        return {sha256: dict(note) for sha256, note in self.notes.items() if sha256 in self.hashes}
+
+    def view(self, sha256: str) -> None:
+        PhotoViewer(field=self, sha256=sha256).open()
+
+    def annotate(self, sha256: str, note: dict[str, Any]) -> None:
+        self.notes[sha256] = note
 
     def _failed(self, error: BaseException) -> None:
         self.working = False
@@ -90,13 +112,19 @@ class PhotoField(BoxLayout):
 
     def remove(self, sha256: str) -> None:
         if not self.locked and sha256 in self.hashes:
+            self.notes.pop(sha256, None)
             self.hashes.remove(sha256)
 
 
 class SignatureSheet(ModalView):
-    """The phone handed to the venue's representative: a full-width pad, Clear and Done."""
+    """The phone handed to the venue's representative: their name, a full-width pad, Clear and Done.
+
+    The name starts as the one the record already has, else the venue's person in charge, so
+    the usual signer costs no touch.
+    """
 
     deliver = ObjectProperty(None)
+    signer_name = StringProperty("")
 
     def done(self) -> None:
         pad = self.ids.pad
@@ -104,24 +132,29 @@ class SignatureSheet(ModalView):
             return
         app = App.get_running_app()
         strokes = pad.scaled_strokes(SIGNATURE_SIZE)
+        name = self.ids.signer_name.text.strip()
         self.dismiss()
-        app.background.run(lambda: app.media.add_signature(strokes, SIGNATURE_SIZE), self.deliver)
+        app.background.run(lambda: app.media.add_signature(strokes, SIGNATURE_SIZE),
+                           lambda sha256: self.deliver(sha256, name))
 
 
 class SignatureField(BoxLayout):
-    """The signature as stored (a PNG blob), and the button that opens the pad."""
+    """The signature as stored (a PNG blob) with the signer's name, and the button that opens the pad."""
 
     sha256 = StringProperty("", allownone=True)
+    signer_name = StringProperty("")
+    default_signer = StringProperty("")
+    """The venue's person in charge: the name the pad offers when the record names no signer yet."""
     locked = BooleanProperty(False)
 
     def image_path(self, sha256: str | None) -> str:
         return str(App.get_running_app().store.blob_path(sha256)) if sha256 else ""
 
     def sign(self) -> None:
-        SignatureSheet(deliver=self._signed).open()
+        SignatureSheet(deliver=self._signed, signer_name=self.signer_name or self.default_signer).open()
 
-    def _signed(self, sha256: str) -> None:
-        self.sha256 = sha256
+    def _signed(self, sha256: str, name: str) -> None:
+        self.sha256, self.signer_name = sha256, name
 
 
 class PositionField(BoxLayout):

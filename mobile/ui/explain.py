@@ -7,22 +7,43 @@ from typing import Any
 from mobile.forms import Problem
 from mobile.session import AuthError, Offline, ServerError, SyncError, UpgradeRequired
 from mobile.store import LocalRecord, SyncState
-from mobile.ui.i18n import _
+from mobile.ui.i18n import _, tr
+from sync import vocab
+from sync.protocol import PASSWORD_MIN_LENGTH, WEAK_PASSWORD
 
 
 def field_name(name: str) -> str:
-    names = {
-        "name": _("Name"), "kind": _("Kind of venue"), "address": _("Address"),
-        "responsible_person": _("Person in charge"), "phone": _("Phone"), "risk_level": _("Risk level"),
-        "notes": _("Notes"), "location": _("Position"), "checklist": _("Checklist"), "findings": _("Findings"),
-        "hazard_level": _("Hazard level"), "rectification_required": _("Rectification required"),
-        "rectification_deadline": _("Rectification deadline"), "photo_hashes": _("Photos"),
-        "signature_hash": _("Signature"), "status": _("Status"), "inspected_at": _("Time of inspection"),
-        "subject_kind": _("Follow-up of"), "inspection_id": _("Inspection"), "case_number": _("Case number"),
-        "due_date": _("Due date"), "visited_at": _("Time of visit"), "outcome": _("Outcome"),
-        "rectified": _("Rectified"), "satisfaction": _("Satisfaction"), "deleted": _("Deletion"),
-    }
-    return names.get(name.split(".")[0], _("Other details"))
+    """A wire field's name as the dashboard shows it too (``sync.vocab.FIELD_NAMES``)."""
+    return tr.label(vocab.FIELD_NAMES, name.split(".")[0]) or _("Other details")
+
+
+def record_kind(record_type: str) -> str:
+    return {"venue": _("Venue"), "inspection": _("Inspection"), "followup": _("Follow-up")}[record_type]
+
+
+def field_list(names: Any) -> str:
+    """Field labels in the officer's language, each once, in a stable order."""
+    return ("、" if tr.language == "zh" else ", ").join(sorted({field_name(name) for name in names}))
+
+
+def attention_text(record: LocalRecord) -> str:
+    """What a record that needs the officer is, in one line: "Venue · Phone conflicts with someone else's change"."""
+    if record.state is SyncState.CONFLICT:
+        reason = record.detail.get("reason")
+        if reason == "locked":
+            what = _("approved and locked before your change arrived")
+        elif reason == "deleted":
+            what = _("deleted by someone else before your change arrived")
+        else:
+            what = _("%(fields)s conflicts with someone else's change") % {
+                "fields": field_list(record.detail.get("yours") or {}) or _("a detail")}
+    elif record.detail.get("left_scope"):
+        what = _("no longer in your room's beat")
+    else:
+        fields = field_list(record.detail.get("errors") or {})
+        what = _("%(fields)s not accepted by the server") % {"fields": fields} if fields \
+            else _("not accepted by the server")
+    return f"{record_kind(record.type)} · {what}"
 
 
 def problem_text(problem: Problem) -> str:
@@ -116,8 +137,9 @@ def sign_in_error(error: BaseException) -> str:
     code = getattr(error, "code", "")
     if code == "code_invalid":
         return _("This enrolment code is not valid, already used or expired. Ask for a new one.")
-    if code == "validation_failed" and "password" in getattr(error, "fields", {}):
-        return _("Choose a password of at least 4 characters.")
+    if code == WEAK_PASSWORD:
+        return _("The server refused this password: it is too short, too common or contains your user name. "
+                 "Use at least %(count)s characters.") % {"count": PASSWORD_MIN_LENGTH}
     if isinstance(error, AuthError) and code == "account_disabled":
         return _("This account is disabled. Ask your station.")
     if isinstance(error, AuthError):

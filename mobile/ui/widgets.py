@@ -25,8 +25,9 @@ from kivy.uix.label import Label
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
-from mobile.store import SyncState
+from mobile.store import LocalRecord, SyncState
 from mobile.sync_client import PULL, PUSH, UPLOAD
+from mobile.ui.explain import attention_text
 from mobile.ui.i18n import _, tr
 from mobile.ui.linebreak import break_lines
 
@@ -64,22 +65,33 @@ class TopBar(BoxLayout):
 
 
 class SyncBar(ButtonBehavior, BoxLayout):
-    """Online or offline, what waits to be sent, the last sync and progress; a tap syncs now."""
+    """Online or offline, what needs the officer, what waits to be sent, the last sync and progress.
+
+    A tap syncs now; while records need the officer it opens the sync state screen instead,
+    where they are explained (and where Sync now is a button of its own).
+    """
 
     def on_release(self) -> None:
-        App.get_running_app().sync_now()
+        app = App.get_running_app()
+        if app.attention and app.root.current != "outbox":
+            app.go("outbox")
+        else:
+            app.sync_asked()
 
 
 def sync_bar_text(online: bool, syncing: bool, pending: int, phase: str, done: int, total: int,
-                  clock_text: str) -> str:
+                  clock_text: str, attention: int = 0) -> str:
     if syncing:
         step = {UPLOAD: _("Sending photos"), PUSH: _("Sending records"),
                 PULL: _("Receiving updates")}.get(phase, _("Syncing"))
         return f"{step} {done}/{total}" if total else step
     parts = [_("Online") if online else _("Offline")]
+    if attention:
+        parts.append(tr.n_("%(count)d needs your attention", "%(count)d need your attention", attention)
+                     % {"count": attention})
     if pending:
         parts.append(tr.n_("%(count)d record waiting", "%(count)d records waiting", pending) % {"count": pending})
-    else:
+    elif not attention:
         parts.append(_("Everything sent"))
     parts.append(_("Last sync %(time)s") % {"time": clock_text} if clock_text else _("Never synced"))
     return " · ".join(parts)
@@ -115,6 +127,22 @@ class SectionHeading(Heading):
 
 class Banner(Body):
     colour = ListProperty(list(WARNING))
+
+
+class ConflictBanner(ButtonBehavior, Banner):
+    """On a record's own screen: the record is held in conflict or refused; a tap opens the sync state screen."""
+
+    record = ObjectProperty(None, allownone=True)
+
+    def on_record(self, _instance: Any, record: LocalRecord | None) -> None:
+        if record is None or record.state not in (SyncState.CONFLICT, SyncState.REJECTED):
+            self.text = ""
+            return
+        self.text = f"{attention_text(record)}\n" + _("Tap to see why and what happens next.")
+
+    def on_release(self) -> None:
+        if self.text:
+            App.get_running_app().go("outbox")
 
 
 class Toast(WrappedLabel):

@@ -8,7 +8,8 @@ from flask import request
 
 from server.access import ROLES, allow, current_person, current_token, public
 from server.api.common import api_blueprint
-from server.api.schemas import EnrolRequest, LoginRequest, LoginResponse, UserSchema
+from server.api.schemas import WEAK_PASSWORD_RESPONSE, EnrolRequest, LoginRequest, LoginResponse, UserSchema
+from server.errors import ErrorSchema
 from server.extensions import db
 from server.operations.devices import DeviceInfo, SignIn, enrol_with_code, sign_in, sign_out
 from server.syncing.protocol import stated_schema_version
@@ -38,6 +39,7 @@ def answer(signed_in: SignIn) -> dict[str, Any]:
 @blp.route("/auth/enrol", methods=["POST"])
 @public
 @blp.arguments(EnrolRequest)
+@blp.alt_response(422, schema=ErrorSchema, description=WEAK_PASSWORD_RESPONSE)
 @blp.response(200, LoginResponse)
 def enrol(body: dict[str, Any]) -> dict[str, Any]:
     """Enrol a phone with a one-time code from an admin; the officer sets their password here."""

@@ -9,7 +9,15 @@ from flask_smorest.pagination import PaginationParameters
 
 from server.access import ROLES, allow, current_person
 from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, in_scope, page, scoped
-from server.api.schemas import DeviceSchema, PasswordSet, PersonCreate, PersonQuery, PersonUpdate
+from server.api.schemas import (
+    WEAK_PASSWORD_RESPONSE,
+    DeviceSchema,
+    PasswordSet,
+    PersonCreate,
+    PersonQuery,
+    PersonUpdate,
+)
+from server.errors import ErrorSchema
 from server.extensions import db
 from server.models import Device, Person
 from server.operations import people
@@ -31,6 +39,7 @@ def list_people(filters: dict[str, Any], pagination_parameters: PaginationParame
 @blp.route("/people", methods=["POST"])
 @allow("admin")
 @blp.arguments(PersonCreate)
+@blp.alt_response(422, schema=ErrorSchema, description=WEAK_PASSWORD_RESPONSE)
 @blp.response(201, PersonRecord)
 def create_person(body: dict[str, Any]) -> Person:
     body.pop("active")
@@ -56,6 +65,7 @@ def update_person(changes: dict[str, Any], person_id: uuid.UUID) -> Person:
 @blp.route("/people/<id:person_id>/password", methods=["POST"])
 @allow("admin")
 @blp.arguments(PasswordSet)
+@blp.alt_response(422, schema=ErrorSchema, description=WEAK_PASSWORD_RESPONSE)
 @blp.response(204)
 def set_password(body: dict[str, Any], person_id: uuid.UUID) -> None:
     """Reset a password; the person must sign in again on every device."""

@@ -10,7 +10,24 @@ from marshmallow import Schema, fields, validate
 from sync import vocab
 from sync.fields import USERNAME, StrictSchema, moment, one_of
 from sync.messages import repeated_schema_version
+from sync.protocol import PASSWORD_MIN_LENGTH
 from sync.records import DEVICE_WRITTEN, PersonData
+
+PASSWORD_POLICY = (
+    f"The account's password, the same on every device. The server refuses it with 422 `weak_password` "
+    f"(on the field `password`) when it is shorter than {PASSWORD_MIN_LENGTH} characters, one of the common "
+    "passwords the server ships (12345678, password, 88888888 …) or contains the user name."
+)
+
+WEAK_PASSWORD_RESPONSE = (
+    "Invalid input; `weak_password` when the password policy refuses the password, with the reason in "
+    "`message` and in `fields.password`."
+)
+
+
+def new_password() -> fields.Str:
+    """A password being set: only the policy (``server/passwords.py``) judges it."""
+    return fields.Str(required=True, load_only=True, metadata={"description": PASSWORD_POLICY})
 
 
 class LoginRequest(StrictSchema):
@@ -26,8 +43,7 @@ class LoginRequest(StrictSchema):
 class EnrolRequest(StrictSchema):
     code = fields.Str(required=True, validate=validate.Length(8, 20),
                       metadata={"description": "The one-time code an admin issued, e.g. K7F3-9QXD"})
-    password = fields.Str(required=True, validate=validate.Length(1, 256),
-                          metadata={"description": "The password the officer chooses for this account"})
+    password = new_password()
     device_id = fields.UUID(required=True)
     device_name = fields.Str(required=True, validate=validate.Length(1, 80))
     platform = fields.Str(load_default="", validate=validate.Length(max=40))
@@ -77,7 +93,7 @@ class RevokeRequest(StrictSchema):
 class PersonCreate(PersonData):
     username = fields.Str(required=True, validate=validate.Regexp(
         USERNAME, error="3–32 lowercase letters, digits, '.', '_' or '-', starting with a letter."))
-    password = fields.Str(required=True, load_only=True, validate=validate.Length(4, 128))
+    password = new_password()
 
 
 class PersonUpdate(StrictSchema):
@@ -90,7 +106,7 @@ class PersonUpdate(StrictSchema):
 
 
 class PasswordSet(StrictSchema):
-    password = fields.Str(required=True, validate=validate.Length(4, 128))
+    password = new_password()
 
 
 class PersonQuery(StrictSchema):

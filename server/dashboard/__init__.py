@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
         places,
         quarantine,
         reports,
+        values,
     )
 
     app.register_blueprint(bp)

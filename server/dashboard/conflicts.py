@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -18,12 +17,15 @@ from server.access import current_device, current_person
 from server.dashboard import bp, on_refusal
 from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import BulkResolveForm, ConflictFilters, ResolveForm
+from server.dashboard.values import checklist_sides, item_labels, typed_value
 from server.extensions import db
 from server.models import AuditEntry, Device, Person, Room, SyncConflict
 from server.models.base import utcnow
 from server.operations.conflicts import deleted_since, resolve_conflict
 from server.refusals import Refused
 from server.syncing.wire import MAPPINGS
+
+CHECKLIST = "checklist"
 
 conflict_filters = ConflictFilters()
 resolve_form = ResolveForm()
@@ -77,16 +79,13 @@ def render_conflict(conflict: SyncConflict, status: int = 200, **extra: Any) -> 
     current = MAPPINGS[conflict.record_type].wire_of(record)
     history = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == conflict.record_id)
                                  .order_by(AuditEntry.id.desc()).limit(30)).all()
+    items = item_labels(current.get("template_id"))
+    checklist = checklist_sides(conflict.fields[CHECKLIST], current.get(CHECKLIST), items) \
+        if CHECKLIST in conflict.fields else []
     return render_template("dashboard/conflict.html", conflict=conflict, record=record, current=current,
-                           history=history, shown=shown, deleted_since=deleted_since(conflict, record),
-                           **people_and_rooms([conflict]), **extra), status
-
-
-def shown(value: Any) -> str:
-    """A value as an admin reads and types it: text as is, anything else as JSON."""
-    if value is None:
-        return "—"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                           history=history, items=items, checklist=checklist,
+                           deleted_since=deleted_since(conflict, record), **people_and_rooms([conflict]),
+                           **extra), status
 
 
 @bp.route("/conflicts/<id:conflict_id>")
@@ -96,17 +95,41 @@ def conflict(conflict_id: uuid.UUID) -> tuple[str, int]:
     return render_conflict(found)
 
 
-def chosen_values(conflict: SyncConflict, form: dict[str, Any]) -> dict[str, Any]:
-    """The value picked for each field: the server's (left as it is), the device's, or one typed."""
+def chosen_values(conflict: SyncConflict, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The value picked for each field: the server's (left as it is), the device's, or one typed.
+
+    A checklist is chosen item by item: the server's checklist as it is now, with the phone's
+    answer for each item picked so.
+    """
     values: dict[str, Any] = {}
     for name, sides in conflict.fields.items():
+        if name == CHECKLIST:
+            picked = chosen_checklist(conflict, sides, form)
+            if picked is not None:
+                values[name] = picked
+            continue
         choice = form.get(f"choice-{name}", "server")
         if choice == "device":
             values[name] = sides["device"]
         elif choice == "typed":
-            typed = form.get(f"typed-{name}", "")
-            values[name] = typed if isinstance(sides.get("device", sides.get("server")), str) else json.loads(typed)
+            values[name] = typed_value(conflict.record_type, name, form.get(f"typed-{name}", ""))
     return values
+
+
+def chosen_checklist(conflict: SyncConflict, sides: Mapping[str, Any], form: Mapping[str, Any]) -> Any:
+    """The checklist with the phone's answer of each item picked so, or None when none is."""
+    current = MAPPINGS[conflict.record_type].wire_of(the_record(conflict)).get(CHECKLIST) or {}
+    device = sides.get("device") or {}
+    picked = [key for key in set(current) | set(device) if form.get(f"choice-{CHECKLIST}.{key}") == "device"]
+    if not picked:
+        return None
+    merged = dict(current)
+    for key in picked:
+        if key in device:
+            merged[key] = device[key]
+        else:
+            merged.pop(key, None)
+    return merged
 
 
 def resolution_refused(refusal: Refused, conflict_id: uuid.UUID) -> tuple[str, int]:
@@ -158,7 +181,7 @@ def bulk_resolve() -> Any:
     if request.method == "GET":
         versions = {found.id: the_record(found).version for found in matches}
         return render_template("dashboard/bulk_resolve.html", rule=rule, matches=matches, versions=versions,
-                               shown=shown, errors={}, **people_and_rooms(matches))
+                               errors={}, **people_and_rooms(matches))
     picked = dict(entry.split(":") for entry in request.form.getlist("picks"))
     resolved = skipped = 0
     for found in matches:

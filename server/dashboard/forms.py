@@ -111,11 +111,11 @@ class PersonForm(FormSchema):
 
 class NewPersonForm(PersonForm):
     username = fields.Str(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_.-]{2,31}$"))
-    password = fields.Str(required=True, validate=validate.Length(4, 128))
+    password = fields.Str(required=True)
 
 
 class PasswordForm(FormSchema):
-    password = fields.Str(required=True, validate=validate.Length(4, 128))
+    password = fields.Str(required=True)
 
 
 class ActiveForm(FormSchema):
@@ -133,10 +133,6 @@ class AuditFilters(FormSchema):
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
     page = fields.Int(load_default=1, validate=validate.Range(1, 1_000_000))
-
-
-class CorrectionForm(FormSchema):
-    data = fields.Str(required=True, validate=validate.Length(2, 200_000))
 
 
 class DismissForm(FormSchema):

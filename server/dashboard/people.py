@@ -23,6 +23,7 @@ from server.models import Device, Person, Room, Station
 from server.operations.devices import issue_enrolment_code
 from server.operations.people import create_person, set_password, update_person
 from server.refusals import Refused
+from sync.protocol import PASSWORD_MIN_LENGTH
 
 person_form = PersonForm()
 new_person_form = NewPersonForm()
@@ -31,7 +32,9 @@ active_form = ActiveForm()
 
 
 def places() -> dict[str, Any]:
-    return {"stations": db.session.scalars(select(Station).order_by(Station.name)).all(),
+    """What the person form offers: stations, rooms, and the password policy's length."""
+    return {"password_min_length": PASSWORD_MIN_LENGTH,
+            "stations": db.session.scalars(select(Station).order_by(Station.name)).all(),
             "rooms": db.session.scalars(select(Room).where(Room.deleted.is_(False)).order_by(Room.name)).all()}
 
 

@@ -6,8 +6,8 @@ engine refuses again is refused, so it writes nothing, and the admin sees the ne
 
 from __future__ import annotations
 
-import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,14 +18,15 @@ from sqlalchemy import select
 from server.access import current_device, current_person, current_scope
 from server.dashboard import bp, on_refusal
 from server.dashboard.auth import get_or_404, page
-from server.dashboard.forms import CorrectionForm, DismissForm
+from server.dashboard.forms import DismissForm
+from server.dashboard.values import field_input, field_value, input_value, typed_value
 from server.extensions import db
 from server.models import Device, Person, QuarantinedMutation
 from server.operations.quarantine import apply_corrected, dismiss_refusal
 from server.refusals import Refused
 from server.syncing.mutations import Caller
+from server.syncing.wire import MAPPINGS
 
-correction_form = CorrectionForm()
 dismiss_form = DismissForm()
 
 
@@ -33,11 +34,42 @@ def found(quarantined_id: uuid.UUID) -> QuarantinedMutation:
     return get_or_404(QuarantinedMutation, quarantined_id)
 
 
+def correctable(row: QuarantinedMutation) -> list[str]:
+    """The fields the correction form offers: those the phone sent, and those the refusal names."""
+    sent = list(row.payload.get("data") or {})
+    named = [name.split(".")[0] for name in row.errors]
+    return [name for name in dict.fromkeys(sent + named) if field_input(row.record_type, name) is not None]
+
+
+def subject(row: QuarantinedMutation) -> str:
+    """What the change is about, as the admin knows it: the venue's name, or the log's venue."""
+    data = row.payload.get("data") or {}
+    record = db.session.get(MAPPINGS[row.record_type].model, row.record_id) if row.record_type in MAPPINGS else None
+    name = data.get("name") or getattr(record, "name", None)
+    if name:
+        return str(name)
+    venue_id = data.get("venue_id") or getattr(record, "venue_id", None)
+    return field_value(row.record_type, "venue_id", venue_id) if venue_id else ""
+
+
 def render(row: QuarantinedMutation, status: int = 200, **extra: Any) -> tuple[str, int]:
-    data = extra.pop("data", None) or json.dumps(row.payload.get("data", {}), ensure_ascii=False, indent=2)
-    return render_template("dashboard/quarantined.html", row=row, data=data,
-                           person=db.session.get(Person, row.person_id),
+    data = extra.pop("data", None) or row.payload.get("data") or {}
+    return render_template("dashboard/quarantined.html", row=row, data=data, correctable=correctable(row),
+                           subject=subject(row), person=db.session.get(Person, row.person_id),
                            device=db.session.get(Device, row.device_id), **extra), status
+
+
+def corrected(row: QuarantinedMutation, form: Mapping[str, str]) -> dict[str, Any]:
+    """The phone's data with each field the admin retyped; ``ValueError`` when one cannot be its field's value.
+
+    A field left as the form showed it keeps the phone's value exactly (a device time its own offset).
+    """
+    data = dict(row.payload.get("data") or {})
+    for name in correctable(row):
+        typed = form.get(f"field-{name}", "")
+        if typed != input_value(row.record_type, name, data.get(name)):
+            data[name] = typed_value(row.record_type, name, typed)
+    return data
 
 
 @bp.route("/quarantine")
@@ -60,7 +92,7 @@ def decision_refused(refusal: Refused, quarantined_id: uuid.UUID) -> tuple[str, 
     if refusal.code == "already_decided":
         return render(found(quarantined_id), 409, problem=_("Another admin decided this change first."))
     if refusal.code == "correction_refused":
-        return render(found(quarantined_id), 422, data=request.form.get("data", ""),
+        return render(found(quarantined_id), 422, data=refusal.extra.get("typed"),
                       problem=_("The server refused the correction too:"), refusal=refusal.extra["result"])
     raise refusal
 
@@ -69,15 +101,17 @@ def decision_refused(refusal: Refused, quarantined_id: uuid.UUID) -> tuple[str, 
 @page("admin")
 @on_refusal(decision_refused)
 def apply_correction(quarantined_id: uuid.UUID) -> Any:
-    typed = request.form.get("data", "")
+    row = found(quarantined_id)
     try:
-        data = json.loads(correction_form.load(request.form)["data"])
-    except (ValidationError, ValueError):
-        data = None
-    if not isinstance(data, dict):
-        return render(found(quarantined_id), 422, data=typed, problem=_("The corrected data is not a JSON object."))
-    apply_corrected(db.session(), quarantined_id, data, Caller(current_person().id, current_device().id,
-                                                             current_scope()))
+        data = corrected(row, request.form)
+    except ValueError:
+        return render(row, 422, problem=_("A corrected value is not valid for its field."))
+    try:
+        apply_corrected(db.session(), quarantined_id, data, Caller(current_person().id, current_device().id,
+                                                                 current_scope()))
+    except Refused as refusal:
+        refusal.extra["typed"] = data
+        raise
     flash(_("Applied. The phones get it at their next sync."), "done")
     return redirect(url_for("dashboard.quarantine"))
 

@@ -25,6 +25,7 @@ from server.models.base import utcnow
 from server.operations.blobs import store_blob
 from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
+from server.passwords import hash_demo_password
 from server.syncing.change import write_record
 from server.syncing.mutations import Caller
 from server.syncing.push import push
@@ -121,8 +122,9 @@ class DemoBuilder:
             {"username": u, "display_name": n, "role": "officer", "room_id": self.rooms[r].id, "star_level": stars}
             for u, n, r, stars in org.OFFICERS
         ]
+        demo_hash = hash_demo_password(org.DEMO_PASSWORD)
         for entry in entries:
-            person = create_person(self.session, actor_id=None, password=org.DEMO_PASSWORD, **entry)
+            person = create_person(self.session, actor_id=None, demo_password_hash=demo_hash, **entry)
             self.people[person.username] = person
             if person.role == "chief":
                 self.chief_of_station[known(person.station_id)] = person
@@ -224,7 +226,9 @@ class DemoBuilder:
                 "fixed_at": moment.isoformat(),
             },
             photo_hashes=photos,
+            photo_notes={photo: {"taken_at": moment.isoformat(), "caption": "", "mark": []} for photo in photos},
             signature_hash=self.blob(signature(venue.responsible_person), officer, "signatures"),
+            signer_name=venue.responsible_person,
             status="submitted",
         )
         inspection.inspected_at = moment

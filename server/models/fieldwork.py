@@ -40,7 +40,9 @@ class Inspection(SyncRecord, Base):
     rectification_required: Mapped[bool] = mapped_column(default=False)
     rectification_deadline: Mapped[date | None] = mapped_column(default=None)
     photo_hashes: Mapped[list] = mapped_column(JSONDocument, default=list)
+    photo_notes: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     signature_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    signer_name: Mapped[str] = mapped_column(String(60), default="")
     location: Mapped[dict | None] = mapped_column(JSONDocument, default=None)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     review_comment: Mapped[str] = mapped_column(Text, default="")
@@ -81,6 +83,7 @@ class Followup(SyncRecord, Base):
     satisfaction: Mapped[str | None] = mapped_column(String(24), default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
     photo_hashes: Mapped[list] = mapped_column(JSONDocument, default=list)
+    photo_notes: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="planned", index=True)
 
     visited_at = DeviceTime("visited_at_utc", "visited_offset_min")

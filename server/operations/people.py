@@ -14,7 +14,7 @@ from server.models import AccessToken, Person, Room, Station
 from server.models.base import utcnow
 from server.operations.moves import placed, position_of
 from server.operations.records import locked
-from server.passwords import MIN_LENGTH, hash_password
+from server.passwords import hash_new_password
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 
@@ -53,11 +53,6 @@ def placement(
     return None, None
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_LENGTH:
-        raise _invalid({"password": f"A password has at least {MIN_LENGTH} characters."})
-
-
 def create_person(
     session: Session,
     *,
@@ -65,18 +60,24 @@ def create_person(
     username: str,
     display_name: str,
     role: str,
-    password: str,
+    password: str = "",
+    demo_password_hash: str | None = None,
     room_id: uuid.UUID | None = None,
     station_id: uuid.UUID | None = None,
     star_level: int = 0,
     person_id: uuid.UUID | None = None,
 ) -> Person:
+    """Create a person who can sign in with ``password``, which the password policy must accept.
+
+    Only the demo loader passes ``demo_password_hash`` instead (``passwords.hash_demo_password``):
+    the demo's documented weak password is the one password that skips the policy.
+    """
     username = username.lower()
     lock_ledger(session)
     if session.scalars(select(Person.id).where(Person.username == username)).first():
         raise Refused("username_taken", f"The username {username!r} is taken.", {"username": ["Taken."]},
                       kind=Kind.CONFLICT)
-    check_password(password)
+    password_hash = demo_password_hash or hash_new_password(password, username)
     room_id, station_id = placement(session, role, room_id, station_id)
     person = Person(
         id=person_id or uuid.uuid4(),
@@ -86,7 +87,7 @@ def create_person(
         room_id=room_id,
         station_id=station_id,
         star_level=star_level,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         password_changed_at=utcnow(),
     )
     write_record(session, person, "create", actor_id=actor_id, details={"username": username, "role": role})
@@ -125,11 +126,9 @@ def update_person(
 
 
 def set_password(session: Session, person_id: uuid.UUID, password: str, *, actor_id: uuid.UUID | None) -> None:
-    """Set a new password; every token the person holds stops working."""
-    check_password(password)
-    password_hash = hash_password(password)
+    """Set a new password the policy accepts; every token the person holds stops working."""
     person = locked(session, Person, person_id)
-    person.password_hash = password_hash
+    person.password_hash = hash_new_password(password, person.username)
     person.password_changed_at = utcnow()
     revoke_tokens(session, person.id)
     record_audit(session, "person.password_set", actor_id=actor_id, record_type="person", record_id=person.id)

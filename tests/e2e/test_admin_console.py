@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from mobile.account import AccountState
 from mobile.session import AuthError
 from mobile.store import SyncState
+from sync import vocab
 from tests.e2e.browser import screenshot, signed_in_page
 from tests.e2e.conftest import LiveServer, serve_demo
 from tests.e2e.handheld import Handheld
@@ -27,8 +29,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 def phones(demo: LiveServer, tmp_path: Path) -> Iterator[Any]:
     opened: list[Handheld] = []
 
-    def enrol(username: str) -> Handheld:
-        phone = Handheld.enrol(tmp_path / username, demo.url, username)
+    def enrol(username: str, second_phone: bool = False) -> Handheld:
+        phone = Handheld.enrol(tmp_path / (username + ("-second" if second_phone else "")), demo.url, username)
         phone.sync()
         opened.append(phone)
         return phone
@@ -151,4 +153,133 @@ def test_every_admin_page_in_both_languages(chromium: Any, demo: LiveServer, lan
     screenshot(page, language, "enrolment")
     if language == "zh":
         assert not re.search(r"\b(Conflicts|People|Devices|Audit trail)\b", page.inner_text("header"))
+    page.context.close()
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\+00:00|UTC")
+
+
+def untranslated(page: Any, *data: str) -> list[str]:
+    """What on the page's main part is not plain Chinese: ids, JSON, ISO times, field keys, codes, English.
+
+    ``data`` are strings the officers typed (a device's name), taken out first, and so is the demo
+    banner's list of user names.
+    """
+    text = page.inner_text("main")
+    if page.locator("#demo-passwords").count():
+        text = text.replace(page.inner_text("#demo-passwords"), "")
+    for datum in data:
+        text = text.replace(datum, "")
+    return (UUID.findall(text) + ISO_TIME.findall(text) + re.findall(r"[{}\[\]\"]", text)
+            + re.findall(r"[A-Za-z_]{2,}", text))
+
+
+def pick_two(values: Any, besides: str) -> tuple[str, str]:
+    first, second = [value for value in values if value != besides][:2]
+    return first, second
+
+
+def test_conflicts_read_in_chinese_and_a_checklist_is_resolved_item_by_item(
+        chromium: Any, demo: LiveServer, phones: Any) -> None:
+    first, second = phones("officer1"), phones("officer1", second_phone=True)
+    device_names = ("officer1's handheld",)
+    venue_id = sorted(v.id for v in first.records.all("venue"))[7]
+    base_risk = first.records.get("venue", venue_id).data.get("risk_level")
+    risk_first, risk_second = pick_two(vocab.RISK_LEVELS, base_risk)
+    first.records.save("venue", {"risk_level": risk_first, "phone": "0573-3000 0003"}, venue_id)
+    second.records.save("venue", {"risk_level": risk_second, "phone": "0573-4000 0004"}, venue_id)
+
+    returned = next(r for r in first.records.all("inspection")
+                    if r.data["officer_id"] == first.user["id"] and r.data["status"] == "returned"
+                    and len(r.data["checklist"]) >= 3)
+    checklist = returned.data["checklist"]
+    noted, answered, untouched = list(checklist)[:3]
+    new_result = "not_applicable" if checklist[answered]["result"] != "not_applicable" else "pass"
+    first.records.save("inspection", {"checklist": {**checklist, noted: {**checklist[noted], "note": "登记本已补全"}}},
+                       returned.id)
+    second.records.save("inspection", {"checklist": {
+        **checklist, noted: {**checklist[noted], "note": "登记本缺两页"},
+        answered: {"result": new_result, "note": ""}}}, returned.id)
+    first.sync()
+    second.sync()
+    venue_conflict = second.records.get("venue", venue_id).detail["conflict_id"]
+    inspection_conflict = second.records.get("inspection", returned.id).detail["conflict_id"]
+
+    page = admin_page(chromium, demo, "zh")
+    page.goto(f"{demo.url}/dashboard/conflicts")
+    assert untranslated(page) == []
+    assert "电话" in page.inner_text(f"tr[data-id='{venue_conflict}']")
+    fields_offered = page.locator("#bulk-field option").all_inner_texts()
+    assert "电话" in fields_offered and "隐患等级" in fields_offered and "phone" not in fields_offered
+
+    page.goto(f"{demo.url}/dashboard/conflicts/{venue_conflict}")
+    assert untranslated(page, *device_names) == []
+    risk_row = page.inner_text("#field-risk_level")
+    assert "风险等级" in risk_row and vocab.RISK_LEVELS[risk_first][0] in risk_row
+    assert vocab.RISK_LEVELS[risk_second][0] in risk_row
+    assert page.locator("#typed-risk_level").evaluate("e => e.tagName") == "SELECT"
+    assert page.locator("#typed-phone").evaluate("e => e.tagName + e.type") == "INPUTtext"
+    assert "待处理" in page.inner_text("#conflict-status")
+    page.check("#device-risk_level")
+    page.check("#typed-choice-phone")
+    page.fill("#typed-phone", "0573-5000 0005")
+    page.click("#resolve-button")
+    page.wait_for_selector(".flash.done")
+
+    page.goto(f"{demo.url}/dashboard/conflicts/{inspection_conflict}")
+    assert untranslated(page, *device_names) == []
+    assert "登记本已补全" in page.inner_text(f"#item-{noted}") and "登记本缺两页" in page.inner_text(f"#item-{noted}")
+    assert page.get_attribute(f"#item-{noted}", "class") == "differs"
+    assert page.get_attribute(f"#item-{answered}", "class") == "differs"
+    assert page.get_attribute(f"#item-{untouched}", "class") == "same"
+    assert page.locator(f"#item-{untouched} input").count() == 0
+    assert vocab.CHECK_RESULTS[new_result][0] in page.inner_text(f"#item-{answered}")
+    screenshot(page, "zh", "conflict-checklist")
+    page.check(f"#device-item-{answered}")
+    page.click("#resolve-button")
+    page.wait_for_selector(".flash.done")
+
+    first.sync()
+    venue = first.records.get("venue", venue_id).data
+    assert (venue["risk_level"], venue["phone"]) == (risk_second, "0573-5000 0005")
+    resolved = first.records.get("inspection", returned.id).data["checklist"]
+    assert resolved[noted]["note"] == "登记本已补全"
+    assert resolved[answered]["result"] == new_result
+    assert resolved[untouched] == checklist[untouched]
+    page.context.close()
+
+
+def test_a_refused_change_reads_in_chinese_and_is_corrected_in_form_fields(
+        chromium: Any, demo: LiveServer, phones: Any) -> None:
+    phone = phones("officer2")
+    engine = sa.create_engine(demo.env["DATABASE_URL"])
+    with engine.begin() as connection:
+        elsewhere = connection.execute(sa.text("SELECT id FROM room WHERE name = '中港警务室'")).scalar_one()
+    engine.dispose()
+    created = phone.records.save("venue", {"room_id": str(uuid.UUID(str(elsewhere))), "name": "江南网吧",
+                                           "kind": "internet_cafe", "address": "江南路8号"})
+    phone.sync()
+    assert phone.records.get("venue", created.id).state is SyncState.REJECTED
+
+    page = admin_page(chromium, demo, "zh")
+    page.goto(f"{demo.url}/dashboard/quarantine")
+    assert untranslated(page) == []
+    row = page.locator("tr", has_text="江南网吧")
+    assert "不在该民警的辖区内" in row.inner_text()
+    row.locator("a").click()
+    assert untranslated(page, "officer2's handheld") == []
+    assert page.locator("#correct textarea[name=data], #correct .code").count() == 0
+    assert page.locator("#field-kind").evaluate("e => e.tagName") == "SELECT"
+    screenshot(page, "zh", "refused-change")
+    page.select_option("#field-room_id", label="枫杨社区警务室")
+    page.click("#apply")
+    page.wait_for_selector(".flash.done")
+    engine = sa.create_engine(demo.env["DATABASE_URL"])
+    with engine.begin() as connection:
+        written = connection.execute(sa.text(
+            "SELECT venue.name, room.name FROM venue JOIN room ON room.id = venue.room_id WHERE venue.id = :id"),
+            {"id": created.id if "sqlite" not in demo.env["DATABASE_URL"] else created.id.replace("-", "")}).one()
+    engine.dispose()
+    assert tuple(written) == ("江南网吧", "枫杨社区警务室")
     page.context.close()

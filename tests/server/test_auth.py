@@ -21,7 +21,7 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD, device_i
     return client.post(
         "/api/v1/auth/login",
         json={"username": username, "password": password, "device_id": str(device_id or uuid.uuid4()),
-              "device_name": "Patrol phone", "app_version": "1.0.0", "schema_version": 1},
+              "device_name": "Patrol phone", "app_version": "1.0.0", "schema_version": 2},
         environ_base={"REMOTE_ADDR": address},
     )
 
@@ -138,7 +138,7 @@ def test_a_device_lists_under_its_person_with_its_app_version(client: FlaskClien
                          headers=world.headers("admin")).json
     assert {d["id"] for d in devices} == {str(device_id), str(world.devices["officer_a1"])}
     enrolled = next(d for d in devices if d["id"] == str(device_id))
-    assert (enrolled["name"], enrolled["app_version"], enrolled["schema_version"]) == ("Patrol phone", "1.0.0", 1)
+    assert (enrolled["name"], enrolled["app_version"], enrolled["schema_version"]) == ("Patrol phone", "1.0.0", 2)
 
 
 def test_revoking_a_device_fails_its_tokens_at_once_and_it_cannot_sign_in_again(

@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from server.access import public
 from server.extensions import db
-from server.models import Base, Followup, Inspection, Ledger, Venue
+from server.models import Base, Followup, Inspection, Ledger, Person, Venue
+from server.passwords import verify_password
 from tests.server.dashboard.conftest import Reviewer
-from tests.world import World
+from tests.world import PASSWORD, World
 
 
 def snapshot(app: Flask) -> dict[str, Any]:
@@ -145,11 +146,22 @@ def test_a_taken_username_is_a_409(client: FlaskClient, world: World) -> None:
 
 
 @pytest.mark.usefixtures("unchanged")
-def test_a_too_short_password_is_refused(client: FlaskClient, world: World) -> None:
-    response = client.post(f"/api/v1/people/{world.people['officer_a1']}/password", json={"password": "abc"},
+def test_a_weak_password_is_refused_and_the_old_one_still_works(app: Flask, client: FlaskClient,
+                                                                world: World) -> None:
+    response = client.post(f"/api/v1/people/{world.people['officer_a1']}/password", json={"password": "1234"},
                            headers=world.headers("admin"))
-    assert_error(response, 422, "validation_failed")
+    assert_error(response, 422, "weak_password")
     assert list(response.json["fields"]) == ["password"]
+    with app.app_context():
+        assert verify_password(db.session.get(Person, world.people["officer_a1"]).password_hash, PASSWORD)
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_new_person_with_a_common_password_is_refused(client: FlaskClient, world: World) -> None:
+    response = client.post("/api/v1/people", json={"username": "officer_new", "display_name": "New",
+                                                  "role": "admin", "password": "11111111"},
+                           headers=world.headers("admin"))
+    assert_error(response, 422, "weak_password")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import hashlib
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.phone import DeviceFactory
+from tests.phone import DeviceFactory, hostile_push, mutation
 from tests.world import World
 
 PHOTO = b"\xff\xd8\xff\xe0" + b"a photo of a fire exit" * 50
@@ -136,3 +136,34 @@ def test_a_blob_a_record_in_scope_references_may_be_referenced_without_uploading
                               "photo_hashes": [world.photos["A1"]]})
     phone.push()
     assert [result["status"] for result in phone.results] == ["applied"], phone.results
+
+
+def test_a_photo_keeps_its_capture_time_caption_and_drawn_mark_beside_it_and_the_signer_is_named(
+    device: DeviceFactory, world: World
+) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    inspection, photo = str(world.inspections["A1"]), world.photos["A1"]
+    note = {"taken_at": "2026-12-01T09:30:00+08:00", "caption": "安全出口被杂物堵塞",
+            "mark": [[[0.1, 0.2], [0.5, 0.625]]]}
+    phone.edit("inspection", inspection, photo_notes={photo: note}, signer_name="王建国")
+    phone.push()
+    assert phone.results[-1]["status"] == "applied", phone.results
+    colleague = device("officer_a1b")
+    colleague.pull()
+    pulled = colleague.visible("inspection")[inspection]["data"]
+    assert (pulled["photo_hashes"], pulled["photo_notes"], pulled["signer_name"]) == ([photo], {photo: note}, "王建国")
+
+
+def test_a_photo_note_not_keyed_by_a_hash_or_with_a_mark_off_the_photo_is_refused(
+    client: FlaskClient, world: World
+) -> None:
+    inspection, photo = str(world.inspections["A1"]), world.photos["A1"]
+    edits = [{"photo_notes": {"exit.jpg": {"caption": "出口"}}},
+             {"photo_notes": {photo: {"caption": "出口", "mark": [[[0.5, 1.5]]]}}},
+             {"photo_notes": {photo: {"caption": "出口" * 101}}}]
+    results = hostile_push(client, world, "officer_a1", *(
+        mutation("inspection", "update", edit, inspection, base_version=1, base={"photo_notes": {}})
+        for edit in edits))
+    assert [(result["status"], result["code"], list(result["errors"])) for result in results] == \
+        [("rejected", "invalid", ["photo_notes"])] * 3

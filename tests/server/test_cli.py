@@ -62,6 +62,16 @@ def test_setting_a_password_replaces_the_old_one(runner: FlaskCliRunner, client:
     assert client.get("/api/v1/auth/me", headers=world.headers("officer_a1")).status_code == 401
 
 
+def test_the_cli_refuses_a_weak_password_and_keeps_the_old_one(runner: FlaskCliRunner, client: FlaskClient,
+                                                               world: World) -> None:
+    result = runner.invoke(args=["person", "set-password", "officer_a1", "--password", "1234"])
+    assert result.exit_code == 1 and "at least 8 characters" in result.output
+    created = runner.invoke(args=["person", "create", "zhou.min", "--name", "周敏", "--role", "admin",
+                                  "--password", "88888888"])
+    assert created.exit_code == 1 and "common" in created.output
+    assert login(client, "officer_a1", "secret-pass") == 200
+
+
 def test_disabling_and_enabling_an_account(runner: FlaskCliRunner, client: FlaskClient, world: World) -> None:
     assert runner.invoke(args=["person", "disable", "officer_a1"]).exit_code == 0
     assert client.get("/api/v1/auth/me", headers=world.headers("officer_a1")).json["code"] == "account_disabled"

@@ -204,12 +204,14 @@ def test_moving_an_officer_brings_the_new_room_and_tombstones_for_the_old(
 
 def test_an_app_one_schema_version_behind_is_served_without_newer_fields(client: FlaskClient, world: World) -> None:
     """The handheld in this tree speaks the current schema, so the older app's pull and push are sent raw."""
-    page = client.get("/api/v1/sync/pull?schema_version=1&limit=100", headers=world.headers("officer_a1")).json
+    page = client.get("/api/v1/sync/pull?schema_version=2&limit=100", headers=world.headers("officer_a1")).json
     assert page["has_more"] is False
     followup = next(c for c in page["changes"] if c["id"] == str(world.followups["A1"]))["data"]
-    assert "rectified" not in followup and followup["case_number"] == "A-A1"
+    assert "photo_notes" not in followup and "rectified" in followup and followup["case_number"] == "A-A1"
+    inspection = next(c for c in page["changes"] if c["id"] == str(world.inspections["A1"]))["data"]
+    assert not {"photo_notes", "signer_name"} & inspection.keys() and "signature_hash" in inspection
     edit = mutation("followup", "update", {"notes": "旧版应用也能同步"}, str(world.followups["A1"]), base_version=1,
                     base={"notes": followup["notes"]})
     pushed = client.post("/api/v1/sync/push", headers=world.headers("officer_a1"), json={
-        "device_id": str(world.devices["officer_a1"]), "schema_version": 1, "mutations": [edit]})
+        "device_id": str(world.devices["officer_a1"]), "schema_version": 2, "mutations": [edit]})
     assert pushed.json["results"][-1]["status"] == "applied"

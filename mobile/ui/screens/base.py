@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp
-from kivy.properties import DictProperty
+from kivy.properties import DictProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.forms import Problem, draft_problems
@@ -73,6 +73,8 @@ class FormScreen(BeatlogScreen):
     """A screen that edits one record and shows what is wrong beside each field."""
 
     keeps_edits = True
+    record = ObjectProperty(None, allownone=True)
+    """The record being edited, as the store has it (None for a new one)."""
     errors = DictProperty({})
     """Problem field → the message shown beside it."""
     field_widgets: ClassVar[Mapping[str, tuple[str, str]]] = {}

@@ -54,7 +54,7 @@ class FollowupScreen(FormScreen):
         rectified = data.get("rectified")
         self.ids.rectified.value = "" if rectified is None else ("yes" if rectified else "no")
         self.ids.satisfaction.value = data.get("satisfaction") or ""
-        self.ids.photos.hashes = list(data.get("photo_hashes") or [])
+        self.ids.photos.load(data.get("photo_hashes") or [], data.get("photo_notes") or {})
         self.errors = {}
 
     def choose_due(self, days: str) -> None:
@@ -65,7 +65,7 @@ class FollowupScreen(FormScreen):
         subject = self.ids.subject_kind.value
         data: dict[str, Any] = {name: self.ids[name].text.strip() for name in TEXT_FIELDS}
         data.update(due_date=self.ids.due_date.text.strip() or None, photo_hashes=list(self.ids.photos.hashes),
-                    satisfaction=self.ids.satisfaction.value or None,
+                    photo_notes=self.ids.photos.wire_notes(), satisfaction=self.ids.satisfaction.value or None,
                     rectified={"yes": True, "no": False}.get(self.ids.rectified.value) if subject ==
                     "rectification" else None)
         if done:

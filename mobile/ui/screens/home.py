@@ -13,7 +13,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from mobile.recent import nearby_venues, recent_venues
 from mobile.services.location import Fix
 from mobile.store import LocalRecord, Records
-from mobile.ui.explain import sync_problem
+from mobile.ui.explain import attention_text, sync_problem
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
 from mobile.ui.widgets import Muted, RecordRow, SectionHeading, VenueChip, record_row
@@ -66,7 +66,7 @@ class HomeScreen(BeatlogScreen):
              % {"days": work.days_overdue(r, today)}),
             (_("Follow-ups due today"), work.due_today, self._followup_subject),
             (_("Returned by your chief"), work.returned, lambda r: r.data.get("review_comment", "")),
-            (_("Needs your attention"), work.needs_attention, lambda r: ""),
+            (_("Needs your attention"), work.needs_attention, attention_text),
             (_("Drafts"), work.drafts, lambda r: self.app.clock_text(r.data.get("inspected_at", ""))),
             (_("Coming up this week"), work.upcoming, lambda r: _("Due %(date)s") % {"date": r.data["due_date"]}),
         )

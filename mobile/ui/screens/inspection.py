@@ -93,11 +93,13 @@ class InspectionScreen(FormScreen):
         self.ids.hazard_level.value = data.get("hazard_level", "none")
         self.ids.rectification_required.state = "down" if data.get("rectification_required") else "normal"
         self.ids.deadline.text = data.get("rectification_deadline") or ""
-        self.ids.photos.hashes = list(data.get("photo_hashes") or [])
+        self.ids.photos.load(data.get("photo_hashes") or [], data.get("photo_notes") or {})
         self.ids.position.load(data.get("location"))
         if not self.record:
             self.ids.position.update()
         self.ids.signature.sha256 = data.get("signature_hash")
+        self.ids.signature.signer_name = data.get("signer_name", "")
+        self.ids.signature.default_signer = venue.data.get("responsible_person", "") if venue else ""
         self.deadline_choices = {days: _("%(days)s days") % {"days": days} for days in DEADLINE_DAYS}
         self.errors, self.summary = {}, ""
         self.ids.scroller.scroll_y = 1
@@ -146,7 +148,9 @@ class InspectionScreen(FormScreen):
             "rectification_required": required,
             "rectification_deadline": (self.ids.deadline.text.strip() or None) if required else None,
             "photo_hashes": list(self.ids.photos.hashes),
+            "photo_notes": self.ids.photos.wire_notes(),
             "signature_hash": self.ids.signature.sha256 or None,
+            "signer_name": self.ids.signature.signer_name,
             "location": self.ids.position.wire(),
         }
         if self.record is None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from kivy.properties import StringProperty
 
 from mobile.store import LocalRecord, Records, SyncState
-from mobile.ui.explain import sync_explanation
+from mobile.ui.explain import attention_text, record_kind, sync_explanation
 from mobile.ui.i18n import _
 from mobile.ui.screens.base import BeatlogScreen
 from mobile.ui.screens.home import venue_names
 from mobile.ui.widgets import Body, Muted, RecordRow, record_row
 from sync.records import DEVICE_WRITTEN
 
+NEEDS_YOU = (SyncState.CONFLICT, SyncState.REJECTED)
 ORDER = (SyncState.CONFLICT, SyncState.REJECTED, SyncState.SENDING, SyncState.QUEUED, SyncState.DRAFT)
 
 
@@ -34,12 +35,12 @@ class OutboxScreen(BeatlogScreen):
         column = self.ids.records
         column.clear_widgets()
         self.summary = _("Everything on this phone is on the server.") if not waiting else ""
-        kinds = {"venue": _("Venue"), "inspection": _("Inspection"), "followup": _("Follow-up")}
         for record in waiting:
             name = record.data.get("name") or venues.get(record.data.get("venue_id", ""), "")
             target = "" if record.detail.get("left_scope") else record.type
-            column.add_widget(RecordRow(**record_row(record.type, record.id, f"{kinds[record.type]} · {name}",
-                                                     "", record.state, target)))
+            subtitle = attention_text(record) if record.state in NEEDS_YOU else ""
+            column.add_widget(RecordRow(**record_row(record.type, record.id, f"{record_kind(record.type)} · {name}",
+                                                     subtitle, record.state, target)))
             column.add_widget(Body(text=sync_explanation(record), padding=("12dp", "4dp")))
         if not waiting:
             column.add_widget(Muted(text=_("Tap the bar above to sync now."), padding=("12dp", 0)))

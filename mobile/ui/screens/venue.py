@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import StringProperty
+from kivy.properties import ObjectProperty, StringProperty
 
 from mobile.recent import remember_opened
 from mobile.store import LocalRecord, Records
@@ -24,9 +24,10 @@ def venue_history(records: Records, venue_id: str) -> list[LocalRecord]:
 class VenueScreen(BeatlogScreen):
     name_text = StringProperty("")
     facts = StringProperty("")
+    record = ObjectProperty(None, allownone=True)
 
     def show(self) -> None:
-        venue = self.app.records.get("venue", self.params["record_id"])
+        venue = self.record = self.app.records.get("venue", self.params["record_id"])
         if venue is None:
             self.name_text, self.facts = _("This venue is no longer in your beat."), ""
             self.ids.history.clear_widgets()

@@ -188,6 +188,14 @@ def test_a_phone_is_enrolled_with_a_code_from_an_admins_qr_code(start_app: Any, 
     officer.pick("qr.png")
     officer.wait(lambda: officer.widget("code").text == code, "the QR code to be read")
     assert officer.widget("server").text == network.url
+    assert any("the same on all your devices" in text and "not a common password" in text
+               for text in officer.texts())
+    assert officer.widget("password_policy").height > 0
+    officer.type("password", "12345678")
+    officer.type("repeat", "12345678")
+    officer.tap("sign_in")
+    officer.wait(lambda: "refused this password" in officer.screen.error, "the server to refuse 12345678")
+    officer.on("setup")
     officer.type("password", "my-own-pass")
     officer.type("repeat", "not-the-same")
     officer.tap("sign_in")
@@ -203,3 +211,110 @@ def test_a_phone_is_enrolled_with_a_code_from_an_admins_qr_code(start_app: Any, 
     officer.type("password", "my-own-pass")
     officer.tap("unlock")
     officer.on("home")
+
+
+def in_window(officer: Any, kind: type) -> Any:
+    return officer.wait(lambda: next((w for w in officer.window.children if isinstance(w, kind)), None),
+                        f"a {kind.__name__}")
+
+
+def drag(officer: Any, points: list[tuple[float, float]], *fingers: list[tuple[float, float]]) -> None:
+    """One finger along ``points`` (window coordinates), with more fingers moving at the same time."""
+    from kivy.tests.common import UnitTestTouch
+
+    touches = [UnitTestTouch(*path[0]) for path in (points, *fingers)]
+    for touch in touches:
+        touch.touch_down()
+    for step in range(1, len(points)):
+        for touch, path in zip(touches, (points, *fingers), strict=True):
+            touch.touch_move(*path[step])
+    for touch in touches:
+        touch.touch_up()
+    officer.touches += 1
+    officer.pump()
+
+
+def test_a_tapped_photo_opens_as_evidence_to_zoom_caption_and_mark_and_deleting_it_asks_first(
+        start_app: Any, network: Any, photo_folder: Path) -> None:
+    from mobile.ui.evidence import ConfirmDelete, PhotoViewer
+
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    venue = hotel_in_beat(officer)
+    officer.app.go("venue", record_id=venue.id)
+    officer.tap("inspect")
+    form = officer.on("inspection")
+    pick_photo(officer)
+    photos = officer.widget("photos")
+    photo = photos.hashes[0]
+    officer.tap(photos.ids.strip.children[0])
+    viewer = in_window(officer, PhotoViewer)
+    assert photos.hashes == [photo]
+    taken = photos.notes[photo]["taken_at"]
+    assert taken and viewer.ids.taken.text == f"拍摄于 {officer.app.clock_text(taken)}"
+
+    zoom = viewer.ids.zoom
+    cx, cy = viewer.ids.frame.center
+    drag(officer, [(cx - 20, cy), (cx - 60, cy), (cx - 120, cy)], [(cx + 20, cy), (cx + 60, cy), (cx + 120, cy)])
+    assert zoom.scale > 2
+    officer.tap(viewer.ids.draw)
+    mark = viewer.ids.mark
+    picture = mark.picture
+    across = [mark.to_window(picture[0] + picture[2] * f, picture[1] + picture[3] / 2) for f in (0.45, 0.5, 0.55)]
+    drag(officer, across)
+    officer.type(viewer.ids.caption, "二楼安全出口被纸箱堵塞")
+    officer.screenshot("photo-evidence")
+    officer.tap(viewer.ids.done)
+    officer.wait(lambda: viewer.parent is None, "the viewer to close")
+    note = photos.notes[photo]
+    assert note["caption"] == "二楼安全出口被纸箱堵塞" and note["taken_at"] == taken
+    [stroke] = note["mark"]
+    assert [round(x, 2) for x, _ in stroke] == [0.45, 0.5, 0.55] and {round(y, 2) for _, y in stroke} == {0.5}
+    officer.tap("save_draft")
+    officer.wait(lambda: the_inspection(officer, venue).data["photo_notes"], "the draft with its photo note")
+    assert the_inspection(officer, venue).data["photo_notes"] == {photo: note}
+
+    officer.app.go("inspection", record_id=the_inspection(officer, venue).id)
+    form = officer.on("inspection")
+    photos = officer.widget("photos")
+    officer.tap(photos.ids.strip.children[0])
+    viewer = in_window(officer, PhotoViewer)
+    assert viewer.ids.caption.text == "二楼安全出口被纸箱堵塞" and viewer.ids.mark.strokes == note["mark"]
+    officer.tap(viewer.ids.delete)
+    officer.tap(in_window(officer, ConfirmDelete).ids.cancel)
+    assert photos.hashes == [photo]
+    officer.tap(viewer.ids.delete)
+    officer.tap(in_window(officer, ConfirmDelete).ids.confirm)
+    officer.wait(lambda: viewer.parent is None, "the viewer to close")
+    assert photos.hashes == [] and photos.wire_notes() == {}
+    assert form.gather()["photo_notes"] == {}
+
+
+def test_the_signature_sheet_names_the_signer_starting_from_the_venues_person_in_charge(
+        start_app: Any, network: Any) -> None:
+    from mobile.ui.capture import SignatureSheet
+
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    venue = hotel_in_beat(officer)
+    officer.app.go("venue", record_id=venue.id)
+    officer.tap("inspect")
+    officer.on("inspection")
+    signature = officer.widget("signature")
+    officer.tap(signature.ids.sign)
+    sheet = in_window(officer, SignatureSheet)
+    assert sheet.ids.signer_name.text == venue.data["responsible_person"] != ""
+    officer.tap(sheet.ids.cancel)
+    officer.sign(signature)
+    assert signature.signer_name == venue.data["responsible_person"]
+    officer.tap(signature.ids.sign)
+    sheet = in_window(officer, SignatureSheet)
+    assert sheet.ids.signer_name.text == venue.data["responsible_person"]
+    officer.type(sheet.ids.signer_name, "值班经理 周敏")
+    drag(officer, [sheet.ids.pad.to_window(*sheet.ids.pad.center), sheet.ids.pad.to_window(*sheet.ids.pad.pos)])
+    officer.tap(sheet.ids.done)
+    officer.wait(lambda: signature.signer_name == "值班经理 周敏", "the signer's name")
+    assert signature.ids.signer.text == "签名人：值班经理 周敏"
+    officer.tap("save_draft")
+    officer.wait(lambda: the_inspection(officer, venue).data.get("signer_name") == "值班经理 周敏",
+                 "the draft with the signer's name")

@@ -93,6 +93,7 @@ def test_an_officer_records_an_inspection_offline_and_it_syncs_when_the_network_
     chief = api(demo_server.url, "chief1")
     on_server = chief.get(f"{demo_server.url}/api/v1/inspections/{inspection.id}", timeout=10).json()
     assert on_server["findings"] == "安全出口堵塞，已责令立即清理" and on_server["status"] == "submitted"
+    assert on_server["signer_name"] == venue.data["responsible_person"] != ""
     assert chief.get(f"{demo_server.url}/api/v1/blobs/{on_server['photo_hashes'][0]}",
                      headers={"X-Beatlog-Schema": "2"}, timeout=10).status_code == 200
 

@@ -28,6 +28,9 @@ def test_the_sync_bar_follows_a_save_the_network_and_a_sync_without_polling(
 
     network.offline = True
     officer.wait(lambda: not app.online and app.sync_text.startswith("Offline"), "the bar to say offline")
+    assert app.shown_toast is None
+    officer.tap("sync_bar")
+    assert app.shown_toast is not None and app.shown_toast.text == "Offline · sends by itself when the network returns"
 
     venue = app.records.all("venue")[0]
     app.records.save("venue", {"notes": "Side gate chained shut"}, venue.id)

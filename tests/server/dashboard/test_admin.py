@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from server.demo.org import DEMO_PASSWORD
 from server.extensions import db
 from server.models import AccessToken, AuditEntry, Device, Person
-from server.passwords import hash_password
+from server.passwords import hash_password, verify_password
 from tests.server.dashboard.conftest import Reviewer
-from tests.world import World
+from tests.world import PASSWORD, World
 
 
 def test_admin_pages_are_for_admins_only(reviewer: Reviewer) -> None:
@@ -69,6 +69,19 @@ def test_resetting_a_password_ends_every_session_of_that_person(reviewer: Review
         live = db.session.scalars(select(AccessToken).where(AccessToken.person_id == world.people["officer_a1"],
                                                             AccessToken.revoked_at.is_(None))).all()
         assert live == []
+
+
+def test_the_password_form_refuses_a_common_password_in_chinese_and_keeps_the_old_one(
+        reviewer: Reviewer, world: World, app: Flask) -> None:
+    reviewer.sign_in("admin")
+    path = f"/dashboard/people/{world.people['officer_a1']}"
+    assert "至少 8 位" in reviewer.get(path + "?lang=zh").get_data(as_text=True)
+    refused = reviewer.post(f"{path}/password", {"password": "12345678"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'class="problem" id="password-policy"' in page and "常见密码" in page and "所有设备" in page
+    with app.app_context():
+        assert verify_password(db.session.get(Person, world.people["officer_a1"]).password_hash, PASSWORD)
 
 
 def test_disabling_a_person_and_an_admin_cannot_disable_themselves(reviewer: Reviewer, world: World,

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.server.dashboard.conftest import Reviewer
-from tests.world import World
+from tests.world import PASSWORD, World
 
 
 def issue(reviewer: Reviewer, world: World, username: str = "officer_a1") -> tuple[str, str]:
@@ -41,6 +41,19 @@ def test_a_code_enrols_a_phone_once_and_sets_the_password(reviewer: Reviewer, wo
     login = client.post("/api/v1/auth/login", json={"username": "officer_a1", "password": "chosen-on-phone",
                                                     "device_id": str(uuid.uuid4()), "device_name": "other"})
     assert login.status_code == 200
+
+
+def test_enrolment_refuses_1234_as_a_weak_password_and_the_account_keeps_its_password(
+        reviewer: Reviewer, world: World, client: FlaskClient) -> None:
+    code, _page = issue(reviewer, world)
+    refused = enrol(client, code, password="1234")
+    assert refused.status_code == 422
+    assert refused.get_json()["code"] == "weak_password" and list(refused.get_json()["fields"]) == ["password"]
+    login = client.post("/api/v1/auth/login", json={"username": "officer_a1", "password": PASSWORD,
+                                                    "device_id": str(uuid.uuid4()), "device_name": "old phone"})
+    assert login.status_code == 200
+    assert enrol(client, code, password="12345678").get_json()["code"] == "weak_password"
+    assert enrol(client, code).status_code == 200
 
 
 def test_a_newer_code_cancels_the_older_one_and_wrong_codes_are_refused(reviewer: Reviewer, world: World,

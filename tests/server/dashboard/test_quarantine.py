@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import html
+import re
 import uuid
 from datetime import timedelta
 
@@ -30,6 +31,25 @@ def refused_venue(client: FlaskClient, world: World) -> uuid.UUID:
     return venue_id
 
 
+FORM_FIELD = re.compile(r'<input[^>]*name="(field-[a-z_]+)"[^>]*value="([^"]*)"'
+                        r'|<select name="(field-[a-z_]+)"[^>]*>(.*?)</select>'
+                        r'|<textarea name="(field-[a-z_]+)"[^>]*>(.*?)</textarea>', re.DOTALL)
+
+
+def correction_form(page: str, **changes: str) -> dict[str, str]:
+    """The correction form's fields as the page fills them, with some retyped."""
+    values: dict[str, str] = {}
+    for found in FORM_FIELD.finditer(page):
+        if found.group(1):
+            values[found.group(1)] = html.unescape(found.group(2))
+        elif found.group(3):
+            chosen = re.search(r'<option value="([^"]*)" selected', found.group(4))
+            values[found.group(3)] = chosen.group(1) if chosen else ""
+        else:
+            values[found.group(5)] = html.unescape(found.group(6))
+    return {**values, **{f"field-{name}": value for name, value in changes.items()}}
+
+
 def the_row(app: Flask) -> QuarantinedMutation:
     with app.app_context():
         return db.session.scalars(select(QuarantinedMutation)).one()
@@ -40,9 +60,9 @@ def test_a_refused_change_is_listed_with_its_reason(reviewer: Reviewer, world: W
     refused_venue(client, world)
     reviewer.sign_in("admin")
     page = reviewer.get("/dashboard/quarantine").get_data(as_text=True)
-    assert "out_of_scope" in page
+    assert "outside the officer&#39;s beat" in page and "out_of_scope" not in page
     detail = reviewer.get(f"/dashboard/quarantine/{the_row(app).id}").get_data(as_text=True)
-    assert "网吧 in the wrong room" in detail
+    assert "网吧 in the wrong room" in detail and "Room B1" in detail
 
 
 def test_a_corrected_change_is_applied_through_the_sync_engine(reviewer: Reviewer, world: World,
@@ -50,14 +70,17 @@ def test_a_corrected_change_is_applied_through_the_sync_engine(reviewer: Reviewe
     venue_id = refused_venue(client, world)
     row = the_row(app)
     reviewer.sign_in("admin")
-    reviewer.get(f"/dashboard/quarantine/{row.id}")
-    wrong = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", {"data": "[1, 2]"})
-    assert wrong.status_code == 422
-    corrected = {**row.payload["data"], "room_id": str(world.rooms["A1"])}
-    applied = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", {"data": json.dumps(corrected)})
+    page = reviewer.get(f"/dashboard/quarantine/{row.id}").get_data(as_text=True)
+    assert "<textarea" not in page
+    wrong = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", correction_form(page, kind="spaceport"))
+    assert wrong.status_code == 422 and "not valid for its field" in wrong.get_data(as_text=True)
+    applied = reviewer.post(f"/dashboard/quarantine/{row.id}/apply",
+                            correction_form(page, room_id=str(world.rooms["A1"]), name="七星网吧"))
     assert applied.status_code == 302
     with app.app_context():
-        assert db.session.get(Venue, venue_id).room_id == world.rooms["A1"]
+        venue = db.session.get(Venue, venue_id)
+        assert (venue.room_id, venue.name, venue.kind, venue.address) == (
+            world.rooms["A1"], "七星网吧", "internet_cafe", "B1 Road 9")
         assert db.session.get(QuarantinedMutation, row.id).status == "applied"
         assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "quarantine.apply")).one()
 
@@ -67,10 +90,10 @@ def test_a_correction_the_engine_refuses_again_writes_nothing(reviewer: Reviewer
     refused_venue(client, world)
     row = the_row(app)
     reviewer.sign_in("admin")
-    reviewer.get(f"/dashboard/quarantine/{row.id}")
-    again = reviewer.post(f"/dashboard/quarantine/{row.id}/apply",
-                          {"data": json.dumps({**row.payload["data"], "kind": "spaceport"})})
+    page = reviewer.get(f"/dashboard/quarantine/{row.id}").get_data(as_text=True)
+    again = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", correction_form(page, name="", address="B1 路"))
     assert again.status_code == 422 and "refused the correction too" in again.get_data(as_text=True)
+    assert "B1 路" in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(QuarantinedMutation)).one().status == "open"
 
@@ -112,12 +135,13 @@ def test_a_moved_officers_inspection_quarantined_by_an_older_server_is_applied_a
         db.session.commit()
         row_id = row.id
     reviewer.sign_in("admin")
-    reviewer.get(f"/dashboard/quarantine/{row_id}")
-    applied = reviewer.post(f"/dashboard/quarantine/{row_id}/apply", {"data": json.dumps(payload["data"])})
+    page = reviewer.get(f"/dashboard/quarantine/{row_id}").get_data(as_text=True)
+    applied = reviewer.post(f"/dashboard/quarantine/{row_id}/apply", correction_form(page))
     assert applied.status_code == 302, applied.get_data(as_text=True)
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
         assert (inspection.room_id, inspection.officer_id) == (world.rooms["A1"], world.people["officer_a1"])
+        assert inspection.inspected_at.isoformat(timespec="seconds") == inspected_at
 
 
 def test_a_change_another_admin_already_dismissed_is_not_applied_from_a_page_opened_before(
@@ -125,10 +149,9 @@ def test_a_change_another_admin_already_dismissed_is_not_applied_from_a_page_ope
     venue_id = refused_venue(client, world)
     row = the_row(app)
     reviewer.sign_in("admin")
-    reviewer.get(f"/dashboard/quarantine/{row.id}")
+    page = reviewer.get(f"/dashboard/quarantine/{row.id}").get_data(as_text=True)
     assert reviewer.post(f"/dashboard/quarantine/{row.id}/dismiss", {"reason": "重复登记"}).status_code == 302
-    corrected = {**row.payload["data"], "room_id": str(world.rooms["A1"])}
-    late = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", {"data": json.dumps(corrected)})
+    late = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", correction_form(page, room_id=str(world.rooms["A1"])))
     assert late.status_code == 409 and "重复登记" in late.get_data(as_text=True)
     again = reviewer.post(f"/dashboard/quarantine/{row.id}/dismiss", {"reason": "again"})
     assert again.status_code == 409
