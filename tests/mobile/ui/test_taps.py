@@ -1,4 +1,8 @@
-"""How many touches an everyday inspection takes, counted on the real widgets."""
+"""How many touches an everyday inspection takes, counted on the real widgets.
+
+Kivy's screens are imported inside the tests: importing them opens the window, which must wait
+for the handheld size the fixtures give it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from typing import Any
 
 import segno
 
-from mobile.ui.screens.inspection import checklist_template
 from sync.links import venue_link
 from tests.mobile.ui.driver import Officer, sign_in
 from tests.mobile.ui.test_officer_app import hotel_in_beat, pick_photo
@@ -39,7 +42,11 @@ def recent_venue_rows(officer: Officer) -> list[Any]:
 
 def test_a_realistic_inspection_with_two_failures_a_photo_and_a_signature_takes_at_most_20_touches(
         start_app: Any, network: Any, photo_folder: Path) -> None:
+    from mobile.ui.main import HANDHELD_SIZE
+    from mobile.ui.screens.inspection import checklist_template
+
     officer = start_app(network.url, "zh")
+    assert tuple(officer.window.size) == HANDHELD_SIZE, "touches are counted on a handheld-sized window"
     sign_in(officer, "officer1")
     before = {inspection.id for inspection in officer.app.records.all("inspection")}
     officer.touches = 0
