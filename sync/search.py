@@ -9,7 +9,11 @@ from __future__ import annotations
 LIKE_ESCAPE = "\\"
 
 
+def like_literal(text: str) -> str:
+    """``text`` inside a ``LIKE`` pattern, its ``%`` and ``_`` not wildcards."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
 def like_containing(text: str) -> str:
     """A ``LIKE`` pattern for values containing ``text``, where its ``%`` and ``_`` are not wildcards."""
-    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
-    return f"%{escaped}%"
+    return f"%{like_literal(text)}%"

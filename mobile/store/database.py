@@ -62,6 +62,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE VIRTUAL TABLE venue_search USING fts5(name, address, tokenize = 'trigram');
     """,
     "ALTER TABLE record RENAME COLUMN seen TO resync_generation;",
+    "CREATE TABLE venue_spelling (rowid INTEGER PRIMARY KEY, initials TEXT NOT NULL, syllables TEXT NOT NULL);",
 )
 
 

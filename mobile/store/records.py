@@ -17,10 +17,11 @@ from enum import StrEnum
 from typing import Any
 
 from mobile.store.database import Store, StoreError
+from mobile.store.spelling import is_spelling, spelling_keys, typed
 from sync import clock
 from sync.compiled import compile_schema
 from sync.records import DEVICE_WRITTEN, RECORD_TYPES
-from sync.search import LIKE_ESCAPE, like_containing
+from sync.search import LIKE_ESCAPE, like_containing, like_literal
 
 
 class SyncState(StrEnum):
@@ -79,11 +80,20 @@ def refresh_local(db: sqlite3.Connection, record_type: str, record_id: str) -> N
 
 
 def index_venues(db: sqlite3.Connection, venues: list[tuple[int, dict[str, Any], bool]]) -> None:
-    """Keep the search index in step: one row per visible venue, keyed by the record's rowid."""
-    db.executemany("DELETE FROM venue_search WHERE rowid = ?", [(rowid,) for rowid, _, _ in venues])
+    """Keep the search index in step: one row per visible venue, keyed by the record's rowid, with
+    the pinyin of its name (:mod:`mobile.store.spelling`)."""
+    gone = [(rowid,) for rowid, _, _ in venues]
+    db.executemany("DELETE FROM venue_search WHERE rowid = ?", gone)
+    db.executemany("DELETE FROM venue_spelling WHERE rowid = ?", gone)
+    shown = [(rowid, data) for rowid, data, hidden in venues if not hidden]
     db.executemany("INSERT INTO venue_search (rowid, name, address) VALUES (?, ?, ?)",
-                   [(rowid, data.get("name", ""), data.get("address", "")) for rowid, data, hidden in venues
-                    if not hidden])
+                   [(rowid, data.get("name", ""), data.get("address", "")) for rowid, data in shown])
+    spell(db, [(rowid, data.get("name", "")) for rowid, data in shown])
+
+
+def spell(db: sqlite3.Connection, names: list[tuple[int, str]]) -> None:
+    db.executemany("INSERT OR REPLACE INTO venue_spelling (rowid, initials, syllables) VALUES (?, ?, ?)",
+                   [(rowid, *spelling_keys(name)) for rowid, name in names])
 
 
 def forget(db: sqlite3.Connection, record_type: str, record_id: str) -> None:
@@ -91,6 +101,7 @@ def forget(db: sqlite3.Connection, record_type: str, record_id: str) -> None:
     row = db.execute("SELECT rowid FROM record WHERE type = ? AND id = ?", (record_type, record_id)).fetchone()
     if row is not None:
         db.execute("DELETE FROM venue_search WHERE rowid = ?", (row[0],))
+        db.execute("DELETE FROM venue_spelling WHERE rowid = ?", (row[0],))
         db.execute("DELETE FROM record WHERE rowid = ?", (row[0],))
 
 
@@ -106,6 +117,15 @@ class Records:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._spell_older_venues()
+
+    def _spell_older_venues(self) -> None:
+        """Venues stored before the app spelled names in pinyin get their keys once, on first opening."""
+        unspelled = "SELECT s.rowid, s.name FROM venue_search s LEFT JOIN venue_spelling p ON p.rowid = s.rowid " \
+                    "WHERE p.rowid IS NULL"
+        if self.store.query(f"{unspelled} LIMIT 1"):
+            with self.store.transaction() as db:
+                spell(db, [(row[0], row[1]) for row in db.execute(unspelled)])
 
     def get(self, record_type: str, record_id: str) -> LocalRecord | None:
         rows = self.store.query("SELECT * FROM record WHERE type = ? AND id = ? AND hidden = 0",
@@ -151,12 +171,29 @@ class Records:
                 if record.state in (SyncState.CONFLICT, SyncState.REJECTED)]
 
     def search_venues(self, text: str, limit: int = 50) -> list[LocalRecord]:
-        """Venues whose name or address contains ``text`` (Chinese included), best first.
+        """Venues whose name or address contains ``text`` (Chinese included), best first, then
+        those whose name's pinyin it spells (``fqsw`` or ``fengqiao`` for 凤桥商务酒店).
 
         Three characters or more use the trigram index; shorter text (a two-character
         Chinese word is common) scans, which stays fast at tens of thousands of venues.
         """
         text = text.strip()
+        found = self._venues_containing(text, limit)
+        if is_spelling(text) and len(found) < limit:
+            known = {venue.id for venue in found}
+            found += [venue for venue in self._venues_spelled(text, limit) if venue.id not in known]
+        return found[:limit]
+
+    def _venues_spelled(self, text: str, limit: int) -> list[LocalRecord]:
+        letters = like_literal(typed(text))
+        rows = self.store.query(
+            "SELECT r.id FROM venue_spelling p JOIN record r ON r.rowid = p.rowid"
+            " WHERE p.initials LIKE '%' || ?1 || '%' ESCAPE ?3 OR p.syllables LIKE '%|' || ?1 || '%' ESCAPE ?3"
+            " ORDER BY p.initials LIKE ?1 || '%' ESCAPE ?3 DESC, p.syllables LIKE '|' || ?1 || '%' ESCAPE ?3 DESC,"
+            " p.initials LIMIT ?2", (letters, limit, LIKE_ESCAPE))
+        return self.by_ids("venue", [row["id"] for row in rows])
+
+    def _venues_containing(self, text: str, limit: int) -> list[LocalRecord]:
         found = "SELECT r.id FROM venue_search s JOIN record r ON r.rowid = s.rowid"
         if len(text) >= 3:
             phrase = '"' + text.replace('"', '""') + '"'

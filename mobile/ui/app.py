@@ -41,6 +41,7 @@ from mobile.sync_client import Progress, SyncReport
 from mobile.ui import capture, fonts
 from mobile.ui.background import Background
 from mobile.ui.i18n import FOLLOW_DEVICE, _, resolve, tr
+from mobile.ui.look import DISPLAY_KEY, look
 from mobile.ui.screens import SCREEN_DIR, SCREENS
 from mobile.ui.widgets import Toast, sync_bar_text
 
@@ -96,9 +97,9 @@ class BeatlogApp(App):
         self.font_missing = fonts.use_cjk_font() is None
         tr.switch("en" if self.font_missing else resolve(self.config.get("beatlog", "language")))
         tr.bind(language=self.show_sync_text)
-        Window.clearcolor = (0.97, 0.97, 0.96, 1)
         Window.bind(on_keyboard=self._on_key)
         self.store = Store(self.data_dir / "store")
+        look.apply(**self.store.get_meta(DISPLAY_KEY, {}))
         self.account = Account(self.store)
         self.records = Records(self.store)
         self.media = Media(self.store)
@@ -163,6 +164,12 @@ class BeatlogApp(App):
         self.config.set("beatlog", "language", choice)
         self.config.write()
         tr.switch(resolve(choice))
+
+    def set_display(self, large_text: bool, high_contrast: bool) -> None:
+        """Large text and high contrast, for reading in sunlight: applied at once, kept in the store."""
+        look.apply(large_text=large_text, high_contrast=high_contrast)
+        if self.store is not None:
+            self.store.set_meta(DISPLAY_KEY, look.stored())
 
     def toast(self, text: str, seconds: float = 3.0) -> None:
         """A short confirmation over the current screen that fades by itself."""

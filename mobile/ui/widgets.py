@@ -29,6 +29,7 @@ from mobile.store import LocalRecord, SyncState
 from mobile.sync_client import PULL, PUSH, UPLOAD
 from mobile.ui.explain import attention_text
 from mobile.ui.i18n import _, tr
+from mobile.ui.linebreak import break_lines
 
 INK = (0.1, 0.1, 0.12, 1)
 PRIMARY = (0.05, 0.28, 0.63, 1)
@@ -96,7 +97,19 @@ def sync_bar_text(online: bool, syncing: bool, pending: int, phase: str, done: i
     return " · ".join(parts)
 
 
-class Body(Label):
+class WrappedLabel(Label):
+    """A label whose wrapped lines follow Chinese line-breaking rules (:mod:`mobile.ui.linebreak`):
+    the lines are broken here, each fitting the width, so Kivy breaks none itself."""
+
+    def texture_update(self, *largs: Any) -> None:
+        width = self.text_size[0]
+        if width and self.text and not self.markup and not self.shorten:
+            room = width - self.padding[0] - self.padding[2]
+            self._label.text = break_lines(self.text, room, lambda piece: self._label.get_extents(piece)[0])
+        super().texture_update(*largs)
+
+
+class Body(WrappedLabel):
     pass
 
 
@@ -132,11 +145,11 @@ class ConflictBanner(ButtonBehavior, Banner):
             App.get_running_app().go("outbox")
 
 
-class Toast(Label):
+class Toast(WrappedLabel):
     pass
 
 
-class FieldError(Label):
+class FieldError(WrappedLabel):
     pass
 
 
@@ -163,14 +176,27 @@ def record_row(record_type: str, record_id: str, title: str, subtitle: str, stat
             "badge_colour": list(STATE_COLOURS[state]) if state is not None else list(MUTED), "target": target}
 
 
+class VenueChip(ButtonBehavior, Label):
+    """A venue one tap away (on Today): its name on a button, opening the venue."""
+
+    record_type = StringProperty("venue")
+    record_id = StringProperty("")
+    title = StringProperty("")
+
+    def on_release(self) -> None:
+        App.get_running_app().go("venue", record_id=self.record_id)
+
+
 class ChoiceButton(ToggleButton):
     choice = StringProperty("")
 
 
 class Choices(GridLayout):
     """One of a few values as big toggle buttons. ``labels`` is a ``sync.vocab`` mapping or
-    a dict of value to translated word; the buttons follow the language."""
+    a dict of value to translated word; the buttons follow the language. ``on_chosen`` fires when the
+    officer picks a value (not when a screen loads one)."""
 
+    __events__ = ("on_chosen",)
     labels = ObjectProperty({})
     value = StringProperty("", allownone=True)
     allow_none = BooleanProperty(False)
@@ -197,6 +223,10 @@ class Choices(GridLayout):
     def _picked(self, button: ChoiceButton) -> None:
         self.value = button.choice if button.state == "down" or not self.allow_none else ""
         self.on_value(self, self.value)
+        self.dispatch("on_chosen", self.value)
+
+    def on_chosen(self, value: str) -> None:
+        pass
 
     def on_value(self, _instance: Any, value: str | None) -> None:
         for button in self.children:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import segno
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from server.access import current_person
@@ -16,6 +18,7 @@ from server.extensions import db
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Room, Venue
 from server.operations.catalog import edit_template, edit_venue
 from server.refusals import Refused
+from sync.links import venue_link
 from sync.search import LIKE_ESCAPE, like_containing
 
 VENUE_FIELDS = ("room_id", "name", "kind", "address", "responsible_person", "phone", "risk_level", "notes")
@@ -55,6 +58,16 @@ def venue(venue_id: uuid.UUID) -> Any:
                actor_id=current_person().id)
     flash(_("Saved. Phones in the venue's room get it at their next sync."), "done")
     return redirect(url_for("dashboard.venue", venue_id=venue_id))
+
+
+@bp.route("/venues/<id:venue_id>/qr")
+@page("admin")
+def venue_qr(venue_id: uuid.UUID) -> str:
+    """A sheet to print and post at the venue: its QR code opens the venue on an officer's phone."""
+    found = get_or_404(Venue, venue_id)
+    link = venue_link(found.id)
+    qr = segno.make(link, error="m").svg_inline(scale=8, omitsize=True, dark="#000000", light="#ffffff")
+    return render_template("dashboard/venue_qr.html", venue=found, qr=Markup(qr), link=link)
 
 
 @bp.route("/templates")

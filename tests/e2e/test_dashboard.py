@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from sync import clock
+from sync.links import venue_link
 from sync.protocol import SCHEMA_VERSION
 from tests.e2e.browser import screenshot, signed_in_page
 from tests.e2e.conftest import LiveServer, serve_demo
@@ -315,4 +316,30 @@ def test_a_resolved_conflict_is_one_entry_in_the_logs_history(chromium: Any, dem
     page.goto(f"{demo.url}/dashboard/inspections/{locked['record_id']}")
     rows = page.locator("#history tbody tr").all_inner_texts()
     assert len([row for row in rows if "冲突已处理" in row]) == 1 and any("产生同步冲突" in row for row in rows)
+    page.context.close()
+
+
+def test_an_admin_prints_a_venues_qr_code_that_names_the_venue_for_the_handheld(
+        chromium: Any, demo: LiveServer) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    page = signed_in_page(chromium, demo.url, "admin", "zh")
+    page.goto(f"{demo.url}/dashboard/venues")
+    page.click("table tbody tr:first-child a")
+    page.wait_for_url(re.compile(r".*/venues/[0-9a-f-]+$"))
+    venue_id = page.url.rsplit("/", 1)[1]
+    name = page.inner_text("h1").split(" ")[0]
+    page.click("#venue-qr")
+    page.wait_for_url(re.compile(rf".*/venues/{venue_id}/qr"))
+    assert page.inner_text("#venue-name") == name
+
+    shot = Image.open(io.BytesIO(page.locator("#qr svg").screenshot())).convert("L")
+    assert [found.text for found in zxingcpp.read_barcodes(shot)] == [venue_link(venue_id)]
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible() and not page.locator("#print-qr").is_visible()
+    assert page.locator("#qr svg").is_visible()
+    screenshot(page, "zh", "venue-qr")
     page.context.close()

@@ -396,3 +396,21 @@ def test_a_venues_records_are_picked_out_by_venue(records: Records, replica: Rep
     records.save("inspection", {**inspection, "venue_id": cafe})
     assert [record.id for record in records.of_venue("inspection", hotel)] == [at_hotel]
     assert records.of_venue("followup", hotel) == []
+
+
+def test_a_venue_is_found_by_the_pinyin_initials_or_a_full_pinyin_prefix_of_its_name(records: Records) -> None:
+    wanted = records.save("venue", venue(name="凤桥商务酒店", address="凤桥镇1号")).id
+    records.save("venue", venue(name="南湖网吧", address="南湖路2号"))
+
+    for typed in ("fqsw", "FQSWJD", "swjd", "fengqiao", "Feng Qiao", "jiudian", "jiud"):
+        assert [v.id for v in records.search_venues(typed)] == [wanted], typed
+    assert records.search_venues("fqx") == []
+    assert [v.data["name"] for v in records.search_venues("nhwb")] == ["南湖网吧"]
+
+
+def test_venues_stored_before_pinyin_keys_existed_are_spelled_when_the_app_opens(store: Store) -> None:
+    Records(store).save("venue", venue(name="凤桥商务酒店"))
+    with store.transaction() as db:
+        db.execute("DELETE FROM venue_spelling")
+
+    assert [v.data["name"] for v in Records(store).search_venues("fqsw")] == ["凤桥商务酒店"]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from kivy.app import App
+from kivy.clock import Clock
+from kivy.metrics import dp
 from kivy.properties import DictProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.forms import Problem, draft_problems
 from mobile.store import LocalRecord
+from mobile.ui.capture import PhotoPicker
 from mobile.ui.i18n import tr
 
 
@@ -40,6 +44,23 @@ class BeatlogScreen(Screen):
     def on_synced(self) -> None:
         if not self.keeps_edits:
             self.show()
+
+    def scan_code(self, title: str) -> bool:
+        """Photograph a QR code (on a desktop: pick an image of it); ``code_scanned`` gets its text,
+        or ``None`` when the photo holds none. False when this phone cannot read QR codes."""
+        if not self.app.qr.available:
+            return False
+        if not self.app.camera.take_picture(lambda path: Clock.schedule_once(lambda _dt: self.process(path))):
+            PhotoPicker(receiver=self, title=title).open()
+        return True
+
+    def process(self, photo: Path) -> None:
+        """The photo to read, from the camera or the picker (``PhotoPicker``'s receiver)."""
+        qr = self.app.qr
+        self.app.background.run(lambda: qr.read(photo), self.code_scanned, lambda _error: self.code_scanned(None))
+
+    def code_scanned(self, text: str | None) -> None:
+        raise NotImplementedError
 
     def _language_changed(self, *_args: Any) -> None:
         app = self.app
@@ -91,3 +112,22 @@ class FormScreen(BeatlogScreen):
 
     def show_problems(self, problems: list[Problem]) -> None:
         raise NotImplementedError
+
+    def bring_up(self, answered: Any) -> None:
+        """Scroll the form down so the part just answered sits at the top and what comes next is in view.
+
+        Only for an officer's answer on the screen shown (a screen filling itself stays at the top),
+        and never back up: the form follows the officer's work down the page as a paper form would.
+        """
+        scroller = self.ids.scroller
+        content = scroller.children[0] if scroller.children else None
+        if content is None or self.manager is None or self.manager.current != self.name:
+            return
+        _, answered_top = answered.to_window(answered.x, answered.top)
+        _, view_top = scroller.to_window(scroller.x, scroller.top)
+        travel = content.height - scroller.height
+        if travel <= 0:
+            return
+        rise = view_top - dp(12) - answered_top
+        if rise > 0:
+            scroller.scroll_y = max(0.0, scroller.scroll_y - rise / travel)

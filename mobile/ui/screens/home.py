@@ -1,4 +1,5 @@
-"""Today's work: follow-ups overdue and due, logs the chief returned, drafts, records to fix."""
+"""Today's work: venues near and recent one tap away, follow-ups overdue and due, logs the chief returned, drafts,
+records to fix."""
 
 from __future__ import annotations
 
@@ -7,16 +8,21 @@ from datetime import date
 from itertools import chain
 from typing import Any
 
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
+from mobile.recent import nearby_venues, recent_venues
+from mobile.services.location import Fix
 from mobile.store import LocalRecord, Records
 from mobile.ui.explain import attention_text, sync_problem
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
-from mobile.ui.widgets import Muted, RecordRow, SectionHeading, record_row
+from mobile.ui.widgets import Muted, RecordRow, SectionHeading, VenueChip, record_row
 from mobile.worklist import Worklist, worklist
 from sync import clock, vocab
+from sync.links import venue_id_in
 
+Gathered = tuple[Worklist, dict[str, str], date, list[LocalRecord], list[LocalRecord]]
+VENUE_CHIPS = 3
 TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
 
 
@@ -29,23 +35,29 @@ def venue_names(records: Records, shown: Iterable[LocalRecord]) -> dict[str, str
 class HomeScreen(BeatlogScreen):
     greeting = StringProperty("")
     banner = StringProperty("")
+    scan_message = StringProperty("")
+    has_venue_chips = BooleanProperty(False)
 
     def show(self) -> None:
         user = self.app.account.user or {}
         self.greeting = _("Today · %(name)s") % {"name": user.get("display_name", "")}
         self.banner = sync_problem(self.app.account_state if self.app.account_state in (
             "needs_password", "upgrade_required") else self.app.notice)
-        records, today = self.app.records, clock.today()
-        self.app.background.run(lambda: self._gather(records, today, user.get("id")), self._render)
+        records, today, fix = self.app.records, clock.today(), self.app.location.current()
+        self.app.background.run(lambda: self._gather(records, today, user.get("id"), fix), self._render)
 
     @staticmethod
-    def _gather(records: Records, today: date, officer_id: str | None) -> tuple[Worklist, dict[str, str], date]:
+    def _gather(records: Records, today: date, officer_id: str | None, fix: Fix | None) -> Gathered:
         work = worklist(records, today, officer_id)
         shown = chain(work.overdue, work.due_today, work.upcoming, work.returned, work.drafts, work.needs_attention)
-        return work, venue_names(records, shown), today
+        nearby = nearby_venues(records, fix)
+        near = {venue.id for venue in nearby}
+        recent = [venue for venue in recent_venues(records, officer_id) if venue.id not in near]
+        return work, venue_names(records, shown), today, nearby, recent
 
-    def _render(self, gathered: tuple[Worklist, dict[str, str], date]) -> None:
-        work, venues, today = gathered
+    def _render(self, gathered: Gathered) -> None:
+        work, venues, today, nearby, recent = gathered
+        self._show_venue_chips([*nearby, *recent][:VENUE_CHIPS])
         column = self.ids.work
         column.clear_widgets()
         sections = (
@@ -58,15 +70,13 @@ class HomeScreen(BeatlogScreen):
             (_("Drafts"), work.drafts, lambda r: self.app.clock_text(r.data.get("inspected_at", ""))),
             (_("Coming up this week"), work.upcoming, lambda r: _("Due %(date)s") % {"date": r.data["due_date"]}),
         )
-        shown = 0
         for title, group, subtitle in sections:
             if not group:
                 continue
             column.add_widget(SectionHeading(text=f"{title} ({len(group)})"))
             for record in group[:30]:
                 column.add_widget(RecordRow(**self._row(record, venues, subtitle(record))))
-                shown += 1
-        if not shown:
+        if not any(group for _title, group, _subtitle in sections):
             column.add_widget(Muted(text=_("Nothing due. Find a venue to start an inspection.")))
 
     def _row(self, record: LocalRecord, venues: dict[str, str], subtitle: str) -> dict[str, Any]:
@@ -74,6 +84,31 @@ class HomeScreen(BeatlogScreen):
         if record.type == "followup":
             title = f"{title} · {tr.label(vocab.FOLLOWUP_SUBJECTS, record.data['subject_kind'])}"
         return record_row(record.type, record.id, title, subtitle, record.state, TARGETS[record.type])
+
+    def scan_venue(self) -> None:
+        """Scan the QR code printed for a venue (from the dashboard) to open it directly."""
+        self.scan_message = ""
+        if not self.scan_code(_("Choose a photo of the venue's QR code")):
+            self.scan_message = _("This phone cannot read QR codes. Find the venue by name instead.")
+
+    def code_scanned(self, text: str | None) -> None:
+        venue_id = venue_id_in(text or "")
+        if not text:
+            self.scan_message = _("No QR code found in the photo. Try again closer.")
+        elif venue_id is None:
+            self.scan_message = _("This QR code is not a Beatlog venue code.")
+        elif self.app.records.get("venue", venue_id) is None:
+            self.scan_message = _("This venue is not in your beat (or not on this phone yet: sync, then scan again).")
+        else:
+            self.app.go("venue", record_id=venue_id)
+
+    def _show_venue_chips(self, venues: list[LocalRecord]) -> None:
+        """Nearby venues, then recent ones, one tap away above the day's work."""
+        chips = self.ids.venue_chips
+        chips.clear_widgets()
+        for venue in venues:
+            chips.add_widget(VenueChip(record_id=venue.id, title=venue.data["name"]))
+        self.has_venue_chips = bool(venues)
 
     @staticmethod
     def _followup_subject(record: LocalRecord) -> str:

@@ -48,6 +48,11 @@ class ChecklistItem(BoxLayout):
     error = StringProperty("")
     locked = BooleanProperty(False)
 
+    def chosen(self, result: str) -> None:
+        """A failed item needs a note saying what failed: the keyboard comes up for it."""
+        if result == "fail":
+            self.ids.note.focus = True
+
     def answer(self) -> dict[str, str] | None:
         if not self.ids.result.value:
             return None
@@ -113,6 +118,14 @@ class InspectionScreen(FormScreen):
             row.ids.note.text = answer.get("note", "")
             column.add_widget(row)
         self.items = list(reversed(column.children))
+        if self.items:
+            self.items[-1].ids.result.bind(on_chosen=self._last_item_chosen)
+
+    def _last_item_chosen(self, _choices: Any, result: str) -> None:
+        """The whole checklist answered with the last item: the findings come into view (a failure
+        keeps the view on its note)."""
+        if result != "fail" and all(row.ids.result.value for row in self.items):
+            self.bring_up(self.items[-1])
 
     def all_pass(self) -> None:
         for row in self.items:

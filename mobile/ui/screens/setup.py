@@ -6,11 +6,9 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from mobile.account import read_enrolment
-from mobile.ui.capture import PhotoPicker
 from mobile.ui.explain import sign_in_error
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
@@ -36,17 +34,14 @@ class SetupScreen(BeatlogScreen):
 
     def scan(self) -> None:
         """Photograph the admin's QR code (on a desktop: pick an image of it) and read it."""
-        if not self.app.qr.available:
+        if not self.scan_code(_("Choose a photo of the QR code")):
             self.error = _("This phone cannot read QR codes. Type the code instead.")
-            return
-        if not self.app.camera.take_picture(lambda path: Clock.schedule_once(lambda _dt: self.process(path))):
-            PhotoPicker(receiver=self, title=_("Choose a photo of the QR code")).open()
 
     def process(self, photo: Path) -> None:
         self.busy, self.error = True, ""
-        self.app.background.run(lambda: self.app.qr.read(photo), self._scanned, self._failed)
+        super().process(photo)
 
-    def _scanned(self, text: str | None) -> None:
+    def code_scanned(self, text: str | None) -> None:
         self.busy = False
         if not text:
             self.error = _("No QR code found in the photo. Try again closer, or type the code.")

@@ -6,6 +6,7 @@ from typing import Any
 
 from kivy.properties import ObjectProperty, StringProperty
 
+from mobile.recent import remember_opened
 from mobile.store import LocalRecord, Records
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
@@ -38,8 +39,9 @@ class VenueScreen(BeatlogScreen):
         if data.get("responsible_person") or data.get("phone"):
             lines.append(f"{_('Person in charge')}: {data.get('responsible_person', '')} {data.get('phone', '')}")
         self.facts = "\n".join(line for line in lines if line)
-        records = self.app.records
+        records, store = self.app.records, self.app.store
         self.app.background.run(lambda: venue_history(records, venue.id), self._render_history)
+        self.app.background.run(lambda: remember_opened(store, venue.id))
 
     def _render_history(self, history: list[LocalRecord]) -> None:
         column = self.ids.history

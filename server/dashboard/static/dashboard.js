@@ -6,3 +6,10 @@ document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll('#bulk input[name="logs"]').forEach((box) => { box.checked = all.checked; });
   });
 });
+
+// A "Print" button on a sheet meant for paper (a venue's QR code); the browser's own print works too.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.addEventListener("click", () => window.print());
+  });
+});

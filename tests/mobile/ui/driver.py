@@ -106,6 +106,13 @@ class Officer:
         self.pump()
         assert _visible_in(widget, scroller), f"{widget} stays out of view"
 
+    def in_view(self, widget: Widget) -> bool:
+        """Whether the officer sees the widget now, without scrolling."""
+        from kivy.uix.scrollview import ScrollView
+
+        scroller = next((parent for parent in _parents(widget) if isinstance(parent, ScrollView)), None)
+        return scroller is None or _visible_in(widget, scroller)
+
     def tap(self, target: str | Widget) -> None:
         from kivy.tests.common import UnitTestTouch
 
@@ -129,8 +136,12 @@ class Officer:
         self.tap(bar.ids.back)
 
     def type(self, target: str | Widget, text: str) -> None:
+        """Tap into the field and type; a field the app already put the cursor in needs no tap."""
         field = self.widget(target) if isinstance(target, str) else target
-        self.tap(field)
+        if field.focus:
+            self.reveal(field)
+        else:
+            self.tap(field)
         field.select_all()
         field.delete_selection()
         field.insert_text(text)

@@ -22,10 +22,20 @@ def english_words(officer: Officer) -> list[str]:
     return [text for text in officer.texts() if set(LATIN_WORD.findall(text)) - ALLOWED_LATIN - data]
 
 
+def overflowing_buttons(officer: Officer) -> list[str]:
+    """Buttons on screen whose words are wider than the button (Kivy would cut them off)."""
+    from kivy.uix.button import Button
+
+    return [button.text for button in officer.app.root.current_screen.walk(restrict=True)
+            if isinstance(button, Button) and button.text and button.opacity and button.width
+            and (button.texture_size[0] > button.width or getattr(button, "is_shortened", False))]
+
+
 def visit(officer: Officer, name: str, language: str) -> None:
     officer.screenshot(name)
     if language == "zh":
         assert english_words(officer) == [], f"English on the Chinese {name} screen"
+    assert overflowing_buttons(officer) == [], f"words wider than their button on the {language} {name} screen"
 
 
 BACK = "back"
@@ -100,3 +110,39 @@ def test_without_a_chinese_font_the_app_speaks_english_and_says_why(
     officer.tap("settings")
     officer.on("settings")
     assert "No Chinese font was found on this phone, so Chinese text cannot be shown." in officer.texts()
+
+
+def test_large_text_and_high_contrast_restyle_the_other_screens_at_once_and_survive_a_restart(
+        start_app: Any, network: Any, tmp_path: Any) -> None:
+    officer = start_app(network.url, "zh", data_dir=tmp_path / "phone")
+    sign_in(officer)
+    normal_size, normal_ink = officer.widget("find_venue").font_size, list(officer.widget("settings").color)
+    officer.tap("settings")
+    officer.on("settings")
+    officer.choose("text_size", "large")
+    officer.back()
+    officer.on("home")
+    assert officer.widget("find_venue").font_size == pytest.approx(normal_size * 1.3)
+    assert list(officer.widget("settings").color) == normal_ink
+    officer.tap("settings")
+    officer.on("settings")
+    officer.choose("contrast", "high")
+    officer.back()
+    officer.on("home")
+    assert list(officer.widget("settings").color) == [0, 0, 0, 1] != normal_ink
+    visit(officer, "home-outdoors", "zh")
+    officer.close()
+
+    reopened = start_app(network.url, "zh", data_dir=tmp_path / "phone")
+    reopened.on("unlock")
+    assert reopened.widget("unlock").font_size == pytest.approx(normal_size * 1.3)
+    assert list(reopened.app.root.get_screen("home").ids.settings.color) == [0, 0, 0, 1]
+    reopened.type("password", "demo")
+    reopened.tap("unlock")
+    reopened.on("home")
+    reopened.tap("settings")
+    reopened.on("settings")
+    assert (reopened.widget("text_size").value, reopened.widget("contrast").value) == ("large", "high")
+    reopened.choose("text_size", "normal")
+    reopened.choose("contrast", "normal")
+    assert reopened.widget("sign_out").font_size == pytest.approx(normal_size)

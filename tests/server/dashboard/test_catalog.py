@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import ChecklistTemplate, ChecklistTemplateVersion, Followup, Inspection, Room, Station, Venue
+from sync.links import venue_link
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import World
 
@@ -100,3 +101,15 @@ def test_an_admin_moves_a_venue_to_another_room_and_its_logs_go_with_it(reviewer
         assert db.session.get(Venue, world.venues["A1"]).room_id == world.rooms["B1"]
         assert db.session.get(Inspection, world.inspections["A1"]).room_id == world.rooms["B1"]
         assert db.session.get(Followup, world.followups["A1"]).room_id == world.rooms["B1"]
+
+
+def test_a_venues_qr_sheet_holds_its_link_for_the_handheld_and_only_admins_print_it(
+        reviewer: Reviewer, world: World) -> None:
+    path = f"/dashboard/venues/{world.venues['A1']}/qr"
+    reviewer.sign_in("chief_a")
+    assert reviewer.get(path).status_code == 403
+    reviewer.sign_in("admin")
+    sheet = reviewer.get(path)
+    assert sheet.status_code == 200 and "<svg" in sheet.text
+    assert venue_link(world.venues["A1"]) in sheet.text
+    assert f'href="{path}"' in reviewer.get(f"/dashboard/venues/{world.venues['A1']}").text
