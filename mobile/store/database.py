@@ -62,6 +62,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE VIRTUAL TABLE venue_search USING fts5(name, address, tokenize = 'trigram');
     """,
     "ALTER TABLE record RENAME COLUMN seen TO resync_generation;",
+    """
+    CREATE TABLE form_draft (
+        key TEXT PRIMARY KEY,
+        screen TEXT NOT NULL,
+        params TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -31,7 +31,7 @@ class FollowupScreen(FormScreen):
     def show(self) -> None:
         records = self.app.records
         self.record = records.get("followup", self.params["record_id"]) if "record_id" in self.params else None
-        data = self.record.data if self.record else {}
+        data = {**(self.record.data if self.record else {}), **self.draft_fields}
         venue_id = data.get("venue_id") or self.params["venue_id"]
         venue = records.get("venue", venue_id)
         self.venue_name = venue.data["name"] if venue else _("Unknown venue")
@@ -76,6 +76,9 @@ class FollowupScreen(FormScreen):
                         subject_kind=subject, status=data.get("status", "planned"),
                         inspection_id=(self.ids.inspection.value or None) if subject == "rectification" else None)
         return data
+
+    def draft_values(self) -> dict[str, Any]:
+        return self.gather(done=False)
 
     def save(self, done: bool) -> None:
         if self.keep("followup", self.gather(done), self.record.id if self.record else None, followup_problems) is None:

@@ -71,7 +71,7 @@ class InspectionScreen(FormScreen):
     def show(self) -> None:
         records = self.app.records
         self.record = records.get("inspection", self.params["record_id"]) if "record_id" in self.params else None
-        data = self.record.data if self.record else {}
+        data = {**(self.record.data if self.record else {}), **self.draft_fields}
         venue = records.get("venue", data.get("venue_id") or self.params["venue_id"])
         self.venue = venue
         self.venue_name = venue.data["name"] if venue else _("Unknown venue")
@@ -142,6 +142,12 @@ class InspectionScreen(FormScreen):
                         template_id=self.template.id if self.template else None,
                         template_version=self.template.version if self.template else None)
         return data
+
+    def draft_values(self) -> dict[str, Any]:
+        return self.gather()
+
+    def read_only(self) -> bool:
+        return self.locked
 
     def save(self, submit: bool) -> None:
         data = self.gather()

@@ -1,0 +1,98 @@
+"""The officer's forms in the real window: autosaved drafts, answers at a glance, read-only summaries, defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mobile.ui.drafting import LeaveFormSheet
+from tests.mobile.ui.driver import Officer, sign_in
+from tests.mobile.ui.test_officer_app import hotel_in_beat, open_venue, pick_photo
+
+
+def start_inspection(officer: Officer) -> Any:
+    venue = hotel_in_beat(officer)
+    open_venue(officer, venue, venue.data["name"][:2])
+    officer.tap("inspect")
+    return officer.on("inspection")
+
+
+def leave_form_sheet(officer: Officer) -> LeaveFormSheet:
+    return officer.wait(lambda: next((w for w in officer.window.children if isinstance(w, LeaveFormSheet)), None),
+                        "the keep-or-discard question")
+
+
+def unsent_inspections(officer: Officer) -> int:
+    return len(officer.app.store.query("SELECT 1 FROM outbox WHERE type = 'inspection'"))
+
+
+def test_a_half_filled_inspection_survives_a_killed_app_and_reopens_where_it_was(
+        start_app: Any, network: Any, tmp_path: Path, photo_folder: Path) -> None:
+    phone = tmp_path / "phone"
+    officer = start_app(network.url, "zh", data_dir=phone)
+    sign_in(officer)
+    network.offline = True
+    form = start_inspection(officer)
+    venue_name = form.venue_name
+    officer.choose(form.items[0].ids.result, "pass")
+    officer.choose(form.items[1].ids.result, "fail")
+    officer.type(form.items[1].ids.note, "灭火器过期")
+    officer.type("findings", "二楼灭火器过期未更换")
+    pick_photo(officer)
+    officer.sign("signature")
+    photos, signature = list(form.ids.photos.hashes), form.ids.signature.sha256
+    drafts = officer.app.drafts
+    officer.wait(lambda: (draft := drafts.open_form()) is not None and draft.fields["signature_hash"] == signature,
+                 "the form to be autosaved")
+    assert unsent_inspections(officer) == 0, "an unsaved form is never a record to send"
+    officer.kill()
+
+    officer = start_app(network.url, "zh", data_dir=phone)
+    officer.on("unlock")
+    officer.type("password", "demo")
+    officer.tap("unlock")
+    form = officer.on("inspection")
+    assert form.venue_name == venue_name and form.restored
+    assert "已恢复草稿" in form.ids.restored.text
+    assert [row.ids.result.value for row in form.items[:3]] == ["pass", "fail", ""]
+    assert form.items[1].ids.note.text == "灭火器过期"
+    assert form.ids.findings.text == "二楼灭火器过期未更换"
+    assert list(form.ids.photos.hashes) == photos and form.ids.signature.sha256 == signature
+    assert unsent_inspections(officer) == 0
+    officer.back()
+    assert officer.screen.name == "inspection", "Back asks before leaving a restored draft"
+    officer.tap(leave_form_sheet(officer).ids.keep)
+    officer.on("home")
+
+
+def test_back_on_a_changed_form_offers_keep_draft_or_discard_and_each_does_what_it_says(
+        start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    form = start_inspection(officer)
+    officer.choose(form.items[0].ids.result, "fail")
+    officer.type("findings", "安全出口堵塞")
+    officer.back()
+    sheet = leave_form_sheet(officer)
+    assert {sheet.ids.keep.text, sheet.ids.discard.text} == {"保留草稿", "放弃"}
+    officer.screenshot("inspection-leave")
+    officer.tap(sheet.ids.keep)
+    officer.on("venue")
+
+    officer.tap("inspect")
+    form = officer.on("inspection")
+    assert form.restored and form.items[0].ids.result.value == "fail"
+    assert form.ids.findings.text == "安全出口堵塞"
+    officer.back()
+    officer.tap(leave_form_sheet(officer).ids.discard)
+    officer.on("venue")
+
+    officer.tap("inspect")
+    form = officer.on("inspection")
+    assert not form.restored and form.items[0].ids.result.value == "" and form.ids.findings.text == ""
+    officer.back()
+    officer.on("venue")
+    assert not any(isinstance(w, LeaveFormSheet) for w in officer.window.children), "nothing to ask about"
+    assert officer.app.drafts.get("inspection", {"venue_id": form.venue.id}) is None
+    assert unsent_inspections(officer) == 0
