@@ -137,6 +137,7 @@ def record_row(record_type: str, record_id: str, title: str, subtitle: str, stat
 
 class ChoiceButton(ToggleButton):
     choice = StringProperty("")
+    chosen_colour = ListProperty(list(PRIMARY))
 
 
 class Choices(GridLayout):

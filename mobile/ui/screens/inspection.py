@@ -17,19 +17,22 @@ from kivy.properties import (
     BooleanProperty,
     DictProperty,
     ListProperty,
+    NumericProperty,
     ObjectProperty,
     StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
 
-from mobile.forms import Problem, inspection_problems
+from mobile.forms import RESULT_MARKS, Problem, inspection_problems
 from mobile.store import LocalRecord, Records, SyncState
 from mobile.ui.explain import problem_text, sync_explanation
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import FormScreen
+from mobile.ui.widgets import DANGER, GOOD, MUTED, Choices
 from sync import clock
 
 DEADLINE_DAYS = ("7", "15", "30")
+RESULT_COLOURS = {"pass": GOOD, "fail": DANGER, "not_applicable": MUTED}
 
 
 def checklist_template(records: Records, venue_kind: str, template_id: str | None = None) -> LocalRecord | None:
@@ -40,6 +43,25 @@ def checklist_template(records: Records, venue_kind: str, template_id: str | Non
             return kept
     candidates = [t for t in records.all("checklist_template") if t.data["venue_kind"] == venue_kind]
     return max(candidates, key=lambda template: template.version, default=None)
+
+
+class ResultChoices(Choices):
+    """Pass, fail and not applicable: the chosen one says which by its mark and words, not by colour alone."""
+
+    def _relabel(self, *_args: Any) -> None:
+        super()._relabel()
+        for button in self.children:
+            button.chosen_colour = list(RESULT_COLOURS[button.choice])
+            self._mark(button)
+
+    def on_value(self, _instance: Any, value: str | None) -> None:
+        super().on_value(_instance, value)
+        for button in self.children:
+            self._mark(button)
+
+    def _mark(self, button: Any) -> None:
+        word = tr.label(self.labels, button.choice)
+        button.text = f"{RESULT_MARKS[button.choice]} {word}" if button.state == "down" else word
 
 
 class ChecklistItem(BoxLayout):
@@ -67,6 +89,8 @@ class InspectionScreen(FormScreen):
     items = ListProperty([])
     record = ObjectProperty(None, allownone=True)
     deadline_choices = DictProperty({})
+    answered = NumericProperty(0)
+    any_fail = BooleanProperty(False)
 
     def show(self) -> None:
         records = self.app.records
@@ -109,8 +133,15 @@ class InspectionScreen(FormScreen):
             answer = checklist.get(key) or {}
             row.ids.result.value = answer.get("result", "")
             row.ids.note.text = answer.get("note", "")
+            row.ids.result.bind(value=self.count_answers)
             column.add_widget(row)
         self.items = list(reversed(column.children))
+        self.count_answers()
+
+    def count_answers(self, *_args: Any) -> None:
+        results = [row.ids.result.value for row in self.items]
+        self.answered = sum(1 for result in results if result)
+        self.any_fail = "fail" in results
 
     def all_pass(self) -> None:
         for row in self.items:

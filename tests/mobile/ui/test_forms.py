@@ -96,3 +96,31 @@ def test_back_on_a_changed_form_offers_keep_draft_or_discard_and_each_does_what_
     assert not any(isinstance(w, LeaveFormSheet) for w in officer.window.children), "nothing to ask about"
     assert officer.app.drafts.get("inspection", {"venue_id": form.venue.id}) is None
     assert unsent_inspections(officer) == 0
+
+
+def test_answers_read_at_a_glance_with_progress_and_required_marks_shown_before_submitting(
+        start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    form = start_inspection(officer)
+    total = len(form.items)
+    assert officer.widget("progress").text == f"0/{total} 已答"
+    assert "*" in officer.widget("required_hint").text and officer.widget("required_hint").opacity == 1
+    assert all(row.ids.result.parent.children[-1].text.endswith(" *") for row in form.items)
+    assert officer.widget("signature_heading").text.endswith(" *")
+    assert not officer.widget("findings_heading").text.endswith("*"), "findings are asked for only after a failure"
+
+    chosen = {"pass": form.items[0], "fail": form.items[1], "not_applicable": form.items[2]}
+    for result, row in chosen.items():
+        officer.choose(row.ids.result, result)
+    buttons = {result: row.ids.result.button_for(result) for result, row in chosen.items()}
+    assert {result: button.text for result, button in buttons.items()} == {
+        "pass": "✓ 合格", "fail": "× 不合格", "not_applicable": "– 不适用"}
+    assert len({tuple(button.background_color) for button in buttons.values()}) == 3, "pass, fail, N/A differ"
+    assert form.items[0].ids.result.button_for("fail").text == "不合格", "only the chosen answer carries a mark"
+    assert officer.widget("progress").text == f"3/{total} 已答"
+    assert officer.widget("findings_heading").text.endswith(" *")
+    assert officer.widget("photos_heading").text.endswith(" *")
+    assert form.errors == {}
+    officer.screenshot("inspection-answers")
