@@ -85,6 +85,10 @@ class Autosave:
         self.opened = comparable(self.screen.draft_values())
         self.written = None
         self.active = not self.screen.read_only()
+        self.watch()
+
+    def watch(self) -> None:
+        """Hear every change of the fields the form shows now (call again when fields join the form)."""
         for widget in self.screen.walk(restrict=True):
             prop = watched_property(widget)
             if prop is not None and widget.uid not in self.watched:

@@ -8,6 +8,7 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
+from kivy.uix.widget import Widget
 
 from mobile.forms import Problem, followup_problems
 from mobile.store import SyncState
@@ -27,6 +28,13 @@ class FollowupScreen(FormScreen):
     inspections = DictProperty({})
     due_choices = DictProperty({})
     yes_no = DictProperty({})
+    visiting = BooleanProperty(True)
+    """A planned follow-up shows only its plan; the visit's fields appear when the officer records the visit."""
+    visit_fields: Widget | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.deadlines: dict[str, str | None] = {}
+        super().__init__(**kwargs)
 
     def show(self) -> None:
         records = self.app.records
@@ -42,6 +50,7 @@ class FollowupScreen(FormScreen):
                           key=lambda i: i.data["inspected_at"], reverse=True)[:6]
         self.inspections = {i.id: f"{self.app.clock_text(i.data['inspected_at'])} · "
                                   f"{tr.label(vocab.HAZARD_LEVELS, i.data.get('hazard_level'))}" for i in rechecks}
+        self.deadlines = {i.id: i.data.get("rectification_deadline") for i in rechecks}
         self.due_choices = {days: _("Today") if days == "0" else _("In %(days)s days") % {"days": days}
                             for days in DUE_IN_DAYS}
         self.yes_no = {"yes": _("Rectified"), "no": _("Not rectified")}
@@ -50,12 +59,31 @@ class FollowupScreen(FormScreen):
             rechecks[0].id if rechecks else "")
         for name in TEXT_FIELDS:
             self.ids[name].text = data.get(name, "")
-        self.ids.due_date.text = data.get("due_date") or (clock.today() + timedelta(days=7)).isoformat()
+        self.ids.due_date.text = data.get("due_date") or self.deadlines.get(self.ids.inspection.value) or (
+            clock.today() + timedelta(days=7)).isoformat()
         rectified = data.get("rectified")
         self.ids.rectified.value = "" if rectified is None else ("yes" if rectified else "no")
         self.ids.satisfaction.value = data.get("satisfaction") or ""
         self.ids.photos.hashes = list(data.get("photo_hashes") or [])
+        self.visiting = data.get("status") == "done" or bool(data.get("visiting"))
+        self.on_visiting(self, self.visiting)
         self.errors = {}
+
+    def on_visiting(self, _instance: Any, visiting: bool) -> None:
+        """The visit's fields leave the form while it is a plan, and come back (watched for autosave) for the visit."""
+        if self.visit_fields is None:
+            self.visit_fields = self.ids.visit_fields.__self__
+        form = self.visit_fields.parent or self.ids.save_plan.parent.parent
+        if visiting and self.visit_fields.parent is None:
+            form.add_widget(self.visit_fields, index=1)
+            self.autosave.watch()
+        elif not visiting and self.visit_fields.parent is not None:
+            form.remove_widget(self.visit_fields)
+
+    def recheck_chosen(self, inspection_id: str) -> None:
+        """A re-check is due when the inspection gave the venue to put things right."""
+        if not self.existing and self.deadlines.get(inspection_id):
+            self.ids.due_date.text = self.deadlines[inspection_id]
 
     def choose_due(self, days: str) -> None:
         if days:
@@ -78,7 +106,7 @@ class FollowupScreen(FormScreen):
         return data
 
     def draft_values(self) -> dict[str, Any]:
-        return self.gather(done=False)
+        return {**self.gather(done=False), "visiting": self.visiting}
 
     def save(self, done: bool) -> None:
         if self.keep("followup", self.gather(done), self.record.id if self.record else None, followup_problems) is None:

@@ -124,3 +124,28 @@ def test_answers_read_at_a_glance_with_progress_and_required_marks_shown_before_
     assert officer.widget("photos_heading").text.endswith(" *")
     assert form.errors == {}
     officer.screenshot("inspection-answers")
+
+
+def test_a_recheck_is_due_on_the_rectification_deadline_and_a_plan_shows_the_visit_fields_only_for_the_visit(
+        start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    records = officer.app.records
+    ordered = [i for i in records.all("inspection") if i.data.get("rectification_deadline")]
+    venue = records.get("venue", ordered[0].data["venue_id"])
+    open_venue(officer, venue, venue.data["name"][:2])
+    officer.tap("plan_followup")
+    form = officer.on("followup")
+    assert form.ids.subject_kind.value == "rectification"
+    recheck = records.get("inspection", form.ids.inspection.value)
+    assert form.ids.due_date.text == recheck.data["rectification_deadline"]
+
+    assert form.ids.outcome.get_root_window() is None and form.ids.satisfaction.get_root_window() is None
+    assert form.ids.visit_done.disabled and not form.ids.record_visit.disabled
+    officer.screenshot("followup-plan")
+    officer.tap("record_visit")
+    assert form.ids.outcome.get_root_window() is not None and not form.ids.visit_done.disabled
+    officer.type("outcome", "已整改到位")
+    officer.wait(lambda: (draft := officer.app.drafts.open_form()) is not None
+                 and draft.fields.get("outcome") == "已整改到位", "the visit's fields to be autosaved too")
