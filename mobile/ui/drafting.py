@@ -8,6 +8,7 @@ SQLite. At most one write is under way; a newer one waits for it, so they land i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from mobile.ui.widgets import ChoiceButton, Choices
 if TYPE_CHECKING:
     from mobile.ui.screens.base import FormScreen
 
+log = logging.getLogger(__name__)
 AUTOSAVE_DELAY = 0.4
 """Seconds of calm before the form's values are written; a pause between words, not a lost sentence."""
 VOLATILE_FIELDS = ("location", "inspected_at")
@@ -146,7 +148,11 @@ class Autosave:
             self.unwritten.clear()
             return
         _key, work = self.waiting.pop(0)
-        App.get_running_app().background.run(work, self._next, self._next)
+        App.get_running_app().background.run(work, self._next, self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        log.error("a form draft was not stored", exc_info=error)
+        self._next()
 
 
 class LeaveFormSheet(ModalView):

@@ -31,6 +31,7 @@ class FollowupScreen(FormScreen):
     visiting = BooleanProperty(True)
     """A planned follow-up shows only its plan; the visit's fields appear when the officer records the visit."""
     visit_fields: Widget | None = None
+    visit_buttons: tuple[Widget, Widget]
 
     def __init__(self, **kwargs: Any) -> None:
         self.deadlines: dict[str, str | None] = {}
@@ -70,15 +71,21 @@ class FollowupScreen(FormScreen):
         self.errors = {}
 
     def on_visiting(self, _instance: Any, visiting: bool) -> None:
-        """The visit's fields leave the form while it is a plan, and come back (watched for autosave) for the visit."""
+        """The visit's fields and its Done leave the form while it is a plan; they come back (watched for
+        autosave) for the visit, and "record the visit" goes."""
         if self.visit_fields is None:
             self.visit_fields = self.ids.visit_fields.__self__
-        form = self.visit_fields.parent or self.ids.save_plan.parent.parent
-        if visiting and self.visit_fields.parent is None:
-            form.add_widget(self.visit_fields, index=1)
+            self.visit_buttons = (self.ids.record_visit.__self__, self.ids.visit_done.__self__)
+        buttons = self.ids.save_plan.parent
+        for widget, container, wanted, index in ((self.visit_fields, buttons.parent, visiting, 1),
+                                                 (self.visit_buttons[0], buttons, not visiting, 0),
+                                                 (self.visit_buttons[1], buttons, visiting, 0)):
+            if wanted and widget.parent is None:
+                container.add_widget(widget, index=index)
+            elif not wanted and widget.parent is not None:
+                container.remove_widget(widget)
+        if visiting:
             self.autosave.watch()
-        elif not visiting and self.visit_fields.parent is not None:
-            form.remove_widget(self.visit_fields)
 
     def recheck_chosen(self, inspection_id: str) -> None:
         """A re-check is due when the inspection gave the venue to put things right."""

@@ -29,7 +29,7 @@ from mobile.ui.explain import problem_text, sync_explanation
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import FormScreen
 from mobile.ui.widgets import DANGER, GOOD, MUTED, Choices
-from sync import clock
+from sync import clock, vocab
 
 DEADLINE_DAYS = ("7", "15", "30")
 RESULT_COLOURS = {"pass": GOOD, "fail": DANGER, "not_applicable": MUTED}
@@ -64,6 +64,15 @@ class ResultChoices(Choices):
         button.text = f"{RESULT_MARKS[button.choice]} {word}" if button.state == "down" else word
 
 
+class SummaryItem(BoxLayout):
+    """One checklist item of a locked log as text: its result with mark and colour, and its note."""
+
+    label = StringProperty("")
+    result = StringProperty("")
+    note = StringProperty("")
+    colour = ListProperty(list(MUTED))
+
+
 class ChecklistItem(BoxLayout):
     key = StringProperty("")
     label = StringProperty("")
@@ -91,6 +100,7 @@ class InspectionScreen(FormScreen):
     deadline_choices = DictProperty({})
     answered = NumericProperty(0)
     any_fail = BooleanProperty(False)
+    review_note = StringProperty("")
 
     def show(self) -> None:
         records = self.app.records
@@ -120,6 +130,41 @@ class InspectionScreen(FormScreen):
         self.deadline_choices = {days: _("%(days)s days") % {"days": days} for days in DEADLINE_DAYS}
         self.errors, self.summary = {}, ""
         self.ids.scroller.scroll_y = 1
+        self._show_view(data)
+
+    def _show_view(self, data: dict[str, Any]) -> None:
+        """A locked log reads as a summary in normal contrast; the form, greyed out, would be hard to read."""
+        views = self.__dict__.setdefault("views", (self.ids.scroller.__self__, self.ids.summary_view.__self__))
+        shown, hidden = (views[1], views[0]) if self.locked else views
+        if hidden.parent is not None:
+            self.ids.body.remove_widget(hidden)
+        if shown.parent is None:
+            self.ids.body.add_widget(shown)
+        if self.locked:
+            self._fill_summary(data)
+
+    def _fill_summary(self, data: dict[str, Any]) -> None:
+        column = self.ids.summary_items
+        column.clear_widgets()
+        for row in self.items:
+            result = row.ids.result.value
+            word = tr.label(vocab.CHECK_RESULTS, result) if result else _("Not answered")
+            column.add_widget(SummaryItem(
+                label=row.label, note=row.ids.note.text,
+                result=f"{RESULT_MARKS[result]} {word}" if result else word,
+                colour=list(RESULT_COLOURS.get(result, MUTED))))
+        self.ids.summary_findings.text = data.get("findings") or _("None noted")
+        self.ids.summary_hazard.text = tr.label(vocab.HAZARD_LEVELS, data.get("hazard_level") or "none")
+        self.ids.summary_rectification.text = (
+            _("Rectify by %(date)s") % {"date": data["rectification_deadline"]}
+            if data.get("rectification_required") and data.get("rectification_deadline")
+            else _("No rectification required"))
+        self.ids.summary_photos.hashes = list(data.get("photo_hashes") or [])
+        reviewer = self.app.records.get("person", data["reviewer_id"]) if data.get("reviewer_id") else None
+        name = reviewer.data["display_name"] if reviewer else _("your chief")
+        comment = data.get("review_comment") or ""
+        self.review_note = (_("%(name)s's comment: %(comment)s") % {"name": name, "comment": comment}) if comment \
+            else _("Reviewer: %(name)s") % {"name": name}
 
     def _build_items(self, template: LocalRecord | None, checklist: dict[str, Any]) -> None:
         column = self.ids.checklist

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from mobile.ui.drafting import LeaveFormSheet
+from mobile.ui.widgets import DANGER
 from tests.mobile.ui.driver import Officer, sign_in
 from tests.mobile.ui.test_officer_app import hotel_in_beat, open_venue, pick_photo
 
@@ -125,6 +126,15 @@ def test_answers_read_at_a_glance_with_progress_and_required_marks_shown_before_
     assert form.errors == {}
     officer.screenshot("inspection-answers")
 
+    officer.back()
+    officer.tap(leave_form_sheet(officer).ids.discard)
+    officer.on("venue")
+    officer.tap("edit")
+    venue_form = officer.on("venue_form")
+    marked = {text for text in officer.texts() if text.endswith(" *")}
+    assert {"名称 *", "场所类型 *", "地址 *"} <= marked, marked
+    assert venue_form.errors == {}
+
 
 def test_a_recheck_is_due_on_the_rectification_deadline_and_a_plan_shows_the_visit_fields_only_for_the_visit(
         start_app: Any, network: Any) -> None:
@@ -134,7 +144,7 @@ def test_a_recheck_is_due_on_the_rectification_deadline_and_a_plan_shows_the_vis
     records = officer.app.records
     ordered = [i for i in records.all("inspection") if i.data.get("rectification_deadline")]
     venue = records.get("venue", ordered[0].data["venue_id"])
-    open_venue(officer, venue, venue.data["name"][:2])
+    open_venue(officer, venue, venue.data["name"])
     officer.tap("plan_followup")
     form = officer.on("followup")
     assert form.ids.subject_kind.value == "rectification"
@@ -142,10 +152,41 @@ def test_a_recheck_is_due_on_the_rectification_deadline_and_a_plan_shows_the_vis
     assert form.ids.due_date.text == recheck.data["rectification_deadline"]
 
     assert form.ids.outcome.get_root_window() is None and form.ids.satisfaction.get_root_window() is None
-    assert form.ids.visit_done.disabled and not form.ids.record_visit.disabled
+    assert form.ids.visit_done.get_root_window() is None and form.ids.record_visit.get_root_window() is not None
     officer.screenshot("followup-plan")
     officer.tap("record_visit")
-    assert form.ids.outcome.get_root_window() is not None and not form.ids.visit_done.disabled
+    assert form.ids.outcome.get_root_window() is not None and form.ids.record_visit.get_root_window() is None
+    assert form.ids.visit_done.get_root_window() is not None
     officer.type("outcome", "已整改到位")
     officer.wait(lambda: (draft := officer.app.drafts.open_form()) is not None
                  and draft.fields.get("outcome") == "已整改到位", "the visit's fields to be autosaved too")
+
+
+def test_an_approved_log_reads_as_a_summary_in_normal_contrast_not_as_greyed_out_controls(
+        start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    records = officer.app.records
+    approved = [i for i in records.all("inspection") if i.data["status"] == "approved"]
+    log = max(approved, key=lambda i: (any(a["result"] == "fail" for a in i.data["checklist"].values()),
+                                       bool(i.data.get("review_comment")), bool(i.data.get("photo_hashes"))))
+    venue = records.get("venue", log.data["venue_id"])
+    open_venue(officer, venue, venue.data["name"])
+    officer.tap(officer.wait(lambda: next((row for row in officer.rows("history") if row.record_id == log.id), None),
+                             "the approved log in the venue's history"))
+    form = officer.on("inspection")
+    assert form.locked
+    assert form.ids.scroller.get_root_window() is None, "no form controls, disabled or not"
+    assert not [w for w in form.walk(restrict=True) if getattr(w, "disabled", False) and w.get_root_window()
+                and getattr(w, "opacity", 1)]
+    lines = form.ids.summary_items.children[::-1]
+    assert len(lines) == len(log.data["checklist"]) or len(lines) == len(form.items)
+    failed = [line for line in lines if line.result.startswith("×")]
+    assert failed and all(tuple(line.ids.result.color) == DANGER for line in failed)
+    assert all(line.ids.result.color[3] == 1 for line in lines)
+    if log.data.get("findings"):
+        assert form.ids.summary_findings.text == log.data["findings"]
+    assert form.ids.review_note.text
+    texts = officer.texts()
+    assert "已通过审核，本记录已锁定。" in "".join(texts) or any("锁定" in text for text in texts)
+    officer.screenshot("inspection-approved")
