@@ -73,7 +73,15 @@ def test_back_on_a_changed_form_offers_keep_draft_or_discard_and_each_does_what_
     network.offline = True
     form = start_inspection(officer)
     officer.choose(form.items[0].ids.result, "fail")
-    officer.type("findings", "安全出口堵塞")
+    drafts, writes = officer.app.drafts, []
+    keep = drafts.keep
+    drafts.keep = lambda *args, **kwargs: (writes.append(args[2].get("findings")), keep(*args, **kwargs))
+    officer.tap("findings")
+    for character in "安全出口堵塞":
+        form.ids.findings.insert_text(character)
+        officer.pump(1)
+    officer.wait(lambda: writes and writes[-1] == "安全出口堵塞", "the typed findings to be autosaved")
+    assert len(writes) <= 3, f"typing is coalesced, not one write per keystroke: {writes}"
     officer.back()
     sheet = leave_form_sheet(officer)
     assert {sheet.ids.keep.text, sheet.ids.discard.text} == {"保留草稿", "放弃"}
