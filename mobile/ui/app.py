@@ -249,6 +249,7 @@ class BeatlogApp(App):
         self.store.changed.discard(self.status_changed)
         self.autosync.changed.discard(self.status_changed)
         self.status_changed.cancel()
+        self.root.current_screen.flush()
         self.autosync.stop()
         self.background.shutdown()
         self.location.stop()

@@ -68,13 +68,19 @@ class Autosave:
         self.unwritten: dict[str, dict[str, Any] | None] = {}
         """Drafts queued but not yet in the store (None: being discarded), so reopening sees the newest."""
         self.watched: set[int] = set()
+        self.app: Any = None
 
     @property
     def drafts(self) -> Any:
-        return App.get_running_app().drafts
+        return self.app.drafts
+
+    def closed(self) -> bool:
+        """The app this form was opened in has stopped (its store closed): nothing more is written."""
+        return self.app is None or self.app.store is None
 
     def draft_for(self, params: dict[str, Any]) -> dict[str, Any] | None:
-        """The kept values of the form opened with ``params``, the newest whether written yet or not."""
+        """The kept values of the form being opened with ``params``, the newest whether written yet or not."""
+        self.app = App.get_running_app()
         key = draft_key(self.screen.name, params)
         if key in self.unwritten:
             return self.unwritten[key]
@@ -113,7 +119,7 @@ class Autosave:
             self._write()
 
     def _write(self, *_args: Any) -> None:
-        if not self.active or not self.unsaved:
+        if self.closed() or not self.unsaved:
             return
         values = self.screen.draft_values()
         if values == self.written:
@@ -143,12 +149,12 @@ class Autosave:
             self._next()
 
     def _next(self, *_args: Any) -> None:
-        self.running = bool(self.waiting) and App.get_running_app().store is not None
+        self.running = bool(self.waiting) and not self.closed()
         if not self.running:
             self.unwritten.clear()
             return
         _key, work = self.waiting.pop(0)
-        App.get_running_app().background.run(work, self._next, self._failed)
+        self.app.background.run(work, self._next, self._failed)
 
     def _failed(self, error: BaseException) -> None:
         log.error("a form draft was not stored", exc_info=error)
