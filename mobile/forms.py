@@ -29,6 +29,8 @@ from sync.records import RECORD_TYPES
 
 FILL_IN_CODES: Mapping[str, str] = {"rectification_deadline": "deadline_required"}
 """Fields whose "fill this in" has words of its own."""
+RESULT_MARKS: Mapping[str, str] = {"pass": "✓", "fail": "×", "not_applicable": "–"}
+"""The mark a chosen checklist result carries besides its colour (× rather than ✗: every Chinese font has it)."""
 
 @dataclass(frozen=True)
 class Problem:

@@ -63,6 +63,15 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     "ALTER TABLE record RENAME COLUMN seen TO resync_generation;",
     "CREATE TABLE venue_spelling (rowid INTEGER PRIMARY KEY, initials TEXT NOT NULL, syllables TEXT NOT NULL);",
+    """
+    CREATE TABLE form_draft (
+        key TEXT PRIMARY KEY,
+        screen TEXT NOT NULL,
+        params TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -36,7 +36,7 @@ from mobile.services.photos import Media
 from mobile.services.platform import ask_for_hardware
 from mobile.services.qr import QrReader
 from mobile.session import Offline, ServerError, SyncError
-from mobile.store import Records, Replica, Store
+from mobile.store import FormDrafts, Records, Replica, Store
 from mobile.sync_client import Progress, SyncReport
 from mobile.ui import capture, fonts
 from mobile.ui.background import Background
@@ -102,9 +102,10 @@ class BeatlogApp(App):
         look.apply(**self.store.get_meta(DISPLAY_KEY, {}))
         self.account = Account(self.store)
         self.records = Records(self.store)
+        self.drafts = FormDrafts(self.store)
         self.media = Media(self.store)
         self.background = Background()
-        for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", UI_DIR / "evidence.kv",
+        for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", UI_DIR / "evidence.kv", UI_DIR / "drafting.kv",
                        *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
             Builder.unload_file(str(layout))
             Builder.load_file(str(layout))
@@ -139,8 +140,14 @@ class BeatlogApp(App):
         manager.current = name
 
     def back(self) -> bool:
+        """Back to where the current screen was opened from, once the screen lets go (a form asks first)."""
         if not self.history:
             return False
+        if not self.root.current_screen.may_leave():
+            return True
+        return self.leave()
+
+    def leave(self) -> bool:
         name, params = self.history.pop()
         self._settle(self.root)
         self.root.get_screen(name).open(**params)
@@ -156,6 +163,13 @@ class BeatlogApp(App):
     def home(self) -> None:
         self.history.clear()
         self.go("home", remember=False)
+
+    def resume(self) -> None:
+        """After unlock: today's work, and on top of it the form that was open when the app last stopped."""
+        self.home()
+        opened = self.drafts.open_form()
+        if opened is not None:
+            self.go(opened.screen, **opened.params)
 
     def _on_key(self, _window: Any, key: int, *_args: Any) -> bool:
         return key in BACK_KEYS and self.back()
@@ -238,6 +252,7 @@ class BeatlogApp(App):
             self.root.current_screen.on_synced()
 
     def on_pause(self) -> bool:
+        self.root.current_screen.flush()
         return True
 
     def on_stop(self) -> None:
@@ -250,6 +265,7 @@ class BeatlogApp(App):
         self.store.changed.discard(self.status_changed)
         self.autosync.changed.discard(self.status_changed)
         self.status_changed.cancel()
+        self.root.current_screen.flush()
         self.autosync.stop()
         self.background.shutdown()
         self.location.stop()

@@ -188,7 +188,10 @@ class VenueChip(ButtonBehavior, Label):
 
 
 class ChoiceButton(ToggleButton):
+    """One value of a ``Choices``; ``chosen_colour`` is its colour when chosen (empty: the theme's primary)."""
+
     choice = StringProperty("")
+    chosen_colour = ListProperty([])
 
 
 class Choices(GridLayout):

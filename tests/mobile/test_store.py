@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from mobile.store import Records, Replica, Store, SyncState, database
+from mobile.store import FormDrafts, Records, Replica, Store, SyncState, database
 
 ROOM = str(uuid.uuid4())
 
@@ -414,3 +414,26 @@ def test_venues_stored_before_pinyin_keys_existed_are_spelled_when_the_app_opens
         db.execute("DELETE FROM venue_spelling")
 
     assert [v.data["name"] for v in Records(store).search_venues("fqsw")] == ["凤桥商务酒店"]
+
+
+def test_a_form_draft_holds_half_typed_values_and_never_enters_the_outbox(
+        records: Records, replica: Replica, store: Store) -> None:
+    drafts = FormDrafts(store)
+    record_id = synced_venue(replica)
+    params = {"record_id": record_id}
+    drafts.keep("venue_form", params, {"name": "", "phone": "0573-"})
+    assert outbox(store) == [] and replica.take_batch(10) == []
+    assert records.get("venue", record_id).data["name"] == "月河宾馆"
+    reopened = drafts.open_form()
+    assert reopened is not None and (reopened.screen, reopened.params) == ("venue_form", params)
+    assert reopened.fields == {"name": "", "phone": "0573-"}
+
+
+def test_a_kept_form_draft_stays_for_the_form_but_is_not_reopened_at_start(store: Store) -> None:
+    drafts = FormDrafts(store)
+    drafts.keep("inspection", {"venue_id": "v1"}, {"findings": "消防通道"}, still_open=False)
+    assert drafts.open_form() is None
+    draft = drafts.get("inspection", {"venue_id": "v1"})
+    assert draft is not None and draft.fields == {"findings": "消防通道"}
+    drafts.discard("inspection", {"venue_id": "v1"})
+    assert drafts.get("inspection", {"venue_id": "v1"}) is None

@@ -9,12 +9,13 @@ from typing import Any, ClassVar
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp
-from kivy.properties import DictProperty, ObjectProperty
+from kivy.properties import BooleanProperty, DictProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.forms import Problem, draft_problems
 from mobile.store import LocalRecord
 from mobile.ui.capture import PhotoPicker
+from mobile.ui.drafting import Autosave, LeaveFormSheet
 from mobile.ui.i18n import tr
 
 
@@ -40,6 +41,13 @@ class BeatlogScreen(Screen):
 
     def reopen_params(self) -> dict[str, Any]:
         return dict(self.params)
+
+    def may_leave(self) -> bool:
+        """Back asks first; a screen with something to settle says no and settles it."""
+        return True
+
+    def flush(self) -> None:
+        """The app is going to the background: write down whatever is still only on screen."""
 
     def on_synced(self) -> None:
         if not self.keeps_edits:
@@ -79,6 +87,39 @@ class FormScreen(BeatlogScreen):
     """Problem field → the message shown beside it."""
     field_widgets: ClassVar[Mapping[str, tuple[str, str]]] = {}
     """Problem field → (widget id, property) where the widget's id differs from the field's name."""
+    restored = BooleanProperty(False)
+    """The form opened with a kept draft: its edits are on screen but not saved."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.autosave = Autosave(self)
+        self.draft_fields: dict[str, Any] = {}
+
+    def open(self, **params: Any) -> None:
+        """Show the record with the officer's kept draft (if any) over it, and autosave from here on."""
+        self.params = params
+        draft = self.autosave.draft_for(params)
+        self.draft_fields = draft or {}
+        self.restored = draft is not None
+        self.show()
+        self.autosave.start(params)
+
+    def draft_values(self) -> dict[str, Any]:
+        """What the form's fields hold now, shaped like the record's data, valid or not."""
+        raise NotImplementedError
+
+    def read_only(self) -> bool:
+        return False
+
+    def may_leave(self) -> bool:
+        if not self.autosave.unsaved:
+            self.autosave.finish(keep=False)
+            return True
+        LeaveFormSheet(screen=self).open()
+        return False
+
+    def flush(self) -> None:
+        self.autosave.flush()
 
     def watch_fixes(self) -> None:
         """A problem's message goes as soon as the officer changes that field."""
@@ -106,6 +147,8 @@ class FormScreen(BeatlogScreen):
             self.show_problems(problems)
             return None
         saved = self.app.records.save(record_type, data, record_id, submit=submit)
+        self.autosave.finish(keep=False)
+        self.restored = False
         if submit:
             self.app.sync_now()
         return saved

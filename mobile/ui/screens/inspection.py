@@ -17,19 +17,22 @@ from kivy.properties import (
     BooleanProperty,
     DictProperty,
     ListProperty,
+    NumericProperty,
     ObjectProperty,
     StringProperty,
 )
 from kivy.uix.boxlayout import BoxLayout
 
-from mobile.forms import Problem, inspection_problems
+from mobile.forms import RESULT_MARKS, Problem, inspection_problems
 from mobile.store import LocalRecord, Records, SyncState
 from mobile.ui.explain import problem_text, sync_explanation
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import FormScreen
-from sync import clock
+from mobile.ui.widgets import DANGER, GOOD, MUTED, Choices
+from sync import clock, vocab
 
 DEADLINE_DAYS = ("7", "15", "30")
+RESULT_COLOURS = {"pass": GOOD, "fail": DANGER, "not_applicable": MUTED}
 
 
 def checklist_template(records: Records, venue_kind: str, template_id: str | None = None) -> LocalRecord | None:
@@ -40,6 +43,34 @@ def checklist_template(records: Records, venue_kind: str, template_id: str | Non
             return kept
     candidates = [t for t in records.all("checklist_template") if t.data["venue_kind"] == venue_kind]
     return max(candidates, key=lambda template: template.version, default=None)
+
+
+class ResultChoices(Choices):
+    """Pass, fail and not applicable: the chosen one says which by its mark and words, not by colour alone."""
+
+    def _relabel(self, *_args: Any) -> None:
+        super()._relabel()
+        for button in self.children:
+            button.chosen_colour = list(RESULT_COLOURS[button.choice])
+            self._mark(button)
+
+    def on_value(self, _instance: Any, value: str | None) -> None:
+        super().on_value(_instance, value)
+        for button in self.children:
+            self._mark(button)
+
+    def _mark(self, button: Any) -> None:
+        word = tr.label(self.labels, button.choice)
+        button.text = f"{RESULT_MARKS[button.choice]} {word}" if button.state == "down" else word
+
+
+class SummaryItem(BoxLayout):
+    """One checklist item of a locked log as text: its result with mark and colour, and its note."""
+
+    label = StringProperty("")
+    result = StringProperty("")
+    note = StringProperty("")
+    colour = ListProperty(list(MUTED))
 
 
 class ChecklistItem(BoxLayout):
@@ -72,11 +103,14 @@ class InspectionScreen(FormScreen):
     items = ListProperty([])
     record = ObjectProperty(None, allownone=True)
     deadline_choices = DictProperty({})
+    answered = NumericProperty(0)
+    any_fail = BooleanProperty(False)
+    review_note = StringProperty("")
 
     def show(self) -> None:
         records = self.app.records
         self.record = records.get("inspection", self.params["record_id"]) if "record_id" in self.params else None
-        data = self.record.data if self.record else {}
+        data = {**(self.record.data if self.record else {}), **self.draft_fields}
         venue = records.get("venue", data.get("venue_id") or self.params["venue_id"])
         self.venue = venue
         self.venue_name = venue.data["name"] if venue else _("Unknown venue")
@@ -103,6 +137,41 @@ class InspectionScreen(FormScreen):
         self.deadline_choices = {days: _("%(days)s days") % {"days": days} for days in DEADLINE_DAYS}
         self.errors, self.summary = {}, ""
         self.ids.scroller.scroll_y = 1
+        self._show_view(data)
+
+    def _show_view(self, data: dict[str, Any]) -> None:
+        """A locked log reads as a summary in normal contrast; the form, greyed out, would be hard to read."""
+        views = self.__dict__.setdefault("views", (self.ids.scroller.__self__, self.ids.summary_view.__self__))
+        shown, hidden = (views[1], views[0]) if self.locked else views
+        if hidden.parent is not None:
+            self.ids.body.remove_widget(hidden)
+        if shown.parent is None:
+            self.ids.body.add_widget(shown)
+        if self.locked:
+            self._fill_summary(data)
+
+    def _fill_summary(self, data: dict[str, Any]) -> None:
+        column = self.ids.summary_items
+        column.clear_widgets()
+        for row in self.items:
+            result = row.ids.result.value
+            word = tr.label(vocab.CHECK_RESULTS, result) if result else _("Not answered")
+            column.add_widget(SummaryItem(
+                label=row.label, note=row.ids.note.text,
+                result=f"{RESULT_MARKS[result]} {word}" if result else word,
+                colour=list(RESULT_COLOURS.get(result, MUTED))))
+        self.ids.summary_findings.text = data.get("findings") or _("None noted")
+        self.ids.summary_hazard.text = tr.label(vocab.HAZARD_LEVELS, data.get("hazard_level") or "none")
+        self.ids.summary_rectification.text = (
+            _("Rectify by %(date)s") % {"date": data["rectification_deadline"]}
+            if data.get("rectification_required") and data.get("rectification_deadline")
+            else _("No rectification required"))
+        self.ids.summary_photos.hashes = list(data.get("photo_hashes") or [])
+        reviewer = self.app.records.get("person", data["reviewer_id"]) if data.get("reviewer_id") else None
+        name = reviewer.data["display_name"] if reviewer else _("your chief")
+        comment = data.get("review_comment") or ""
+        self.review_note = (_("%(name)s's comment: %(comment)s") % {"name": name, "comment": comment}) if comment \
+            else _("Reviewer: %(name)s") % {"name": name}
 
     def _build_items(self, template: LocalRecord | None, checklist: dict[str, Any]) -> None:
         column = self.ids.checklist
@@ -116,8 +185,10 @@ class InspectionScreen(FormScreen):
             answer = checklist.get(key) or {}
             row.ids.result.value = answer.get("result", "")
             row.ids.note.text = answer.get("note", "")
+            row.ids.result.bind(value=self.count_answers)
             column.add_widget(row)
         self.items = list(reversed(column.children))
+        self.count_answers()
         if self.items:
             self.items[-1].ids.result.bind(on_chosen=self._last_item_chosen)
 
@@ -126,6 +197,11 @@ class InspectionScreen(FormScreen):
         keeps the view on its note)."""
         if result != "fail" and all(row.ids.result.value for row in self.items):
             self.bring_up(self.items[-1])
+
+    def count_answers(self, *_args: Any) -> None:
+        results = [row.ids.result.value for row in self.items]
+        self.answered = sum(1 for result in results if result)
+        self.any_fail = "fail" in results
 
     def all_pass(self) -> None:
         for row in self.items:
@@ -159,6 +235,12 @@ class InspectionScreen(FormScreen):
                         template_id=self.template.id if self.template else None,
                         template_version=self.template.version if self.template else None)
         return data
+
+    def draft_values(self) -> dict[str, Any]:
+        return self.gather()
+
+    def read_only(self) -> bool:
+        return self.locked
 
     def save(self, submit: bool) -> None:
         data = self.gather()

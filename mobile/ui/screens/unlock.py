@@ -56,4 +56,4 @@ class UnlockScreen(BeatlogScreen):
     def _open(self) -> None:
         self.app.sync_now()
         self.app.refresh_status()
-        self.app.home()
+        self.app.resume()

@@ -19,7 +19,7 @@ class VenueFormScreen(FormScreen):
 
     def show(self) -> None:
         venue = self.app.records.get("venue", self.params["record_id"]) if self.params.get("record_id") else None
-        data = venue.data if venue else {}
+        data = {**(venue.data if venue else {}), **self.draft_fields}
         self.title = _("Edit venue") if venue else _("New venue")
         for name in TEXT_FIELDS:
             self.ids[name].text = data.get(name, "")
@@ -27,16 +27,21 @@ class VenueFormScreen(FormScreen):
         self.ids.risk_level.value = data.get("risk_level", "low")
         self.errors = {}
 
-    def save(self) -> None:
-        user = self.app.account.user
-        record_id = self.params.get("record_id")
+    def gather(self) -> dict[str, Any]:
         data: dict[str, Any] = {name: self.ids[name].text.strip() for name in TEXT_FIELDS}
         data.update(kind=self.ids.kind.value, risk_level=self.ids.risk_level.value or "low")
-        if not record_id:
-            data["room_id"] = user["room_id"]
+        if not self.params.get("record_id"):
+            data["room_id"] = self.app.account.user["room_id"]
             fix = self.app.location.current()
             data["location"] = fix.wire() if fix else None
-        saved = self.keep("venue", data, record_id, venue_problems)
+        return data
+
+    def draft_values(self) -> dict[str, Any]:
+        return self.gather()
+
+    def save(self) -> None:
+        record_id = self.params.get("record_id")
+        saved = self.keep("venue", self.gather(), record_id, venue_problems)
         if saved is None:
             return
         if record_id:

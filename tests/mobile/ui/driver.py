@@ -36,17 +36,40 @@ def open_app(data_dir: Path, server_url: str, **options: Any) -> BeatlogApp:
 
 def close_app(app: BeatlogApp, window: Any) -> None:
     """Stop the app and drop its layouts' bindings, so the next app in this window starts clean."""
-    from kivy.lang import Builder
-
     if app.store is None:
         return
     app.dispatch("on_stop")
+    drop_app(app, window)
+
+
+def kill_app(app: BeatlogApp, window: Any) -> None:
+    """The app dies as a killed process does: no stop handlers, no pause, nothing flushed on the way out.
+
+    Only what outlives a process is stopped: its threads, the GPS and the file handle (a write
+    already under way finishes, as the kernel would finish a committed SQLite transaction).
+    """
+    if app.store is None:
+        return
+    app.autosync.stop()
+    app.background.pool.shutdown(wait=False, cancel_futures=True)
+    app.location.stop()
+    app.store.close()
+    app.store = None
+    drop_app(app, window)
+
+
+def drop_app(app: BeatlogApp, window: Any) -> None:
+    """Forget an app as a new process would: its layouts' bindings, its widgets, and the layouts' ``app``
+    (Kivy's proxy lets go of an app only when it stops, which a killed app never does)."""
+    from kivy.lang import Builder, global_idmap
+
     for widget in app.root.walk():
         Builder.unbind_widget(widget.uid)
     for child in list(window.children):
         window.remove_widget(child)
     app.config.name = ""
     type(app)._running_app = None
+    object.__setattr__(global_idmap["app"], "_obj", None)
 
 
 class Officer:
@@ -58,6 +81,10 @@ class Officer:
     def close(self) -> None:
         """The officer closes the app (it can be opened again on the same data)."""
         close_app(self.app, self.window)
+
+    def kill(self) -> None:
+        """The phone kills the app mid-task (low memory, a crash): it is opened again on the same data."""
+        kill_app(self.app, self.window)
 
     @property
     def screen(self) -> Any:

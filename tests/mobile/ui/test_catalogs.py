@@ -14,6 +14,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from mobile.forms import RESULT_MARKS
 from mobile.ui.fonts import find_cjk_font
 from server.demo import catalog as demo_catalog
 from sync import vocab
@@ -103,5 +104,6 @@ def test_the_chinese_font_draws_every_chinese_character_the_app_can_show() -> No
                      for chinese, _english in labels.values())
     shown += "".join(title + "".join(item[1] for item in items) for title, _en, items in
                      demo_catalog.CHECKLISTS.values())
+    shown += "".join(RESULT_MARKS.values())
     missing = sorted({character for character in shown if ord(character) > 127 and ord(character) not in drawable})
     assert missing == [], f"{font_path.name} has no glyph for {''.join(missing)}"

@@ -49,6 +49,7 @@ def test_an_officer_records_an_overdue_follow_up_visit_from_the_home_screen(
     form = officer.on("followup")
     subject = form.ids.subject_kind.value
     assert form.existing and form.ids.subject_kind.disabled
+    officer.tap("record_visit")
     officer.tap("visit_done")
     assert set(form.errors) >= {"outcome", "satisfaction"}
     assert officer.widget("error_outcome").text == "Fill this in."

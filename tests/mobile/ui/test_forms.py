@@ -1,0 +1,205 @@
+"""The officer's forms in the real window: autosaved drafts, answers at a glance, read-only summaries, defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mobile.ui.drafting import LeaveFormSheet
+from mobile.ui.widgets import DANGER
+from tests.mobile.ui.driver import Officer, sign_in
+from tests.mobile.ui.test_officer_app import hotel_in_beat, open_venue, pick_photo
+
+
+def start_inspection(officer: Officer) -> Any:
+    venue = hotel_in_beat(officer)
+    open_venue(officer, venue, venue.data["name"][:2])
+    officer.tap("inspect")
+    return officer.on("inspection")
+
+
+def leave_form_sheet(officer: Officer) -> LeaveFormSheet:
+    return officer.wait(lambda: next((w for w in officer.window.children if isinstance(w, LeaveFormSheet)), None),
+                        "the keep-or-discard question")
+
+
+def unsent_inspections(officer: Officer) -> int:
+    return len(officer.app.store.query("SELECT 1 FROM outbox WHERE type = 'inspection'"))
+
+
+def test_a_half_filled_inspection_survives_a_killed_app_and_reopens_where_it_was(
+        start_app: Any, network: Any, tmp_path: Path, photo_folder: Path) -> None:
+    phone = tmp_path / "phone"
+    officer = start_app(network.url, "zh", data_dir=phone)
+    sign_in(officer)
+    network.offline = True
+    form = start_inspection(officer)
+    venue_name = form.venue_name
+    officer.choose(form.items[0].ids.result, "pass")
+    officer.choose(form.items[1].ids.result, "fail")
+    officer.type(form.items[1].ids.note, "灭火器过期")
+    officer.type("findings", "二楼灭火器过期未更换")
+    pick_photo(officer)
+    officer.sign("signature")
+    photos, signature = list(form.ids.photos.hashes), form.ids.signature.sha256
+    drafts = officer.app.drafts
+    officer.wait(lambda: (draft := drafts.open_form()) is not None and draft.fields["signature_hash"] == signature,
+                 "the form to be autosaved")
+    form.ids.photos.annotate(photos[0], {**form.ids.photos.notes[photos[0]], "caption": "二楼东侧灭火器"})
+    officer.wait(lambda: (draft := drafts.open_form()) is not None
+                 and draft.fields["photo_notes"][photos[0]]["caption"] == "二楼东侧灭火器",
+                 "a caption typed on a photo to be autosaved too")
+    assert unsent_inspections(officer) == 0, "an unsaved form is never a record to send"
+    officer.kill()
+
+    officer = start_app(network.url, "zh", data_dir=phone)
+    officer.on("unlock")
+    officer.type("password", "demo")
+    officer.tap("unlock")
+    form = officer.on("inspection")
+    assert form.venue_name == venue_name and form.restored
+    assert "已恢复草稿" in form.ids.restored.text
+    assert [row.ids.result.value for row in form.items[:3]] == ["pass", "fail", ""]
+    assert form.items[1].ids.note.text == "灭火器过期"
+    assert form.ids.findings.text == "二楼灭火器过期未更换"
+    assert list(form.ids.photos.hashes) == photos and form.ids.signature.sha256 == signature
+    assert form.ids.photos.notes[photos[0]]["caption"] == "二楼东侧灭火器"
+    assert unsent_inspections(officer) == 0
+    officer.back()
+    assert officer.screen.name == "inspection", "Back asks before leaving a restored draft"
+    officer.tap(leave_form_sheet(officer).ids.keep)
+    officer.on("home")
+
+
+def test_back_on_a_changed_form_offers_keep_draft_or_discard_and_each_does_what_it_says(
+        start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    form = start_inspection(officer)
+    officer.choose(form.items[0].ids.result, "fail")
+    drafts, writes = officer.app.drafts, []
+    keep = drafts.keep
+    drafts.keep = lambda *args, **kwargs: (writes.append(args[2].get("findings")), keep(*args, **kwargs))
+    officer.tap("findings")
+    for character in "安全出口堵塞":
+        form.ids.findings.insert_text(character)
+        officer.pump(1)
+    officer.wait(lambda: writes and writes[-1] == "安全出口堵塞", "the typed findings to be autosaved")
+    assert len(writes) <= 3, f"typing is coalesced, not one write per keystroke: {writes}"
+    officer.back()
+    sheet = leave_form_sheet(officer)
+    assert {sheet.ids.keep.text, sheet.ids.discard.text} == {"保留草稿", "放弃"}
+    officer.screenshot("inspection-leave")
+    officer.tap(sheet.ids.keep)
+    officer.on("venue")
+
+    officer.tap("inspect")
+    form = officer.on("inspection")
+    assert form.restored and form.items[0].ids.result.value == "fail"
+    assert form.ids.findings.text == "安全出口堵塞"
+    officer.back()
+    officer.tap(leave_form_sheet(officer).ids.discard)
+    officer.on("venue")
+
+    officer.tap("inspect")
+    form = officer.on("inspection")
+    assert not form.restored and form.items[0].ids.result.value == "" and form.ids.findings.text == ""
+    officer.back()
+    officer.on("venue")
+    assert not any(isinstance(w, LeaveFormSheet) for w in officer.window.children), "nothing to ask about"
+    assert officer.app.drafts.get("inspection", {"venue_id": form.venue.id}) is None
+    assert unsent_inspections(officer) == 0
+
+
+def test_answers_read_at_a_glance_with_progress_and_required_marks_shown_before_submitting(
+        start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    form = start_inspection(officer)
+    total = len(form.items)
+    assert officer.widget("progress").text == f"0/{total} 已答"
+    assert "*" in officer.widget("required_hint").text and officer.widget("required_hint").opacity == 1
+    assert all(row.ids.result.parent.children[-1].text.endswith(" *") for row in form.items)
+    assert officer.widget("signature_heading").text.endswith(" *")
+    assert not officer.widget("findings_heading").text.endswith("*"), "findings are asked for only after a failure"
+
+    chosen = {"pass": form.items[0], "fail": form.items[1], "not_applicable": form.items[2]}
+    for result, row in chosen.items():
+        officer.choose(row.ids.result, result)
+    buttons = {result: row.ids.result.button_for(result) for result, row in chosen.items()}
+    assert {result: button.text for result, button in buttons.items()} == {
+        "pass": "✓ 合格", "fail": "× 不合格", "not_applicable": "– 不适用"}
+    assert len({tuple(button.background_color) for button in buttons.values()}) == 3, "pass, fail, N/A differ"
+    assert form.items[0].ids.result.button_for("fail").text == "不合格", "only the chosen answer carries a mark"
+    assert officer.widget("progress").text == f"3/{total} 已答"
+    assert officer.widget("findings_heading").text.endswith(" *")
+    assert officer.widget("photos_heading").text.endswith(" *")
+    assert form.errors == {}
+    officer.screenshot("inspection-answers")
+
+    officer.back()
+    officer.tap(leave_form_sheet(officer).ids.discard)
+    officer.on("venue")
+    officer.tap("edit")
+    venue_form = officer.on("venue_form")
+    marked = {text for text in officer.texts() if text.endswith(" *")}
+    assert {"名称 *", "场所类型 *", "地址 *"} <= marked, marked
+    assert venue_form.errors == {}
+
+
+def test_a_recheck_is_due_on_the_rectification_deadline_and_a_plan_shows_the_visit_fields_only_for_the_visit(
+        start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    records = officer.app.records
+    ordered = [i for i in records.all("inspection") if i.data.get("rectification_deadline")]
+    venue = records.get("venue", ordered[0].data["venue_id"])
+    open_venue(officer, venue, venue.data["name"])
+    officer.tap("plan_followup")
+    form = officer.on("followup")
+    assert form.ids.subject_kind.value == "rectification"
+    recheck = records.get("inspection", form.ids.inspection.value)
+    assert form.ids.due_date.text == recheck.data["rectification_deadline"]
+
+    assert form.ids.outcome.get_root_window() is None and form.ids.satisfaction.get_root_window() is None
+    assert form.ids.visit_done.get_root_window() is None and form.ids.record_visit.get_root_window() is not None
+    officer.screenshot("followup-plan")
+    officer.tap("record_visit")
+    assert form.ids.outcome.get_root_window() is not None and form.ids.record_visit.get_root_window() is None
+    assert form.ids.visit_done.get_root_window() is not None
+    officer.type("outcome", "已整改到位")
+    officer.wait(lambda: (draft := officer.app.drafts.open_form()) is not None
+                 and draft.fields.get("outcome") == "已整改到位", "the visit's fields to be autosaved too")
+
+
+def test_an_approved_log_reads_as_a_summary_in_normal_contrast_not_as_greyed_out_controls(
+        start_app: Any, network: Any) -> None:
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    records = officer.app.records
+    approved = [i for i in records.all("inspection") if i.data["status"] == "approved"]
+    log = max(approved, key=lambda i: (any(a["result"] == "fail" for a in i.data["checklist"].values()),
+                                       bool(i.data.get("review_comment")), bool(i.data.get("photo_hashes"))))
+    venue = records.get("venue", log.data["venue_id"])
+    open_venue(officer, venue, venue.data["name"])
+    officer.tap(officer.wait(lambda: next((row for row in officer.rows("history") if row.record_id == log.id), None),
+                             "the approved log in the venue's history"))
+    form = officer.on("inspection")
+    assert form.locked
+    assert form.ids.scroller.get_root_window() is None, "no form controls, disabled or not"
+    assert not [w for w in form.walk(restrict=True) if getattr(w, "disabled", False) and w.get_root_window()
+                and getattr(w, "opacity", 1)]
+    lines = form.ids.summary_items.children[::-1]
+    assert len(lines) == len(log.data["checklist"]) or len(lines) == len(form.items)
+    failed = [line for line in lines if line.result.startswith("×")]
+    assert failed and all(tuple(line.ids.result.color) == DANGER for line in failed)
+    assert all(line.ids.result.color[3] == 1 for line in lines)
+    if log.data.get("findings"):
+        assert form.ids.summary_findings.text == log.data["findings"]
+    assert form.ids.review_note.text
+    texts = officer.texts()
+    assert "已通过审核，本记录已锁定。" in "".join(texts) or any("锁定" in text for text in texts)
+    officer.screenshot("inspection-approved")
