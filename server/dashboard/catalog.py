@@ -65,9 +65,8 @@ def venue(venue_id: uuid.UUID) -> Any:
 def venue_qr(venue_id: uuid.UUID) -> str:
     """A sheet to print and post at the venue: its QR code opens the venue on an officer's phone."""
     found = get_or_404(Venue, venue_id)
-    link = venue_link(found.id)
-    qr = segno.make(link, error="m").svg_inline(scale=8, omitsize=True, dark="#000000", light="#ffffff")
-    return render_template("dashboard/venue_qr.html", venue=found, qr=Markup(qr), link=link)
+    qr = segno.make(venue_link(found.id), error="m").svg_inline(scale=8, omitsize=True, dark="#000000", light="#ffffff")
+    return render_template("dashboard/venue_qr.html", venue=found, qr=Markup(qr))
 
 
 @bp.route("/templates")

@@ -306,6 +306,7 @@ def test_the_signature_sheet_names_the_signer_starting_from_the_venues_person_in
     sheet = in_window(officer, SignatureSheet)
     assert sheet.ids.signer_name.text == venue.data["responsible_person"] != ""
     officer.tap(sheet.ids.cancel)
+    officer.wait(lambda: sheet.parent is None, "the cancelled pad to close")
     officer.sign(signature)
     assert signature.signer_name == venue.data["responsible_person"]
     officer.tap(signature.ids.sign)
