@@ -1,12 +1,14 @@
-"""The officer's forms in the real window: autosaved drafts, answers at a glance, read-only summaries, defaults."""
+"""The officer's forms in the real window: autosaved drafts, answers at a glance, read-only summaries, defaults.
+
+Kivy is imported inside the tests: importing it at collection would open the window before
+the fixtures give it a display and a handheld's size.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from mobile.ui.drafting import LeaveFormSheet
-from mobile.ui.widgets import DANGER
 from tests.mobile.ui.driver import Officer, sign_in
 from tests.mobile.ui.test_officer_app import hotel_in_beat, open_venue, pick_photo
 
@@ -18,7 +20,9 @@ def start_inspection(officer: Officer) -> Any:
     return officer.on("inspection")
 
 
-def leave_form_sheet(officer: Officer) -> LeaveFormSheet:
+def leave_form_sheet(officer: Officer) -> Any:
+    from mobile.ui.drafting import LeaveFormSheet
+
     return officer.wait(lambda: next((w for w in officer.window.children if isinstance(w, LeaveFormSheet)), None),
                         "the keep-or-discard question")
 
@@ -107,7 +111,7 @@ def test_back_on_a_changed_form_offers_keep_draft_or_discard_and_each_does_what_
     assert not form.restored and form.items[0].ids.result.value == "" and form.ids.findings.text == ""
     officer.back()
     officer.on("venue")
-    assert not any(isinstance(w, LeaveFormSheet) for w in officer.window.children), "nothing to ask about"
+    assert not any(type(w).__name__ == "LeaveFormSheet" for w in officer.window.children), "nothing to ask about"
     assert officer.app.drafts.get("inspection", {"venue_id": form.venue.id}) is None
     assert unsent_inspections(officer) == 0
 
@@ -194,6 +198,8 @@ def test_an_approved_log_reads_as_a_summary_in_normal_contrast_not_as_greyed_out
                 and getattr(w, "opacity", 1)]
     lines = form.ids.summary_items.children[::-1]
     assert len(lines) == len(log.data["checklist"]) or len(lines) == len(form.items)
+    from mobile.ui.widgets import DANGER
+
     failed = [line for line in lines if line.result.startswith("×")]
     assert failed and all(tuple(line.ids.result.color) == DANGER for line in failed)
     assert all(line.ids.result.color[3] == 1 for line in lines)
