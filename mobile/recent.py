@@ -55,6 +55,6 @@ def nearby_venues(records: Records, fix: Fix | None, radius_m: float = 300, limi
         " AND json_extract(local, '$.location.lon') BETWEEN ? AND ?",
         (fix.lat - dlat, fix.lat + dlat, fix.lon - dlon, fix.lon + dlon))
     candidates = records.by_ids("venue", [row["id"] for row in rows])
-    placed = sorted((distance_m(fix.lat, fix.lon, venue.data["location"]["lat"], venue.data["location"]["lon"]), venue)
-                    for venue in candidates)
+    placed = sorted(((distance_m(fix.lat, fix.lon, venue.data["location"]["lat"], venue.data["location"]["lon"]), venue)
+                     for venue in candidates), key=lambda placed_venue: placed_venue[0])
     return [venue for distance, venue in placed if distance <= radius_m][:limit]

@@ -117,10 +117,14 @@ class Records:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._spell_older_venues()
 
-    def _spell_older_venues(self) -> None:
-        """Venues stored before the app spelled names in pinyin get their keys once, on first opening."""
+    def spell_older_venues(self) -> None:
+        """Venues stored before the app spelled names in pinyin get their keys, once.
+
+        The app runs this on its background runner when it opens: pinyin costs a fraction of a
+        millisecond per name, seconds for a large beat, which the UI thread must not wait for.
+        Until it is done, such venues are found by name and address as before.
+        """
         unspelled = "SELECT s.rowid, s.name FROM venue_search s LEFT JOIN venue_spelling p ON p.rowid = s.rowid " \
                     "WHERE p.rowid IS NULL"
         if self.store.query(f"{unspelled} LIMIT 1"):

@@ -105,6 +105,7 @@ class BeatlogApp(App):
         self.drafts = FormDrafts(self.store)
         self.media = Media(self.store)
         self.background = Background()
+        self.background.run(self.records.spell_older_venues)
         for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", UI_DIR / "evidence.kv", UI_DIR / "drafting.kv",
                        *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
             Builder.unload_file(str(layout))

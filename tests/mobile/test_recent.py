@@ -46,3 +46,10 @@ def test_nearby_venues_are_those_within_the_radius_of_the_fix_nearest_first_and_
 
     assert [v.id for v in nearby_venues(records, fix_at(*HERE))] == [nearer, near]
     assert nearby_venues(records, None) == []
+
+
+def test_two_venues_at_the_same_position_are_both_nearby(records: Records) -> None:
+    """Two shops in one building share a fix: equal distances must not compare the venues themselves."""
+    shops = {placed(records, name, HERE[0] + 0.0003, HERE[1]) for name in ("一楼超市", "二楼茶馆")}
+
+    assert {v.id for v in nearby_venues(records, fix_at(*HERE))} == shops
