@@ -29,7 +29,7 @@ run: db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # The suite runs in TEST_WORKERS pytest-xdist processes (most tests wait on servers, Xvfb, Chromium
-# or PostgreSQL, so a 2-core machine keeps three busy; docs/architecture.md has the measurements).
+# or PostgreSQL, so three keep a 2-core machine busy; docs/architecture.md has the measurements).
 # --dist loadfile keeps each test file in one worker, so a module's server and browser start once.
 # Each worker has its own PostgreSQL database, Xvfb and temporary folder (tests/conftest.py).
 # PYTEST_ARGS adds to the first command line and wins over it: `make test PYTEST_ARGS="-n 0 tests/sync"`
