@@ -28,8 +28,17 @@ run: db
 	@$(BIN)/flask demo welcome --url http://$(HOST):$(PORT)
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# The suite runs in TEST_WORKERS pytest-xdist processes (most tests wait on servers, Xvfb, Chromium
+# or PostgreSQL, so three keep a 2-core machine busy; docs/architecture.md has the measurements).
+# --dist loadfile keeps each test file in one worker, so a module's server and browser start once.
+# Each worker has its own PostgreSQL database, Xvfb and temporary folder (tests/conftest.py).
+# PYTEST_ARGS adds to the first command line and wins over it: `make test PYTEST_ARGS="-n 0 tests/sync"`
+# runs those tests in one process; `make test TEST_WORKERS=0` runs all in one, as before xdist.
+TEST_WORKERS ?= 3
+TEST_DIST ?= loadfile
+XDIST = -n $(TEST_WORKERS) --dist $(TEST_DIST)
 test: env
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-clock
 
 # The tests that read "today" again with the test clock a year ahead and a year back (on
@@ -39,7 +48,7 @@ DATED_TESTS ?= tests/server/dashboard tests/server/test_demo.py tests/server/tes
 test-clock: env
 	for shift in 366 -366; do \
 		BEATLOG_TEST_CLOCK_SHIFT_DAYS=$$shift $(BIN)/python -m pytest -q -p no:cacheprovider -k "not postgresql" \
-			$(DATED_TESTS) || exit 1; \
+			$(XDIST) $(DATED_TESTS) || exit 1; \
 	done
 
 # Ruff over the whole tree and mypy over sync/, server/ and mobile/ (both configured in pyproject.toml).

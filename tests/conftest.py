@@ -3,6 +3,10 @@
 Database tests run once on SQLite and once on PostgreSQL (``TEST_DATABASE_URL``). Under
 ``CI=true`` a missing PostgreSQL fails the run; on a laptop those tests skip, saying why.
 
+Under pytest-xdist (``make test`` runs a few workers) each worker keeps its PostgreSQL
+schemas in a database of its own beside ``TEST_DATABASE_URL``'s, made when it first needs
+one and dropped when it finishes (``worker_database``).
+
 Every test reads the time from one clock set for the whole run (``sync.clock``), the
 servers it starts included: it reads ``TEST_NOW``, never the real date. Tests build their
 dates relative to it. ``BEATLOG_TEST_CLOCK_SHIFT_DAYS`` moves it, to prove that no test
@@ -80,15 +84,80 @@ def _psycopg(url: str) -> str:
     return database_url(url)
 
 
+def worker_database_url(url: str, worker: str | None, run: str | None) -> str:
+    """The database a pytest-xdist worker uses beside ``url``'s: ``<database>_<worker>_<run>``.
+
+    The run's id is in the name so that two parallel runs against one ``TEST_DATABASE_URL``
+    (two engineers, or a run and a rerun) never share, nor drop, each other's database.
+    """
+    if worker is None:
+        return url
+    parsed = sa.engine.make_url(url)
+    suffix = f"_{worker}_{run[:8]}" if run else f"_{worker}"
+    return parsed.set(database=f"{parsed.database}{suffix}").render_as_string(hide_password=False)
+
+
+_WORKER_DATABASES: set[str] = set()
+"""The worker databases this process made; ``pytest_sessionfinish`` drops them."""
+
+
+def _maintenance(url: str) -> sa.Engine:
+    """The server's ``postgres`` database, where databases are created and dropped."""
+    maintenance = sa.engine.make_url(_psycopg(url)).set(database="postgres")
+    return sa.create_engine(maintenance, isolation_level="AUTOCOMMIT")
+
+
+def create_database(url: str) -> None:
+    engine = _maintenance(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{sa.engine.make_url(url).database}" TEMPLATE template0')
+    finally:
+        engine.dispose()
+
+
+def drop_database(url: str) -> None:
+    """Drop ``url``'s database, ending any connection a test left open to it."""
+    engine = _maintenance(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
+    finally:
+        engine.dispose()
+
+
+def worker_database(url: str) -> str:
+    """This process's PostgreSQL database: ``url``'s, or under pytest-xdist the worker's own, made on demand."""
+    mine = worker_database_url(url, os.environ.get("PYTEST_XDIST_WORKER"),
+                               os.environ.get("PYTEST_XDIST_TESTRUNUID"))
+    if mine != url and mine not in _WORKER_DATABASES:
+        create_database(mine)
+        _WORKER_DATABASES.add(mine)
+    return mine
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for url in _WORKER_DATABASES:
+        drop_database(url)
+    _WORKER_DATABASES.clear()
+
+
+def reachable_postgres_url() -> str:
+    """``TEST_DATABASE_URL``, once it is known to answer; else the test fails under CI and skips elsewhere."""
+    url = postgres_url()
+    need(url is not None, "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    assert url is not None
+    need(_postgres_reachable(url), f"PostgreSQL at {url} is not reachable")
+    return url
+
+
 @contextmanager
 def scratch_database(backend: str, directory: Path) -> Iterator[str]:
     """A new, empty database: a SQLite file in ``directory``, or a PostgreSQL schema."""
     if backend == "sqlite":
         yield "sqlite:///" + str(directory / f"beatlog-{uuid.uuid4().hex[:8]}.sqlite")
         return
-    url = postgres_url()
-    need(url is not None, "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    need(_postgres_reachable(url), f"PostgreSQL at {url} is not reachable")
+    url = worker_database(reachable_postgres_url())
     schema = f"beatlog_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(_psycopg(url))
     with admin.begin() as connection:

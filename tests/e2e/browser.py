@@ -31,9 +31,12 @@ def launch() -> Iterator[Any]:
 
 
 def screenshot(page: Any, language: str, name: str) -> None:
+    """Save the page under docs/screenshots; written aside and renamed, so parallel workers never interleave."""
     target = SCREENSHOTS / language / f"{name}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target), full_page=True)
+    aside = target.with_name(f".{name}-{os.getpid()}.png")
+    page.screenshot(path=str(aside), full_page=True)
+    aside.replace(target)
 
 
 def signed_in_page(chromium: Any, server_url: str, username: str, language: str = "en") -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 
@@ -63,6 +63,8 @@ class FlakyProxy:
             threading.Thread(target=self._relay, args=(client,), daemon=True).start()
 
     def _relay(self, client: socket.socket) -> None:
+        """Relay one phone connection. The phone may hang up before the answer has gone through (it
+        gave up waiting, or the app is closing): that ends the relay quietly, as it ends ``_pump``."""
         with client:
             head = b""
             while b"\r\n" not in head:
@@ -76,10 +78,11 @@ class FlakyProxy:
             with socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
                 upstream.sendall(head)
                 threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-                while chunk := upstream.recv(65536):
-                    if how == "pass":
-                        client.sendall(chunk)
-            client.shutdown(socket.SHUT_RDWR)
+                with suppress(OSError):
+                    while chunk := upstream.recv(65536):
+                        if how == "pass":
+                            client.sendall(chunk)
+                    client.shutdown(socket.SHUT_RDWR)
 
     @staticmethod
     def _pump(source: socket.socket, sink: socket.socket) -> None:

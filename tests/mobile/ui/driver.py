@@ -230,6 +230,11 @@ class Officer:
         return [text for text in _texts(self.app.root.current_screen) if text]
 
     def screenshot(self, name: str) -> Path:
+        """Save the window under docs/screenshots.
+
+        Kivy writes ``<name>0001.png``, numbered past the files it finds: written under a name
+        private to this process and renamed, so parallel workers never take the same file.
+        """
         from mobile.ui.i18n import tr
 
         settled = time.monotonic() + 0.3
@@ -238,7 +243,7 @@ class Officer:
             time.sleep(0.02)
         target = SCREENSHOTS / tr.language / f"{name}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
-        saved = Path(self.window.screenshot(name=str(target)))
+        saved = Path(self.window.screenshot(name=str(target.with_name(f".{name}-{os.getpid()}-.png"))))
         saved.replace(target)
         return target
 
