@@ -4,6 +4,11 @@ A form draft is the officer's unsaved edits of one form (the values its widgets 
 like the record's data), keyed by the screen and what it was opened on. It is never a record
 and never enters the outbox: the record changes only when the officer saves. The ``open_form``
 mark names the form that was on screen, so the next start after unlock goes back to it.
+
+A draft remembers the version of the record it was made over (None for a new record). It is
+laid over that record only while the record is still there at that version: over a record
+changed by a pull, approved or gone, the officer's old values would silently undo someone
+else's change (see :meth:`FormDraft.fits`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mobile.store.database import Store
+from mobile.store.records import LocalRecord
 from sync import clock
 
 OPEN_FORM = "open_form"
@@ -23,6 +29,14 @@ class FormDraft:
     screen: str
     params: dict[str, Any]
     fields: dict[str, Any]
+    version: int | None = None
+    """The version of the record the form was opened on; None for a record not yet made."""
+
+    def fits(self, record: LocalRecord | None) -> bool:
+        """Whether the draft may be laid over ``record`` as the store has it now (None: no such record)."""
+        if self.version is None:
+            return record is None
+        return record is not None and record.version == self.version
 
 
 def draft_key(screen: str, params: dict[str, Any]) -> str:
@@ -33,14 +47,17 @@ class FormDrafts:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def keep(self, screen: str, params: dict[str, Any], fields: dict[str, Any], still_open: bool = True) -> None:
-        """Store the form's values; ``still_open`` marks it as the form to return to after a restart."""
+    def keep(self, screen: str, params: dict[str, Any], fields: dict[str, Any], version: int | None,
+             still_open: bool = True) -> None:
+        """Store the form's values made over the record at ``version``; ``still_open`` marks it as the
+        form to return to after a restart."""
         key = draft_key(screen, params)
         with self.store.transaction() as db:
             db.execute(
-                "INSERT INTO form_draft (key, screen, params, fields, updated_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET fields = excluded.fields, updated_at = excluded.updated_at",
-                (key, screen, json.dumps(params), json.dumps(fields, ensure_ascii=False), clock.now_text()))
+                "INSERT INTO form_draft (key, screen, params, fields, version, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET fields = excluded.fields, version = excluded.version, "
+                "updated_at = excluded.updated_at",
+                (key, screen, json.dumps(params), json.dumps(fields, ensure_ascii=False), version, clock.now_text()))
             self.store.set_meta(OPEN_FORM, key if still_open else None, db)
 
     def get(self, screen: str, params: dict[str, Any]) -> FormDraft | None:
@@ -62,4 +79,4 @@ class FormDrafts:
 
     @staticmethod
     def _draft(row: Any) -> FormDraft:
-        return FormDraft(row["screen"], json.loads(row["params"]), json.loads(row["fields"]))
+        return FormDraft(row["screen"], json.loads(row["params"]), json.loads(row["fields"]), row["version"])

@@ -43,6 +43,7 @@ from mobile.ui.background import Background
 from mobile.ui.i18n import FOLLOW_DEVICE, _, resolve, tr
 from mobile.ui.look import DISPLAY_KEY, look
 from mobile.ui.screens import SCREEN_DIR, SCREENS
+from mobile.ui.screens.base import FormScreen
 from mobile.ui.widgets import Toast, sync_bar_text
 
 UI_DIR = Path(__file__).parent
@@ -169,7 +170,7 @@ class BeatlogApp(App):
         """After unlock: today's work, and on top of it the form that was open when the app last stopped."""
         self.home()
         opened = self.drafts.open_form()
-        if opened is not None:
+        if opened is not None and self.root.get_screen(opened.screen).kept_draft(opened.params) is not None:
             self.go(opened.screen, **opened.params)
 
     def _on_key(self, _window: Any, key: int, *_args: Any) -> bool:
@@ -253,8 +254,15 @@ class BeatlogApp(App):
             self.root.current_screen.on_synced()
 
     def on_pause(self) -> bool:
-        self.root.current_screen.flush()
+        self.write_down()
         return True
+
+    def write_down(self) -> None:
+        """Pausing or closing: the open form's values, and every draft write still waiting, reach the store now."""
+        self.root.current_screen.flush()
+        for screen in self.root.screens:
+            if isinstance(screen, FormScreen):
+                screen.autosave.settle()
 
     def on_stop(self) -> None:
         self.shutdown()
@@ -266,7 +274,7 @@ class BeatlogApp(App):
         self.store.changed.discard(self.status_changed)
         self.autosync.changed.discard(self.status_changed)
         self.status_changed.cancel()
-        self.root.current_screen.flush()
+        self.write_down()
         self.autosync.stop()
         self.background.shutdown()
         self.location.stop()

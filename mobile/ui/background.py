@@ -32,6 +32,8 @@ class Background:
     def _deliver(self, future: Future, on_done: Callable[[Any], None] | None,
                  on_error: Callable[[BaseException], None] | None) -> None:
         self.busy -= 1
+        if future.cancelled():
+            return
         error = future.exception()
         if error is None:
             if on_done is not None:

@@ -4,12 +4,16 @@ Every change of a form's field fires one ``Clock`` trigger; when it runs, the fo
 go to the store (:class:`mobile.store.FormDrafts`) on the app's background runner, so typing
 costs one write per pause rather than one per keystroke, and the UI thread never waits for
 SQLite. At most one write is under way; a newer one waits for it, so they land in order.
+When the app pauses or closes, nothing waits: the write under way is awaited and the rest are
+written at once on the UI thread (after shutdown no Clock callback would start them).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
+from concurrent.futures import Future, wait
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +24,7 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
 
-from mobile.store.drafts import draft_key
+from mobile.store.drafts import FormDraft, draft_key
 from mobile.ui.capture import PhotoField, SignatureField
 from mobile.ui.widgets import ChoiceButton, Choices
 
@@ -61,11 +65,13 @@ class Autosave:
         self.trigger = Clock.create_trigger(self._write, AUTOSAVE_DELAY)
         self.active = False
         self.params: dict[str, Any] = {}
+        self.version: int | None = None
         self.opened: dict[str, Any] = {}
         self.written: dict[str, Any] | None = None
         self.running = False
+        self.under_way: Future | None = None
         self.waiting: list[tuple[str, Callable[[], Any]]] = []
-        self.unwritten: dict[str, dict[str, Any] | None] = {}
+        self.unwritten: dict[str, FormDraft | None] = {}
         """Drafts queued but not yet in the store (None: being discarded), so reopening sees the newest."""
         self.watched: set[int] = set()
         self.app: Any = None
@@ -78,18 +84,22 @@ class Autosave:
         """The app this form was opened in has stopped (its store closed): nothing more is written."""
         return self.app is None or self.app.store is None
 
-    def draft_for(self, params: dict[str, Any]) -> dict[str, Any] | None:
-        """The kept values of the form being opened with ``params``, the newest whether written yet or not."""
+    def draft_for(self, params: dict[str, Any]) -> FormDraft | None:
+        """The kept draft of the form being opened with ``params``, the newest whether written yet or not."""
         self.app = App.get_running_app()
         key = draft_key(self.screen.name, params)
         if key in self.unwritten:
             return self.unwritten[key]
-        draft = self.drafts.get(self.screen.name, params)
-        return draft.fields if draft is not None else None
+        return self.drafts.get(self.screen.name, params)
 
-    def start(self, params: dict[str, Any]) -> None:
-        """The form now shows what it opened with (the record, or a kept draft over it)."""
+    def drop(self, params: dict[str, Any]) -> None:
+        """Throw away the kept draft of the form opened with ``params`` (it no longer fits its record)."""
+        self._run(params, partial(self.drafts.discard, self.screen.name, params), None)
+
+    def start(self, params: dict[str, Any], version: int | None) -> None:
+        """The form now shows what it opened with (the record at ``version``, or a kept draft over it)."""
         self.params = dict(params)
+        self.version = version
         self.opened = comparable(self.screen.draft_values())
         self.written = None
         self.active = not self.screen.read_only()
@@ -114,10 +124,23 @@ class Autosave:
         return self.active and (self.screen.restored or comparable(self.screen.draft_values()) != self.opened)
 
     def flush(self) -> None:
-        """Write now what is waiting for the trigger (the app is going to the background)."""
+        """The app pauses or closes: the form's values reach the store now, before this returns."""
+        self.trigger.cancel()
         if self.active:
-            self.trigger.cancel()
             self._write()
+        self.settle()
+
+    def settle(self) -> None:
+        """Wait for the write under way, then write what waits for it here, on the calling thread."""
+        if self.under_way is not None:
+            wait([self.under_way])
+        while self.waiting and not self.closed():
+            _key, work = self.waiting.pop(0)
+            try:
+                work()
+            except sqlite3.Error as error:
+                self._log_failure(error)
+        self.unwritten.clear()
 
     def _write(self, *_args: Any) -> None:
         if self.closed() or not self.unsaved:
@@ -126,7 +149,8 @@ class Autosave:
         if values == self.written:
             return
         self.written = values
-        self._run(partial(self.drafts.keep, self.screen.name, self.params, values), values)
+        self._run(self.params, partial(self.drafts.keep, self.screen.name, self.params, values, self.version),
+                  self._draft(values))
 
     def finish(self, keep: bool) -> None:
         """The officer leaves the form: keep its values for next time, or forget them (saved or discarded)."""
@@ -136,14 +160,18 @@ class Autosave:
         unsaved, self.active = self.unsaved, False
         if keep:
             values = self.screen.draft_values()
-            self._run(partial(self.drafts.keep, self.screen.name, self.params, values, still_open=False), values)
+            self._run(self.params, partial(self.drafts.keep, self.screen.name, self.params, values, self.version,
+                                           still_open=False), self._draft(values))
         elif unsaved or self.written is not None:
-            self._run(partial(self.drafts.discard, self.screen.name, self.params), None)
+            self.drop(self.params)
 
-    def _run(self, work: Callable[[], Any], values: dict[str, Any] | None) -> None:
+    def _draft(self, values: dict[str, Any]) -> FormDraft:
+        return FormDraft(self.screen.name, self.params, values, self.version)
+
+    def _run(self, params: dict[str, Any], work: Callable[[], Any], draft: FormDraft | None) -> None:
         """One write at a time, in order; a newer write of the same form replaces one still waiting."""
-        key = draft_key(self.screen.name, self.params)
-        self.unwritten[key] = values
+        key = draft_key(self.screen.name, params)
+        self.unwritten[key] = draft
         self.waiting = [(waiting_key, job) for waiting_key, job in self.waiting if waiting_key != key]
         self.waiting.append((key, work))
         if not self.running:
@@ -152,14 +180,19 @@ class Autosave:
     def _next(self, *_args: Any) -> None:
         self.running = bool(self.waiting) and not self.closed()
         if not self.running:
+            self.under_way = None
             self.unwritten.clear()
             return
         _key, work = self.waiting.pop(0)
-        self.app.background.run(work, self._next, self._failed)
+        self.under_way = self.app.background.run(work, self._next, self._failed)
 
     def _failed(self, error: BaseException) -> None:
-        log.error("a form draft was not stored", exc_info=error)
+        self._log_failure(error)
         self._next()
+
+    @staticmethod
+    def _log_failure(error: BaseException) -> None:
+        log.error("a form draft was not stored", exc_info=error)
 
 
 class LeaveFormSheet(ModalView):

@@ -14,9 +14,10 @@ from kivy.uix.screenmanager import Screen
 
 from mobile.forms import Problem, draft_problems
 from mobile.store import LocalRecord
+from mobile.store.drafts import FormDraft
 from mobile.ui.capture import PhotoPicker
 from mobile.ui.drafting import Autosave, LeaveFormSheet
-from mobile.ui.i18n import tr
+from mobile.ui.i18n import _, tr
 
 
 class BeatlogScreen(Screen):
@@ -81,6 +82,8 @@ class FormScreen(BeatlogScreen):
     """A screen that edits one record and shows what is wrong beside each field."""
 
     keeps_edits = True
+    record_type: ClassVar[str] = ""
+    """The type of record the form edits; ``params["record_id"]`` names an existing one."""
     record = ObjectProperty(None, allownone=True)
     """The record being edited, as the store has it (None for a new one)."""
     errors = DictProperty({})
@@ -98,11 +101,40 @@ class FormScreen(BeatlogScreen):
     def open(self, **params: Any) -> None:
         """Show the record with the officer's kept draft (if any) over it, and autosave from here on."""
         self.params = params
-        draft = self.autosave.draft_for(params)
-        self.draft_fields = draft or {}
+        draft = self.kept_draft(params)
+        self.draft_fields = draft.fields if draft else {}
         self.restored = draft is not None
         self.show()
-        self.autosave.start(params)
+        record = self.stored_record(params)
+        self.autosave.start(params, record.version if record else None)
+
+    def stored_record(self, params: dict[str, Any]) -> LocalRecord | None:
+        """The record the form opens on, as the store has it now (None for a new one, or one gone)."""
+        record_id = params.get("record_id")
+        return self.app.records.get(self.record_type, record_id) if record_id else None
+
+    def locks(self, record: LocalRecord) -> bool:
+        """Whether this form only shows ``record`` (an approved log): no draft is laid over it."""
+        return False
+
+    def kept_draft(self, params: dict[str, Any]) -> FormDraft | None:
+        """The officer's kept draft of the form opened with ``params``, while it still fits the record.
+
+        A draft over a record that was updated, locked or removed since it was made would lay old
+        values over someone else's change (or reopen a record that is no longer here): it is thrown
+        away and the officer told so, plainly.
+        """
+        draft = self.autosave.draft_for(params)
+        if draft is None:
+            return None
+        record = self.stored_record(params)
+        if draft.fits(record) and not (record is not None and self.locks(record)):
+            return draft
+        self.autosave.drop(params)
+        self.app.toast(_("Draft out of date: the record is no longer on this phone; unsaved changes discarded.")
+                       if record is None else
+                       _("Draft out of date: the record was updated; unsaved changes discarded."))
+        return None
 
     def draft_values(self) -> dict[str, Any]:
         """What the form's fields hold now, shaped like the record's data, valid or not."""

@@ -22,6 +22,7 @@ TEXT_FIELDS = ("case_number", "outcome", "notes")
 
 
 class FollowupScreen(FormScreen):
+    record_type = "followup"
     venue_name = StringProperty("")
     state_text = StringProperty("")
     existing = BooleanProperty(False)

@@ -91,6 +91,7 @@ class ChecklistItem(BoxLayout):
 
 
 class InspectionScreen(FormScreen):
+    record_type = "inspection"
     field_widgets: ClassVar[Mapping[str, tuple[str, str]]] = {
         "photo_hashes": ("photos", "hashes"), "signature_hash": ("signature", "sha256"),
         "rectification_deadline": ("deadline", "text")}
@@ -241,6 +242,9 @@ class InspectionScreen(FormScreen):
 
     def read_only(self) -> bool:
         return self.locked
+
+    def locks(self, record: LocalRecord) -> bool:
+        return record.data.get("status") == "approved"
 
     def save(self, submit: bool) -> None:
         data = self.gather()

@@ -15,6 +15,7 @@ TEXT_FIELDS = ("name", "address", "responsible_person", "phone", "notes")
 
 
 class VenueFormScreen(FormScreen):
+    record_type = "venue"
     title = StringProperty("")
 
     def show(self) -> None:

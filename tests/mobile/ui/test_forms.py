@@ -209,3 +209,108 @@ def test_an_approved_log_reads_as_a_summary_in_normal_contrast_not_as_greyed_out
     texts = officer.texts()
     assert "已通过审核，本记录已锁定。" in "".join(texts) or any("锁定" in text for text in texts)
     officer.screenshot("inspection-approved")
+
+
+def open_log(officer: Officer, log: Any) -> Any:
+    venue = officer.app.records.get("venue", log.data["venue_id"])
+    open_venue(officer, venue, venue.data["name"])
+    officer.tap(officer.wait(lambda: next((row for row in officer.rows("history") if row.record_id == log.id), None),
+                             "the log in the venue's history"))
+    return officer.on("inspection")
+
+
+def unlock_again(start_app: Any, network: Any, phone: Path) -> Officer:
+    officer = start_app(network.url, "zh", data_dir=phone)
+    officer.on("unlock")
+    officer.type("password", "demo")
+    officer.tap("unlock")
+    return officer
+
+
+def draft_left_open_on_a_log(start_app: Any, network: Any, phone: Path) -> Any:
+    """An officer half-edits an existing, unapproved log and the app is killed; the log as it was then."""
+    officer = start_app(network.url, "zh", data_dir=phone)
+    sign_in(officer)
+    network.offline = True
+    log = next(i for i in officer.app.records.all("inspection") if i.data["status"] in ("submitted", "returned"))
+    form = open_log(officer, log)
+    assert not form.locked
+    officer.type("findings", "草稿里的旧看法")
+    officer.wait(lambda: (draft := officer.app.drafts.open_form()) is not None
+                 and draft.fields["findings"] == "草稿里的旧看法", "the edit to be autosaved")
+    officer.kill()
+    return log
+
+
+def pull_into(phone: Path, log: Any, version: int, deleted: bool = False, **data: Any) -> None:
+    """What a sync round applies to the phone's store while the form is not open."""
+    from mobile.store import Replica, Store
+
+    store = Store(phone / "store")
+    try:
+        Replica(store).apply_page({"changes": [{"type": "inspection", "id": log.id, "version": version,
+                                                "deleted": deleted, "updated_at": "x", "updated_by": None,
+                                                "data": {**log.data, **data}}],
+                                   "cursor": "later", "has_more": False, "reset": False})
+    finally:
+        store.close()
+
+
+def test_a_draft_over_a_log_approved_since_is_discarded_with_a_word_and_the_approved_log_is_shown(
+        start_app: Any, network: Any, tmp_path: Path) -> None:
+    phone = tmp_path / "phone"
+    log = draft_left_open_on_a_log(start_app, network, phone)
+    pull_into(phone, log, log.version + 1, status="approved", findings="所长核实后的结论")
+
+    officer = unlock_again(start_app, network, phone)
+    officer.on("home")
+    officer.wait(lambda: officer.app.shown_toast is not None, "a word about the discarded draft")
+    assert officer.app.shown_toast.text == "草稿已过期：记录已被更新，未保存的修改已放弃"
+    assert officer.app.drafts.get("inspection", {"record_id": log.id}) is None
+    form = open_log(officer, log)
+    assert form.locked and not form.restored
+    assert form.ids.summary_findings.text == "所长核实后的结论"
+
+
+def test_a_draft_over_a_log_gone_from_the_phone_does_not_reopen_and_unlock_still_works(
+        start_app: Any, network: Any, tmp_path: Path) -> None:
+    phone = tmp_path / "phone"
+    log = draft_left_open_on_a_log(start_app, network, phone)
+    pull_into(phone, log, log.version + 1, deleted=True)
+
+    officer = unlock_again(start_app, network, phone)
+    officer.on("home")
+    officer.wait(lambda: officer.app.shown_toast is not None, "a word about the discarded draft")
+    assert officer.app.shown_toast.text == "草稿已过期：记录已不在本机，未保存的修改已放弃"
+    assert officer.app.drafts.open_form() is None
+    assert officer.app.drafts.get("inspection", {"record_id": log.id}) is None
+
+
+def test_closing_the_app_mid_write_and_before_the_autosave_delay_keeps_the_last_edit(
+        start_app: Any, network: Any, tmp_path: Path) -> None:
+    import threading
+
+    phone = tmp_path / "phone"
+    officer = start_app(network.url, "zh", data_dir=phone)
+    sign_in(officer)
+    network.offline = True
+    form = start_inspection(officer)
+    drafts, gate = officer.app.drafts, threading.Event()
+    keep = drafts.keep
+
+    def slow_keep(*args: Any, **kwargs: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            gate.wait(10)
+        keep(*args, **kwargs)
+
+    drafts.keep = slow_keep
+    officer.type("findings", "安全出口")
+    officer.wait(lambda: form.autosave.running, "the first autosave to be under way")
+    officer.type("findings", "安全出口堵塞")
+    gate.set()
+    officer.close()
+
+    officer = unlock_again(start_app, network, phone)
+    form = officer.on("inspection")
+    assert form.restored and form.ids.findings.text == "安全出口堵塞"
+
