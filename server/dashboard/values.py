@@ -224,6 +224,21 @@ def input_value(record_type: str, name: str, value: Any) -> str:
     return str(value)
 
 
+def retyped(record_type: str, name: str, typed: str, value: Any) -> bool:
+    """Whether the admin typed another value than the input showed for ``value``.
+
+    Values are compared, not text: a browser sends back a whole-minute ``datetime-local`` shown as
+    ``…T09:30:00`` as ``…T09:30``, and that is the same time.
+    """
+    shown = input_value(record_type, name, value)
+    if typed == shown:
+        return False
+    try:
+        return typed_value(record_type, name, typed) != typed_value(record_type, name, shown)
+    except ValueError:
+        return True
+
+
 def typed_value(record_type: str, name: str, typed: str) -> Any:
     """What an admin typed in the field's input, as a wire value; ``ValueError`` when it cannot be one."""
     entry = field_input(record_type, name)

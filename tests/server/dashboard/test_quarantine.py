@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -215,3 +215,18 @@ def test_a_value_no_phone_should_send_is_shown_as_sent_and_can_be_corrected_or_d
     with app.app_context():
         assert getattr(db.session.get(Inspection, inspection_id), field) == stored
 
+
+def test_a_time_the_admin_left_as_it_was_keeps_the_phones_offset_though_the_browser_drops_zero_seconds(
+        reviewer: Reviewer, world: World, client: FlaskClient, app: Flask) -> None:
+    """A whole-minute ``datetime-local`` comes back as ``…T09:30``, not the ``…T09:30:00`` the form showed."""
+    tokyo = datetime.combine(YESTERDAY, time(10, 30), timezone(timedelta(hours=9)))
+    inspection_id = refused_inspection(client, world, inspected_at=tokyo.isoformat(), hazard_level="tiny")
+    row = the_row(app)
+    reviewer.sign_in("admin")
+    page = reviewer.get(f"/dashboard/quarantine/{row.id}").get_data(as_text=True)
+    assert f'value="{YESTERDAY}T09:30:00"' in page
+    applied = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", correction_form(
+        page, hazard_level="minor", inspected_at=f"{YESTERDAY}T09:30"))
+    assert applied.status_code == 302, applied.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Inspection, inspection_id).inspected_at.isoformat() == tokyo.isoformat()
