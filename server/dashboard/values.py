@@ -62,8 +62,8 @@ def _loads(declared: ma_fields.Field, value: Any) -> bool:
 
 
 def as_sent(value: Any) -> str:
-    """A value as the phone sent it: text as it is, anything else as its JSON."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A value as the phone sent it: text as it is, anything else as its JSON (an id or a time as its text)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _reference_name(record_type: str, name: str, value: Any) -> str:
