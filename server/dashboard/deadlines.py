@@ -27,7 +27,8 @@ class Overdue:
 
 
 def overdue(today: date) -> list[Overdue]:
-    """Each overdue thing once: a rectification past its deadline stands for its planned re-check."""
+    """Each overdue thing once: a rectification past its deadline stands for its planned re-check (only that;
+    another follow-up naming the inspection, a case re-visit say, keeps its own line)."""
     scope = current_scope()
     followups = db.session.scalars(scope.select(Followup).options(
         joinedload(Followup.venue), joinedload(Followup.officer), joinedload(Followup.room))
@@ -40,7 +41,7 @@ def overdue(today: date) -> list[Overdue]:
                Inspection.deleted.is_(False), ~rechecked)).all()
     rectifying = {log.id for log in rectifications}
     found = [Overdue("followup", log, log.due_date, (today - log.due_date).days) for log in followups
-             if log.inspection_id not in rectifying]
+             if not (log.subject_kind == "rectification" and log.inspection_id in rectifying)]
     found += [Overdue("rectification", log, log.rectification_deadline, (today - log.rectification_deadline).days)
               for log in rectifications]
     return sorted(found, key=lambda item: (item.log.room.name, item.log.officer.display_name, -item.days))

@@ -19,7 +19,7 @@ from server.access import current_device, current_person, current_scope
 from server.dashboard import bp, on_refusal
 from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import DismissForm
-from server.dashboard.values import field_input, field_value, input_value, typed_value
+from server.dashboard.values import field_input, field_value, retyped, typed_value
 from server.extensions import db
 from server.models import Device, Person, QuarantinedMutation
 from server.operations.quarantine import apply_corrected, dismiss_refusal
@@ -67,7 +67,7 @@ def corrected(row: QuarantinedMutation, form: Mapping[str, str]) -> dict[str, An
     data = dict(row.payload.get("data") or {})
     for name in correctable(row):
         typed = form.get(f"field-{name}", "")
-        if typed != input_value(row.record_type, name, data.get(name)):
+        if retyped(row.record_type, name, typed, data.get(name)):
             data[name] = typed_value(row.record_type, name, typed)
     return data
 

@@ -9,6 +9,7 @@ offered as a form field of the field's kind, and read back into a wire value her
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from marshmallow import ValidationError
 from marshmallow import fields as ma_fields
 from sqlalchemy import select
 
@@ -44,11 +46,24 @@ def field_label(name: str) -> str:
     return _said(vocab.FIELD_NAMES[base]) if base in vocab.FIELD_NAMES else _("Other details")
 
 
-@bp.app_template_global()
 def _declared(record_type: str, name: str) -> ma_fields.Field | None:
     if record_type not in RECORD_TYPES:
         return None
     return RECORD_TYPES[record_type].data_schema().fields.get(name)
+
+
+def _loads(declared: ma_fields.Field, value: Any) -> bool:
+    """Whether the field declared for a value would load it, as the server's validation does."""
+    try:
+        declared.deserialize(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def as_sent(value: Any) -> str:
+    """A value as the phone sent it: text as it is, anything else as its JSON (an id or a time as its text)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _reference_name(record_type: str, name: str, value: Any) -> str:
@@ -74,35 +89,43 @@ def _reference_name(record_type: str, name: str, value: Any) -> str:
 
 @bp.app_template_global()
 def field_value(record_type: str, name: str, value: Any) -> str:
-    """A wire value as the officer saw it: 一般隐患 not ``minor``, station time not UTC ISO, names not ids."""
+    """A wire value as the officer saw it: 一般隐患 not ``minor``, station time not UTC ISO, names not ids.
+
+    A value its field would not load (a refused change's, say) is shown as the text it was sent as.
+    """
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     declared = _declared(record_type, name)
-    labels = declared.metadata.get("labels") if declared is not None else None
-    if labels and value in labels:
-        return _said(labels[value])
+    if declared is not None and not _loads(declared, value):
+        return as_sent(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if declared is None:
+        return as_sent(value)
+    labels = declared.metadata.get("labels")
+    if labels and value in labels:
+        return _said(labels[value])
     if isinstance(declared, ma_fields.AwareDateTime):
-        return station_time(datetime.fromisoformat(value))
+        return station_time(declared.deserialize(value))
     if isinstance(declared, ma_fields.UUID):
         return _reference_name(record_type, name, value)
     if name == "photo_hashes":
         return ngettext("%(num)d photo", "%(num)d photos", len(value))
     if name == "signature_hash":
         return _("signed")
-    if name == "location" and isinstance(value, Mapping):
+    if name == "location":
         return _("%(latitude)s, %(longitude)s (within %(accuracy)s m)", latitude=format(value['lat'], ".5f"),
                  longitude=format(value['lon'], ".5f"), accuracy=round(value.get("accuracy_m") or 0))
-    if name == "photo_notes" and isinstance(value, Mapping):
+    if name == "photo_notes":
         captions = [note["caption"] for note in value.values() if note.get("caption")]
         return "；".join(captions) if captions else ngettext(
             "a note on %(num)d photo", "notes on %(num)d photos", len(value))
-    if name == "checklist" and isinstance(value, Mapping):
+    if name == "checklist":
         return ngettext("%(num)d item answered", "%(num)d items answered", len(value))
     return str(value)
 
 
+@bp.app_template_global()
 def item_value(item: Mapping[str, Any] | None) -> str:
     """One checklist answer: its result's word and the officer's note."""
     if not item:
@@ -156,6 +179,7 @@ class Input:
 TEXTAREAS = frozenset({"notes", "findings", "outcome", "review_comment"})
 
 
+@bp.app_template_global()
 def field_input(record_type: str, name: str) -> Input | None:
     """The input for typing this field's value, or None when it is chosen, not typed (ids, photos, lists)."""
     declared = _declared(record_type, name)
@@ -180,16 +204,39 @@ def field_input(record_type: str, name: str) -> Input | None:
     return None
 
 
+@bp.app_template_global()
 def input_value(record_type: str, name: str, value: Any) -> str:
-    """A wire value as its input holds it (a device time in station time, for ``datetime-local``)."""
+    """A wire value as its input holds it (a device time in station time, for ``datetime-local``).
+
+    A value its field would not load is offered as sent in a text input, to be corrected, and
+    leaves any other input empty.
+    """
     entry = field_input(record_type, name)
-    if value is None or entry is None:
+    declared = _declared(record_type, name)
+    if value is None or entry is None or declared is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if not _loads(declared, value):
+        return as_sent(value) if entry.kind in ("text", "textarea") else ""
+    if isinstance(declared, ma_fields.Boolean):
+        return "true" if declared.deserialize(value) else "false"
     if entry.kind == "datetime-local":
-        return datetime.fromisoformat(value).astimezone(station_zone()).strftime("%Y-%m-%dT%H:%M:%S")
+        return declared.deserialize(value).astimezone(station_zone()).strftime("%Y-%m-%dT%H:%M:%S")
     return str(value)
+
+
+def retyped(record_type: str, name: str, typed: str, value: Any) -> bool:
+    """Whether the admin typed another value than the input showed for ``value``.
+
+    Values are compared, not text: a browser sends back a whole-minute ``datetime-local`` shown as
+    ``…T09:30:00`` as ``…T09:30``, and that is the same time.
+    """
+    shown = input_value(record_type, name, value)
+    if typed == shown:
+        return False
+    try:
+        return typed_value(record_type, name, typed) != typed_value(record_type, name, shown)
+    except ValueError:
+        return True
 
 
 def typed_value(record_type: str, name: str, typed: str) -> Any:
@@ -215,6 +262,7 @@ def typed_value(record_type: str, name: str, typed: str) -> Any:
     return typed
 
 
+@bp.app_template_global()
 def bulk_fields() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """For the bulk rule's list: each record type officers write, with the labels of its changeable fields."""
     return [(name, record_kind_word(name), [(field, field_label(field))
@@ -247,8 +295,3 @@ def checklist_sides(sides: Mapping[str, Any], server: Mapping[str, Any] | None,
     return [ItemSides(key, labels.get(key, _("Item %(number)d", number=number)), base.get(key), server.get(key),
                       device.get(key)) for number, key in enumerate(keys, 1)]
 
-
-bp.add_app_template_global(input_value)
-bp.add_app_template_global(field_input)
-bp.add_app_template_global(item_value)
-bp.add_app_template_global(bulk_fields)

@@ -228,3 +228,17 @@ def test_a_rectification_and_its_planned_recheck_are_one_line_on_deadlines(
     reviewer.sign_in("chief_a")
     page = reviewer.get("/dashboard/deadlines").get_data(as_text=True)
     assert page.count("Hotel in A1") == 1 and "Rectification deadline" in page
+
+
+def test_a_case_re_visit_named_after_a_rectifying_inspection_keeps_its_own_line_on_deadlines(
+        reviewer: Reviewer, world: World, app: Flask) -> None:
+    """Only the rectification's re-check merges into its line; another overdue visit is still overdue."""
+    deadline = clock.today(CHINA) - timedelta(days=2)
+    change(app, Inspection, world.inspections["A1"], world.people["officer_a1"], hazard_level="minor",
+           rectification_required=True, rectification_deadline=deadline)
+    change(app, Followup, world.followups["A1"], world.people["officer_a1"],
+           inspection_id=world.inspections["A1"], due_date=deadline - timedelta(days=1))
+    reviewer.sign_in("chief_a")
+    page = reviewer.get("/dashboard/deadlines").get_data(as_text=True)
+    assert page.count("Hotel in A1") == 2 and "Rectification deadline" in page and "Case re-visit" in page
+    assert '<td class="overdue">3</td>' in page

@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import AuditEntry, Inspection, QuarantinedMutation, Venue
 from server.models.base import utcnow
+from sync import clock
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import CHINA, World
 
@@ -29,6 +32,20 @@ def refused_venue(client: FlaskClient, world: World) -> uuid.UUID:
                      "address": "B1 Road 9"}}]})
     assert answer.get_json()["results"][0]["status"] == "rejected"
     return venue_id
+
+
+def refused_inspection(client: FlaskClient, world: World, **data: Any) -> uuid.UUID:
+    """officer_a1 creates an inspection of the hotel in A1 with some values no phone should send: quarantined."""
+    inspection_id = uuid.uuid4()
+    yesterday = datetime.combine(clock.today(CHINA) - timedelta(days=1), time(10, 30), CHINA)
+    answer = client.post("/api/v1/sync/push", headers=world.headers("officer_a1"), json={
+        "device_id": str(world.devices["officer_a1"]), "schema_version": 2, "mutations": [{
+            "mutation_id": str(uuid.uuid4()), "type": "inspection", "id": str(inspection_id), "op": "create",
+            "base_version": None, "base": {},
+            "data": {"venue_id": str(world.venues["A1"]), "officer_id": str(world.people["officer_a1"]),
+                     "inspected_at": yesterday.isoformat(), "status": "submitted", **data}}]})
+    assert answer.get_json()["results"][0]["status"] == "rejected"
+    return inspection_id
 
 
 FORM_FIELD = re.compile(r'<input[^>]*name="(field-[a-z_]+)"[^>]*value="([^"]*)"'
@@ -159,3 +176,57 @@ def test_a_change_another_admin_already_dismissed_is_not_applied_from_a_page_ope
         assert db.session.get(Venue, venue_id) is None
         decided = db.session.get(QuarantinedMutation, row.id)
         assert (decided.status, decided.note) == ("dismissed", "重复登记")
+
+
+YESTERDAY = clock.today(CHINA) - timedelta(days=1)
+
+
+@pytest.mark.parametrize(("field", "sent", "shown", "retyped", "stored"), [
+    ("inspected_at", "yesterday", "yesterday", f"{YESTERDAY}T09:30",
+     datetime.combine(YESTERDAY, time(9, 30), CHINA)),
+    ("hazard_level", ["minor"], '["minor"]', "minor", "minor"),
+    ("rectification_deadline", "next week", "next week", str(YESTERDAY + timedelta(days=7)),
+     YESTERDAY + timedelta(days=7)),
+    ("findings", 42, "42", "消防通道堵塞", "消防通道堵塞"),
+    ("location", {"lon": 120.15}, '{"lon": 120.15}', None, None),
+    ("photo_notes", {"a": "b"}, '{"a": "b"}', None, None),
+    ("checklist", ["register"], '["register"]', None, None),
+], ids=["time-in-words", "level-in-a-list", "date-in-words", "findings-a-number", "location-without-lat",
+        "photo-note-not-a-note", "checklist-a-list"])
+def test_a_value_no_phone_should_send_is_shown_as_sent_and_can_be_corrected_or_dismissed(
+        reviewer: Reviewer, world: World, client: FlaskClient, app: Flask,
+        field: str, sent: Any, shown: str, retyped: str | None, stored: Any) -> None:
+    inspection_id = refused_inspection(client, world, **{field: sent})
+    row = the_row(app)
+    reviewer.sign_in("admin")
+    page = reviewer.get(f"/dashboard/quarantine/{row.id}")
+    assert page.status_code == 200
+    assert f"<dd>{shown}</dd>" in html.unescape(page.get_data(as_text=True))
+    if retyped is None:
+        assert reviewer.post(f"/dashboard/quarantine/{row.id}/dismiss", {"reason": "手机故障"}).status_code == 302
+        with app.app_context():
+            assert db.session.get(QuarantinedMutation, row.id).status == "dismissed"
+        return
+    form = correction_form(page.get_data(as_text=True))
+    again = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", form)
+    assert again.status_code == 422 and "refused the correction too" in again.get_data(as_text=True)
+    applied = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", {**form, f"field-{field}": retyped})
+    assert applied.status_code == 302, applied.get_data(as_text=True)
+    with app.app_context():
+        assert getattr(db.session.get(Inspection, inspection_id), field) == stored
+
+
+def test_a_time_the_admin_left_as_it_was_keeps_the_phones_offset_though_the_browser_drops_zero_seconds(
+        reviewer: Reviewer, world: World, client: FlaskClient, app: Flask) -> None:
+    """A whole-minute ``datetime-local`` comes back as ``…T09:30``, not the ``…T09:30:00`` the form showed."""
+    tokyo = datetime.combine(YESTERDAY, time(10, 30), timezone(timedelta(hours=9)))
+    inspection_id = refused_inspection(client, world, inspected_at=tokyo.isoformat(), hazard_level="tiny")
+    row = the_row(app)
+    reviewer.sign_in("admin")
+    page = reviewer.get(f"/dashboard/quarantine/{row.id}").get_data(as_text=True)
+    assert f'value="{YESTERDAY}T09:30:00"' in page
+    applied = reviewer.post(f"/dashboard/quarantine/{row.id}/apply", correction_form(
+        page, hazard_level="minor", inspected_at=f"{YESTERDAY}T09:30"))
+    assert applied.status_code == 302, applied.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Inspection, inspection_id).inspected_at.isoformat() == tokyo.isoformat()
