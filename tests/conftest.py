@@ -107,23 +107,22 @@ def _maintenance(url: str) -> sa.Engine:
     return sa.create_engine(maintenance, isolation_level="AUTOCOMMIT")
 
 
-def create_database(url: str) -> None:
+def _on_server(url: str, statement: str) -> None:
     engine = _maintenance(url)
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{sa.engine.make_url(url).database}" TEMPLATE template0')
+            connection.exec_driver_sql(statement)
     finally:
         engine.dispose()
+
+
+def create_database(url: str) -> None:
+    _on_server(url, f'CREATE DATABASE "{sa.engine.make_url(url).database}" TEMPLATE template0')
 
 
 def drop_database(url: str) -> None:
     """Drop ``url``'s database, ending any connection a test left open to it."""
-    engine = _maintenance(url)
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
-    finally:
-        engine.dispose()
+    _on_server(url, f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
 
 
 def worker_database(url: str) -> str:

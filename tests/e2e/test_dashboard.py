@@ -195,12 +195,19 @@ def amend_as_returned(officer: Handheld, log_id: str) -> dict[str, Any]:
     return item
 
 
-def test_the_chief_sees_who_sent_a_returned_log_again_and_what_changed(
-        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
-    logged = officer.inspect(venue_of(officer), "安全出口堵塞", photo())
+def chief_opens_a_new_log(chromium: Any, demo: LiveServer, officer: Handheld, findings: str,
+                          *evidence: bytes, **details: Any) -> tuple[str, Any]:
+    """The officer logs an inspection of their venue and syncs; chief1 opens it on the dashboard in Chinese."""
+    logged = officer.inspect(venue_of(officer), findings, *evidence, **details)
     officer.sync()
     page = signed_in_page(chromium, demo.url, "chief1", "zh")
     page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    return logged, page
+
+
+def test_the_chief_sees_who_sent_a_returned_log_again_and_what_changed(
+        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
+    logged, page = chief_opens_a_new_log(chromium, demo, officer, "安全出口堵塞", photo())
     page.fill("#comment", "请写明整改情况")
     page.click("#return")
     page.wait_for_selector(".flash.done")
@@ -218,10 +225,7 @@ def test_the_chief_sees_who_sent_a_returned_log_again_and_what_changed(
 
 def test_a_photo_opens_full_size_with_its_time_for_the_station_only(
         chromium: Any, demo: LiveServer, officer: Handheld) -> None:
-    logged = officer.inspect(venue_of(officer), "灭火器过期", photo())
-    officer.sync()
-    page = signed_in_page(chromium, demo.url, "chief1", "zh")
-    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    logged, page = chief_opens_a_new_log(chromium, demo, officer, "灭火器过期", photo())
     page.click("a.photo-link")
     page.wait_for_url(re.compile(rf".*/inspections/{logged}/photos/1$"))
     assert page.evaluate("document.getElementById('full-photo').naturalWidth") == 640
@@ -240,11 +244,9 @@ def test_a_photo_opens_full_size_with_its_time_for_the_station_only(
 def test_a_photo_shows_the_officers_capture_time_caption_and_mark_over_the_untouched_photo(
         chromium: Any, demo: LiveServer, officer: Handheld) -> None:
     taken = datetime.combine(clock.today(CHINA) - timedelta(days=2), time(9, 41), CHINA)
-    logged = officer.inspect(venue_of(officer), "安全出口堵塞", photo((30, 90, 160)), photo_note={
+    logged, page = chief_opens_a_new_log(chromium, demo, officer, "安全出口堵塞", photo((30, 90, 160)), photo_note={
         "taken_at": taken.isoformat(), "caption": "二楼安全出口堆放纸箱",
         "mark": [[[0.2, 0.3], [0.5, 0.35], [0.6, 0.7]], [[0.1, 0.1], [0.15, 0.2]]]})
-    officer.sync()
-    page = signed_in_page(chromium, demo.url, "chief1", "zh")
     page.goto(f"{demo.url}/dashboard/inspections/{logged}/photos/1")
     assert page.inner_text("#photo-caption") == "二楼安全出口堆放纸箱"
     assert page.inner_text("#photo-time").startswith(f"拍摄于 {taken:%Y-%m-%d} 09:41 · 服务器收到于 ")
@@ -261,10 +263,7 @@ def test_a_phone_time_reads_in_station_time_and_counts_on_that_station_day(
     """A phone left on UTC logs at 15:30 its time: 23:30 at the station, which is the day it counts on."""
     day = clock.today(CHINA) - timedelta(days=3)
     on_the_phone = datetime.combine(day, time(15, 30), UTC)
-    logged = officer.inspect(venue_of(officer), "深夜检查", inspected_at=on_the_phone)
-    officer.sync()
-    page = signed_in_page(chromium, demo.url, "chief1", "zh")
-    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    logged, page = chief_opens_a_new_log(chromium, demo, officer, "深夜检查", inspected_at=on_the_phone)
     shown = page.locator("#device-time time")
     assert shown.inner_text() == f"{day} 23:30" and "15:30 (UTC+0000)" in shown.get_attribute("title")
     row = f"tr[data-id='{logged}']"
@@ -291,10 +290,7 @@ def test_the_address_make_run_prints_leads_to_the_dashboard_and_the_tab_has_an_i
 
 def test_returning_without_a_comment_is_said_at_the_comment_box_which_takes_the_focus(
         chromium: Any, demo: LiveServer, officer: Handheld) -> None:
-    logged = officer.inspect(venue_of(officer), "消防通道堵塞", photo())
-    officer.sync()
-    page = signed_in_page(chromium, demo.url, "chief1", "zh")
-    page.goto(f"{demo.url}/dashboard/inspections/{logged}")
+    _, page = chief_opens_a_new_log(chromium, demo, officer, "消防通道堵塞", photo())
     page.click("#return")
     page.wait_for_selector("#comment-error")
     assert page.evaluate("document.activeElement.id") == "comment"

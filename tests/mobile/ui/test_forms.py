@@ -20,6 +20,14 @@ def start_inspection(officer: Officer) -> Any:
     return officer.on("inspection")
 
 
+def offline_inspection(start_app: Any, network: Any) -> tuple[Officer, Any]:
+    """A signed-in officer, out of coverage, on a new inspection of a hotel in the beat."""
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    return officer, start_inspection(officer)
+
+
 def leave_form_sheet(officer: Officer) -> Any:
     from mobile.ui.drafting import LeaveFormSheet
 
@@ -77,10 +85,7 @@ def test_a_half_filled_inspection_survives_a_killed_app_and_reopens_where_it_was
 
 def test_back_on_a_changed_form_offers_keep_draft_or_discard_and_each_does_what_it_says(
         start_app: Any, network: Any) -> None:
-    officer = start_app(network.url, "zh")
-    sign_in(officer)
-    network.offline = True
-    form = start_inspection(officer)
+    officer, form = offline_inspection(start_app, network)
     officer.choose(form.items[0].ids.result, "fail")
     drafts, writes = officer.app.drafts, []
     keep = drafts.keep
@@ -118,10 +123,7 @@ def test_back_on_a_changed_form_offers_keep_draft_or_discard_and_each_does_what_
 
 def test_answers_read_at_a_glance_with_progress_and_required_marks_shown_before_submitting(
         start_app: Any, network: Any) -> None:
-    officer = start_app(network.url, "zh")
-    sign_in(officer)
-    network.offline = True
-    form = start_inspection(officer)
+    officer, form = offline_inspection(start_app, network)
     total = len(form.items)
     assert officer.widget("progress").text == f"0/{total} 已答"
     assert "*" in officer.widget("required_hint").text and officer.widget("required_hint").opacity == 1
