@@ -97,6 +97,8 @@ class FormScreen(BeatlogScreen):
         super().__init__(**kwargs)
         self.autosave = Autosave(self)
         self.draft_fields: dict[str, Any] = {}
+        self.opened_data: dict[str, Any] = {}
+        """The record's data the form was filled from: what the officer's edits are measured against."""
 
     def open(self, **params: Any) -> None:
         """Show the record with the officer's kept draft (if any) over it, and autosave from here on."""
@@ -106,6 +108,7 @@ class FormScreen(BeatlogScreen):
         self.restored = draft is not None
         self.show()
         record = self.stored_record(params)
+        self.opened_data = dict(record.data) if record else {}
         self.autosave.start(params, record.version if record else None)
 
     def stored_record(self, params: dict[str, Any]) -> LocalRecord | None:
@@ -171,8 +174,16 @@ class FormScreen(BeatlogScreen):
 
     def keep(self, record_type: str, data: dict[str, Any], record_id: str | None,
              check: Callable[[dict[str, Any]], list[Problem]] | None = None, submit: bool = True) -> LocalRecord | None:
-        """Save when the whole record passes ``check`` (the wire schema alone without one); otherwise show why."""
+        """Save when the whole record passes ``check`` (the wire schema alone without one); otherwise show why.
+
+        An existing record gets only the fields the officer changed since the form was filled in: a
+        change pulled while the form was open (a colleague's, the chief's) stays, instead of being
+        overwritten by the values the form still shows.
+        """
         current = self.app.records.get(record_type, record_id) if record_id else None
+        if current is not None:
+            data = {name: value for name, value in data.items()
+                    if name not in self.opened_data or self.opened_data[name] != value}
         whole = {**(current.data if current else {}), **data}
         problems = check(whole) if check is not None else draft_problems(record_type, whole)
         if problems:

@@ -316,3 +316,27 @@ def test_closing_the_app_mid_write_and_before_the_autosave_delay_keeps_the_last_
     form = officer.on("inspection")
     assert form.restored and form.ids.findings.text == "安全出口堵塞"
 
+
+
+def test_a_change_pulled_while_a_log_is_open_survives_the_officer_saving_their_own(
+        start_app: Any, network: Any) -> None:
+    """Saving sends what the officer changed, not the whole form as it was opened over a newer version."""
+    from mobile.store import Replica
+
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
+    network.offline = True
+    log = next(i for i in officer.app.records.all("inspection") if i.data["status"] == "returned")
+    open_log(officer, log)
+    pulled = next(level for level in ("none", "minor", "major") if level != log.data.get("hazard_level"))
+    Replica(officer.app.store).apply_page({"changes": [{
+        "type": "inspection", "id": log.id, "version": log.version + 1, "deleted": False, "updated_at": "x",
+        "updated_by": None, "data": {**log.data, "hazard_level": pulled}}],
+        "cursor": "later", "has_more": False, "reset": False})
+    officer.type("findings", "民警补充的检查发现")
+    officer.tap("save_draft")
+    officer.on("venue")
+
+    saved = officer.app.records.get("inspection", log.id)
+    assert saved is not None and saved.data["findings"] == "民警补充的检查发现"
+    assert saved.data["hazard_level"] == pulled, "the colleague's change pulled meanwhile is kept"
