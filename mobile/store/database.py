@@ -72,7 +72,7 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL
     );
     """,
-    "ALTER TABLE form_draft ADD COLUMN version INTEGER;",
+    "ALTER TABLE form_draft ADD COLUMN base TEXT;",
 )
 
 

@@ -65,7 +65,7 @@ class Autosave:
         self.trigger = Clock.create_trigger(self._write, AUTOSAVE_DELAY)
         self.active = False
         self.params: dict[str, Any] = {}
-        self.version: int | None = None
+        self.base: dict[str, Any] | None = None
         self.opened: dict[str, Any] = {}
         self.written: dict[str, Any] | None = None
         self.running = False
@@ -96,10 +96,10 @@ class Autosave:
         """Throw away the kept draft of the form opened with ``params`` (it no longer fits its record)."""
         self._run(params, partial(self.drafts.discard, self.screen.name, params), None)
 
-    def start(self, params: dict[str, Any], version: int | None) -> None:
-        """The form now shows what it opened with (the record at ``version``, or a kept draft over it)."""
+    def start(self, params: dict[str, Any], base: dict[str, Any] | None) -> None:
+        """The form now shows what it opened with (the record holding ``base``, or a kept draft over it)."""
         self.params = dict(params)
-        self.version = version
+        self.base = base
         self.opened = comparable(self.screen.draft_values())
         self.written = None
         self.active = not self.screen.read_only()
@@ -149,7 +149,7 @@ class Autosave:
         if values == self.written:
             return
         self.written = values
-        self._run(self.params, partial(self.drafts.keep, self.screen.name, self.params, values, self.version),
+        self._run(self.params, partial(self.drafts.keep, self.screen.name, self.params, values, self.base),
                   self._draft(values))
 
     def finish(self, keep: bool) -> None:
@@ -160,13 +160,13 @@ class Autosave:
         unsaved, self.active = self.unsaved, False
         if keep:
             values = self.screen.draft_values()
-            self._run(self.params, partial(self.drafts.keep, self.screen.name, self.params, values, self.version,
+            self._run(self.params, partial(self.drafts.keep, self.screen.name, self.params, values, self.base,
                                            still_open=False), self._draft(values))
         elif unsaved or self.written is not None:
             self.drop(self.params)
 
     def _draft(self, values: dict[str, Any]) -> FormDraft:
-        return FormDraft(self.screen.name, self.params, values, self.version)
+        return FormDraft(self.screen.name, self.params, values, self.base)
 
     def _run(self, params: dict[str, Any], work: Callable[[], Any], draft: FormDraft | None) -> None:
         """One write at a time, in order; a newer write of the same form replaces one still waiting."""

@@ -424,7 +424,7 @@ def test_a_form_draft_holds_half_typed_values_and_never_enters_the_outbox(
     drafts = FormDrafts(store)
     record_id = synced_venue(replica)
     params = {"record_id": record_id}
-    drafts.keep("venue_form", params, {"name": "", "phone": "0573-"}, version=3)
+    drafts.keep("venue_form", params, {"name": "", "phone": "0573-"}, base=records.get("venue", record_id).data)
     assert outbox(store) == [] and replica.take_batch(10) == []
     assert records.get("venue", record_id).data["name"] == "月河宾馆"
     reopened = drafts.open_form()
@@ -442,22 +442,25 @@ def test_a_kept_form_draft_stays_for_the_form_but_is_not_reopened_at_start(store
     assert drafts.get("inspection", {"venue_id": "v1"}) is None
 
 
-def test_a_form_draft_fits_only_the_record_version_it_was_made_over(
+def test_a_form_draft_fits_only_the_record_data_it_was_made_over(
         records: Records, replica: Replica, store: Store) -> None:
     drafts = FormDrafts(store)
     record_id = synced_venue(replica)
     params = {"record_id": record_id}
-    drafts.keep("venue_form", params, {"name": "月河宾馆二店"}, version=3)
+    opened = records.get("venue", record_id).data
+    drafts.keep("venue_form", params, {"name": "月河宾馆二店"}, base=opened)
     draft = drafts.get("venue_form", params)
-    assert draft is not None and draft.version == 3 and draft.fits(records.get("venue", record_id))
-    replica.apply_page(page(pulled(record_id, 4, {**records.get("venue", record_id).data, "notes": "所长改过"})))
-    assert not draft.fits(records.get("venue", record_id)), "a newer version was pulled over the record"
-    replica.apply_page(page(pulled(record_id, 5, {}, deleted=True)))
+    assert draft is not None and draft.base == opened and draft.fits(records.get("venue", record_id))
+    replica.apply_page(page(pulled(record_id, 4, dict(opened))))
+    assert draft.fits(records.get("venue", record_id)), "a new version holding the same data (an acknowledged save)"
+    replica.apply_page(page(pulled(record_id, 5, {**opened, "notes": "所长改过"})))
+    assert not draft.fits(records.get("venue", record_id)), "someone else's change was pulled over the record"
+    replica.apply_page(page(pulled(record_id, 6, {}, deleted=True)))
     assert records.get("venue", record_id) is None and not draft.fits(None), "the record is gone"
 
 
 def test_a_form_draft_of_a_new_record_fits_while_there_is_no_record(store: Store) -> None:
     drafts = FormDrafts(store)
-    drafts.keep("venue_form", {}, {"name": "新开网吧"}, version=None)
+    drafts.keep("venue_form", {}, {"name": "新开网吧"}, base=None)
     draft = drafts.open_form()
-    assert draft is not None and draft.version is None and draft.fits(None)
+    assert draft is not None and draft.base is None and draft.fits(None)

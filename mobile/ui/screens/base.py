@@ -109,7 +109,7 @@ class FormScreen(BeatlogScreen):
         self.show()
         record = self.stored_record(params)
         self.opened_data = dict(record.data) if record else {}
-        self.autosave.start(params, record.version if record else None)
+        self.autosave.start(params, dict(record.data) if record else None)
 
     def stored_record(self, params: dict[str, Any]) -> LocalRecord | None:
         """The record the form opens on, as the store has it now (None for a new one, or one gone)."""
