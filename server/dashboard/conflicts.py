@@ -79,7 +79,7 @@ def render_conflict(conflict: SyncConflict, status: int = 200, **extra: Any) -> 
     current = MAPPINGS[conflict.record_type].wire_of(record)
     history = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == conflict.record_id)
                                  .order_by(AuditEntry.id.desc()).limit(30)).all()
-    items = item_labels(current.get("template_id"))
+    items = item_labels(current.get("template_id"), current.get("template_version"))
     checklist = checklist_sides(conflict.fields[CHECKLIST], current.get(CHECKLIST), items) \
         if CHECKLIST in conflict.fields else []
     return render_template("dashboard/conflict.html", conflict=conflict, record=record, current=current,

@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from server.access import current_device, current_person, current_scope
-from server.dashboard import bp, locale, on_refusal
+from server.dashboard import bp, on_refusal
 from server.dashboard.auth import page
 from server.dashboard.forms import ReviewForm
 from server.dashboard.history import history
+from server.dashboard.values import item_labels
 from server.extensions import db
 from server.models import Followup, Inspection
 from server.operations.blobs import readable_blob
@@ -71,11 +72,9 @@ def print_inspection(inspection_id: uuid.UUID) -> str:
 
 def render_inspection(inspection_id: uuid.UUID, template: str, **extra: Any) -> str:
     log = current_scope().get(db.session(), Inspection, inspection_id)
-    checklist = checklist_rows(log)
-    labels = {row["key"]: row["label_zh"] if locale() == "zh" else row["label_en"] for row in checklist}
-    return render_template(template, log=log, checklist=checklist,
+    return render_template(template, log=log, checklist=checklist_rows(log),
                            position=position_view(log.location, log.venue.location),
-                           **history(log.id, labels), **extra)
+                           **history(log.id, item_labels(log.template_id, log.template_version)), **extra)
 
 
 @bp.route("/followups/<id:followup_id>")

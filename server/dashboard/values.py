@@ -26,6 +26,7 @@ from server.dashboard import bp, locale
 from server.dashboard.present import record_kind_word, station_time, station_zone
 from server.extensions import db
 from server.models import ChecklistTemplate, Inspection, Person, Room, Venue
+from server.operations.catalog import template_as_of
 from sync import vocab
 from sync.records import DEVICE_WRITTEN, RECORD_TYPES
 
@@ -134,9 +135,9 @@ def item_value(item: Mapping[str, Any] | None) -> str:
     return f"{result} · {item['note']}" if item.get("note") else result
 
 
-def item_labels(template_id: Any) -> dict[str, str]:
-    """Checklist item key → its label in the reader's language, from the log's template."""
-    template = db.session.get(ChecklistTemplate, uuid.UUID(str(template_id))) if template_id else None
+def item_labels(template_id: Any, template_version: int | None) -> dict[str, str]:
+    """Checklist item key → its label in the reader's language, from the template version the log was filled from."""
+    template = template_as_of(db.session(), uuid.UUID(str(template_id)), template_version) if template_id else None
     if template is None:
         return {}
     return {item["key"]: item["label_zh"] if locale() == "zh" else item["label_en"] for item in template.items}
