@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import access, bodies, cli, dashboard, transaction
+from server import access, blobstore, bodies, cli, dashboard, transaction
 from server import api as api_package
 from server.config import DEFAULTS, database_url, settings_from_env, settle_audit_key
 from server.database import tune_engine
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     settle_audit_key(app.config)
 
+    blobstore.init_app(app)
     db.init_app(app)
     with app.app_context():
         tune_engine(db.engine)

@@ -59,6 +59,7 @@ def settings_from_env(
         "DEMO": environ.get("BEATLOG_DEMO") == "1",
         "PROXY_HOPS": _int(environ, "BEATLOG_PROXY_HOPS", 0),
         "SESSION_COOKIE_SECURE": _flag(environ, "BEATLOG_SECURE_COOKIES"),
+        "BLOB_STORE": environ.get("BLOB_STORE") or str(Path(instance_path) / "blobs"),
     }
 
 
