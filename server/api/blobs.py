@@ -10,7 +10,7 @@ from server.api.common import api_blueprint
 from server.api.schemas import BlobInfo
 from server.errors import ApiError
 from server.extensions import db
-from server.operations.blobs import readable_blob, readable_hashes, store_blob
+from server.operations.blobs import blob_bytes, readable_blob, readable_hashes, store_blob
 from server.syncing.protocol import versioned
 
 blp = api_blueprint("blobs", "Content-addressed photos and signatures.")
@@ -62,7 +62,7 @@ def upload(sha256: str) -> tuple[dict, int]:
 def download(sha256: str) -> Response:
     """The bytes, if you uploaded them or a record in your scope references them."""
     blob = readable_blob(db.session(), sha256, current_scope())
-    response = Response(blob.data, mimetype=blob.content_type)
+    response = Response(blob_bytes(blob), mimetype=blob.content_type)
     response.headers["ETag"] = f'"{blob.sha256}"'
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
