@@ -1,4 +1,4 @@
-"""Moving blob bytes between the database and the blob store, and checking the store against the database.
+"""Moving blob bytes between the database and the blob store, making missing thumbnails, checking the store.
 
 A database upgraded to migration 0008 still holds the bytes of every blob stored before it
 in ``blob.data``; ``move_out`` copies them to the store, reads the copy back verified, and
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.blobstore import BlobCorrupt, BlobMissing, blob_store
 from server.models import Blob
+from server.operations.blobs import blob_bytes, keep_thumbnail
 
 
 @dataclass
@@ -27,9 +28,16 @@ class Batch:
     """What one step of a move did; ``last`` is the address to start after next, None once all were seen."""
 
     moved: int = 0
+    """Blobs moved, or thumbnails made."""
     refused: list[str] = field(default_factory=list)
-    """One line per blob left where it was, saying why."""
+    """One line per blob left as it was for a fault an operator must mend, saying why."""
+    not_images: int = 0
+    """Blobs no thumbnail can be made of (not an image Pillow decodes safely): fine so, the original is served."""
     last: str | None = None
+
+    def __add__(self, other: Batch) -> Batch:
+        return Batch(self.moved + other.moved, self.refused + other.refused, self.not_images + other.not_images,
+                     other.last)
 
 
 def _addresses(session: Session, *, in_database: bool, after: str, limit: int) -> list[str]:
@@ -85,6 +93,46 @@ def move_back(session: Session, *, after: str = "", limit: int = 100) -> Batch:
     return batch
 
 
+def make_thumbnails(session: Session, *, after: str = "", limit: int = 100) -> Batch:
+    """Look at up to ``limit`` blobs; make the thumbnail of each that has none, or whose thumbnail is lost or damaged.
+
+    Blobs stored before migration 0008 have none; so do those no thumbnail could be made of,
+    which are tried again (cheaply: a file that is no image fails at its first bytes), so a
+    Pillow that learns a new format makes theirs.
+    """
+    batch = Batch()
+    rows = session.execute(select(Blob.sha256, Blob.thumbnail_sha256).where(Blob.sha256 > after)
+                           .order_by(Blob.sha256).limit(limit)).all()
+    for row in rows:
+        if row.thumbnail_sha256 is not None and _fault(row.thumbnail_sha256) is None:
+            continue
+        try:
+            data = blob_bytes(session.get_one(Blob, row.sha256))
+        except (BlobMissing, BlobCorrupt):
+            batch.refused.append(f"{row.sha256}: missing or damaged in the blob store, so no thumbnail; "
+                                 "restore it from a backup")
+            continue
+        address = keep_thumbnail(data)
+        session.execute(update(Blob).where(Blob.sha256 == row.sha256).values(thumbnail_sha256=address))
+        if address is None:
+            batch.not_images += 1
+        else:
+            batch.moved += 1
+    batch.last = rows[-1].sha256 if len(rows) == limit else None
+    return batch
+
+
+def _fault(sha256: str) -> str | None:
+    """``missing`` or ``damaged`` when the store cannot give a file back whole; None when it can."""
+    try:
+        blob_store().get(sha256)
+    except BlobMissing:
+        return "missing"
+    except BlobCorrupt:
+        return "damaged"
+    return None
+
+
 @dataclass
 class StoreCheck:
     """The store measured against the database: what should be there and is not, or is not whole."""
@@ -126,12 +174,9 @@ def check_store(session: Session) -> StoreCheck:
 
 
 def _verify(check: StoreCheck, sha256: str, what: str) -> None:
-    try:
-        blob_store().get(sha256)
-    except BlobMissing:
-        check.missing.append(f"{sha256} ({what})")
-    except BlobCorrupt:
-        check.damaged.append(f"{sha256} ({what})")
-    else:
+    fault = _fault(sha256)
+    if fault is None:
         check.verified += 1
+    else:
+        (check.missing if fault == "missing" else check.damaged).append(f"{sha256} ({what})")
 

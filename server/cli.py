@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy import or_, select
 
-from server.blob_upkeep import Batch, check_store, move_back, move_out
+from server.blob_upkeep import Batch, check_store, make_thumbnails, move_back, move_out
 from server.config import demo_mode
 from server.demo.loader import load_demo
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
@@ -231,24 +231,22 @@ def rebuild_wire_command() -> None:
     click.echo(f"Rebuilt the wire form of {rebuild_wire(db.session.connection())} records.")
 
 
-def in_batches(step: Callable[..., Batch], batch: int) -> tuple[int, list[str]]:
-    """Run ``step`` over every blob, one committed batch at a time; how many it moved, and what it refused.
+def in_batches(step: Callable[..., Batch], batch: int) -> Batch:
+    """Run ``step`` over every blob, one committed batch at a time, and sum what the batches did.
 
     A failure rolls back only the batch it struck: run the command again to go on from there.
     """
-    after, moved, refused = "", 0, []
+    total = Batch()
     while True:
         try:
-            done = step(db.session(), after=after, limit=batch)
+            done = step(db.session(), after=total.last or "", limit=batch)
         except BaseException as error:
             settle(db.session(), error)
             raise
         settle(db.session(), None)
-        moved += done.moved
-        refused += done.refused
+        total += done
         if done.last is None:
-            return moved, refused
-        after = done.last
+            return total
 
 
 def report_refused(refused: list[str]) -> None:
@@ -266,19 +264,29 @@ BATCH = click.option("--batch", type=click.IntRange(min=1), default=100, show_de
 @BATCH
 def move_out_command(batch: int) -> None:
     """Move blob bytes still in the database to the blob store, verified; resumable, and harmless to repeat."""
-    moved, refused = in_batches(move_out, batch)
-    click.echo(f"Moved {plural(moved, 'blob')} out of the database into {current_app.config['BLOB_STORE']}, "
+    done = in_batches(move_out, batch)
+    click.echo(f"Moved {plural(done.moved, 'blob')} out of the database into {current_app.config['BLOB_STORE']}, "
                f"each verified there.")
-    report_refused(refused)
+    report_refused(done.refused)
 
 
 @blobs_cli.command("move-back")
 @BATCH
 def move_back_command(batch: int) -> None:
     """Copy blob bytes from the blob store back into the database, as a downgrade past 0008 needs."""
-    moved, refused = in_batches(move_back, batch)
-    click.echo(f"Moved {plural(moved, 'blob')} back into the database from {current_app.config['BLOB_STORE']}.")
-    report_refused(refused)
+    done = in_batches(move_back, batch)
+    click.echo(f"Moved {plural(done.moved, 'blob')} back into the database from {current_app.config['BLOB_STORE']}.")
+    report_refused(done.refused)
+
+
+@blobs_cli.command("thumbnails")
+@BATCH
+def thumbnails_command(batch: int) -> None:
+    """Make the thumbnails of blobs that have none (stored before migration 0008) or whose thumbnail was lost."""
+    done = in_batches(make_thumbnails, batch)
+    click.echo(f"Made {plural(done.moved, 'thumbnail')}; {plural(done.not_images, 'blob')} no thumbnail can be "
+               f"made of (not an image Pillow decodes safely; the original is served instead).")
+    report_refused(done.refused)
 
 
 @blobs_cli.command("check")

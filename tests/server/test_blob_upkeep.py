@@ -13,6 +13,8 @@ from server.blobstore import FilesystemBlobStore, blob_store
 from server.extensions import db
 from server.models import Blob
 from server.operations.blobs import store_blob
+from server.thumbnails import make_thumbnail
+from tests.server.test_thumbnails import picture
 from tests.world import World
 
 MORE = [f"photo {number} of a hotel corridor".encode() for number in range(4)]
@@ -171,3 +173,50 @@ def test_check_reports_missing_damaged_and_orphan_files_and_fails_on_the_first_t
     assert broken.exit_code == 1
     assert f"missing {lost} (blob)" in broken.output and f"damaged {damaged} (blob)" in broken.output
     assert "4 files verified: 1 missing, 1 damaged, 1 orphan; 1 blob still in the database" in broken.output
+
+
+def test_thumbnails_are_made_for_blobs_without_one_and_remade_where_lost_or_damaged(
+    app: Flask, runner: FlaskCliRunner, world: World, stored: dict[str, bytes]
+) -> None:
+    photos = [picture(800 + 100 * number, 600) for number in range(4)]
+    with app.app_context():
+        for photo in photos:
+            store_blob(db.session(), hashlib.sha256(photo).hexdigest(), photo, "image/jpeg", world.people["admin"])
+        db.session.commit()
+        made = {row.sha256: row.thumbnail_sha256 for row in db.session.execute(select(Blob.sha256,
+                                                                                      Blob.thumbnail_sha256))}
+        before_0008, lost, damaged, kept = (hashlib.sha256(photo).hexdigest() for photo in photos)
+        db.session.execute(update(Blob).where(Blob.sha256 == before_0008).values(thumbnail_sha256=None))
+        db.session.commit()
+    store = store_of(app)
+    store.delete(made[before_0008])
+    store.delete(made[lost])
+    store.path(made[damaged]).write_bytes(b"bit rot")
+    kept_file = store.path(made[kept]).stat().st_ino
+
+    result = runner.invoke(args=["blobs", "thumbnails", "--batch", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Made 3 thumbnails; 7 blobs no thumbnail can be made of" in result.output
+    with app.app_context():
+        now = {row.sha256: row.thumbnail_sha256 for row in db.session.execute(select(Blob.sha256,
+                                                                                     Blob.thumbnail_sha256))}
+    assert now == made
+    assert {store.get(made[sha256]) == make_thumbnail(photo) for sha256, photo in zip(
+        (before_0008, lost, damaged, kept), photos, strict=True)} == {True}
+    assert store.path(made[kept]).stat().st_ino == kept_file
+    assert "Made 0 thumbnails" in runner.invoke(args=["blobs", "thumbnails"]).output
+
+
+def test_a_blob_whose_original_is_lost_gets_no_thumbnail_and_is_reported(
+    app: Flask, runner: FlaskCliRunner, world: World, stored: dict[str, bytes]
+) -> None:
+    photo = picture(640, 480)
+    sha256 = hashlib.sha256(photo).hexdigest()
+    with app.app_context():
+        store_blob(db.session(), sha256, photo, "image/jpeg", world.people["admin"])
+        db.session.execute(update(Blob).where(Blob.sha256 == sha256).values(thumbnail_sha256=None))
+        db.session.commit()
+    store_of(app).delete(sha256)
+    result = runner.invoke(args=["blobs", "thumbnails"])
+    assert result.exit_code == 1
+    assert f"{sha256}: missing or damaged in the blob store, so no thumbnail" in result.output
