@@ -231,10 +231,13 @@ def rebuild_wire_command() -> None:
     click.echo(f"Rebuilt the wire form of {rebuild_wire(db.session.connection())} records.")
 
 
-def in_batches(step: Callable[..., Batch], batch: int) -> Batch:
-    """Run ``step`` over every blob, one committed batch at a time, and sum what the batches did.
+def in_batches(step: Callable[..., Batch], batch: int, summary: str) -> None:
+    """Run ``step`` over every blob, one committed batch at a time, then say what the batches did.
 
     A failure rolls back only the batch it struck: run the command again to go on from there.
+    ``summary`` may name ``{blobs}`` and ``{thumbnails}`` (how many were moved or made),
+    ``{not_images}`` and ``{store}``. Each blob left as it was is named on stderr, and the
+    command then exits 1.
     """
     total = Batch()
     while True:
@@ -246,13 +249,12 @@ def in_batches(step: Callable[..., Batch], batch: int) -> Batch:
         settle(db.session(), None)
         total += done
         if done.last is None:
-            return total
-
-
-def report_refused(refused: list[str]) -> None:
-    for line in refused:
+            break
+    click.echo(summary.format(blobs=plural(total.moved, "blob"), thumbnails=plural(total.moved, "thumbnail"),
+                              not_images=plural(total.not_images, "blob"), store=current_app.config["BLOB_STORE"]))
+    for line in total.refused:
         click.echo(line, err=True)
-    if refused:
+    if total.refused:
         raise SystemExit(1)
 
 
@@ -264,29 +266,22 @@ BATCH = click.option("--batch", type=click.IntRange(min=1), default=100, show_de
 @BATCH
 def move_out_command(batch: int) -> None:
     """Move blob bytes still in the database to the blob store, verified; resumable, and harmless to repeat."""
-    done = in_batches(move_out, batch)
-    click.echo(f"Moved {plural(done.moved, 'blob')} out of the database into {current_app.config['BLOB_STORE']}, "
-               f"each verified there.")
-    report_refused(done.refused)
+    in_batches(move_out, batch, "Moved {blobs} out of the database into {store}, each verified there.")
 
 
 @blobs_cli.command("move-back")
 @BATCH
 def move_back_command(batch: int) -> None:
     """Copy blob bytes from the blob store back into the database, as a downgrade past 0008 needs."""
-    done = in_batches(move_back, batch)
-    click.echo(f"Moved {plural(done.moved, 'blob')} back into the database from {current_app.config['BLOB_STORE']}.")
-    report_refused(done.refused)
+    in_batches(move_back, batch, "Moved {blobs} back into the database from {store}.")
 
 
 @blobs_cli.command("thumbnails")
 @BATCH
 def thumbnails_command(batch: int) -> None:
     """Make the thumbnails of blobs that have none (stored before migration 0008) or whose thumbnail was lost."""
-    done = in_batches(make_thumbnails, batch)
-    click.echo(f"Made {plural(done.moved, 'thumbnail')}; {plural(done.not_images, 'blob')} no thumbnail can be "
-               f"made of (not an image Pillow decodes safely; the original is served instead).")
-    report_refused(done.refused)
+    in_batches(make_thumbnails, batch, "Made {thumbnails}; {not_images} no thumbnail can be made of "
+                                       "(not an image Pillow decodes safely; the original is served instead).")
 
 
 @blobs_cli.command("check")
