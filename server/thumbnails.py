@@ -16,6 +16,9 @@ from PIL import Image, ImageOps
 
 THUMBNAIL_SIDE = 320
 THUMBNAIL_QUALITY = 70
+FORMATS = ("JPEG", "PNG", "WEBP")
+"""The formats an upload may declare (``CONTENT_TYPES``). Pillow would try dozens more, some
+through outside programs (EPS through Ghostscript): a hostile upload reaches none of them."""
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ def make_thumbnail(data: bytes) -> bytes | None:
     on malformed input; any of them means no thumbnail, never a failed upload.
     """
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             limit = Image.MAX_IMAGE_PIXELS
             if limit is not None and image.width * image.height > limit:
                 log.warning("no thumbnail: %dx%d pixels is over Pillow's MAX_IMAGE_PIXELS", image.width, image.height)

@@ -79,6 +79,14 @@ def test_bytes_that_are_no_image_or_a_cut_off_one_get_no_thumbnail() -> None:
         assert make_thumbnail(data) is None
 
 
+def test_only_the_formats_an_upload_may_declare_are_decoded() -> None:
+    """Pillow opens dozens of formats, some through outside programs (EPS through Ghostscript): not here."""
+    assert {form: make_thumbnail(picture(64, 48, form=form)) is not None
+            for form in ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")} == \
+        {"JPEG": True, "PNG": True, "WEBP": True, "BMP": False, "GIF": False, "TIFF": False}
+    assert make_thumbnail(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n") is None
+
+
 def test_an_image_over_pillows_pixel_limit_is_never_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
     """Up to twice the limit Pillow only warns, and a warning is an error only where the filters say so
     (here in the tests, not in production): the limit is enforced whatever they say."""
