@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from flask import current_app
 from sqlalchemy import RowMapping, event, select, update
 from sqlalchemy.orm import Session
 
+from server import metrics
 from server.models import AuditEntry, Ledger
 from server.models.base import utcnow
 
@@ -44,10 +46,12 @@ def lock_ledger(session: Session) -> LedgerState:
 
     Nothing the session has pending is flushed before the lock is taken: the ledger row is
     the first row every writer locks, so writers queue on it and never deadlock on the rows
-    behind it.
+    behind it. How long that queue is shows in ``beatlog_ledger_lock_wait_seconds`` (on
+    SQLite a writer queues earlier, when its transaction begins, and waits little here).
     """
     state = session.info.get("ledger")
     if state is None:
+        started = time.perf_counter()
         with session.no_autoflush:
             row = session.execute(
                 update(Ledger)
@@ -55,6 +59,7 @@ def lock_ledger(session: Session) -> LedgerState:
                 .values(seq=Ledger.seq)
                 .returning(Ledger.seq, Ledger.audit_count, Ledger.audit_head)
             ).one()
+        metrics.observe_ledger_wait(time.perf_counter() - started)
         state = LedgerState(seq=row.seq, audit_count=row.audit_count, audit_head=row.audit_head or GENESIS)
         session.info["ledger"] = state
     return state
