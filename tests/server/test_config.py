@@ -113,3 +113,16 @@ def test_tests_debugging_and_the_demo_may_share_the_secret_as_audit_key(
 ) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, **not_production})
     assert app.config["AUDIT_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_upkeep_intervals_are_name_and_seconds_pairs(tmp_path: Path) -> None:
+    settings = settings_from_env({"BEATLOG_UPKEEP_INTERVALS": "expire-sign-ins=600, purge-tombstones = 3600,"},
+                                 str(tmp_path), secret_given=True)
+    assert settings["UPKEEP_INTERVALS"] == {"expire-sign-ins": 600, "purge-tombstones": 3600}
+    assert settings_from_env({}, str(tmp_path), secret_given=True)["UPKEEP_INTERVALS"] == {}
+
+
+@pytest.mark.parametrize("given", ["expire-sign-ins", "expire-sign-ins=soon", "expire-sign-ins=0", "=60"])
+def test_an_upkeep_interval_that_is_not_a_positive_number_of_seconds_is_refused(tmp_path: Path, given: str) -> None:
+    with pytest.raises(RuntimeError, match="BEATLOG_UPKEEP_INTERVALS"):
+        settings_from_env({"BEATLOG_UPKEEP_INTERVALS": given}, str(tmp_path), secret_given=True)
