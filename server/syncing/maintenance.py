@@ -100,15 +100,19 @@ def prune_push_answers(session: Session, older_than: timedelta) -> dict[str, int
     mutation refused twice). The age alone proves nothing; it keeps answers for a while
     for whoever investigates a sync, and covers a handheld restored from a backup made up
     to that long ago.
+
+    The candidates are read before the ledger lock is taken, so pushes do not wait on that
+    scan; what may change meanwhile (a revocation, a later pull) only proves more.
     """
-    lock_ledger(session)
     cutoff = utcnow() - older_than
     devices = session.execute(select(Device.id, Device.revoked_at, Device.last_pull_at).where(
-        Device.id.in_(select(SyncMutation.device_id).where(SyncMutation.received_at < cutoff)))).all()
+        Device.id.in_(select(SyncMutation.device_id).where(SyncMutation.received_at < cutoff)),
+        Device.revoked_at.is_not(None) | Device.last_pull_at.is_not(None))).all()
+    if not devices:
+        return {"push_answers": 0}
+    lock_ledger(session)
     pruned = 0
     for device in devices:
-        if device.revoked_at is None and device.last_pull_at is None:
-            continue
         proven = [] if device.revoked_at is not None else [
             SyncMutation.received_at <= device.last_pull_at - PROOF_MARGIN]
         pruned += delete_counted(session, delete(SyncMutation).where(
