@@ -57,6 +57,15 @@ def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     if raw not in choices:
         raise RuntimeError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw
+def _seconds_each(environ: Mapping[str, str], name: str) -> dict[str, int]:
+    """``name=seconds`` pairs separated by commas, e.g. ``expire-sign-ins=600,purge-tombstones=86400``."""
+    pairs: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in environ.get(name, "").split(","))):
+        key, _, raw = item.partition("=")
+        if not key.strip() or not raw.strip().isdigit() or int(raw) == 0:
+            raise RuntimeError(f"{name} must be name=seconds pairs (seconds a whole number above 0), not {item!r}")
+        pairs[key.strip()] = int(raw)
+    return pairs
 
 
 def settings_from_env(
@@ -83,6 +92,11 @@ def settings_from_env(
         "BLOB_STORE": environ.get("BLOB_STORE") or str(Path(instance_path) / "blobs"),
         "METRICS_ALLOW": _networks(environ, "BEATLOG_METRICS_ALLOW", LOOPBACK),
         "LOG_FORMAT": _choice(environ, "BEATLOG_LOG_FORMAT", LOG_FORMATS),
+        "TOMBSTONE_RETENTION_DAYS": _int(environ, "BEATLOG_TOMBSTONE_RETENTION_DAYS", 180),
+        "PUSH_ANSWER_RETENTION_DAYS": _int(environ, "BEATLOG_PUSH_ANSWER_RETENTION_DAYS", 30),
+        "UPKEEP_INTERVALS": _seconds_each(environ, "BEATLOG_UPKEEP_INTERVALS"),
+        "WORKER_LEADER_RETRY_SECONDS": _int(environ, "BEATLOG_WORKER_LEADER_RETRY_SECONDS", 15),
+        "WORKER_METRICS_PORT": _int(environ, "BEATLOG_WORKER_METRICS_PORT", 9109),
     }
 
 

@@ -6,9 +6,9 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Engine, Table, event
+from sqlalchemy import JSON, CursorResult, DateTime, Delete, Engine, Table, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -86,3 +86,8 @@ def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[s
     dialect = session.get_bind().dialect.name
     statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
     session.execute(statement, rows)
+
+
+def delete_counted(session: Session, statement: Delete) -> int:
+    """Run a DELETE; how many rows it removed (both drivers report it)."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount

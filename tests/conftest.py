@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -251,3 +251,11 @@ def device(client: FlaskClient, world: World, tmp_path: Path) -> Iterator[Device
     """``device("officer_a1")``: that person's signed-in handheld (the real handheld core), talking to the app."""
     with Phones(client, world, tmp_path / "phones") as phones:
         yield phones.sign_in
+
+
+@pytest.fixture
+def later() -> Iterator[Callable[[timedelta], None]]:
+    """``later(timedelta(days=2))``: move this process's clock, the server's and its phones', forward."""
+    before = clock.current_clock()
+    yield lambda by: clock.set_clock(clock.Clock.at(clock.now() + by))
+    clock.set_clock(before)

@@ -133,3 +133,14 @@ def test_logs_are_json_unless_text_is_asked_for(tmp_path: Path) -> None:
     assert settings_from_env({"BEATLOG_LOG_FORMAT": " Text "}, str(tmp_path))["LOG_FORMAT"] == "text"
     with pytest.raises(RuntimeError, match="BEATLOG_LOG_FORMAT"):
         settings_from_env({"BEATLOG_LOG_FORMAT": "xml"}, str(tmp_path))
+def test_upkeep_intervals_are_name_and_seconds_pairs(tmp_path: Path) -> None:
+    settings = settings_from_env({"BEATLOG_UPKEEP_INTERVALS": "expire-sign-ins=600, purge-tombstones = 3600,"},
+                                 str(tmp_path), secret_given=True)
+    assert settings["UPKEEP_INTERVALS"] == {"expire-sign-ins": 600, "purge-tombstones": 3600}
+    assert settings_from_env({}, str(tmp_path), secret_given=True)["UPKEEP_INTERVALS"] == {}
+
+
+@pytest.mark.parametrize("given", ["expire-sign-ins", "expire-sign-ins=soon", "expire-sign-ins=0", "=60"])
+def test_an_upkeep_interval_that_is_not_a_positive_number_of_seconds_is_refused(tmp_path: Path, given: str) -> None:
+    with pytest.raises(RuntimeError, match="BEATLOG_UPKEEP_INTERVALS"):
+        settings_from_env({"BEATLOG_UPKEEP_INTERVALS": given}, str(tmp_path), secret_given=True)
