@@ -60,6 +60,7 @@ def settings_from_env(
         "PROXY_HOPS": _int(environ, "BEATLOG_PROXY_HOPS", 0),
         "SESSION_COOKIE_SECURE": _flag(environ, "BEATLOG_SECURE_COOKIES"),
         "BLOB_STORE": environ.get("BLOB_STORE") or str(Path(instance_path) / "blobs"),
+        "READY_TIMEOUT_SECONDS": _int(environ, "BEATLOG_READY_TIMEOUT_SECONDS", 2),
     }
 
 
