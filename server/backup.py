@@ -33,13 +33,12 @@ from server.dumps import BackupError, database_dump
 from server.extensions import db
 from server.ledger import Checkpoint, Verification, audit_key, start_new_epoch, verify_audit
 from server.models.base import utcnow
-from server.revisions import code_heads, database_heads, known
+from server.revisions import UPGRADE, code_heads, database_heads, known
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 CHECKPOINT = "audit-checkpoint"
 BLOBS = "blobs"
-UPGRADE = "flask --app server db upgrade"
 
 
 @dataclass
@@ -86,7 +85,8 @@ def make_backup(directory: Path) -> Outcome:
     """Copy the database, the blob store and a signed audit checkpoint into ``directory`` (new or empty)."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise BackupError(f"{directory} is not empty: a backup goes into a new or empty folder.")
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
     dump = database_dump(db.engine)
     with dump.snapshot(db.engine, directory / dump.file_name) as connection:
         revisions, tables, trail = sorted(database_heads(connection)), table_counts(connection), verify(connection)

@@ -21,11 +21,10 @@ from server.access import public
 from server.blobstore import blob_store
 from server.database import intent
 from server.extensions import db
-from server.revisions import code_heads, database_heads, known
+from server.revisions import UPGRADE, code_heads, database_heads, known
 
 log = logging.getLogger(__name__)
 blp = Blueprint("health_checks", __name__, url_prefix="/health")
-UPGRADE = "flask --app server db upgrade"
 
 Check = dict[str, str]
 

@@ -7,6 +7,9 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import Connection
 
+UPGRADE = "flask --app server db upgrade"
+"""What brings a database to the code's heads; messages that say a database is behind name it."""
+
 
 def scripts() -> ScriptDirectory:
     return ScriptDirectory(current_app.extensions["migrate"].directory)

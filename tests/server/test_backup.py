@@ -20,11 +20,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
+from server import MIGRATIONS
 from server.blobstore import FilesystemBlobStore, blob_store
 from server.extensions import db
 from server.ledger import verify_audit
@@ -182,6 +184,7 @@ def test_the_manifest_says_what_the_backup_holds(
     checkpoint = (tmp_path / "backup" / "audit-checkpoint").read_text().strip()
     assert checkpoint.startswith(f"{entries}:{head}:")
     assert written["blobs"]["damaged"] == []
+    assert (tmp_path / "backup").stat().st_mode & 0o777 == 0o700
     assert {path.name for path in (tmp_path / "backup").iterdir()} == {
         "manifest.json", "audit-checkpoint", "blobs", written["database"]["file"]}
 
@@ -266,3 +269,29 @@ def test_a_backup_keeps_what_it_can_of_a_store_with_a_damaged_blob_and_names_it(
     restored = target.flask("restore", str(tmp_path / "backup"))
     assert restored.exit_code == 1 and STORED_SHA in restored.output, restored.output
     assert target.table_counts() == original.table_counts()
+
+
+def test_a_backup_made_before_the_newest_migration_restores_and_says_to_upgrade(backend: str, tmp_path: Path) -> None:
+    scripts = ScriptDirectory(MIGRATIONS)
+    previous = scripts.get_revision(scripts.get_current_head()).down_revision
+    with installation(backend, tmp_path, "older") as older, installation(backend, tmp_path, "newer") as newer:
+        with older.app.app_context():
+            upgrade(revision=previous)
+        assert older.flask("backup", str(tmp_path / "backup")).exit_code == 0
+        restored = newer.flask("restore", str(tmp_path / "backup"))
+        assert restored.exit_code == 0, restored.output
+        assert f"The database is at {previous}" in restored.output
+        assert "run `flask --app server db upgrade` before serving it" in restored.output
+        with newer.app.app_context():
+            upgrade()
+        assert newer.client.get("/health/ready").status_code == 200
+
+
+def test_restore_refuses_a_backup_made_by_a_newer_release(backup: Path, target: Installation) -> None:
+    written = manifest(backup)
+    written["database"]["alembic_revisions"] = ["0099_from_the_future"]
+    (backup / "manifest.json").write_text(json.dumps(written))
+    restored = target.flask("restore", str(backup))
+    assert restored.exit_code != 0 and "0099_from_the_future" in restored.output
+    assert "release that made it" in restored.output
+    assert target.table_counts() == {}
