@@ -5,17 +5,20 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import or_, select
 
+from server.backup import Outcome, make_backup, restore_backup
 from server.blob_upkeep import Batch, check_store, make_thumbnails, move_back, move_out
 from server.config import demo_mode
 from server.demo.loader import load_demo
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
+from server.dumps import BackupError
 from server.extensions import db
 from server.ledger import Checkpoint, audit_key, verify_audit
 from server.models import Device, Person, Room, Station
@@ -328,12 +331,40 @@ def worker_command(metrics_port: int | None) -> None:
         serve_worker(current_app._get_current_object(), port)  # type: ignore[attr-defined]
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from None
+@click.command("backup")
+@click.argument("directory", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(directory: Path) -> None:
+    """Back up the database, the blob store and a signed audit checkpoint into DIRECTORY (new or empty)."""
+    report(make_backup, directory)
+
+
+@click.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(directory: Path) -> None:
+    """Restore a backup into an EMPTY database and the blob store, then verify it (exit 1 on any problem)."""
+    report(restore_backup, directory)
+
+
+def report(action: Callable[[Path], Outcome], directory: Path) -> None:
+    try:
+        outcome = action(directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for line in outcome.done:
+        click.echo(line)
+    for problem in outcome.problems:
+        click.echo(problem, err=True)
+    if outcome.problems:
+        raise SystemExit(1)
 
 
 def init_app(app: Flask) -> None:
     for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli, blobs_cli, upkeep_cli):
         app.cli.add_command(group)
-    app.cli.add_command(worker_command)
+    for command in (worker_command, backup_command, restore_command):
+        app.cli.add_command(command)
 
 
 def main() -> None:

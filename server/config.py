@@ -97,6 +97,7 @@ def settings_from_env(
         "UPKEEP_INTERVALS": _seconds_each(environ, "BEATLOG_UPKEEP_INTERVALS"),
         "WORKER_LEADER_RETRY_SECONDS": _int(environ, "BEATLOG_WORKER_LEADER_RETRY_SECONDS", 15),
         "WORKER_METRICS_PORT": _int(environ, "BEATLOG_WORKER_METRICS_PORT", 9109),
+        "READY_TIMEOUT_SECONDS": _int(environ, "BEATLOG_READY_TIMEOUT_SECONDS", 2),
     }
 
 

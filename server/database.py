@@ -57,6 +57,23 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """How the app's engine connects, whatever the database.
+
+    ``pool_pre_ping`` tests a pooled connection before handing it out, so connections the
+    database dropped (a restart, a failover) are replaced instead of failing the next
+    requests. On PostgreSQL a connection attempt to a host that does not answer gives up
+    after ``CONNECT_TIMEOUT_SECONDS`` instead of the operating system's minutes.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return options
+
+
 def tune_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)

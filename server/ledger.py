@@ -165,6 +165,15 @@ def _release_ledger(session: Session) -> None:
     session.info.pop("ledger", None)
 
 
+def start_new_epoch(session: Session) -> None:
+    """Give the database's history a new name: pull cursors issued under the old one start over.
+
+    For a restored database, whose history forks from the original's at the backup: a cursor
+    the original issued may point past changes the restored one will number anew.
+    """
+    session.execute(update(Ledger).where(Ledger.id == LEDGER_ROW).values(epoch=str(uuid.uuid4())))
+
+
 @dataclass
 class Verification:
     """The result of walking the audit trail."""

@@ -125,6 +125,18 @@ def drop_database(url: str) -> None:
     _on_server(url, f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
 
 
+@contextmanager
+def database_beside(url: str, label: str) -> Iterator[str]:
+    """A new PostgreSQL database on ``url``'s server, ``<database>_<label>_<random>``, dropped afterwards."""
+    base = sa.engine.make_url(url)
+    own = base.set(database=f"{base.database}_{label}_{uuid.uuid4().hex[:8]}").render_as_string(hide_password=False)
+    create_database(own)
+    try:
+        yield own
+    finally:
+        drop_database(own)
+
+
 def worker_database(url: str) -> str:
     """This process's PostgreSQL database: ``url``'s, or under pytest-xdist the worker's own, made on demand."""
     mine = worker_database_url(url, os.environ.get("PYTEST_XDIST_WORKER"),
