@@ -57,6 +57,8 @@ def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> 
     if raw not in choices:
         raise RuntimeError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw
+
+
 def _seconds_each(environ: Mapping[str, str], name: str) -> dict[str, int]:
     """``name=seconds`` pairs separated by commas, e.g. ``expire-sign-ins=600,purge-tombstones=86400``."""
     pairs: dict[str, int] = {}
