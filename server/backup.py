@@ -14,7 +14,8 @@ A backup folder holds:
 
 A restore goes into an empty database only. It puts the blobs back, starts a new database
 epoch (the database's history forks at the backup, so phones resync in full), then checks
-the restored database against the manifest and the audit trail against the checkpoint.
+the restored database against the manifest, the audit trail against the checkpoint, and the
+blob store against the database (``blobs check``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, func, inspect, select, table
 from sqlalchemy.orm import Session
 
+from server.blob_upkeep import check_store
 from server.blobstore import BlobCorrupt, BlobMissing, BlobStore, FilesystemBlobStore, blob_store
 from server.dumps import BackupError, database_dump
 from server.extensions import db
@@ -149,9 +151,12 @@ def restore_backup(directory: Path) -> Outcome:
         _check_tables(manifest["tables"], table_counts(connection), outcome)
         _check_trail(directory, manifest["audit"], connection, outcome)
         heads = database_heads(connection)
-    if heads != code_heads():
+    if heads == code_heads():
+        _check_store(outcome)
+    else:
         outcome.done.append(f"The database is at {', '.join(sorted(heads))}; this release expects "
-                            f"{', '.join(sorted(code_heads()))}: run `{UPGRADE}` before serving it.")
+                            f"{', '.join(sorted(code_heads()))}: run `{UPGRADE}` before serving it, then "
+                            "`flask --app server blobs check`.")
     if outcome.problems:
         outcome.problems.append("The restore is not whole (see above): do not serve from it unless you accept that.")
     return outcome
@@ -188,6 +193,19 @@ def _check_tables(listed: dict[str, int], restored: dict[str, int], outcome: Out
     if restored == listed:
         outcome.done.append(f"Every table holds the rows the manifest lists ({sum(listed.values())} rows in "
                             f"{len(listed)} tables).")
+
+
+def _check_store(outcome: Outcome) -> None:
+    """Every file the restored database names (blobs moved out of it, thumbnails) is in the store, whole."""
+    check = check_store(db.session())
+    db.session.rollback()
+    outcome.problems += [f"{line}: the restored database names it but the store does not hold it."
+                         for line in check.missing]
+    outcome.problems += [f"{line}: damaged in the store." for line in check.damaged]
+    if check.sound:
+        outcome.done.append(f"Every blob the database names is in the store, whole ({check.verified} files "
+                            f"verified, {check.in_database} blobs still in the database, {len(check.orphans)} "
+                            "files no blob names).")
 
 
 def _check_trail(directory: Path, listed: dict[str, Any], connection: Connection, outcome: Outcome) -> None:

@@ -149,7 +149,7 @@ def test_a_restored_backup_serves_the_same_records_audit_trail_and_photos(
     original, world = source
     restored = target.flask("restore", str(backup))
     assert restored.exit_code == 0, restored.output
-    assert "intact" in restored.output
+    assert "intact" in restored.output and "Every blob the database names is in the store, whole" in restored.output
     assert target.table_counts() == original.table_counts()
     assert target.audit() == original.audit() and target.audit()[2]
     for username in ("officer_a1", "chief_b", "admin"):
@@ -255,6 +255,15 @@ def test_a_backup_with_a_damaged_blob_fails_on_restore_naming_it(backup: Path, t
     assert restored.exit_code == 1 and STORED_SHA in restored.output, restored.output
     with target.app.app_context():
         assert not blob_store().has(STORED_SHA)
+
+
+def test_a_backup_without_a_photo_the_database_names_fails_on_restore_naming_it(
+    backup: Path, target: Installation
+) -> None:
+    FilesystemBlobStore(backup / "blobs").path(PHOTO_SHA).unlink()
+    restored = target.flask("restore", str(backup))
+    assert restored.exit_code == 1
+    assert f"{PHOTO_SHA} (blob): the restored database names it but the store does not hold it" in restored.output
 
 
 def test_a_backup_keeps_what_it_can_of_a_store_with_a_damaged_blob_and_names_it(
