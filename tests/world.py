@@ -1,16 +1,19 @@
 """A small organisation for tests: two stations, three rooms, people of every role.
 
 Station A has rooms A1 and A2, station B has room B1. Each room has a hotel venue with one
-submitted inspection and one case follow-up. Everyone signs in on a device of their own.
+submitted inspection and one case follow-up, the inspection with a photo (``room_photo``)
+its officer uploaded. Everyone signs in on a device of their own.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, SyncConflict, Venue
@@ -33,6 +36,13 @@ PEOPLE = {
     "officer_b1": ("officer", "B1", None),
 }
 ROOMS = {"A1": "A", "A2": "A", "B1": "B"}
+
+
+def room_photo(room: str) -> bytes:
+    """The photo the officer of ``room`` took of its hotel: a small JPEG in a colour of the room's own."""
+    out = io.BytesIO()
+    Image.new("RGB", (48, 32), tuple(hashlib.sha256(room.encode()).digest()[:3])).save(out, "JPEG")
+    return out.getvalue()
 
 
 @dataclass
@@ -84,7 +94,7 @@ def build_world(session: Session) -> World:
         world.people[username] = person.id
     for room in ROOMS:
         officer = world.people[{"A1": "officer_a1", "A2": "officer_a2", "B1": "officer_b1"}[room]]
-        photo = f"photo of the hotel in {room}".encode()
+        photo = room_photo(room)
         world.photos[room] = hashlib.sha256(photo).hexdigest()
         store_blob(session, world.photos[room], photo, "image/jpeg", officer)
         add_fieldwork(session, world, room, officer)

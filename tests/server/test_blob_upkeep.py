@@ -15,16 +15,16 @@ from server.models import Blob
 from server.operations.blobs import store_blob
 from server.thumbnails import make_thumbnail
 from tests.server.test_thumbnails import picture
-from tests.world import World
+from tests.world import World, room_photo
 
 MORE = [f"photo {number} of a hotel corridor".encode() for number in range(4)]
 
 
 @pytest.fixture
 def stored(app: Flask, world: World) -> dict[str, bytes]:
-    """Seven blobs (the world's three and four more), each with its bytes in the database and not in the store,
-    as a database upgraded to 0008 has them before `blobs move-out`."""
-    blobs = {sha256: f"photo of the hotel in {room}".encode() for room, sha256 in world.photos.items()}
+    """Seven blobs (the world's three photos, with their thumbnails, and four more that are no images), each with
+    its bytes in the database and not in the store, as a database upgraded to 0008 has them before `blobs move-out`."""
+    blobs = {sha256: room_photo(room) for room, sha256 in world.photos.items()}
     with app.app_context():
         for data in MORE:
             sha256 = hashlib.sha256(data).hexdigest()
@@ -153,7 +153,7 @@ def test_check_reports_missing_damaged_and_orphan_files_and_fails_on_the_first_t
     runner.invoke(args=["blobs", "move-out"])
     healthy = runner.invoke(args=["blobs", "check"])
     assert healthy.exit_code == 0, healthy.output
-    assert "7 files verified: 0 missing, 0 damaged, 0 orphans; 0 blobs still in the database" in healthy.output
+    assert "10 files verified: 0 missing, 0 damaged, 0 orphans; 0 blobs still in the database" in healthy.output
 
     store = store_of(app)
     orphan = b"bytes of an upload whose request was rolled back"
@@ -172,7 +172,7 @@ def test_check_reports_missing_damaged_and_orphan_files_and_fails_on_the_first_t
     broken = runner.invoke(args=["blobs", "check"])
     assert broken.exit_code == 1
     assert f"missing {lost} (blob)" in broken.output and f"damaged {damaged} (blob)" in broken.output
-    assert "4 files verified: 1 missing, 1 damaged, 1 orphan; 1 blob still in the database" in broken.output
+    assert "7 files verified: 1 missing, 1 damaged, 1 orphan; 1 blob still in the database" in broken.output
 
 
 def test_thumbnails_are_made_for_blobs_without_one_and_remade_where_lost_or_damaged(
@@ -196,7 +196,7 @@ def test_thumbnails_are_made_for_blobs_without_one_and_remade_where_lost_or_dama
 
     result = runner.invoke(args=["blobs", "thumbnails", "--batch", "3"])
     assert result.exit_code == 0, result.output
-    assert "Made 3 thumbnails; 7 blobs no thumbnail can be made of" in result.output
+    assert "Made 3 thumbnails; 4 blobs no thumbnail can be made of" in result.output
     with app.app_context():
         now = {row.sha256: row.thumbnail_sha256 for row in db.session.execute(select(Blob.sha256,
                                                                                      Blob.thumbnail_sha256))}

@@ -12,7 +12,7 @@ from server.blobstore import blob_store
 from server.extensions import db
 from server.models import Blob
 from tests.phone import DeviceFactory, hostile_push, mutation
-from tests.world import World
+from tests.world import World, room_photo
 
 PHOTO = b"\xff\xd8\xff\xe0" + b"a photo of a fire exit" * 50
 SHA = hashlib.sha256(PHOTO).hexdigest()
@@ -84,11 +84,6 @@ def test_a_blob_is_readable_by_whoever_sees_a_record_that_references_it(
     assert client.get(url, headers=world.headers("chief_a")).status_code == 200
     assert client.get(url, headers=world.headers("officer_a1b")).status_code == 200
     assert client.get(url, headers=world.headers("officer_b1")).status_code == 404
-
-
-def room_photo(room: str) -> bytes:
-    """The bytes of the photo the test world's officer of ``room`` uploaded and referenced."""
-    return f"photo of the hotel in {room}".encode()
 
 
 def test_an_officer_cannot_reference_another_rooms_blob_by_its_hash(

@@ -120,6 +120,7 @@ ENDPOINTS = [
     Endpoint("PUT", "/api/v1/blobs/<sha256>", EVERYONE, success=201, target="upload",
              body=lambda world, user: UPLOAD, query="?schema_version=2"),
     Endpoint("GET", "/api/v1/blobs/<sha256>", EVERYONE, target="blob", query="?schema_version=2"),
+    Endpoint("GET", "/api/v1/blobs/<sha256>/thumbnail", EVERYONE, target="blob", query="?schema_version=2"),
     Endpoint("GET", "/api/v1/conflicts", ADMIN),
     Endpoint("GET", "/api/v1/conflicts/<id>", ADMIN, target="conflict"),
     Endpoint("POST", "/api/v1/conflicts/<id>/resolve", ADMIN, target="conflict",

@@ -21,7 +21,7 @@ class Reviewer:
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:
         response = self.client.get(path, **kwargs)
-        found = CSRF.search(response.get_data(as_text=True))
+        found = CSRF.search(response.get_data(as_text=True)) if response.mimetype == "text/html" else None
         if found:
             self.csrf = found.group(1)
         return response
