@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server import create_app
-from server.config import database_url, settings_from_env
+from server.config import database_url, settings_from_env, web_server_settings
 
 
 @pytest.mark.parametrize(
@@ -113,3 +113,19 @@ def test_tests_debugging_and_the_demo_may_share_the_secret_as_audit_key(
 ) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, **not_production})
     assert app.config["AUDIT_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_gunicorn_serves_on_loopback_with_the_port_and_workers_the_environment_sets() -> None:
+    web = web_server_settings({"BEATLOG_PORT": "8100", "BEATLOG_WORKERS": "3"})
+    assert (web.bind, web.workers) == ("127.0.0.1:8100", 3)
+
+
+def test_gunicorn_defaults_to_port_8000_and_two_workers_per_processor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    web = web_server_settings({})
+    assert (web.bind, web.workers) == ("127.0.0.1:8000", 6)
+
+
+def test_a_web_server_without_workers_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="BEATLOG_WORKERS"):
+        web_server_settings({"BEATLOG_WORKERS": "0"})
