@@ -158,9 +158,9 @@ class Installation:
             process.wait(timeout=60)
 
     def flask(self, *args: str) -> subprocess.CompletedProcess:
-        """An admin command as the runbook runs it: ``flask --app server --env-file /etc/beatlog/beatlog.env …``."""
+        """An admin command as the runbook's ``beatlog`` shell function runs it (without the user switch)."""
         command = self.command(f"/opt/beatlog/venv/bin/flask --app server --env-file {self.installed_env_file}")
-        return subprocess.run([*command, *args], env={**os.environ, "PYTHONPATH": str(REPO)},
+        return subprocess.run([*command, *args], env={**os.environ, "PYTHONPATH": str(REPO), "FLASK_SKIP_DOTENV": "1"},
                               cwd=self.path("/var/lib/beatlog"), capture_output=True, text=True, timeout=600,
                               check=False)
 

@@ -60,8 +60,14 @@ class Site:
     def client(self, source: str = OUTSIDE) -> Client:
         return Client(self, source)
 
-    def database(self) -> sa.Engine:
-        return sa.create_engine(database_url(self.database_url))
+    def last_address(self, device_id: str) -> str:
+        """The client address the app recorded for a device."""
+        engine = sa.create_engine(database_url(self.database_url))
+        try:
+            with engine.connect() as connection:
+                return connection.scalar(sa.select(Device.last_address).where(Device.id == uuid.UUID(device_id)))
+        finally:
+            engine.dispose()
 
 
 class FromAddress(HTTPAdapter):
@@ -211,10 +217,7 @@ def test_the_app_sees_each_clients_own_address_through_nginx_and_a_forwarded_for
     assert (throttled.status_code, throttled.json()["code"]) == (429, "login_throttled")
     signed_in = officer.sign_in("officer2", headers={"X-Forwarded-For": OUTSIDE})
     assert signed_in.status_code == 200, signed_in.text
-    with site.database().connect() as connection:
-        address = connection.scalar(
-            sa.select(Device.last_address).where(Device.id == uuid.UUID(signed_in.json()["device_id"])))
-    assert address == ELSEWHERE
+    assert site.last_address(signed_in.json()["device_id"]) == ELSEWHERE
 
 
 def test_a_body_over_the_apps_limit_is_refused_by_nginx_in_the_apps_error_shape(site: Site) -> None:
@@ -243,3 +246,9 @@ def test_metrics_and_health_are_refused_outside_the_monitoring_network(site: Sit
     refused = site.client(OUTSIDE).request("GET", path, headers={"X-Request-Id": "not\tplain"})
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
     assert re.fullmatch("[0-9a-f]{32}", refused.json()["request_id"]), "nginx's own id, not the client's text"
+
+
+def test_the_runbooks_admin_command_reads_the_services_settings_and_verifies_the_trail(site: Site) -> None:
+    assert site.client().sign_in("chief1").status_code == 200
+    verified = site.installation.flask("audit", "verify")
+    assert verified.returncode == 0 and "The audit trail is intact." in verified.stdout, verified.stderr
