@@ -129,8 +129,10 @@ def settings_read() -> set[str]:
 
 def test_the_example_environment_file_lists_every_production_setting_and_nothing_else() -> None:
     listed = [name for line in EXAMPLE_ENV_FILE.read_text().splitlines() if (name := listed_setting(line))]
+    expected = settings_read() - NOT_FOR_PRODUCTION
     assert len(listed) == len(set(listed))
-    assert set(listed) == settings_read() - NOT_FOR_PRODUCTION
+    assert set(listed) == expected, (f"deploy/beatlog.env lacks {sorted(expected - set(listed))} "
+                                     f"and lists {sorted(set(listed) - expected)}, which are not settings")
 
 
 def render(env_file: Path, *values: str) -> subprocess.CompletedProcess:
