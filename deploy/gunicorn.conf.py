@@ -3,12 +3,16 @@
 Everything deployment-specific comes from the environment the unit loads (/etc/beatlog/beatlog.env):
 ``BEATLOG_PORT`` and ``BEATLOG_WORKERS`` (see ``server.config.web_server_settings``). gunicorn listens on
 loopback only; nginx on the same machine is the one way in (docs/operations.md).
+
+Prometheus multiprocess mode: beatlog-web.service sets ``PROMETHEUS_MULTIPROC_DIR`` to a directory
+systemd empties at each start; ``child_exit`` (``server.metrics``) tidies each exited worker's files.
 """
 
 import os
 from typing import Any
 
 from server.config import settings_from_env, web_server_settings
+from server.metrics import child_exit  # noqa: F401  (gunicorn's hook: forget an exited worker's live gauges)
 
 _web = web_server_settings(os.environ)
 _largest_body = settings_from_env(os.environ, ".", secret_given=True)["MAX_CONTENT_LENGTH"]
@@ -47,8 +51,3 @@ def post_request(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> N
     while body is not None and read <= _largest_body and (chunk := body.read(64 * 1024)):
         read += len(chunk)
 
-
-# Prometheus multiprocess mode: beatlog-web.service sets PROMETHEUS_MULTIPROC_DIR to a directory systemd
-# empties at each start. When server.metrics (issue 15's metrics) is merged, this one line hooks its
-# child_exit, which forgets an exited worker's live gauges (gunicorn calls a module-level child_exit):
-#     from server.metrics import child_exit

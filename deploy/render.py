@@ -7,7 +7,9 @@ except those that must agree with the app: they are read from the environment fi
 read, through the app's own settings code (defaults included), so they cannot disagree:
 
 - ``MAX_BODY_BYTES``: the largest request body the app takes (``BEATLOG_MAX_BODY_BYTES``);
-- ``UPSTREAM``: where gunicorn listens (``127.0.0.1:BEATLOG_PORT``).
+- ``UPSTREAM``: where gunicorn listens (``127.0.0.1:BEATLOG_PORT``);
+- ``MONITORING_ALLOW``: nginx's ``allow`` for each network that may read ``/metrics``
+  (``BEATLOG_METRICS_ALLOW``), which nginx also lets reach ``/health/``.
 
 A placeholder left without a value, or a value that no placeholder asks for, is an error (exit 2)
 and nothing is printed. Run it with the virtual environment's Python: it imports ``server.config``.
@@ -35,6 +37,7 @@ def from_settings(env_file: Path) -> dict[str, str]:
     return {
         "MAX_BODY_BYTES": str(settings["MAX_CONTENT_LENGTH"]),
         "UPSTREAM": web_server_settings(environ).bind,
+        "MONITORING_ALLOW": " ".join(f"allow {network};" for network in settings["METRICS_ALLOW"]),
     }
 
 

@@ -1,10 +1,11 @@
-"""One JSON error shape for every failure: ``{code, message, fields}``.
+"""One JSON error shape for every failure: ``{code, message, fields, request_id}``.
 
 ``code`` is a stable machine code the handheld and the dashboard act on; ``message`` is for
 people; ``fields`` maps each offending field to its messages (empty when no field is to
-blame). Operations' refusals (``server.refusals.Refused``, which know nothing of HTTP) get
-the status their kind stands for here; HTTP errors raised by the HTTP layer itself (access,
-body parsing, routing), validation errors and database errors leave through here too, and a
+blame); ``request_id`` names the request in the server's log (``server/requestlog.py``).
+Operations' refusals (``server.refusals.Refused``, which know nothing of HTTP) get the status
+their kind stands for here; HTTP errors raised by the HTTP layer itself (access, body
+parsing, routing), validation errors and database errors leave through here too, and a
 database error always rolls the request's transaction back first.
 """
 
@@ -21,6 +22,8 @@ from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from server import requestlog
+from server.blobstore import BlobCorrupt, BlobMissing
 from server.refusals import Kind, Refused
 from sync.protocol import SCHEMA_VERSION
 
@@ -59,6 +62,9 @@ class ErrorSchema(ma.Schema):
         data_key="fields",
         keys=ma.fields.Str(),
         metadata={"description": "Messages per offending field"},
+    )
+    request_id = ma.fields.Str(
+        required=True, metadata={"description": "The request's id, as in the X-Request-Id header and the server's log"}
     )
 
 
@@ -126,7 +132,8 @@ def error_response(
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> ResponseReturnValue:
-    response = jsonify({"code": code, "message": message, "fields": dict(fields or {}), **(extra or {})})
+    response = jsonify({"code": code, "message": message, "fields": dict(fields or {}),
+                        "request_id": requestlog.request_id(), **(extra or {})})
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -153,6 +160,8 @@ class BeatlogApi(Api):
         app.register_error_handler(HTTPException, self.handle_http_exception)
         app.register_error_handler(Refused, handle_refusal)
         app.register_error_handler(SQLAlchemyError, handle_database_error)
+        app.register_error_handler(BlobMissing, handle_lost_blob)
+        app.register_error_handler(BlobCorrupt, handle_lost_blob)
 
     def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
@@ -177,6 +186,17 @@ class BeatlogApi(Api):
             )
         code = STATUS_CODES.get(status, "http_error")
         return error_response(status, code, error.description or error.name)
+
+
+def handle_lost_blob(error: BlobMissing | BlobCorrupt) -> ResponseReturnValue:
+    """The database knows a blob whose file the store lost or that no longer matches its hash.
+
+    The client can do nothing about it; an operator restores the file from a backup
+    (``flask --app server blobs check`` lists every such blob).
+    """
+    log.error("blob unavailable: %s: %s", type(error).__name__, error)
+    return error_response(500, "blob_unavailable",
+                          "The server cannot read this photo or signature; an administrator must restore it.")
 
 
 def handle_database_error(error: SQLAlchemyError) -> ResponseReturnValue:

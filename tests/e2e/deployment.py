@@ -139,13 +139,17 @@ class Installation:
         """A command line with each installed path replaced by where it is here."""
         return [str(self.path(word)) if word.startswith("/") else word for word in shlex.split(line)]
 
-    @contextmanager
-    def start(self, service: Unit, log: Path) -> Iterator[subprocess.Popen]:
-        """The unit's ExecStart running as systemd starts it, stopped (SIGTERM) at the end."""
+    def make_runtime_directories(self, service: Unit) -> None:
+        """The unit's RuntimeDirectory, made empty as systemd makes it at each start."""
         for directory in service.service("RuntimeDirectory"):
             runtime = self.path(f"/run/{directory}")
             shutil.rmtree(runtime, ignore_errors=True)
             runtime.mkdir(parents=True)
+
+    @contextmanager
+    def start(self, service: Unit, log: Path) -> Iterator[subprocess.Popen]:
+        """The unit's ExecStart running as systemd starts it, stopped (SIGTERM) at the end."""
+        self.make_runtime_directories(service)
         (exec_start,) = service.service("ExecStart")
         (working_directory,) = service.service("WorkingDirectory")
         with log.open("w") as output:

@@ -114,7 +114,7 @@ def behind_nginx(installation: Installation, database: str = "") -> Iterator[Sit
     http_port, https_port = free_port(), free_port()
     site_conf = installation.render_nginx_site(
         SERVER_NAME=SERVER_NAME, HTTP_LISTEN=f"127.0.0.1:{http_port}", HTTPS_LISTEN=f"127.0.0.1:{https_port}",
-        TLS_CERTIFICATE=str(certificate), TLS_CERTIFICATE_KEY=str(key), MONITORING_NETWORK=MONITORING,
+        TLS_CERTIFICATE=str(certificate), TLS_CERTIFICATE_KEY=str(key),
     )
     with nginx(installation.root / "nginx", site_conf, (http_port, https_port)):
         yield Site(installation, http_port, https_port, certificate, database)
@@ -136,6 +136,7 @@ def site(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
             "BEATLOG_PORT": str(web_port),
             "BEATLOG_WORKERS": "2",
             "BEATLOG_LOGIN_MAX_FAILURES_PER_ACCOUNT": "2",
+            "BEATLOG_METRICS_ALLOW": f"127.0.0.1,::1,{MONITORING}",
         })
         for command in (("db", "upgrade"), ("demo", "load")):
             done = installation.flask(*command)
@@ -150,7 +151,7 @@ def site(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
 def test_while_gunicorn_is_down_nginx_answers_503_in_the_apps_error_shape(tmp_path: Path) -> None:
     need_tools()
     installation = Installation(tmp_path)
-    installation.write_env_file({"BEATLOG_PORT": str(free_port())})
+    installation.write_env_file({"BEATLOG_PORT": str(free_port()), "BEATLOG_METRICS_ALLOW": MONITORING})
     with behind_nginx(installation) as down:
         answer = down.client().request("GET", "/api/v1/ping")
     assert (answer.status_code, answer.headers["Content-Type"]) == (503, "application/json")
@@ -242,6 +243,16 @@ def test_the_apps_answer_to_a_body_it_did_not_read_reaches_the_client(site: Site
 
 
 @pytest.mark.parametrize("path", ["/metrics", "/health/live", "/health/ready"])
+def test_metrics_and_health_answer_the_monitoring_network_through_nginx(site: Site, path: str) -> None:
+    answer = site.client(MONITORING).request("GET", path)
+    assert answer.status_code == 200, answer.text
+    if path == "/metrics":
+        assert "beatlog_http_request_duration_seconds" in answer.text and "beatlog_database_up 1.0" in answer.text
+    else:
+        assert answer.json()["status"] == "pass"
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/health/live", "/health/ready"])
 def test_metrics_and_health_are_refused_outside_the_monitoring_network(site: Site, path: str) -> None:
     refused = site.client(OUTSIDE).request("GET", path, headers={"X-Request-Id": "not\tplain"})
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
@@ -252,3 +263,13 @@ def test_the_runbooks_admin_command_reads_the_services_settings_and_verifies_the
     assert site.client().sign_in("chief1").status_code == 200
     verified = site.installation.flask("audit", "verify")
     assert verified.returncode == 0 and "The audit trail is intact." in verified.stdout, verified.stderr
+
+
+def test_the_app_answers_with_the_clients_request_id_or_nginxs_own_in_place_of_one_that_is_not_plain(
+    site: Site,
+) -> None:
+    client = site.client()
+    assert client.request("GET", "/api/v1/ping", headers={"X-Request-Id": "phone-7:pull-3"}).headers[
+        "X-Request-Id"] == "phone-7:pull-3"
+    replaced = client.request("GET", "/api/v1/ping", headers={"X-Request-Id": "a b"}).headers["X-Request-Id"]
+    assert re.fullmatch("[0-9a-f]{32}", replaced)

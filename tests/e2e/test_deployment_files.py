@@ -4,6 +4,7 @@ the example environment file lists every setting, and the renderer refuses a hal
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -84,6 +85,7 @@ def test_the_web_unit_runs_gunicorn_of_the_installation_with_a_configuration_it_
     command = installation.command(exec_start)
     assert command[:2] == [str(Path(sys.prefix) / "bin" / "gunicorn"), "--config"]
     assert Path(command[2]) == DEPLOY / "gunicorn.conf.py"
+    installation.make_runtime_directories(web)
     checked = subprocess.run([*command, "--check-config"], env=installation.environment(web),
                              cwd=installation.path(web.service("WorkingDirectory")[0]),
                              capture_output=True, text=True, check=False)
@@ -142,8 +144,7 @@ def render(env_file: Path, *values: str) -> subprocess.CompletedProcess:
 
 
 NGINX_VALUES = ("SERVER_NAME=beatlog.example.org", "HTTP_LISTEN=80", "HTTPS_LISTEN=443",
-                "TLS_CERTIFICATE=/etc/ssl/beatlog/fullchain.pem", "TLS_CERTIFICATE_KEY=/etc/ssl/beatlog/privkey.pem",
-                "MONITORING_NETWORK=10.20.0.0/24")
+                "TLS_CERTIFICATE=/etc/ssl/beatlog/fullchain.pem", "TLS_CERTIFICATE_KEY=/etc/ssl/beatlog/privkey.pem")
 
 
 def rendered_lines(done: subprocess.CompletedProcess) -> list[str]:
@@ -151,18 +152,23 @@ def rendered_lines(done: subprocess.CompletedProcess) -> list[str]:
     return [line.strip() for line in done.stdout.splitlines()]
 
 
-def test_nginx_takes_its_body_limit_and_upstream_from_the_apps_settings(installation: Installation) -> None:
+def test_nginx_takes_its_body_limit_upstream_and_monitoring_networks_from_the_apps_settings(
+    installation: Installation,
+) -> None:
     lines = rendered_lines(render(installation.env_file, *NGINX_VALUES))
     assert "client_max_body_size 8388608;" in lines and "server 127.0.0.1:8000;" in lines
-    changed = installation.write_env_file({"BEATLOG_MAX_BODY_BYTES": "1000", "BEATLOG_PORT": "8100"})
+    assert "allow 127.0.0.0/8; allow ::1/128;" in lines
+    changed = installation.write_env_file({"BEATLOG_MAX_BODY_BYTES": "1000", "BEATLOG_PORT": "8100",
+                                           "BEATLOG_METRICS_ALLOW": "127.0.0.1,10.0.5.20"})
     lines = rendered_lines(render(changed, *NGINX_VALUES))
     assert "client_max_body_size 1000;" in lines and "server 127.0.0.1:8100;" in lines
+    assert "allow 127.0.0.1/32; allow 10.0.5.20/32;" in lines
 
 
 @pytest.mark.parametrize(("values", "complaint"), [
-    (NGINX_VALUES[:-1], "no value for MONITORING_NETWORK"),
+    (NGINX_VALUES[:-1], "no value for TLS_CERTIFICATE_KEY"),
     ((*NGINX_VALUES, "SERVERNAME=typo.example.org"), "no placeholder for SERVERNAME"),
-    ((*NGINX_VALUES, "UPSTREAM=10.0.0.1:80"), "UPSTREAM follow the app's settings"),
+    ((*NGINX_VALUES, "MONITORING_ALLOW=allow all;"), "MONITORING_ALLOW follow the app's settings"),
 ])
 def test_the_renderer_prints_nothing_for_a_value_missing_unknown_or_the_apps(
     installation: Installation, values: Mapping[str, str], complaint: str,
@@ -170,3 +176,9 @@ def test_the_renderer_prints_nothing_for_a_value_missing_unknown_or_the_apps(
     done = render(installation.env_file, *values)
     assert (done.returncode, done.stdout) == (2, "")
     assert complaint in done.stderr
+
+
+def test_gunicorn_hands_each_exited_worker_to_the_metrics_child_exit_hook() -> None:
+    from server.metrics import child_exit
+
+    assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["child_exit"] is child_exit
