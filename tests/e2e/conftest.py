@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,16 +41,21 @@ class LiveServer:
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    wait_until(lambda: requests.get(f"{url}/api/v1/openapi.json", timeout=5), process, log)
+
+
+def wait_until(answers: Callable[[], object], process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    """Until ``answers()`` returns instead of raising ``OSError`` (requests' errors are ones): the process serves."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
-            requests.get(f"{url}/api/v1/openapi.json", timeout=5)
+            answers()
             return
-        except requests.RequestException:
+        except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
+    raise RuntimeError(f"server did not answer within {seconds:.0f} s:\n{log.read_text()}")
 
 
 def serve(
