@@ -99,6 +99,16 @@ def test_an_image_over_pillows_pixel_limit_is_never_decoded(monkeypatch: pytest.
     assert make_thumbnail(picture(100, 100, form="PNG")) is not None
 
 
+def test_a_small_file_that_decodes_to_many_pixels_gets_no_thumbnail_but_a_large_camera_jpeg_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-bit PNG is a few KB however many pixels it holds; a JPEG decodes shrunk (draft mode)."""
+    monkeypatch.setattr("server.thumbnails.DECODE_PIXELS", 800 * 600)
+    assert make_thumbnail(picture(900, 600, form="PNG")) is None
+    assert make_thumbnail(picture(800, 600, form="PNG")) is not None
+    camera = opened(make_thumbnail(picture(3200, 2400)))
+    assert camera.size == (320, 240)
+
+
 def thumbnail_url(sha256: str) -> str:
     return f"/api/v1/blobs/{sha256}/thumbnail?schema_version=2"
 
