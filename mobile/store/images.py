@@ -35,9 +35,10 @@ from sync import clock
 from sync.records import RECORD_TYPES
 
 MB = 1_000_000
+GB = 1000 * MB
 BUDGET_KEY = "picture_budget"
 DEFAULT_BUDGET = 200 * MB
-BUDGET_CHOICES = (100 * MB, 200 * MB, 500 * MB, 1000 * MB)
+BUDGET_CHOICES = (100 * MB, 200 * MB, 500 * MB, GB)
 UNAVAILABLE = ("none", "missing")
 
 DOWNLOADS = """
@@ -86,8 +87,10 @@ class Images:
         return int(self.store.get_meta(BUDGET_KEY, DEFAULT_BUDGET))
 
     def set_budget(self, budget: int) -> None:
+        """A new budget, evicting at once what is past it (and telling those who show the space used)."""
         self.store.set_meta(BUDGET_KEY, budget)
         self.evict()
+        self.store.pictures_changed.notify()
 
     def usage(self) -> Usage:
         downloaded = self.store.query(f"SELECT coalesce(sum(size), 0) FROM ({DOWNLOADS})")[0][0]
