@@ -192,8 +192,9 @@ class Images:
 
     def forget_missing(self) -> None:
         """Ask again for the thumbnails the server would not give (after a pull changed what the phone sees)."""
-        with self.store.transaction() as db:
-            db.execute("DELETE FROM thumbnail WHERE state = 'missing'")
+        if self.store.query("SELECT 1 FROM thumbnail WHERE state = 'missing' LIMIT 1"):
+            with self.store.transaction() as db:
+                db.execute("DELETE FROM thumbnail WHERE state = 'missing'")
 
     def evict(self) -> None:
         """Least recently used downloads first, until they fit the budget."""
@@ -203,10 +204,13 @@ class Images:
 
     def drop_unreferenced(self, references: dict[str, str]) -> None:
         """Forget downloads no record on the phone references any more (records that left the beat)."""
+        rows = self.store.query("SELECT 'thumbnail' AS kind, sha256 FROM thumbnail UNION ALL "
+                                "SELECT 'full' AS kind, sha256 FROM blob WHERE origin = 'downloaded'")
+        unreferenced = [row for row in rows if row["sha256"] not in references]
+        if not unreferenced:
+            return
         with self.store.transaction() as db:
-            rows = db.execute("SELECT 'thumbnail' AS kind, sha256 FROM thumbnail UNION ALL "
-                              "SELECT 'full' AS kind, sha256 FROM blob WHERE origin = 'downloaded'").fetchall()
-            gone = self._remove(db, [row for row in rows if row["sha256"] not in references])
+            gone = self._remove(db, unreferenced)
         self._unlink(gone)
 
     def clear(self) -> None:
@@ -216,10 +220,11 @@ class Images:
     def _evictions(self, db: sqlite3.Connection, needed: int, below: str | None) -> list[sqlite3.Row] | None:
         """The least recently used downloads to remove for ``needed`` more bytes to fit the budget,
         only among those used before ``below`` when given; None when no choice makes them fit."""
-        downloads = db.execute(DOWNLOADS + " ORDER BY used_at, sha256").fetchall()
-        excess = sum(row["size"] for row in downloads) + needed - self.budget
+        excess = db.execute(f"SELECT coalesce(sum(size), 0) FROM ({DOWNLOADS})").fetchone()[0] + needed - self.budget
+        if excess <= 0:
+            return []
         chosen = []
-        for row in downloads:
+        for row in db.execute(DOWNLOADS + " ORDER BY used_at, sha256"):
             if excess <= 0 or (below is not None and row["used_at"] >= below):
                 break
             chosen.append(row)
