@@ -6,7 +6,9 @@ each picture the phone's records reference and it lacks, newest work first, one 
 and stops between two of them when told to (a round is wanted, the app is closing), when the
 budget is full of pictures used more recently (``mobile.store.images``), or with the
 session's error when the network goes; what arrived is kept and the next run picks up the
-rest. ``fetch_full`` is the viewer's: one image, verified against its hash.
+rest. A picture the server cannot give (``404``, or ``500 blob_unavailable``: its file lost on
+the server) is passed over and noted, so it does not hold up the others.
+``fetch_full`` is the viewer's: one image, verified against its hash.
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ class PhotoFetcher:
                 if error.status != 404:
                     raise
                 self.images.mark_unavailable(sha256, "none" if error.code == "no_thumbnail" else "missing")
+                continue
+            except ServerError as error:
+                if error.code != "blob_unavailable":
+                    raise
+                self.images.mark_unavailable(sha256, "missing")
                 continue
             if not self.images.keep_thumbnail(sha256, response.content, used_at):
                 break

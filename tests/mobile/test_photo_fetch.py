@@ -52,6 +52,7 @@ class FakeServer:
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
         self.no_thumbnail: set[str] = set()
+        self.lost: set[str] = set()
         self.pages: list[dict[str, Any]] = []
         self.asked: list[str] = []
         self.offline = False
@@ -82,6 +83,9 @@ class FakeServer:
             return answer(500, b"", "text/plain", url)
         if sha256 not in self.blobs:
             return refusal("not_found", url)
+        if sha256 in self.lost:
+            return answer(500, json.dumps({"code": "blob_unavailable", "message": "lost"}).encode(),
+                          "application/json", url)
         if thumbnail and sha256 in self.no_thumbnail:
             return refusal("no_thumbnail", url)
         return answer(200, b"small " + self.blobs[sha256] if thumbnail else self.blobs[sha256], "image/jpeg", url)
@@ -153,6 +157,20 @@ def test_a_photo_the_server_would_not_give_is_asked_again_only_after_a_pull_brou
     server.blobs[late] = b"photo late"
     assert fetcher(store, server).fetch_thumbnails(retry_missing=True) == 1
     assert server.thumbnails_asked() == [late, late]
+
+
+def test_a_photo_whose_file_the_server_lost_is_passed_over_and_asked_again_after_a_pull(
+    store: Store, replica: Replica, server: FakeServer
+) -> None:
+    lost, kept = uploaded(server, "lost", "kept")
+    inspection(replica, "2025-03-05T09:00:00+08:00", lost)
+    inspection(replica, "2025-03-01T09:00:00+08:00", kept)
+    server.lost.add(lost)
+    assert fetcher(store, server).fetch_thumbnails() == 1
+    assert fetcher(store, server).fetch_thumbnails() == 0
+    server.lost.clear()
+    assert fetcher(store, server).fetch_thumbnails(retry_missing=True) == 1
+    assert server.thumbnails_asked() == [lost, kept, lost]
 
 
 def test_going_offline_stops_the_fetch_keeping_what_arrived_and_the_next_one_resumes(
