@@ -11,6 +11,7 @@ saying plainly when it cannot; marks, in fractions, sit the same on either.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
@@ -124,15 +125,14 @@ class PhotoViewer(ModalView):
             self.full_status = self._offline_words()
             return
         self.full_status = _("Loading the full photo…")
-        session = app.account.session()
-        app.background.run(lambda: PhotoFetcher(app.store, session).fetch_full(sha256), self._full_arrived,
-                           self._full_failed)
+        fetcher = PhotoFetcher(app.store, app.account.session())
+        app.background.run(lambda: fetcher.fetch_full(sha256), self._full_arrived, self._full_failed)
 
     def _offline_words(self) -> str:
         return _("Offline · the full photo can be seen later") if self.source \
             else _("Offline · this photo is not on this phone yet")
 
-    def _full_arrived(self, path: Any) -> None:
+    def _full_arrived(self, path: Path) -> None:
         self.source, self.full_status = str(path), ""
 
     def _full_failed(self, error: BaseException) -> None:
