@@ -29,7 +29,12 @@ class BlobCorrupt(RuntimeError):
 
 class BlobStore(Protocol):
     def put(self, sha256: str, data: bytes) -> bool:
-        """Keep ``data`` (which must hash to ``sha256``); True if it was not there before."""
+        """Keep ``data`` (which must hash to ``sha256``); True if this call wrote it.
+
+        A blob already held whole is left alone (False); one that is missing or damaged is
+        written. Two writers of the same blob at once may both answer True: the blob is whole
+        either way.
+        """
 
     def get(self, sha256: str) -> bytes:
         """The bytes, verified against the address; ``BlobMissing`` or ``BlobCorrupt`` otherwise."""
@@ -48,8 +53,12 @@ class BlobStore(Protocol):
         """Raise ``OSError`` unless a blob could be written now."""
 
 
+def _is_digest(name: str) -> bool:
+    return len(name) == 64 and not name.strip("0123456789abcdef")
+
+
 def _checked(sha256: str) -> str:
-    if len(sha256) != 64 or sha256.strip("0123456789abcdef"):
+    if not _is_digest(sha256):
         raise ValueError(f"{sha256!r} is not a lowercase SHA-256 hex digest")
     return sha256
 
@@ -71,9 +80,9 @@ class FilesystemBlobStore:
     def put(self, sha256: str, data: bytes) -> bool:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise BlobCorrupt(f"refusing to store bytes that do not hash to {sha256}")
-        target = self.path(sha256)
-        if target.exists():
+        if self._holds(sha256):
             return False
+        target = self.path(sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
         self.scratch.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=self.scratch, prefix=sha256[:8] + ".")
@@ -101,16 +110,33 @@ class FilesystemBlobStore:
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def _holds(self, sha256: str) -> bool:
+        """The blob is there and whole (so a put over a damaged file repairs it)."""
+        try:
+            self.get(sha256)
+        except (BlobMissing, BlobCorrupt):
+            return False
+        return True
+
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
 
     def hashes(self) -> Iterator[str]:
+        """Files named by a digest in their own shard; anything else there (a stray copy, notes) is not a blob."""
         for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
-            if path.is_file() and len(path.name) == 64:
-                yield path.name
+            name = path.name
+            if _is_digest(name) and path.parent.name == name[2:4] and path.parent.parent.name == name[:2] \
+                    and path.is_file():
+                yield name
 
     def total_bytes(self) -> int:
-        return sum(self.path(sha256).stat().st_size for sha256 in self.hashes())
+        total = 0
+        for sha256 in self.hashes():
+            try:
+                total += self.path(sha256).stat().st_size
+            except FileNotFoundError:
+                continue
+        return total
 
     def check_writable(self) -> None:
         self.scratch.mkdir(parents=True, exist_ok=True)

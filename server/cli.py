@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy import or_, select
 
+from server.blob_upkeep import Batch, check_store, make_thumbnails, move_back, move_out
 from server.config import demo_mode
 from server.demo.loader import load_demo
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
@@ -31,6 +32,7 @@ device_cli = AppGroup("device", help="List enrolled devices and revoke a lost on
 demo_cli = AppGroup("demo", help="Demo data for trying Beatlog out.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
 sync_cli = AppGroup("sync", help="Sync storage upkeep.")
+blobs_cli = AppGroup("blobs", help="Photo and signature bytes: move them out of the database, check the blob store.")
 
 
 def committing(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -229,8 +231,84 @@ def rebuild_wire_command() -> None:
     click.echo(f"Rebuilt the wire form of {rebuild_wire(db.session.connection())} records.")
 
 
+def in_batches(step: Callable[..., Batch], batch: int, summary: str) -> None:
+    """Run ``step`` over every blob, one committed batch at a time, then say what the batches did.
+
+    A failure rolls back only the batch it struck: run the command again to go on from there.
+    ``summary`` may name ``{blobs}`` and ``{thumbnails}`` (how many were moved or made),
+    ``{not_images}`` and ``{store}``. Each blob left as it was is named on stderr, and the
+    command then exits 1.
+    """
+    total = Batch()
+    while True:
+        try:
+            done = step(db.session(), after=total.last or "", limit=batch)
+        except BaseException as error:
+            settle(db.session(), error)
+            raise
+        settle(db.session(), None)
+        total += done
+        if done.last is None:
+            break
+    click.echo(summary.format(blobs=plural(total.moved, "blob"), thumbnails=plural(total.moved, "thumbnail"),
+                              not_images=plural(total.not_images, "blob"), store=current_app.config["BLOB_STORE"]))
+    for line in total.refused:
+        click.echo(line, err=True)
+    if total.refused:
+        raise SystemExit(1)
+
+
+BATCH = click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True,
+                     help="Blobs per transaction.")
+
+
+@blobs_cli.command("move-out")
+@BATCH
+def move_out_command(batch: int) -> None:
+    """Move blob bytes still in the database to the blob store, verified; resumable, and harmless to repeat."""
+    in_batches(move_out, batch, "Moved {blobs} out of the database into {store}, each verified there.")
+
+
+@blobs_cli.command("move-back")
+@BATCH
+def move_back_command(batch: int) -> None:
+    """Copy blob bytes from the blob store back into the database, as a downgrade past 0008 needs."""
+    in_batches(move_back, batch, "Moved {blobs} back into the database from {store}.")
+
+
+@blobs_cli.command("thumbnails")
+@BATCH
+def thumbnails_command(batch: int) -> None:
+    """Make the thumbnails of blobs that have none (stored before migration 0008) or whose thumbnail was lost."""
+    in_batches(make_thumbnails, batch, "Made {thumbnails}; {not_images} no thumbnail can be made of "
+                                       "(not an image Pillow decodes safely; the original is served instead).")
+
+
+@blobs_cli.command("check")
+def check_blobs_command() -> None:
+    """Verify every file the database expects in the blob store, and list those it does not know (exit 1 if any
+    is missing or damaged)."""
+    check = check_store(db.session())
+    db.session.rollback()
+    for line in check.missing:
+        click.echo(f"missing {line}")
+    for line in check.damaged:
+        click.echo(f"damaged {line}")
+    for sha256 in check.orphans:
+        click.echo(f"orphan {sha256}")
+    click.echo(f"{current_app.config['BLOB_STORE']}: {check.verified} files verified: {len(check.missing)} missing, "
+               f"{len(check.damaged)} damaged, {plural(len(check.orphans), 'orphan')}; "
+               f"{plural(check.in_database, 'blob')} still in the database.")
+    if not check.sound:
+        raise SystemExit(1)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def init_app(app: Flask) -> None:
-    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli):
+    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli, blobs_cli):
         app.cli.add_command(group)
 
 

@@ -21,6 +21,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from server.blobstore import BlobCorrupt, BlobMissing
 from server.refusals import Kind, Refused
 from sync.protocol import SCHEMA_VERSION
 
@@ -153,6 +154,8 @@ class BeatlogApi(Api):
         app.register_error_handler(HTTPException, self.handle_http_exception)
         app.register_error_handler(Refused, handle_refusal)
         app.register_error_handler(SQLAlchemyError, handle_database_error)
+        app.register_error_handler(BlobMissing, handle_lost_blob)
+        app.register_error_handler(BlobCorrupt, handle_lost_blob)
 
     def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
@@ -177,6 +180,17 @@ class BeatlogApi(Api):
             )
         code = STATUS_CODES.get(status, "http_error")
         return error_response(status, code, error.description or error.name)
+
+
+def handle_lost_blob(error: BlobMissing | BlobCorrupt) -> ResponseReturnValue:
+    """The database knows a blob whose file the store lost or that no longer matches its hash.
+
+    The client can do nothing about it; an operator restores the file from a backup
+    (``flask --app server blobs check`` lists every such blob).
+    """
+    log.error("blob unavailable: %s: %s", type(error).__name__, error)
+    return error_response(500, "blob_unavailable",
+                          "The server cannot read this photo or signature; an administrator must restore it.")
 
 
 def handle_database_error(error: SQLAlchemyError) -> ResponseReturnValue:

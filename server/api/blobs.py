@@ -8,9 +8,9 @@ from werkzeug.routing import BaseConverter
 from server.access import ROLES, allow, current_person, current_scope
 from server.api.common import api_blueprint
 from server.api.schemas import BlobInfo
-from server.errors import ApiError
+from server.errors import ApiError, ErrorSchema
 from server.extensions import db
-from server.operations.blobs import readable_blob, readable_hashes, store_blob
+from server.operations.blobs import blob_bytes, blob_thumbnail, readable_blob, readable_hashes, store_blob
 from server.syncing.protocol import versioned
 
 blp = api_blueprint("blobs", "Content-addressed photos and signatures.")
@@ -62,7 +62,24 @@ def upload(sha256: str) -> tuple[dict, int]:
 def download(sha256: str) -> Response:
     """The bytes, if you uploaded them or a record in your scope references them."""
     blob = readable_blob(db.session(), sha256, current_scope())
-    response = Response(blob.data, mimetype=blob.content_type)
-    response.headers["ETag"] = f'"{blob.sha256}"'
+    return immutable(blob_bytes(blob), blob.content_type, blob.sha256)
+
+
+@blp.route("/blobs/<sha256:sha256>/thumbnail", methods=["GET", "HEAD"])
+@allow(*ROLES)
+@versioned
+@blp.response(200, description="The blob's thumbnail: a JPEG whose longest side is at most 320 px")
+@blp.alt_response(404, schema=ErrorSchema, description="`not_found` as for the blob itself, or `no_thumbnail`")
+def thumbnail(sha256: str) -> Response:
+    """The thumbnail of a blob you may read, by the blob's own hash; ``404 no_thumbnail`` if none could be made."""
+    blob = readable_blob(db.session(), sha256, current_scope())
+    address, data = blob_thumbnail(blob)
+    return immutable(data, "image/jpeg", address)
+
+
+def immutable(data: bytes, content_type: str, sha256: str) -> Response:
+    """Bytes that never change under their address: cached by the client for a year, tagged by their hash."""
+    response = Response(data, mimetype=content_type)
+    response.headers["ETag"] = f'"{sha256}"'
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response

@@ -20,7 +20,7 @@ from server.dashboard.history import history
 from server.dashboard.values import item_labels
 from server.extensions import db
 from server.models import Followup, Inspection
-from server.operations.blobs import readable_blob
+from server.operations.blobs import blob_bytes, readable_blob
 from server.operations.catalog import template_as_of
 from server.operations.review import review_inspection
 from server.refusals import Kind, Refused, not_found
@@ -115,7 +115,7 @@ def review(inspection_id: uuid.UUID) -> Any:
 def blob(sha256: str) -> Response:
     """A photo or signature of a log in the reviewer's scope."""
     found = readable_blob(db.session(), sha256, current_scope())
-    response = Response(found.data, mimetype=found.content_type)
+    response = Response(blob_bytes(found), mimetype=found.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400, immutable"
     return response
 

@@ -96,14 +96,18 @@ class PurgedRecord(Base):
 
 
 class Blob(Base):
-    """A photo or signature, addressed by the SHA-256 of its bytes."""
+    """A photo or signature, addressed by the SHA-256 of its bytes, which the blob store keeps."""
 
     __tablename__ = "blob"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int]
     content_type: Mapped[str] = mapped_column(String(40))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """The bytes of a blob stored before the blob store (migration 0008) until ``blobs move-out``
+    moves them there; NULL once the store holds them, and for every blob uploaded since."""
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The store address of its 320 px JPEG preview; NULL when none could be made (not a decodable image)."""
     uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

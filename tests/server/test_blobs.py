@@ -6,7 +6,11 @@ import hashlib
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select, update
 
+from server.blobstore import blob_store
+from server.extensions import db
+from server.models import Blob
 from tests.phone import DeviceFactory, hostile_push, mutation
 from tests.world import World
 
@@ -167,3 +171,50 @@ def test_a_photo_note_not_keyed_by_a_hash_or_with_a_mark_off_the_photo_is_refuse
         for edit in edits))
     assert [(result["status"], result["code"], list(result["errors"])) for result in results] == \
         [("rejected", "invalid", ["photo_notes"])] * 3
+
+
+def test_an_uploaded_blobs_bytes_are_kept_in_the_blob_store_not_the_database(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    put(client, world)
+    with app.app_context():
+        assert db.session.scalar(select(Blob.data).where(Blob.sha256 == SHA)) is None
+        assert blob_store().get(SHA) == PHOTO
+
+
+def test_a_blob_whose_bytes_are_still_in_the_database_is_served_from_there(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    """Between ``flask db upgrade`` to 0008 and ``blobs move-out``: the bytes are in the column only."""
+    sha256 = world.photos["A1"]
+    with app.app_context():
+        db.session.execute(update(Blob).where(Blob.sha256 == sha256).values(data=room_photo("A1")))
+        db.session.commit()
+        blob_store().delete(sha256)
+    got = client.get(f"/api/v1/blobs/{sha256}?schema_version=2", headers=world.headers("officer_a1"))
+    assert (got.status_code, got.data) == (200, room_photo("A1"))
+
+
+def test_a_blob_whose_file_is_lost_or_damaged_is_a_server_fault_that_says_so(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    url = f"/api/v1/blobs/{world.photos['A1']}?schema_version=2"
+    with app.app_context():
+        path = blob_store().path(world.photos["A1"])  # type: ignore[attr-defined]
+    path.write_bytes(b"bit rot")
+    damaged = client.get(url, headers=world.headers("officer_a1"))
+    path.unlink()
+    lost = client.get(url, headers=world.headers("officer_a1"))
+    assert [(answer.status_code, answer.json["code"]) for answer in (damaged, lost)] == \
+        [(500, "blob_unavailable")] * 2
+
+
+def test_uploading_a_blob_again_puts_back_a_file_the_store_lost(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    put(client, world)
+    with app.app_context():
+        blob_store().delete(SHA)
+    assert put(client, world).status_code == 200
+    with app.app_context():
+        assert blob_store().get(SHA) == PHOTO

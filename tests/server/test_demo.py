@@ -142,6 +142,7 @@ def test_the_same_seed_and_day_give_the_same_demo(migrated_database: str, tmp_pa
 
 def test_the_demo_has_photos_signatures_and_conflicts_left_by_real_syncs(demo: Flask) -> None:
     from server.models import Blob, BlobRef, Device, SyncConflict, SyncMutation
+    from server.operations.blobs import blob_bytes
 
     with_photos = db.session.scalars(select(Inspection).where(Inspection.rectification_required.is_(True))).all()
     assert with_photos and all(i.photo_hashes for i in with_photos)
@@ -151,7 +152,7 @@ def test_the_demo_has_photos_signatures_and_conflicts_left_by_real_syncs(demo: F
     assert hashes == set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(hashes))))
     assert count(BlobRef) > 0
     blob = db.session.get(Blob, with_photos[0].photo_hashes[0])
-    assert blob.data.startswith(b"\x89PNG") and blob.content_type == "image/png"
+    assert blob_bytes(blob).startswith(b"\x89PNG") and blob.content_type == "image/png"
     conflicts = db.session.scalars(select(SyncConflict).where(SyncConflict.status == "open")).all()
     assert {c.reason for c in conflicts} == {"field_conflict", "locked"}
     assert count(SyncMutation) == 3 and count(Device) == 2

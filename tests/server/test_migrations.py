@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -57,8 +58,6 @@ def old_table(name: str, *names: str) -> sa.TableClause:
 
 def test_upgrading_a_database_with_records_fills_in_their_wire_form(backend: str, tmp_path: Path) -> None:
     import json
-    import uuid
-    from datetime import datetime
 
     from server.models import Venue
     from server.syncing.wire import MAPPINGS
@@ -94,30 +93,67 @@ def test_upgrading_a_database_with_records_fills_in_their_wire_form(backend: str
             db.engine.dispose()
 
 
-def test_upgrading_gives_each_stored_blob_its_first_uploader_as_possessor(backend: str, tmp_path: Path) -> None:
-    import uuid
-    from datetime import datetime
-
-    from server.models import BlobPossession
-
+def store_old_blobs(revision: str, blobs: dict[str, bytes]) -> uuid.UUID:
+    """Upgrade to ``revision`` and store ``blobs`` as it had them, uploaded by an admin; the admin's id."""
     now = datetime(2026, 11, 1, 8, tzinfo=UTC)
-    person_id, sha256 = uuid.uuid4(), "ab" * 32
+    person_id = uuid.uuid4()
     person = old_table("person", "username", "display_name", "role", "star_level", "active", "password_hash",
                        *SYNC_COLUMNS)
     blob = old_table("blob", "sha256", "size", "content_type", "data", "uploaded_by", "uploaded_at")
+    upgrade(revision=revision)
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(person), {
+            "id": person_id, "username": "admin", "display_name": "管理员", "role": "admin", "star_level": 3,
+            "active": True, "password_hash": "x", "version": 1, "seq": 1, "created_at": now, "updated_at": now,
+            "updated_by": None, "deleted": False})
+        connection.execute(sa.insert(blob), [
+            {"sha256": sha256, "size": len(data), "content_type": "image/png", "data": data,
+             "uploaded_by": person_id, "uploaded_at": now} for sha256, data in blobs.items()])
+    return person_id
+
+
+def test_upgrading_gives_each_stored_blob_its_first_uploader_as_possessor(backend: str, tmp_path: Path) -> None:
+    from server.models import BlobPossession
+
+    sha256 = "ab" * 32
     with scratch_database(backend, tmp_path) as url:
         app = make_app(url, tmp_path / "instance")
         with app.app_context():
-            upgrade(revision="0005_purged_records")
-            with db.engine.begin() as connection:
-                connection.execute(sa.insert(person), {
-                    "id": person_id, "username": "admin", "display_name": "管理员", "role": "admin",
-                    "star_level": 3, "active": True, "password_hash": "x", "version": 1, "seq": 1, "created_at": now,
-                    "updated_at": now, "updated_by": None, "deleted": False})
-                connection.execute(sa.insert(blob), {"sha256": sha256, "size": 1, "content_type": "image/png",
-                                                     "data": b"x", "uploaded_by": person_id, "uploaded_at": now})
+            person_id = store_old_blobs("0005_purged_records", {sha256: b"x"})
             upgrade()
             possession = db.session.scalars(sa.select(BlobPossession)).one()
             assert (possession.sha256, possession.person_id) == (sha256, person_id)
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_blob_store_migration_keeps_the_bytes_in_the_database_and_its_downgrade_needs_them_there(
+    backend: str, tmp_path: Path
+) -> None:
+    """Upgrading to 0008 moves no bytes (`blobs move-out` does); the downgrade refuses while only the store has some."""
+    import pytest
+
+    with scratch_database(backend, tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            store_old_blobs("0007_photo_notes_signer", {"ab" * 32: b"a", "cd" * 32: b"c"})
+            upgrade()
+            read = sa.text("SELECT sha256, data, thumbnail_sha256 FROM blob ORDER BY sha256")
+            with db.engine.begin() as connection:
+                assert [tuple(row) for row in connection.execute(read)] == [("ab" * 32, b"a", None),
+                                                                             ("cd" * 32, b"c", None)]
+                connection.execute(sa.text("UPDATE blob SET data = NULL WHERE sha256 = :sha"), {"sha": "cd" * 32})
+            with pytest.raises(SystemExit):
+                downgrade(revision="0007_photo_notes_signer")
+            with db.engine.connect() as connection:
+                assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == \
+                    "0008_blob_store"
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("UPDATE blob SET data = :data WHERE sha256 = :sha"),
+                                   {"sha": "cd" * 32, "data": b"c"})
+            downgrade(revision="0007_photo_notes_signer")
+            with db.engine.connect() as connection:
+                assert connection.execute(sa.text("SELECT sha256, data FROM blob ORDER BY sha256")).all() == \
+                    [("ab" * 32, b"a"), ("cd" * 32, b"c")]
             db.session.remove()
             db.engine.dispose()
