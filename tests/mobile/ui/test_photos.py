@@ -1,9 +1,9 @@
 """Photos from the server in the real app: tiles before and after the thumbnail, the viewer, the budget.
 
 The phone is officer1's, signed in to the demo server; the demo's logs carry photos the phone
-did not take. Thumbnails are put on the phone as the sync thread would put them (its fetching
-is tested in tests/mobile/test_photo_fetch.py and tests/e2e/test_handheld_photos.py); the
-full image comes from the server through the viewer.
+did not take. Offline, a thumbnail is put on the phone as the sync thread would put it, so
+the test decides when it lands; online, the sync thread fetches them from the server and
+the viewer the full image.
 """
 
 from __future__ import annotations
@@ -96,6 +96,8 @@ def test_a_colleagues_photo_shows_a_placeholder_then_its_thumbnail_and_full_size
     officer.screenshot("photo-full-on-demand")
     officer.tap(viewer.ids.done)
     officer.wait(lambda: tile(field, first).source == str(app.store.blob_path(first)), "the tile to use it")
+    officer.wait(lambda: tile(field, second).source == str(app.store.thumbnail_path(second)),
+                 "the thumbnail the sync thread fetched after the network came back")
 
 
 def test_settings_show_the_space_photos_take_change_the_budget_and_clear_downloads(
