@@ -98,14 +98,20 @@ class SyncClient:
         return len(blobs)
 
     def push(self) -> dict[str, int]:
+        """Send every waiting mutation once, in batches, landing each batch's answers before the next.
+
+        One refused as retryable waits for the next round, and the round goes on with the
+        mutations behind it. A round therefore pulls only once every mutation that was
+        waiting when it began was sent and answered: the server relies on that to forget
+        answers no device can ask for again (``server/syncing/maintenance.py``).
+        """
         tally: dict[str, int] = {}
         sent: set[str] = set()
         total = self.replica.pending_count()
         while True:
             self._check_stop()
-            batch = self.replica.take_batch(self.push_batch)
-            fresh = [mutation for mutation in batch if mutation["mutation_id"] not in sent]
-            if not fresh:
+            batch = self.replica.take_batch(self.push_batch, passed=sent)
+            if not batch:
                 return tally
             self.progress(Progress(PUSH, len(sent), total))
             body = self.session.post("/api/v1/sync/push", {"device_id": self.device_id, "mutations": batch})

@@ -13,10 +13,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import access, blobstore, bodies, cli, dashboard, transaction
+from server import access, blobstore, bodies, cli, dashboard, health, logs, requestlog, scrape, transaction
 from server import api as api_package
 from server.config import DEFAULTS, database_url, settings_from_env, settle_audit_key
-from server.database import tune_engine
+from server.database import engine_options, tune_engine
 from server.extensions import api, db, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("BEATLOG_INSTANCE_PATH")
     app = transaction.TransactionalFlask(__name__, instance_path=instance_path or None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    requestlog.init_app(app)
     bodies.init_app(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -37,7 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     settle_audit_key(app.config)
+    logs.configure(app)
 
     blobstore.init_app(app)
     db.init_app(app)
@@ -47,8 +50,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     transaction.init_app(app)
     access.init_app(app)
+    health.init_app(app)
     api_package.init_app(app)
     dashboard.init_app(app)
+    scrape.init_app(app)
     cli.init_app(app)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]

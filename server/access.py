@@ -20,6 +20,7 @@ from flask import session as browser_session
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
+from server import requestlog
 from server.errors import ApiError
 from server.models import (
     AccessToken,
@@ -260,6 +261,7 @@ def enforce_policy() -> None:
     g.person = token.person
     g.device = token.device
     g.scope = Scope.of(session, token.person)
+    requestlog.note(person_id=str(token.person_id), device_id=str(token.device_id))
     _note_seen(token.device)
 
 

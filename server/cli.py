@@ -5,34 +5,38 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import or_, select
 
+from server.backup import Outcome, make_backup, restore_backup
 from server.blob_upkeep import Batch, check_store, make_thumbnails, move_back, move_out
 from server.config import demo_mode
 from server.demo.loader import load_demo
 from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
+from server.dumps import BackupError
 from server.extensions import db
 from server.ledger import Checkpoint, audit_key, verify_audit
 from server.models import Device, Person, Room, Station
 from server.operations.devices import revoke_device
 from server.operations.people import create_person, set_password, update_person
 from server.refusals import Refused
-from server.syncing.maintenance import purge_tombstones
 from server.syncing.wire import rebuild_wire
 from server.transaction import settle
+from server.upkeep.jobs import JOBS, run_job, schedule
+from server.upkeep.worker import serve_worker
 
 person_cli = AppGroup("person", help="Create people, set passwords, disable and enable accounts.")
 device_cli = AppGroup("device", help="List enrolled devices and revoke a lost one.")
 demo_cli = AppGroup("demo", help="Demo data for trying Beatlog out.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
-sync_cli = AppGroup("sync", help="Sync storage upkeep.")
 blobs_cli = AppGroup("blobs", help="Photo and signature bytes: move them out of the database, check the blob store.")
+sync_cli = AppGroup("sync", help="Sync storage repairs.")
+upkeep_cli = AppGroup("upkeep", help="The scheduled upkeep jobs: list them, run one now.")
 
 
 def committing(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -215,15 +219,6 @@ def checkpoint_audit_command() -> None:
     click.echo(str(Checkpoint.sign(audit_key(), verification.entries, verification.head)))
 
 
-@sync_cli.command("purge-tombstones")
-@click.option("--older-than-days", type=click.IntRange(min=0), default=180, show_default=True)
-@committing
-def purge_tombstones_command(older_than_days: int) -> None:
-    """Delete old tombstones; devices behind them resync in full."""
-    purged = purge_tombstones(db.session(), timedelta(days=older_than_days))
-    click.echo(f"Purged {purged} tombstone{'s' if purged != 1 else ''}.")
-
-
 @sync_cli.command("rebuild-wire")
 @committing
 def rebuild_wire_command() -> None:
@@ -307,9 +302,69 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+@upkeep_cli.command("list")
+def list_upkeep_command() -> None:
+    """List the upkeep jobs and how often the worker runs each."""
+    every = schedule(current_app.config)
+    for job in JOBS.values():
+        click.echo(f"{job.name:<20} every {every[job.name].total_seconds():>6.0f} s  {job.summary}")
+
+
+@upkeep_cli.command("run")
+@click.argument("job", type=click.Choice(list(JOBS)))
+def run_upkeep_command(job: str) -> None:
+    """Run one upkeep job now, once (whether or not a worker is running: jobs are idempotent)."""
+    run = run_job(JOBS[job], current_app.config)
+    if run.error is not None:
+        raise click.ClickException(f"{run.describe()}: {run.error}")
+    click.echo(run.describe())
+
+
+@click.command("worker")
+@click.option("--metrics-port", type=click.IntRange(min=0), default=None,
+              help="Serve the worker's metrics on 127.0.0.1 at this port (default BEATLOG_WORKER_METRICS_PORT; "
+                   "0: none).")
+def worker_command(metrics_port: int | None) -> None:
+    """Run the scheduled upkeep jobs while this worker holds the upkeep lock (one worker runs them)."""
+    port = current_app.config["WORKER_METRICS_PORT"] if metrics_port is None else metrics_port
+    try:
+        serve_worker(current_app._get_current_object(), port)  # type: ignore[attr-defined]
+    except (ValueError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+@click.command("backup")
+@click.argument("directory", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(directory: Path) -> None:
+    """Back up the database, the blob store and a signed audit checkpoint into DIRECTORY (new or empty)."""
+    report(make_backup, directory)
+
+
+@click.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(directory: Path) -> None:
+    """Restore a backup into an EMPTY database and the blob store, then verify it (exit 1 on any problem)."""
+    report(restore_backup, directory)
+
+
+def report(action: Callable[[Path], Outcome], directory: Path) -> None:
+    try:
+        outcome = action(directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for line in outcome.done:
+        click.echo(line)
+    for problem in outcome.problems:
+        click.echo(problem, err=True)
+    if outcome.problems:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
-    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli, blobs_cli):
+    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli, blobs_cli, upkeep_cli):
         app.cli.add_command(group)
+    for command in (worker_command, backup_command, restore_command):
+        app.cli.add_command(command)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ Every setting has a default that works on a laptop; production sets ``DATABASE_U
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -38,6 +39,37 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     return raw in ("1", "true")
 
 
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+LOOPBACK = "127.0.0.0/8,::1/128"
+LOG_FORMATS = ("json", "text")
+
+
+def _networks(environ: Mapping[str, str], name: str, default: str) -> Networks:
+    raw = environ.get(name) or default
+    try:
+        return tuple(ipaddress.ip_network(part.strip()) for part in raw.split(",") if part.strip())
+    except ValueError as error:
+        raise RuntimeError(f"{name} must list networks such as 10.0.0.0/8 separated by commas: {error}") from None
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise RuntimeError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
+def _seconds_each(environ: Mapping[str, str], name: str) -> dict[str, int]:
+    """``name=seconds`` pairs separated by commas, e.g. ``expire-sign-ins=600,purge-tombstones=86400``."""
+    pairs: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in environ.get(name, "").split(","))):
+        key, _, raw = item.partition("=")
+        if not key.strip() or not raw.strip().isdigit() or int(raw) == 0:
+            raise RuntimeError(f"{name} must be name=seconds pairs (seconds a whole number above 0), not {item!r}")
+        pairs[key.strip()] = int(raw)
+    return pairs
+
+
 def settings_from_env(
     environ: Mapping[str, str], instance_path: str, *, secret_given: bool = False
 ) -> dict[str, Any]:
@@ -60,6 +92,14 @@ def settings_from_env(
         "PROXY_HOPS": _int(environ, "BEATLOG_PROXY_HOPS", 0),
         "SESSION_COOKIE_SECURE": _flag(environ, "BEATLOG_SECURE_COOKIES"),
         "BLOB_STORE": environ.get("BLOB_STORE") or str(Path(instance_path) / "blobs"),
+        "METRICS_ALLOW": _networks(environ, "BEATLOG_METRICS_ALLOW", LOOPBACK),
+        "LOG_FORMAT": _choice(environ, "BEATLOG_LOG_FORMAT", LOG_FORMATS),
+        "TOMBSTONE_RETENTION_DAYS": _int(environ, "BEATLOG_TOMBSTONE_RETENTION_DAYS", 180),
+        "PUSH_ANSWER_RETENTION_DAYS": _int(environ, "BEATLOG_PUSH_ANSWER_RETENTION_DAYS", 30),
+        "UPKEEP_INTERVALS": _seconds_each(environ, "BEATLOG_UPKEEP_INTERVALS"),
+        "WORKER_LEADER_RETRY_SECONDS": _int(environ, "BEATLOG_WORKER_LEADER_RETRY_SECONDS", 15),
+        "WORKER_METRICS_PORT": _int(environ, "BEATLOG_WORKER_METRICS_PORT", 9109),
+        "READY_TIMEOUT_SECONDS": _int(environ, "BEATLOG_READY_TIMEOUT_SECONDS", 2),
     }
 
 

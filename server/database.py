@@ -6,9 +6,9 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Engine, Table, event
+from sqlalchemy import JSON, CursorResult, DateTime, Delete, Engine, Table, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -57,6 +57,23 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """How the app's engine connects, whatever the database.
+
+    ``pool_pre_ping`` tests a pooled connection before handing it out, so connections the
+    database dropped (a restart, a failover) are replaced instead of failing the next
+    requests. On PostgreSQL a connection attempt to a host that does not answer gives up
+    after ``CONNECT_TIMEOUT_SECONDS`` instead of the operating system's minutes.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return options
+
+
 def tune_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
@@ -86,3 +103,8 @@ def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[s
     dialect = session.get_bind().dialect.name
     statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
     session.execute(statement, rows)
+
+
+def delete_counted(session: Session, statement: Delete) -> int:
+    """Run a DELETE; how many rows it removed (both drivers report it)."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount

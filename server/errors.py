@@ -1,10 +1,11 @@
-"""One JSON error shape for every failure: ``{code, message, fields}``.
+"""One JSON error shape for every failure: ``{code, message, fields, request_id}``.
 
 ``code`` is a stable machine code the handheld and the dashboard act on; ``message`` is for
 people; ``fields`` maps each offending field to its messages (empty when no field is to
-blame). Operations' refusals (``server.refusals.Refused``, which know nothing of HTTP) get
-the status their kind stands for here; HTTP errors raised by the HTTP layer itself (access,
-body parsing, routing), validation errors and database errors leave through here too, and a
+blame); ``request_id`` names the request in the server's log (``server/requestlog.py``).
+Operations' refusals (``server.refusals.Refused``, which know nothing of HTTP) get the status
+their kind stands for here; HTTP errors raised by the HTTP layer itself (access, body
+parsing, routing), validation errors and database errors leave through here too, and a
 database error always rolls the request's transaction back first.
 """
 
@@ -21,6 +22,7 @@ from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from server import requestlog
 from server.blobstore import BlobCorrupt, BlobMissing
 from server.refusals import Kind, Refused
 from sync.protocol import SCHEMA_VERSION
@@ -60,6 +62,9 @@ class ErrorSchema(ma.Schema):
         data_key="fields",
         keys=ma.fields.Str(),
         metadata={"description": "Messages per offending field"},
+    )
+    request_id = ma.fields.Str(
+        required=True, metadata={"description": "The request's id, as in the X-Request-Id header and the server's log"}
     )
 
 
@@ -127,7 +132,8 @@ def error_response(
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> ResponseReturnValue:
-    response = jsonify({"code": code, "message": message, "fields": dict(fields or {}), **(extra or {})})
+    response = jsonify({"code": code, "message": message, "fields": dict(fields or {}),
+                        "request_id": requestlog.request_id(), **(extra or {})})
     response.status_code = status
     response.headers.update(headers or {})
     return response

@@ -6,6 +6,7 @@ from flask_sqlalchemy import SQLAlchemy
 from server.errors import BeatlogApi
 from server.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, engine_options={"hide_parameters": True})
+"""A failed statement's error (and so the log) never shows its parameters: tokens' hashes, photo bytes."""
 migrate = Migrate()
 api = BeatlogApi()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from flask import current_app
 from sqlalchemy import RowMapping, event, select, update
 from sqlalchemy.orm import Session
 
+from server import metrics
 from server.models import AuditEntry, Ledger
 from server.models.base import utcnow
 
@@ -44,10 +46,12 @@ def lock_ledger(session: Session) -> LedgerState:
 
     Nothing the session has pending is flushed before the lock is taken: the ledger row is
     the first row every writer locks, so writers queue on it and never deadlock on the rows
-    behind it.
+    behind it. How long that queue is shows in ``beatlog_ledger_lock_wait_seconds`` (on
+    SQLite a writer queues earlier, when its transaction begins, and waits little here).
     """
     state = session.info.get("ledger")
     if state is None:
+        started = time.perf_counter()
         with session.no_autoflush:
             row = session.execute(
                 update(Ledger)
@@ -55,6 +59,7 @@ def lock_ledger(session: Session) -> LedgerState:
                 .values(seq=Ledger.seq)
                 .returning(Ledger.seq, Ledger.audit_count, Ledger.audit_head)
             ).one()
+        metrics.observe_ledger_wait(time.perf_counter() - started)
         state = LedgerState(seq=row.seq, audit_count=row.audit_count, audit_head=row.audit_head or GENESIS)
         session.info["ledger"] = state
     return state
@@ -158,6 +163,15 @@ def _write_ledger(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _release_ledger(session: Session) -> None:
     session.info.pop("ledger", None)
+
+
+def start_new_epoch(session: Session) -> None:
+    """Give the database's history a new name: pull cursors issued under the old one start over.
+
+    For a restored database, whose history forks from the original's at the backup: a cursor
+    the original issued may point past changes the restored one will number anew.
+    """
+    session.execute(update(Ledger).where(Ledger.id == LEDGER_ROW).values(epoch=str(uuid.uuid4())))
 
 
 @dataclass

@@ -14,26 +14,28 @@ client still gets the refusal. The flag travels with the exception the operation
 no state left behind by one failure can make an unrelated one commit, and code that catches
 the refusal and carries on (a CLI command, a bulk action) sees the decision on it.
 
-Every answer says how long the server took, commit included, in a ``Server-Timing``
-header (the benchmarks read it).
+After the commit. What must happen only once the work stands (counting a push's outcomes
+for the metrics) is handed to ``on_commit``: it runs when the session's transaction commits
+and is dropped when the transaction ends any other way, rolled back or failed.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, g, make_response, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from server.database import write_intent
 from server.errors import handle_database_error
 from server.refusals import Refused
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ON_COMMIT = "on_commit"
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -56,6 +58,24 @@ def settle(session: Session, escaped: BaseException | None) -> None:
         session.rollback()
 
 
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` when ``session``'s transaction commits; never if it ends otherwise."""
+    session.info.setdefault(ON_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    for callback in session.info.pop(ON_COMMIT, []):
+        callback()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_on_commit(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended without committing (after a commit nothing is left) takes its promises along."""
+    if transaction.parent is None:
+        session.info.pop(ON_COMMIT, None)
+
+
 class TransactionalFlask(Flask):
     """Flask, rolling a request's work back the moment an exception escapes its view."""
 
@@ -72,10 +92,6 @@ def init_app(app: Flask) -> None:
     db = app.extensions["sqlalchemy"]
 
     @app.before_request
-    def start_clock() -> None:
-        g.started = time.perf_counter()
-
-    @app.before_request
     def declare_intent() -> None:
         view = app.view_functions.get(request.endpoint or "")
         g.intent_token = write_intent.set(request.method not in READ_METHODS or getattr(view, "writes", False))
@@ -86,8 +102,6 @@ def init_app(app: Flask) -> None:
             settle(db.session(), g.pop("escaped", None))
         except SQLAlchemyError as error:
             response = make_response(handle_database_error(error))
-        if "started" in g:
-            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
         return response
 
     @app.teardown_request

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -123,6 +123,18 @@ def create_database(url: str) -> None:
 def drop_database(url: str) -> None:
     """Drop ``url``'s database, ending any connection a test left open to it."""
     _on_server(url, f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
+
+
+@contextmanager
+def database_beside(url: str, label: str) -> Iterator[str]:
+    """A new PostgreSQL database on ``url``'s server, ``<database>_<label>_<random>``, dropped afterwards."""
+    base = sa.engine.make_url(url)
+    own = base.set(database=f"{base.database}_{label}_{uuid.uuid4().hex[:8]}").render_as_string(hide_password=False)
+    create_database(own)
+    try:
+        yield own
+    finally:
+        drop_database(own)
 
 
 def worker_database(url: str) -> str:
@@ -251,3 +263,11 @@ def device(client: FlaskClient, world: World, tmp_path: Path) -> Iterator[Device
     """``device("officer_a1")``: that person's signed-in handheld (the real handheld core), talking to the app."""
     with Phones(client, world, tmp_path / "phones") as phones:
         yield phones.sign_in
+
+
+@pytest.fixture
+def later() -> Iterator[Callable[[timedelta], None]]:
+    """``later(timedelta(days=2))``: move this process's clock, the server's and its phones', forward."""
+    before = clock.current_clock()
+    yield lambda by: clock.set_clock(clock.Clock.at(clock.now() + by))
+    clock.set_clock(before)

@@ -43,7 +43,7 @@ class Phone:
     def records(self) -> Records:
         return Records(self.store)
 
-    def sync_client(self, pull_limit: int = 100, pages: int | None = None) -> SyncClient:
+    def sync_client(self, pull_limit: int = 100, pages: int | None = None, push_batch: int = 200) -> SyncClient:
         """The handheld's sync client; with ``pages``, the round is stopped once that many pull pages landed."""
         stop = threading.Event()
         started = len(self.transport.exchanges)
@@ -53,7 +53,7 @@ class Phone:
                 stop.set()
 
         return SyncClient(self.store, flask_session(self.transport, self.token), self.device_id,
-                          progress=progress, pull_limit=pull_limit, stop=stop)
+                          progress=progress, pull_limit=pull_limit, push_batch=push_batch, stop=stop)
 
     def create(self, record_type: str, data: dict[str, Any], record_id: str | None = None) -> str:
         return self.records.save(record_type, data, record_id).id
@@ -64,8 +64,8 @@ class Phone:
     def delete(self, record_type: str, record_id: str) -> None:
         self.records.delete(record_type, record_id)
 
-    def sync(self) -> None:
-        self.sync_client().sync()
+    def sync(self, push_batch: int = 200) -> None:
+        self.sync_client(push_batch=push_batch).sync()
 
     def push(self, lose_answer: bool = False) -> None:
         """Push the outbox; with ``lose_answer`` the server handles the push but the phone never hears back."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +16,7 @@ import sqlalchemy as sa
 
 from server.config import database_url
 from tests.conftest import (
-    create_database,
-    drop_database,
+    database_beside,
     postgres_url,
     reachable_postgres_url,
     scratch_database,
@@ -63,13 +61,8 @@ def run_pytest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def own_base_database() -> Iterator[str]:
     """A PostgreSQL database of this test's own beside ``TEST_DATABASE_URL``'s, for a nested run to start from."""
-    base = sa.engine.make_url(reachable_postgres_url())
-    own = base.set(database=f"{base.database}_nested_{uuid.uuid4().hex[:8]}").render_as_string(hide_password=False)
-    create_database(own)
-    try:
+    with database_beside(reachable_postgres_url(), "nested") as own:
         yield own
-    finally:
-        drop_database(own)
 
 
 def databases_named_after(url: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from mobile.store.database import Store
@@ -64,14 +64,15 @@ class Replica:
         with self.store.transaction() as db:
             db.execute("UPDATE blob SET uploaded = 1 WHERE sha256 = ?", (sha256,))
 
-    def take_batch(self, limit: int) -> list[dict[str, Any]]:
-        """The next mutations to push, marked as sending first (so a crash resends them).
+    def take_batch(self, limit: int, passed: Collection[str] = ()) -> list[dict[str, Any]]:
+        """The next mutations to push, but for those ``passed`` over, marked as sending first (so a crash resends them).
 
         A delete waits while an earlier mutation of its record is unanswered: its base version
         is the version that mutation makes, known only from the answer (see ``_rebase``).
         """
         with self.store.transaction() as db:
-            rows = db.execute(WAITING + " ORDER BY seq LIMIT ?", (limit,)).fetchall()
+            rows = db.execute(WAITING + " ORDER BY seq LIMIT ?", (limit + len(passed),)).fetchall()
+            rows = [row for row in rows if row["mutation_id"] not in passed][:limit]
             db.executemany("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE seq = ?",
                            [(row["seq"],) for row in rows])
         return [

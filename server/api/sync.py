@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response
 
+from server import metrics, requestlog
 from server.access import ROLES, allow, current_device, current_person, current_scope
 from server.api.common import api_blueprint, json_response, load_json_body
 from server.errors import ApiError
@@ -16,7 +17,7 @@ from server.models.base import utcnow
 from server.syncing.protocol import schema_version, versioned
 from server.syncing.pull import Puller
 from server.syncing.push import Caller, push
-from server.transaction import writes
+from server.transaction import on_commit, writes
 from sync.compiled import compile_schema
 from sync.messages import PullQuery, PullResponse, PushRequest, PushResponse
 from sync.protocol import DEFAULT_PULL_LIMIT
@@ -43,6 +44,7 @@ def push_mutations() -> Response:
                        {"device_id": ["Not this token's device."]})
     caller = Caller(current_person().id, device.id, current_scope())
     results = push(db.session(), caller, body["mutations"]) if body["mutations"] else []
+    report_push(results)
     now = utcnow()
     note_contact(device, "last_push_at", now)
     return json_response({"results": results, "server_time": now.isoformat()})
@@ -59,9 +61,30 @@ def pull_changes(query: dict[str, Any]) -> Response:
     page = Puller(db.session(), current_scope(), schema_version()).page(
         query["cursor"], query["limit"] or DEFAULT_PULL_LIMIT
     )
+    report_pull(len(page.entries))
     now = utcnow()
     note_contact(current_device(), "last_pull_at", now)
     return Response(page.body(now.isoformat()), mimetype="application/json")
+
+
+def report_push(results: list[dict[str, Any]]) -> None:
+    """Once the push commits, count its outcomes and put them in the request's log line."""
+    outcomes, codes = metrics.push_counts(results)
+
+    def committed() -> None:
+        metrics.count_push(outcomes, codes)
+        requestlog.note(push=outcomes, rejected_codes=codes)
+
+    on_commit(db.session(), committed)
+
+
+def report_pull(records: int) -> None:
+    """Once the pull's transaction commits, count the records it sent and log how many."""
+    def committed() -> None:
+        metrics.count_pulled(records)
+        requestlog.note(pulled=records)
+
+    on_commit(db.session(), committed)
 
 
 def note_contact(device: Device, attribute: str, now: datetime) -> None:

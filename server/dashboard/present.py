@@ -58,6 +58,7 @@ def whole_action_word(action: str) -> str | None:
         "auth.account_under_attack": _("account under attack"), "person.password_set": _("password set"),
         "sync.refused": _("phone's change refused"), "sync.quarantine_full": _("refused-change queue full"),
         "sync.purge_tombstones": _("deleted records purged"),
+        "sync.prune_push_answers": _("old sync answers pruned"), "auth.expire_sign_ins": _("expired sign-ins removed"),
     }.get(action)
 
 

@@ -17,7 +17,8 @@ VERBS = ("create", "update", "delete", "review", "resolve", "move")
 WHOLE_ACTIONS = ("conflict.open", "quarantine.apply", "quarantine.dismiss", "device.enrol", "device.enrolment_code",
                  "device.reassign", "device.revoke", "auth.login", "auth.login_failed", "auth.enrol",
                  "auth.enrol_failed", "auth.logout", "auth.account_under_attack", "person.password_set",
-                 "sync.refused", "sync.quarantine_full", "sync.purge_tombstones")
+                 "sync.refused", "sync.quarantine_full", "sync.purge_tombstones", "sync.prune_push_answers",
+                 "auth.expire_sign_ins")
 
 
 def action_choices() -> list[tuple[str, str]]:

@@ -1,9 +1,11 @@
-"""Alembic environment: migrate the database of the Flask app running the command."""
+"""Alembic environment: migrate the database of the Flask app running the command.
+
+Logging is the app's (``server/logs.py``): Alembic's lines come out as the server's do.
+"""
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from logging.config import fileConfig
 from typing import Any
 
 from alembic import context
@@ -13,8 +15,6 @@ from flask import current_app
 from sqlalchemy import Connection
 
 config = context.config
-if config.config_file_name is not None:
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 database = current_app.extensions["migrate"].db

@@ -1,4 +1,4 @@
-"""Signing in from a device, signing out, and revoking a lost device."""
+"""Signing in from a device, signing out, revoking a lost device, and forgetting spent credentials."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.access import Scope, token_digest
+from server.database import delete_counted
 from server.demo.exposure import warn_of_demo_sign_in
 from server.ledger import lock_ledger, record_audit
 from server.models import AccessToken, Device, EnrolmentCode, LoginFailure, Person
@@ -185,9 +186,7 @@ def _refuse_if_throttled(session: Session, username: str, address: str) -> None:
 def _count_failure(session: Session, username: str, address: str, action: str, details: dict[str, str]) -> None:
     """Count a failure for throttling and append it to the audit trail; raise ``_counted`` after it."""
     lock_ledger(session)
-    now = utcnow()
-    session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
-    session.add(LoginFailure(username=username[:64], address=address[:64], at=now))
+    session.add(LoginFailure(username=username[:64], address=address[:64], at=utcnow()))
     record_audit(session, action, details={**details, "address": address[:64]})
 
 
@@ -266,3 +265,29 @@ def revoke_device(
         details={"person_id": str(device.person_id), "reason": reason},
     )
     return device
+
+
+def expire_sign_ins(session: Session, failure_window: timedelta) -> dict[str, int]:
+    """Delete what no sign-in can use any more: expired tokens, expired enrolment codes, old failures.
+
+    A token goes once it has expired, unless it is the newest one issued to its device: that
+    is the one the phone holds, and presented months later it still answers
+    ``device_revoked`` or ``account_disabled`` (so the phone wipes itself) rather than
+    ``token_invalid``. An older expired token, presented by a phone that never got its
+    successor, is answered ``token_invalid`` instead of ``token_expired``; the phone asks
+    for the password either way. An enrolment code goes once it has expired, used or not (a
+    used one is refused the same as an unknown one). A failed sign-in goes once it has left
+    the throttling window, the only thing that counts it.
+    """
+    lock_ledger(session)
+    now = utcnow()
+    newest = select(func.max(AccessToken.id)).group_by(AccessToken.device_id)
+    counts = {
+        "tokens": delete_counted(session, delete(AccessToken).where(
+            AccessToken.expires_at <= now, AccessToken.id.not_in(newest))),
+        "enrolment_codes": delete_counted(session, delete(EnrolmentCode).where(EnrolmentCode.expires_at <= now)),
+        "login_failures": delete_counted(session, delete(LoginFailure).where(LoginFailure.at < now - failure_window)),
+    }
+    if any(counts.values()):
+        record_audit(session, "auth.expire_sign_ins", details=counts)
+    return counts

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,10 +54,13 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
 
 
-def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[LiveServer]:
+def serve(
+    database_url: str, directory: Path, workers: int = 1, environ: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
     """Migrate and load the demo into ``database_url``, then serve it until the caller is done.
 
     One worker runs ``flask run`` as ``make run`` does; more run gunicorn, as production does.
+    ``environ`` adds to the serving process's environment only, not to the commands that prepare the database.
     A SQLite database starts as a copy of the session's demo database (see ``sqlite_demo``),
     migrated and loaded by the same commands once, instead of once per test module.
     """
@@ -83,7 +86,7 @@ def serve(database_url: str, directory: Path, workers: int = 1) -> Iterator[Live
         command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                    "server.wsgi:app"]
     with server.log.open("w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env={**env, **(environ or {})}, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_serving(server.url, process, server.log)
         yield server

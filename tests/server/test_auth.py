@@ -64,7 +64,8 @@ def test_a_wrong_password_or_unknown_user_gets_the_same_answer(
         client: FlaskClient, world: World, username: str) -> None:
     response = login(client, username, password="wrong")
     assert response.status_code == 401
-    assert response.json == {"code": "login_failed", "message": "Wrong username or password.", "fields": {}}
+    assert response.json == {"code": "login_failed", "message": "Wrong username or password.", "fields": {},
+                             "request_id": response.headers["X-Request-Id"]}
 
 
 def test_repeated_failures_for_one_account_from_one_address_are_throttled(app: Flask, client: FlaskClient,

@@ -41,7 +41,7 @@ def assert_error(response: Any, status: int, code: str, fields: dict[str, Any] |
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.is_json
     body = response.json
-    assert set(body) == {"code", "message", "fields"}
+    assert set(body) == {"code", "message", "fields", "request_id"}
     assert body["code"] == code and body["message"]
     if fields is not None:
         assert body["fields"] == fields

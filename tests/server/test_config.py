@@ -113,3 +113,34 @@ def test_tests_debugging_and_the_demo_may_share_the_secret_as_audit_key(
 ) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, **not_production})
     assert app.config["AUDIT_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_metrics_may_be_scraped_from_loopback_unless_other_networks_are_listed(tmp_path: Path) -> None:
+    default = settings_from_env({}, str(tmp_path))["METRICS_ALLOW"]
+    assert [str(network) for network in default] == ["127.0.0.0/8", "::1/128"]
+    listed = settings_from_env({"BEATLOG_METRICS_ALLOW": " 10.20.0.0/16 , 192.0.2.7,fd00::/8"}, str(tmp_path))
+    assert [str(network) for network in listed["METRICS_ALLOW"]] == ["10.20.0.0/16", "192.0.2.7/32", "fd00::/8"]
+
+
+@pytest.mark.parametrize("given", ["10.0.0.0/33", "everyone", "10.0.0.1/8"])
+def test_a_metrics_network_that_is_not_one_stops_the_start(tmp_path: Path, given: str) -> None:
+    with pytest.raises(RuntimeError, match="BEATLOG_METRICS_ALLOW"):
+        settings_from_env({"BEATLOG_METRICS_ALLOW": given}, str(tmp_path))
+
+
+def test_logs_are_json_unless_text_is_asked_for(tmp_path: Path) -> None:
+    assert settings_from_env({}, str(tmp_path))["LOG_FORMAT"] == "json"
+    assert settings_from_env({"BEATLOG_LOG_FORMAT": " Text "}, str(tmp_path))["LOG_FORMAT"] == "text"
+    with pytest.raises(RuntimeError, match="BEATLOG_LOG_FORMAT"):
+        settings_from_env({"BEATLOG_LOG_FORMAT": "xml"}, str(tmp_path))
+def test_upkeep_intervals_are_name_and_seconds_pairs(tmp_path: Path) -> None:
+    settings = settings_from_env({"BEATLOG_UPKEEP_INTERVALS": "expire-sign-ins=600, purge-tombstones = 3600,"},
+                                 str(tmp_path), secret_given=True)
+    assert settings["UPKEEP_INTERVALS"] == {"expire-sign-ins": 600, "purge-tombstones": 3600}
+    assert settings_from_env({}, str(tmp_path), secret_given=True)["UPKEEP_INTERVALS"] == {}
+
+
+@pytest.mark.parametrize("given", ["expire-sign-ins", "expire-sign-ins=soon", "expire-sign-ins=0", "=60"])
+def test_an_upkeep_interval_that_is_not_a_positive_number_of_seconds_is_refused(tmp_path: Path, given: str) -> None:
+    with pytest.raises(RuntimeError, match="BEATLOG_UPKEEP_INTERVALS"):
+        settings_from_env({"BEATLOG_UPKEEP_INTERVALS": given}, str(tmp_path), secret_given=True)

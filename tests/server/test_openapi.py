@@ -28,7 +28,8 @@ def test_the_sync_endpoints_are_documented_with_their_messages(client: FlaskClie
 
 def test_every_error_shares_one_documented_shape(client: FlaskClient) -> None:
     error = client.get("/api/v1/openapi.json").json["components"]["schemas"]["Error"]
-    assert set(error["properties"]) == {"code", "message", "fields"}
+    assert set(error["properties"]) == {"code", "message", "fields", "request_id"}
+    assert set(error["required"]) == {"code", "message", "request_id"}
 
 
 def documented_schema(spec: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:

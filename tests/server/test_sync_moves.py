@@ -201,7 +201,8 @@ def test_a_cursor_older_than_purged_scope_exits_forces_a_full_resync(
     colleague = device("officer_a1b")
     colleague.pull()
     move_person(client, world, "officer_a1", "B1")
-    result = runner.invoke(args=["sync", "purge-tombstones", "--older-than-days", "0"])
+    client.application.config["TOMBSTONE_RETENTION_DAYS"] = 0
+    result = runner.invoke(args=["upkeep", "run", "purge-tombstones"])
     assert result.exit_code == 0, result.output
     colleague.pull()
     assert colleague.resets == 2 and "officer_a1" not in people(colleague, world)

@@ -88,8 +88,9 @@ def test_a_cursor_older_than_the_purged_tombstones_forces_a_full_resync(
     officer.pull(), colleague.pull()
     officer.delete("followup", str(world.followups["A1"]))
     officer.sync()
-    result = runner.invoke(args=["sync", "purge-tombstones", "--older-than-days", "0"])
-    assert result.exit_code == 0 and "1 tombstone" in result.output, result.output
+    app.config["TOMBSTONE_RETENTION_DAYS"] = 0
+    result = runner.invoke(args=["upkeep", "run", "purge-tombstones"])
+    assert result.exit_code == 0 and "tombstones: 1," in result.output, result.output
     colleague.pull()
     assert colleague.resets == 2
     assert str(world.followups["A1"]) not in colleague.visible("followup")

@@ -324,8 +324,9 @@ def test_a_create_of_an_id_whose_tombstone_was_purged_is_refused_not_resurrected
     officer.sync()
     officer.delete("venue", venue_id)
     officer.sync()
-    purged = runner.invoke(args=["sync", "purge-tombstones", "--older-than-days", "0"])
-    assert purged.exit_code == 0 and "1 tombstone" in purged.output, purged.output
+    app.config["TOMBSTONE_RETENTION_DAYS"] = 0
+    purged = runner.invoke(args=["upkeep", "run", "purge-tombstones"])
+    assert purged.exit_code == 0 and "tombstones: 1," in purged.output, purged.output
     offline_for_months.create("venue", venue_data(world, name="已关停的网吧"), record_id=venue_id)
     offline_for_months.push()
     result = last(offline_for_months)

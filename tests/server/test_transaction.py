@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.access import public
 from server.dashboard import csrf
@@ -23,6 +24,7 @@ from server.ledger import LEDGER_ROW
 from server.models import AuditEntry, Ledger, Station
 from server.operations.places import save_station
 from server.refusals import Kind, Refused
+from server.transaction import on_commit
 from sync.protocol import SCHEMA_VERSION
 
 SERVER = Path(__file__).parents[2] / "server"
@@ -122,9 +124,50 @@ def test_each_kind_of_refusal_reaches_the_client_in_the_one_json_shape_with_its_
     answer = app.test_client().post(route(app, refuse))
     assert answer.status_code == status == STATUS_OF_KIND[kind]
     assert answer.get_json() == {"code": "some_code", "message": "Why not, for people.", "fields": {"name": ["Wrong."]},
-                                 "current": {"version": 3}}
+                                 "request_id": answer.headers["X-Request-Id"], "current": {"version": 3}}
     for name, value in HEADERS.get(kind, {}).items():
         assert answer.headers[name] == value
+
+
+def test_what_waits_for_the_commit_happens_only_for_work_that_is_committed(app: Flask) -> None:
+    happened: list[str] = []
+
+    def write_and_promise(name: str) -> None:
+        save_station(db.session, None, {"name": name}, actor_id=None)
+        on_commit(db.session(), lambda: happened.append(name))
+
+    def commit() -> str:
+        write_and_promise("committed")
+        return "ok"
+
+    def refuse() -> Any:
+        write_and_promise("refused")
+        raise Refused("stale", "Changed meanwhile.", kind=Kind.CONFLICT)
+
+    def keep() -> Any:
+        write_and_promise("kept")
+        raise Refused("login_failed", "Counted all the same.", kind=Kind.UNAUTHENTICATED, keep=True)
+
+    client, paths = app.test_client(), [route(app, view) for view in (refuse, commit, keep)]
+    assert [client.post(path).status_code for path in paths] == [409, 200, 401]
+    assert happened == ["committed", "kept"]
+
+
+def test_what_waits_for_a_commit_that_fails_never_happens(app: Flask) -> None:
+    happened: list[str] = []
+    with app.app_context():
+        first = Station(name=STATION)
+        db.session.add(first)
+        db.session.commit()
+        taken = first.id
+        db.session.expunge_all()
+        on_commit(db.session(), lambda: happened.append("failed"))
+        db.session.add(Station(id=taken, name="The same id again"))
+        with pytest.raises(SQLAlchemyError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.commit()
+    assert happened == []
 
 
 def imported_modules(path: Path) -> set[str]:
