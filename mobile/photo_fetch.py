@@ -37,10 +37,10 @@ class PhotoFetcher:
         """Fetch what the phone lacks until done, stopped or full; returns how many arrived.
 
         ``retry_missing`` after a pull that brought changes: a picture the server would not give
-        may be readable now. Raises the session's errors (``Offline`` first among them).
+        may be readable now (one it had no thumbnail of is asked again a day later, see
+        ``Images.forget_unavailable``). Raises the session's errors (``Offline`` first among them).
         """
-        if retry_missing:
-            self.images.forget_missing()
+        self.images.forget_unavailable(missing=retry_missing)
         references = self.images.references()
         self.images.drop_unreferenced(references)
         arrived = 0

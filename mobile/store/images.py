@@ -9,8 +9,8 @@ Three kinds of picture share the phone's space:
   content-addressed folder, kept only when they hash to their address.
 - **thumbnails** fetched in the background (``thumbnail`` rows, in their own folder). A row
   may instead say that the server has no thumbnail of a photo (``none``: it is opened full
-  size on demand) or would not give one (``missing``: asked again after a pull brings
-  changes), so neither is asked for every round.
+  size on demand, and asked again a day later) or would not give one (``missing``: asked
+  again after a pull brings changes), so neither is asked for every round.
 
 Downloads share one budget, a setting the officer chooses. Each carries ``used_at``: when it
 was last viewed or, for a thumbnail never viewed, when the work of the newest record that
@@ -27,7 +27,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mobile.store.database import Store, write_file
@@ -40,6 +40,7 @@ BUDGET_KEY = "picture_budget"
 DEFAULT_BUDGET = 200 * MB
 BUDGET_CHOICES = (100 * MB, 200 * MB, 500 * MB, GB)
 UNAVAILABLE = ("none", "missing")
+ASK_AGAIN_FOR_NONE = timedelta(days=1)
 
 DOWNLOADS = """
     SELECT 'thumbnail' AS kind, sha256, size, used_at FROM thumbnail WHERE state = 'held'
@@ -183,18 +184,25 @@ class Images:
             db.execute("UPDATE blob SET used_at = ? WHERE sha256 = ? AND origin = 'downloaded'", (moment, sha256))
 
     def mark_unavailable(self, sha256: str, state: str) -> None:
-        """The server has no thumbnail of it (``none``) or would not give one (``missing``)."""
+        """The server has no thumbnail of it (``none``) or would not give one (``missing``); noted when."""
         if state not in UNAVAILABLE:
             raise ValueError(f"{state!r} is not one of {UNAVAILABLE}.")
         with self.store.transaction() as db:
-            db.execute("INSERT INTO thumbnail (sha256, state) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-                       (sha256, state))
+            db.execute("INSERT INTO thumbnail (sha256, state, used_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (sha256) DO NOTHING", (sha256, state, now()))
 
-    def forget_missing(self) -> None:
-        """Ask again for the thumbnails the server would not give (after a pull changed what the phone sees)."""
-        if self.store.query("SELECT 1 FROM thumbnail WHERE state = 'missing' LIMIT 1"):
+    def forget_unavailable(self, missing: bool) -> None:
+        """Make the thumbnails the server did not give wanted again, when it is worth asking again.
+
+        One it had none of, a day after: an operator may have made the thumbnails of blobs
+        stored before the server made them (``flask blobs thumbnails``). One it would not give,
+        when ``missing`` (after a pull brought changes: the phone's scope may have changed).
+        """
+        since = (clock.now() - ASK_AGAIN_FOR_NONE).astimezone(UTC).isoformat(timespec="microseconds")
+        stale = "(state = 'none' AND used_at < ?)" + (" OR state = 'missing'" if missing else "")
+        if self.store.query(f"SELECT 1 FROM thumbnail WHERE {stale} LIMIT 1", (since,)):
             with self.store.transaction() as db:
-                db.execute("DELETE FROM thumbnail WHERE state = 'missing'")
+                db.execute(f"DELETE FROM thumbnail WHERE {stale}", (since,))
 
     def evict(self) -> None:
         """Least recently used downloads first, until they fit the budget."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,16 +173,23 @@ def test_clearing_downloads_keeps_the_photos_taken_here(images: Images, store: S
     assert not store.thumbnail_path(thumbnailed).exists()
 
 
-def test_pictures_the_server_cannot_give_are_not_wanted_and_missing_ones_are_asked_again_later(
-    images: Images, replica: Replica
+def test_pictures_the_server_cannot_give_are_not_wanted_until_it_is_worth_asking_again(
+    images: Images, replica: Replica, day_later: Any
 ) -> None:
+    """One it would not give, after a pull brought changes; one it had no thumbnail of, a day later
+    (an operator may have made the thumbnails of blobs stored before the server made them)."""
     none, missing = hashes(2)
     inspection(replica, "2025-03-01T00:00:00+00:00", none, missing)
     images.mark_unavailable(none, "none")
     images.mark_unavailable(missing, "missing")
     assert images.wanted(images.references()) == []
-    images.forget_missing()
+    images.forget_unavailable(missing=False)
+    assert images.wanted(images.references()) == []
+    images.forget_unavailable(missing=True)
     assert [sha for sha, _ in images.wanted(images.references())] == [missing]
+    day_later()
+    images.forget_unavailable(missing=False)
+    assert {sha for sha, _ in images.wanted(images.references())} == {none, missing}
 
 
 def test_downloads_no_record_on_the_phone_references_are_dropped(images: Images, replica: Replica) -> None:

@@ -134,8 +134,8 @@ def test_photos_taken_on_this_phone_are_never_fetched(store: Store, replica: Rep
     assert fetcher(store, server).fetch_thumbnails() == 0 and server.asked == []
 
 
-def test_a_photo_the_server_has_no_thumbnail_of_is_not_asked_again_and_shows_nothing_until_opened(
-    store: Store, replica: Replica, server: FakeServer
+def test_a_photo_the_server_has_no_thumbnail_of_is_asked_again_only_a_day_later_and_opens_full_size(
+    store: Store, replica: Replica, server: FakeServer, day_later: Any
 ) -> None:
     [odd] = uploaded(server, "odd")
     server.no_thumbnail.add(odd)
@@ -143,6 +143,9 @@ def test_a_photo_the_server_has_no_thumbnail_of_is_not_asked_again_and_shows_not
     assert fetcher(store, server).fetch_thumbnails() == 0
     assert fetcher(store, server).fetch_thumbnails(retry_missing=True) == 0
     assert server.thumbnails_asked() == [odd] and Images(store).picture(odd).path is None
+    server.no_thumbnail.clear()
+    day_later()
+    assert fetcher(store, server).fetch_thumbnails() == 1
     assert fetcher(store, server).fetch_full(odd).read_bytes() == b"photo odd"
     assert Images(store).picture(odd).full
 
