@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -11,48 +10,45 @@ from PIL import Image
 from mobile.account import AccountState
 from mobile.autosync import AutoSync
 from mobile.photo_fetch import PhotoFetcher
-from mobile.store.images import Images
+from mobile.store.images import Images, Picture
 from tests.e2e.conftest import LiveServer
-from tests.e2e.handheld import Handheld, photo, venue_of
+from tests.e2e.handheld import Handheld, photo, venue_of, wait_for
 
 
 def fetcher(phone: Handheld) -> PhotoFetcher:
     return PhotoFetcher(phone.store, phone.account.session())
 
 
-def photos_of(phone: Handheld, inspection_id: str) -> list[str]:
-    record = phone.records.get("inspection", inspection_id)
+def logged_with_a_photo(phone: Handheld, findings: str, colour: tuple[int, int, int]) -> tuple[str, str]:
+    """The officer logs an inspection with a photo and a signature and syncs it; their hashes."""
+    phone.sync()
+    inspection = phone.inspect(venue_of(phone), findings, photo(colour))
+    phone.sync()
+    record = phone.records.get("inspection", inspection)
     assert record is not None
-    return [*record.data["photo_hashes"], record.data["signature_hash"]]
+    [taken] = record.data["photo_hashes"]
+    return taken, record.data["signature_hash"]
 
 
-def wait_for(condition: Any, what: str) -> None:
-    pause = threading.Event()
-    for _ in range(600):
-        if condition():
-            return
-        pause.wait(0.05)
-    raise AssertionError(f"never: {what}")
+def fetched_in_the_background(phone: Handheld, *hashes: str) -> Images:
+    """The phone's sync thread runs until the thumbnails of ``hashes`` have arrived."""
+    images = Images(phone.store)
+    auto = AutoSync(phone.store, phone.account, probe_every=0.1)
+    auto.start()
+    try:
+        wait_for(lambda: all(images.picture(sha256).path for sha256 in hashes), "the thumbnails to arrive")
+    finally:
+        auto.stop()
+    return images
 
 
 def test_a_colleagues_photo_arrives_as_a_thumbnail_in_the_background_and_full_size_on_demand(
     live_server: LiveServer, enrol: Any
 ) -> None:
     colleague = enrol(live_server.url, "officer2")
-    colleague.sync()
-    inspection = colleague.inspect(venue_of(colleague), "消防通道堆放杂物", photo((30, 140, 60)))
-    colleague.sync()
-    taken, signature = photos_of(colleague, inspection)
-
+    taken, signature = logged_with_a_photo(colleague, "消防通道堆放杂物", (30, 140, 60))
     phone = enrol(live_server.url, "officer1")
-    images = Images(phone.store)
-    auto = AutoSync(phone.store, phone.account, probe_every=0.1)
-    auto.start()
-    try:
-        wait_for(lambda: images.picture(taken).path and images.picture(signature).path,
-                 "the newest log's thumbnails to arrive in the background")
-    finally:
-        auto.stop()
+    images = fetched_in_the_background(phone, taken, signature)
     assert not images.picture(taken).full
     with Image.open(images.picture(taken).path) as thumbnail:
         assert (thumbnail.format, max(thumbnail.size)) == ("JPEG", 320)
@@ -65,18 +61,13 @@ def test_a_colleagues_photo_arrives_as_a_thumbnail_in_the_background_and_full_si
 def test_a_fresh_phone_of_the_same_officer_gets_its_own_earlier_photos_back(
     live_server: LiveServer, enrol: Any
 ) -> None:
-    lost = enrol(live_server.url, "officer3")
-    lost.sync()
-    inspection = lost.inspect(venue_of(lost), "旧手机上的检查", photo((150, 40, 40)))
-    lost.sync()
-    taken, _signature = photos_of(lost, inspection)
-
+    taken, signature = logged_with_a_photo(enrol(live_server.url, "officer3"), "旧手机上的检查", (150, 40, 40))
     swapped = enrol(live_server.url, "officer3")
-    swapped.sync()
-    assert fetcher(swapped).fetch_thumbnails() >= 2
-    images = Images(swapped.store)
-    assert images.picture(taken).path == swapped.store.thumbnail_path(taken)
-    assert fetcher(swapped).fetch_full(taken).read_bytes() == lost.store.blob_path(taken).read_bytes()
+    images = fetched_in_the_background(swapped, taken, signature)
+    assert images.picture(taken) == Picture(swapped.store.thumbnail_path(taken), full=False)
+    assert images.usage().taken == 0
+    with Image.open(fetcher(swapped).fetch_full(taken)) as full:
+        assert full.size == (640, 480)
 
 
 def test_the_budget_evicts_the_least_recently_viewed_download_but_never_a_photo_not_yet_sent(

@@ -23,6 +23,7 @@ from mobile.photo_fetch import PhotoFetcher
 from mobile.session import Offline, ServerError, Session
 from mobile.store import Replica, Store
 from mobile.store.images import Images
+from tests.e2e.handheld import wait_for
 from tests.mobile.test_images import inspection
 
 SERVER = "http://beatlog.test"
@@ -113,6 +114,14 @@ def uploaded(server: FakeServer, *names: str) -> list[str]:
     return hashes
 
 
+def newer_and_older(server: FakeServer, replica: Replica, newer: str, older: str) -> list[str]:
+    """Two photos someone uploaded, each in a log pulled to the phone, the first log the newer."""
+    photos = uploaded(server, newer, older)
+    inspection(replica, "2025-03-05T09:00:00+08:00", photos[0])
+    inspection(replica, "2025-03-01T09:00:00+08:00", photos[1])
+    return photos
+
+
 def test_thumbnails_of_what_the_phone_lacks_arrive_newest_record_first_and_are_asked_once(
     store: Store, replica: Replica, server: FakeServer
 ) -> None:
@@ -165,9 +174,7 @@ def test_a_photo_the_server_would_not_give_is_asked_again_only_after_a_pull_brou
 def test_a_photo_whose_file_the_server_lost_is_passed_over_and_asked_again_after_a_pull(
     store: Store, replica: Replica, server: FakeServer
 ) -> None:
-    lost, kept = uploaded(server, "lost", "kept")
-    inspection(replica, "2025-03-05T09:00:00+08:00", lost)
-    inspection(replica, "2025-03-01T09:00:00+08:00", kept)
+    lost, kept = newer_and_older(server, replica, "lost", "kept")
     server.lost.add(lost)
     assert fetcher(store, server).fetch_thumbnails() == 1
     assert fetcher(store, server).fetch_thumbnails() == 0
@@ -208,9 +215,7 @@ def test_the_fetch_stops_between_downloads_when_asked(store: Store, replica: Rep
 def test_a_full_budget_of_more_recent_pictures_stops_the_fetch_before_asking(
     store: Store, replica: Replica, server: FakeServer
 ) -> None:
-    newer, older = uploaded(server, "newer", "older")
-    inspection(replica, "2025-03-05T09:00:00+08:00", newer)
-    inspection(replica, "2025-03-01T09:00:00+08:00", older)
+    newer, _older = newer_and_older(server, replica, "newer", "older")
     Images(store).set_budget(len(b"small photo newer") + 10)
     assert fetcher(store, server).fetch_thumbnails() == 1
     assert fetcher(store, server).fetch_thumbnails() == 0 and server.thumbnails_asked() == [newer]
@@ -269,15 +274,6 @@ def autosync(store: Store, account: Account) -> Iterator[AutoSync]:
     running.finished = finished  # type: ignore[attr-defined]
     yield running
     running.stop()
-
-
-def wait_for(condition: Any, what: str) -> None:
-    done = threading.Event()
-    for _ in range(400):
-        if condition():
-            return
-        done.wait(0.025)
-    raise AssertionError(f"never: {what}")
 
 
 def pulled_page(*photos: str) -> dict[str, Any]:

@@ -21,10 +21,15 @@ from tests.mobile.ui.driver import Officer, sign_in
 from tests.mobile.ui.test_fieldwork import in_window
 
 
-def offline(officer: Officer, network: Any) -> None:
-    """Cut the network and wait until the phone knows (the sync thread is then fetching nothing)."""
+def offline_phone(start_app: Any, network: Any) -> Officer:
+    """officer1's phone signed in, then offline (once the phone knows, its sync thread fetches
+    nothing) with no downloaded picture: the test decides what arrives."""
+    officer = start_app(network.url, "zh")
+    sign_in(officer)
     network.offline = True
     officer.wait(lambda: not officer.app.online, "the phone to see it is offline")
+    officer.app.images.clear()
+    return officer
 
 
 def log_with_photos(officer: Officer) -> LocalRecord:
@@ -50,11 +55,8 @@ def test_a_colleagues_photo_shows_a_placeholder_then_its_thumbnail_and_full_size
         start_app: Any, network: Any) -> None:
     from mobile.ui.evidence import PhotoViewer
 
-    officer = start_app(network.url, "zh")
-    sign_in(officer)
+    officer = offline_phone(start_app, network)
     app = officer.app
-    offline(officer, network)
-    app.images.clear()
     log = log_with_photos(officer)
     first, second = log.data["photo_hashes"][:2]
     app.go("inspection", record_id=log.id)
@@ -102,11 +104,8 @@ def test_a_colleagues_photo_shows_a_placeholder_then_its_thumbnail_and_full_size
 
 def test_settings_show_the_space_photos_take_change_the_budget_and_clear_downloads(
         start_app: Any, network: Any) -> None:
-    officer = start_app(network.url, "zh")
-    sign_in(officer)
+    officer = offline_phone(start_app, network)
     app = officer.app
-    offline(officer, network)
-    app.images.clear()
     own = app.media.keep(os.urandom(2_100_000), "image/jpeg")
     full = os.urandom(1_234_567)
     app.images.keep_full(hashlib.sha256(full).hexdigest(), full, "image/jpeg")
@@ -129,11 +128,8 @@ def test_settings_show_the_space_photos_take_change_the_budget_and_clear_downloa
 
 
 def test_a_signature_not_downloaded_yet_says_so_and_shows_once_it_arrives(start_app: Any, network: Any) -> None:
-    officer = start_app(network.url, "zh")
-    sign_in(officer)
+    officer = offline_phone(start_app, network)
     app = officer.app
-    offline(officer, network)
-    app.images.clear()
     signed = [log for log in app.records.all("inspection")
               if log.data.get("signature_hash") and log.data.get("status") != "approved"]
     log = max(signed, key=lambda log: log.id)
