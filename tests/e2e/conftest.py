@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -81,6 +82,7 @@ def serve(
     server = LiveServer(f"http://127.0.0.1:{port}", env, directory / "server.log")
     if database_url.startswith(SQLITE):
         copy_sqlite(sqlite_demo(server), Path(database_url.removeprefix(SQLITE)))
+        shutil.copytree(SQLITE_DEMO_BLOBS, directory / "instance" / "blobs", dirs_exist_ok=True)
     else:
         load_demo(server)
     if workers == 1:
@@ -101,6 +103,8 @@ def serve(
 SQLITE = "sqlite:///"
 SQLITE_DEMO = Path(tempfile.gettempdir()) / f"beatlog-e2e-demo-{os.getpid()}.sqlite"
 """The session's demo database on SQLite: made by the first server that needs it, then copied."""
+SQLITE_DEMO_BLOBS = SQLITE_DEMO.with_suffix(".blobs")
+"""Its photos and signatures (the blob store, ``BLOB_STORE``), copied with it into each server's instance."""
 
 
 def load_demo(server: LiveServer) -> None:
@@ -114,7 +118,9 @@ def sqlite_demo(server: LiveServer) -> Path:
     if not SQLITE_DEMO.exists():
         building = SQLITE_DEMO.with_suffix(".building")
         atexit.register(forget, SQLITE_DEMO)
-        load_demo(LiveServer(server.url, {**server.env, "DATABASE_URL": SQLITE + str(building)}, server.log))
+        atexit.register(shutil.rmtree, SQLITE_DEMO_BLOBS, ignore_errors=True)
+        load_demo(LiveServer(server.url, {**server.env, "DATABASE_URL": SQLITE + str(building),
+                                          "BLOB_STORE": str(SQLITE_DEMO_BLOBS)}, server.log))
         copy_sqlite(building, SQLITE_DEMO)
         forget(building)
     return SQLITE_DEMO
