@@ -3,19 +3,29 @@
 A background thread probes the server cheaply (``/api/v1/ping``) and runs a sync round
 when it answers and there is reason to: it was offline before, edits are waiting, or the
 last round is older than ``interval``. It stops cleanly, mid-round included, when asked.
+
+After each round the same thread fetches the thumbnails the phone lacks
+(``mobile.photo_fetch``) with the round's session. The fetch gives way between two
+thumbnails as soon as a round is asked for (a save, the sync bar) or the app closes, so it
+never holds up a push or a pull; going offline ends it, and the round that follows the
+network's return fetches the rest. Any other failure ends it quietly until the next round.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 from mobile.account import Account, AccountState
 from mobile.listeners import Listeners
-from mobile.session import Offline, ServerError, SyncError
+from mobile.photo_fetch import PhotoFetcher
+from mobile.session import Offline, ServerError, Session, SyncError
 from mobile.store import Replica, Store
 from mobile.sync_client import Progress, SyncClient, SyncReport, SyncStopped
+
+log = logging.getLogger(__name__)
 
 
 class AutoSync:
@@ -89,6 +99,17 @@ class AutoSync:
             return
         self.last_round = time.monotonic()
         self.on_finished(report, None)
+        self._fetch_photos(session, retry_missing=report.pulled > 0)
+
+    def _fetch_photos(self, session: Session, retry_missing: bool) -> None:
+        fetcher = PhotoFetcher(self.store, session,
+                               should_stop=lambda: self.wake.is_set() or self.stopping.is_set())
+        try:
+            fetcher.fetch_thumbnails(retry_missing)
+        except Offline:
+            self._set_online(False)
+        except SyncError as error:
+            log.warning("fetching thumbnails stopped: %s", error)
 
     def _set_online(self, online: bool) -> None:
         if online != self.online:

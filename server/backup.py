@@ -84,11 +84,24 @@ def verify(connection: Connection, checkpoint: Checkpoint | None = None) -> Veri
 
 
 def make_backup(directory: Path) -> Outcome:
-    """Copy the database, the blob store and a signed audit checkpoint into ``directory`` (new or empty)."""
+    """Copy the database, the blob store and a signed audit checkpoint into ``directory`` (new or empty).
+
+    Everything is made readable by its owner only (umask 077 while the backup runs, pg_dump's
+    file included): the dump holds password hashes and token digests, and a copy of the files
+    without their folder (``cp dir/*``, ``rsync dir/``) must not expose them.
+    """
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise BackupError(f"{directory} is not empty: a backup goes into a new or empty folder.")
-    directory.mkdir(parents=True, exist_ok=True)
-    directory.chmod(0o700)
+    previous = os.umask(0o077)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        directory.chmod(0o700)
+        return _back_up_into(directory)
+    finally:
+        os.umask(previous)
+
+
+def _back_up_into(directory: Path) -> Outcome:
     dump = database_dump(db.engine)
     with dump.snapshot(db.engine, directory / dump.file_name) as connection:
         revisions, tables, trail = sorted(database_heads(connection)), table_counts(connection), verify(connection)

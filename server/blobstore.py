@@ -83,7 +83,7 @@ class FilesystemBlobStore:
         if self._holds(sha256):
             return False
         target = self.path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_durable_directory(target.parent)
         self.scratch.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=self.scratch, prefix=sha256[:8] + ".")
         try:
@@ -97,6 +97,16 @@ class FilesystemBlobStore:
             raise
         _fsync_directory(target.parent)
         return True
+
+    def _make_durable_directory(self, directory: Path) -> None:
+        """Create a shard directory and fsync the parents of each one made, so that after a power cut the
+        name of a new shard survives like the blob's own: fsyncing only the blob's directory is not enough."""
+        if directory.is_dir():
+            return
+        if directory.parent != self.root:
+            self._make_durable_directory(directory.parent)
+        directory.mkdir(parents=True, exist_ok=True)
+        _fsync_directory(directory.parent)
 
     def get(self, sha256: str) -> bytes:
         try:

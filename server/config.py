@@ -10,6 +10,7 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,29 @@ def settle_audit_key(config: dict[str, Any]) -> None:
         raise RuntimeError("Set BEATLOG_AUDIT_KEY to a secret of its own, different from SECRET_KEY: production "
                            "(not TESTING, not DEBUG, not the demo) refuses to start without it.")
     config["AUDIT_KEY"] = config.get("AUDIT_KEY") or config["SECRET_KEY"]
+
+
+@dataclass(frozen=True)
+class WebServer:
+    """How gunicorn serves the app: read by ``deploy/gunicorn.conf.py``, and by ``deploy/render.py`` for nginx.
+
+    The address is always loopback: with ``BEATLOG_PROXY_HOPS=1`` the app trusts ``X-Forwarded-For``,
+    which is safe only when nothing but the proxy on this machine can reach gunicorn.
+    """
+
+    port: int
+    workers: int
+
+    @property
+    def bind(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def web_server_settings(environ: Mapping[str, str]) -> WebServer:
+    workers = _int(environ, "BEATLOG_WORKERS", 2 * (os.cpu_count() or 1))
+    if workers < 1:
+        raise RuntimeError(f"BEATLOG_WORKERS must be at least 1, not {workers}")
+    return WebServer(port=_int(environ, "BEATLOG_PORT", 8000), workers=workers)
 
 
 DEFAULTS: dict[str, Any] = {

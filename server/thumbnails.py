@@ -20,6 +20,12 @@ FORMATS = ("JPEG", "PNG", "WEBP")
 """The formats an upload may declare (``CONTENT_TYPES``). Pillow would try dozens more, some
 through outside programs (EPS through Ghostscript): a hostile upload reaches none of them."""
 
+DECODE_PIXELS = 12_000_000
+"""The most pixels decoded to make one thumbnail, after a JPEG's draft mode has shrunk it
+(up to 1/8 per side while decoding, so a 50-megapixel camera photo decodes in under one). A
+PNG or WebP is decoded whole: a 10 KB one-bit PNG of 9,400 × 9,400, under Pillow's own limit,
+would take about 600 MB of a worker's memory on every upload of a new variant."""
+
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +44,10 @@ def make_thumbnail(data: bytes) -> bytes | None:
                 log.warning("no thumbnail: %dx%d pixels is over Pillow's MAX_IMAGE_PIXELS", image.width, image.height)
                 return None
             image.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            if image.width * image.height > DECODE_PIXELS:
+                log.warning("no thumbnail: %dx%d pixels to decode is over %d", image.width, image.height,
+                            DECODE_PIXELS)
+                return None
             return _encoded(_on_white(ImageOps.exif_transpose(image)))
     except Exception as error:  # noqa: BLE001 - decoders raise many kinds of error on hostile input
         log.info("no thumbnail: %s: %s", type(error).__name__, error)

@@ -61,12 +61,14 @@ class Media:
         return self.keep(buffer.getvalue(), "image/png")
 
     def keep(self, data: bytes, content_type: str) -> str:
+        """Store bytes taken on this phone; the same bytes downloaded before become the officer's own,
+        never evicted (``mobile.store.images``)."""
         sha256 = hashlib.sha256(data).hexdigest()
         self.store.write_blob_file(sha256, data)
         with self.store.transaction() as db:
             db.execute(
                 "INSERT INTO blob (sha256, content_type, size, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (sha256) DO NOTHING",
+                "ON CONFLICT (sha256) DO UPDATE SET origin = 'taken'",
                 (sha256, content_type, len(data), clock.now_text()),
             )
         return sha256

@@ -1,4 +1,4 @@
-"""The local database: schema migrations, transactions, settings, and blob files.
+"""The local database: schema migrations, transactions, settings, blob and thumbnail files.
 
 Every write runs in one ``BEGIN IMMEDIATE`` transaction, in WAL mode, so a crash mid-save
 leaves either the whole save or none of it. Migrations only add or rename, never drop: an
@@ -73,6 +73,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     "ALTER TABLE form_draft ADD COLUMN base TEXT;",
+    """
+    ALTER TABLE blob ADD COLUMN origin TEXT NOT NULL DEFAULT 'taken';
+    ALTER TABLE blob ADD COLUMN used_at TEXT NOT NULL DEFAULT '';
+    CREATE TABLE thumbnail (
+        sha256 TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        size INTEGER NOT NULL DEFAULT 0,
+        used_at TEXT NOT NULL DEFAULT ''
+    );
+    """,
 )
 
 
@@ -81,15 +91,18 @@ class StoreError(Exception):
 
 
 class Store:
-    """One officer's data on one device: a SQLite file and a folder of blobs."""
+    """One officer's data on one device: a SQLite file, a folder of blobs and one of thumbnails."""
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "beatlog.sqlite"
         self.blob_directory = self.directory / "blobs"
+        self.thumbnail_directory = self.directory / "thumbnails"
         self.lock = threading.RLock()
         self.changed = Listeners()
+        self.pictures_changed = Listeners()
+        """Told when a picture arrives or goes (``mobile.store.images``), so what shows it can redraw."""
         self.connection = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -136,18 +149,11 @@ class Store:
     def blob_path(self, sha256: str) -> Path:
         return self.blob_directory / sha256[:2] / sha256
 
+    def thumbnail_path(self, sha256: str) -> Path:
+        return self.thumbnail_directory / sha256[:2] / sha256
+
     def write_blob_file(self, sha256: str, data: bytes) -> None:
-        """Write the bytes before the row that names them, atomically (a crash leaves no half file)."""
-        path = self.blob_path(sha256)
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        with open(partial, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
+        write_file(self.blob_path(sha256), data)
 
     def wipe(self) -> None:
         """Remove everything this device holds (a revoked device or a disabled officer)."""
@@ -156,12 +162,27 @@ class Store:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             shutil.rmtree(self.blob_directory, ignore_errors=True)
+            shutil.rmtree(self.thumbnail_directory, ignore_errors=True)
             self.connection = self._open()
         self.changed.notify()
+        self.pictures_changed.notify()
 
     def close(self) -> None:
         with self.lock:
             self.connection.close()
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write the bytes before the row that names them, atomically (a crash leaves no half file)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
 
 
 def migrate(connection: sqlite3.Connection) -> None:

@@ -37,6 +37,7 @@ from mobile.services.platform import ask_for_hardware
 from mobile.services.qr import QrReader
 from mobile.session import Offline, ServerError, SyncError
 from mobile.store import FormDrafts, Records, Replica, Store
+from mobile.store.images import Images
 from mobile.sync_client import Progress, SyncReport
 from mobile.ui import capture, fonts
 from mobile.ui.background import Background
@@ -68,6 +69,8 @@ class BeatlogApp(App):
     notice = StringProperty("")
     sync_text = StringProperty("")
     font_missing = BooleanProperty(False)
+    pictures = NumericProperty(0)
+    """Counts the pictures arriving and going: what shows a photo binds to it to redraw."""
     store: Store | None = None
     shown_toast: Toast | None = None
 
@@ -105,6 +108,7 @@ class BeatlogApp(App):
         self.records = Records(self.store)
         self.drafts = FormDrafts(self.store)
         self.media = Media(self.store)
+        self.images = Images(self.store)
         self.background = Background()
         self.background.run(self.records.spell_older_venues)
         for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", UI_DIR / "evidence.kv", UI_DIR / "drafting.kv",
@@ -122,6 +126,8 @@ class BeatlogApp(App):
         self.status_changed = Clock.create_trigger(self.refresh_status)
         self.store.changed.add(self.status_changed)
         self.autosync.changed.add(self.status_changed)
+        self.pictures_changed = Clock.create_trigger(self._count_pictures)
+        self.store.pictures_changed.add(self.pictures_changed)
         self.refresh_status()
         self.root = manager
         self.start_screen()
@@ -224,6 +230,9 @@ class BeatlogApp(App):
         self.sync_text = sync_bar_text(self.online, self.syncing, self.pending, self.sync_phase, self.sync_done,
                                        self.sync_total, self.clock_text(self.last_sync), self.attention)
 
+    def _count_pictures(self, *_args: Any) -> None:
+        self.pictures += 1
+
     def _progress_from_thread(self, progress: Progress) -> None:
         Clock.schedule_once(lambda _dt: self._show_progress(progress))
 
@@ -273,7 +282,9 @@ class BeatlogApp(App):
             return
         self.store.changed.discard(self.status_changed)
         self.autosync.changed.discard(self.status_changed)
+        self.store.pictures_changed.discard(self.pictures_changed)
         self.status_changed.cancel()
+        self.pictures_changed.cancel()
         self.write_down()
         self.autosync.stop()
         self.background.shutdown()

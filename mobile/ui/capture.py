@@ -2,7 +2,9 @@
 
 A photo comes from the phone's camera, or on a desktop from an image file the officer
 picks. Shrinking and re-encoding it (Pillow, in ``mobile.services.photos``) runs off the UI
-thread; the thumbnail appears when it is stored.
+thread; the thumbnail appears when it is stored. A photo someone else took shows its
+thumbnail once the sync thread has fetched it (``mobile.photo_fetch``), and until then a
+tile that says it is not downloaded yet; the tiles redraw as pictures arrive (``app.pictures``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,18 @@ SIGNATURE_SIZE = (600, 240)
 IMAGE_PATTERNS = ["*.jpg", "*.jpeg", "*.png", "*.JPG", "*.JPEG", "*.PNG"]
 
 
+def picture_source(sha256: str | None, _pictures: int = 0) -> str:
+    """The file to show for a photo or signature: the full image, else its thumbnail, else ''.
+
+    Layouts pass ``app.pictures`` too, so that they ask again whenever a picture arrives or goes.
+    """
+    path = App.get_running_app().images.picture(sha256).path if sha256 else None
+    return str(path) if path else ""
+
+
 class Thumbnail(ButtonBehavior, Image):
+    """A photo's tile: its picture, or a grey tile saying it is not downloaded yet."""
+
     sha256 = StringProperty("")
 
 
@@ -67,11 +80,10 @@ class PhotoField(BoxLayout):
     locked = BooleanProperty(False)
 
     def on_hashes(self, *_args: Any) -> None:
-        app = App.get_running_app()
         strip = self.ids.strip
         strip.clear_widgets()
         for sha256 in self.hashes:
-            thumbnail = Thumbnail(sha256=sha256, source=str(app.store.blob_path(sha256)))
+            thumbnail = Thumbnail(sha256=sha256)
             thumbnail.bind(on_release=lambda widget: self.view(widget.sha256))
             strip.add_widget(thumbnail)
 
@@ -146,9 +158,6 @@ class SignatureField(BoxLayout):
     default_signer = StringProperty("")
     """The venue's person in charge: the name the pad offers when the record names no signer yet."""
     locked = BooleanProperty(False)
-
-    def image_path(self, sha256: str | None) -> str:
-        return str(App.get_running_app().store.blob_path(sha256)) if sha256 else ""
 
     def sign(self) -> None:
         SignatureSheet(deliver=self._signed, signer_name=self.signer_name or self.default_signer).open()

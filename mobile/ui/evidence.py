@@ -3,10 +3,15 @@
 The drawn mark is kept as vector data beside the photo (``photo_notes`` on the record, see
 docs/protocol.md), in fractions of the photo's width and height from its top left, so the
 photo's blob is never re-encoded and the evidence stays as the camera took it.
+
+A photo the phone holds only as a thumbnail (someone else's, or the officer's own after a
+phone swap) shows the thumbnail at once and fetches the full image when the phone is online,
+saying plainly when it cannot; marks, in fractions, sit the same on either.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
@@ -15,6 +20,8 @@ from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, Strin
 from kivy.uix.modalview import ModalView
 from kivy.uix.widget import Widget
 
+from mobile.photo_fetch import PhotoFetcher
+from mobile.session import Offline, RequestRejected
 from mobile.ui.i18n import _
 
 MARK_COLOUR = (0.9, 0.05, 0.05, 1)
@@ -92,17 +99,49 @@ class PhotoViewer(ModalView):
     source = StringProperty("")
     taken_text = StringProperty("")
     locked = BooleanProperty(False)
+    full_status = StringProperty("")
+    """Why the full image is not shown yet ('' once it is)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         app = App.get_running_app()
         note = {**empty_note(), **self.field.notes.get(self.sha256, {})}
-        self.source = str(app.store.blob_path(self.sha256))
+        self._show_picture()
         self.locked = self.field.locked
         self.taken_text = _("Taken %(time)s") % {"time": app.clock_text(note["taken_at"])} if note["taken_at"] \
             else _("Capture time not recorded")
         self.ids.caption.text = note["caption"]
         self.ids.mark.strokes = [list(stroke) for stroke in note["mark"]]
+
+    def _show_picture(self) -> None:
+        app = App.get_running_app()
+        picture = app.images.picture(self.sha256)
+        self.source = str(picture.path) if picture.path else ""
+        sha256, images = self.sha256, app.images
+        app.background.run(lambda: images.viewed(sha256))
+        if picture.full:
+            return
+        if not app.online:
+            self.full_status = self._offline_words()
+            return
+        self.full_status = _("Loading the full photo…")
+        fetcher = PhotoFetcher(app.store, app.account.session())
+        app.background.run(lambda: fetcher.fetch_full(sha256), self._full_arrived, self._full_failed)
+
+    def _offline_words(self) -> str:
+        return _("Offline · the full photo can be seen later") if self.source \
+            else _("Offline · this photo is not on this phone yet")
+
+    def _full_arrived(self, path: Path) -> None:
+        self.source, self.full_status = str(path), ""
+
+    def _full_failed(self, error: BaseException) -> None:
+        if isinstance(error, Offline):
+            self.full_status = self._offline_words()
+        elif isinstance(error, RequestRejected) and error.status == 404:
+            self.full_status = _("The server has no such photo for you.")
+        else:
+            self.full_status = _("The full photo could not be downloaded. Try again later.")
 
     def done(self) -> None:
         if not self.locked:

@@ -125,9 +125,6 @@ class Worker:
 
 def serve_worker(app: Flask, metrics_port: int) -> None:
     """Be a worker until stopped, serving its metrics on 127.0.0.1 at ``metrics_port`` (0: not at all)."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     worker = Worker(app, upkeep_lock(make_url(app.config["SQLALCHEMY_DATABASE_URI"])))
     served = start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.REGISTRY) if metrics_port else None
     try:

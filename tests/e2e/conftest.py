@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,16 +42,21 @@ class LiveServer:
 
 
 def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    wait_until(lambda: requests.get(f"{url}/api/v1/openapi.json", timeout=5), process, log)
+
+
+def wait_until(answers: Callable[[], object], process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    """Until ``answers()`` returns instead of raising ``OSError`` (requests' errors are ones): the process serves."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
-            requests.get(f"{url}/api/v1/openapi.json", timeout=5)
+            answers()
             return
-        except requests.RequestException:
+        except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
+    raise RuntimeError(f"server did not answer within {seconds:.0f} s:\n{log.read_text()}")
 
 
 def serve(
@@ -76,6 +82,7 @@ def serve(
     server = LiveServer(f"http://127.0.0.1:{port}", env, directory / "server.log")
     if database_url.startswith(SQLITE):
         copy_sqlite(sqlite_demo(server), Path(database_url.removeprefix(SQLITE)))
+        shutil.copytree(SQLITE_DEMO_BLOBS, directory / "instance" / "blobs", dirs_exist_ok=True)
     else:
         load_demo(server)
     if workers == 1:
@@ -96,6 +103,8 @@ def serve(
 SQLITE = "sqlite:///"
 SQLITE_DEMO = Path(tempfile.gettempdir()) / f"beatlog-e2e-demo-{os.getpid()}.sqlite"
 """The session's demo database on SQLite: made by the first server that needs it, then copied."""
+SQLITE_DEMO_BLOBS = SQLITE_DEMO.with_suffix(".blobs")
+"""Its photos and signatures (the blob store, ``BLOB_STORE``), copied with it into each server's instance."""
 
 
 def load_demo(server: LiveServer) -> None:
@@ -109,7 +118,9 @@ def sqlite_demo(server: LiveServer) -> Path:
     if not SQLITE_DEMO.exists():
         building = SQLITE_DEMO.with_suffix(".building")
         atexit.register(forget, SQLITE_DEMO)
-        load_demo(LiveServer(server.url, {**server.env, "DATABASE_URL": SQLITE + str(building)}, server.log))
+        atexit.register(shutil.rmtree, SQLITE_DEMO_BLOBS, ignore_errors=True)
+        load_demo(LiveServer(server.url, {**server.env, "DATABASE_URL": SQLITE + str(building),
+                                          "BLOB_STORE": str(SQLITE_DEMO_BLOBS)}, server.log))
         copy_sqlite(building, SQLITE_DEMO)
         forget(building)
     return SQLITE_DEMO

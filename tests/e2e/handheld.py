@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -97,3 +99,13 @@ def api(server_url: str, username: str) -> requests.Session:
     ).json()["token"]
     http.headers["Authorization"] = f"Bearer {token}"
     return http
+
+
+def wait_for(condition: Callable[[], Any], what: str, seconds: float = 30.0) -> None:
+    """Until ``condition()`` holds, for work another thread does (fails naming ``what`` if it never does)."""
+    pause = threading.Event()
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        pause.wait(0.05)
+    raise AssertionError(f"never: {what}")

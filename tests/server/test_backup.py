@@ -185,6 +185,8 @@ def test_the_manifest_says_what_the_backup_holds(
     assert checkpoint.startswith(f"{entries}:{head}:")
     assert written["blobs"]["damaged"] == []
     assert (tmp_path / "backup").stat().st_mode & 0o777 == 0o700
+    readable_by_others = [path for path in (tmp_path / "backup").rglob("*") if path.stat().st_mode & 0o077]
+    assert readable_by_others == [], "a copy that leaves the folder behind must not expose password hashes"
     assert {path.name for path in (tmp_path / "backup").iterdir()} == {
         "manifest.json", "audit-checkpoint", "blobs", written["database"]["file"]}
 

@@ -194,3 +194,15 @@ def test_a_store_that_cannot_be_created_fails_the_write_check(
     read_only(parent)
     with pytest.raises(OSError):
         FilesystemBlobStore(parent / "blobs").check_writable()
+
+
+def test_every_directory_a_put_creates_has_its_name_made_durable_in_its_parent(
+        store: FilesystemBlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a power cut a committed blob must still be found: the new shard names are fsynced too."""
+    synced: list[Path] = []
+    monkeypatch.setattr("server.blobstore._fsync_directory", synced.append)
+    data = b"first photo"
+    sha256 = hashlib.sha256(data).hexdigest()
+    store.put(sha256, data)
+    shard = store.path(sha256).parent
+    assert set(synced) >= {store.root, shard.parent, shard}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server import create_app
-from server.config import database_url, settings_from_env
+from server.config import database_url, settings_from_env, web_server_settings
 
 
 @pytest.mark.parametrize(
@@ -133,6 +133,8 @@ def test_logs_are_json_unless_text_is_asked_for(tmp_path: Path) -> None:
     assert settings_from_env({"BEATLOG_LOG_FORMAT": " Text "}, str(tmp_path))["LOG_FORMAT"] == "text"
     with pytest.raises(RuntimeError, match="BEATLOG_LOG_FORMAT"):
         settings_from_env({"BEATLOG_LOG_FORMAT": "xml"}, str(tmp_path))
+
+
 def test_upkeep_intervals_are_name_and_seconds_pairs(tmp_path: Path) -> None:
     settings = settings_from_env({"BEATLOG_UPKEEP_INTERVALS": "expire-sign-ins=600, purge-tombstones = 3600,"},
                                  str(tmp_path), secret_given=True)
@@ -144,3 +146,19 @@ def test_upkeep_intervals_are_name_and_seconds_pairs(tmp_path: Path) -> None:
 def test_an_upkeep_interval_that_is_not_a_positive_number_of_seconds_is_refused(tmp_path: Path, given: str) -> None:
     with pytest.raises(RuntimeError, match="BEATLOG_UPKEEP_INTERVALS"):
         settings_from_env({"BEATLOG_UPKEEP_INTERVALS": given}, str(tmp_path), secret_given=True)
+
+
+def test_gunicorn_serves_on_loopback_with_the_port_and_workers_the_environment_sets() -> None:
+    web = web_server_settings({"BEATLOG_PORT": "8100", "BEATLOG_WORKERS": "3"})
+    assert (web.bind, web.workers) == ("127.0.0.1:8100", 3)
+
+
+def test_gunicorn_defaults_to_port_8000_and_two_workers_per_processor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    web = web_server_settings({})
+    assert (web.bind, web.workers) == ("127.0.0.1:8000", 6)
+
+
+def test_a_web_server_without_workers_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="BEATLOG_WORKERS"):
+        web_server_settings({"BEATLOG_WORKERS": "0"})

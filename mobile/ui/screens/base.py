@@ -71,10 +71,13 @@ class BeatlogScreen(Screen):
     def code_scanned(self, text: str | None) -> None:
         raise NotImplementedError
 
-    def _language_changed(self, *_args: Any) -> None:
+    def shown(self) -> bool:
+        """Whether this is the screen the running app shows now (not one of an app since closed)."""
         app = self.app
-        if app is not None and self.manager is app.root and self.manager.current == self.name \
-                and not self.keeps_edits:
+        return app is not None and self.manager is app.root and self.manager.current == self.name
+
+    def _language_changed(self, *_args: Any) -> None:
+        if self.shown() and not self.keeps_edits:
             self.show()
 
 
