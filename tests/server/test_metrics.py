@@ -30,7 +30,7 @@ from sync.protocol import SCHEMA_VERSION
 from tests.conftest import make_app
 from tests.phone import DeviceFactory, hostile_push, mutation
 from tests.server.test_sync_push import venue_data
-from tests.world import ROOMS, World
+from tests.world import ROOMS, World, room_photo
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -221,8 +221,7 @@ def test_the_database_figures_are_read_at_scrape_time(
     with app.app_context():
         assert value(samples, "beatlog_audit_entries") == verify_audit(db.session).entries > 0
     assert value(samples, "beatlog_blobs") == len(ROOMS)
-    assert value(samples, "beatlog_blob_bytes") == sum(len(f"photo of the hotel in {room}".encode())
-                                                        for room in ROOMS)
+    assert value(samples, "beatlog_blob_bytes") == sum(len(room_photo(room)) for room in ROOMS)
 
 
 def test_without_open_conflicts_the_oldest_is_none_old(app: Flask, client: FlaskClient, world: World) -> None:
