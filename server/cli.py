@@ -331,6 +331,8 @@ def worker_command(metrics_port: int | None) -> None:
         serve_worker(current_app._get_current_object(), port)  # type: ignore[attr-defined]
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from None
+
+
 @click.command("backup")
 @click.argument("directory", type=click.Path(path_type=Path))
 @with_appcontext
