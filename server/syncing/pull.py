@@ -185,7 +185,13 @@ class Puller:
         cursor.previous = None
 
     def live(self, cursor: Cursor, page: Page, limit: int, high: int) -> None:
-        """All types' changes after the cursor in one query, merged in sequence order."""
+        """All types' changes after the cursor in one query, merged in sequence order.
+
+        A cursor at the watermark has nothing in (cursor, high] to send: the no-op round a
+        device makes every few minutes then costs no query beyond the ledger row.
+        """
+        if cursor.seq >= high:
+            return
         wanted = limit - len(page.entries)
         parameters = {**self.scope.bind_values(), "after": cursor.seq, "high": high, "wanted": wanted + 1}
         rows = list(self.session.execute(live_statement(self.scope.role), parameters))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+import sqlalchemy as sa
 from sqlalchemy import update
 from werkzeug.test import TestResponse
 
@@ -52,6 +53,26 @@ def test_after_the_first_pull_only_changes_come_in_commit_order(device: DeviceFa
     changes = colleague.pull()
     assert [(c["type"], c["id"], c["version"]) for c in changes] == [("followup", followup, 2), ("venue", venue, 2)]
     assert colleague.resets == 1
+
+
+def test_a_pull_at_the_head_reads_the_ledger_and_no_record_table(app: Flask, device: DeviceFactory,
+                                                                  world: World) -> None:
+    phone = device("officer_a1")
+    phone.pull()
+    statements: list[str] = []
+
+    def note(connection: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert phone.pull() == []
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert any("FROM ledger" in statement for statement in statements)
+    assert not [statement for statement in statements if "seq >" in statement], statements
 
 
 def test_changes_outside_scope_are_not_pulled(device: DeviceFactory, world: World) -> None:
