@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.harness import RECORDS_SEED, inspections
 from bench.peers import PEER_IDS, Record, kinto_settings
-from bench.peers_bench import measure, ratios, table
+from bench.peers_bench import best, measure, ratios, table
 
 
 def figures(push: int, pull: int) -> dict[str, dict[str, int]]:
@@ -101,3 +101,15 @@ def test_kinto_is_pointed_at_its_database_and_keeps_its_port_placeholder(tmp_pat
     assert config["app:main"]["kinto.storage_url"] == config["app:main"]["kinto.permission_url"] == \
         "postgresql://postgres@127.0.0.1:5432/peers_bench_kinto"
     assert config["logger_root"]["level"] == config["logger_kinto"]["level"] == "WARNING"
+
+
+def test_a_system_run_several_times_keeps_its_best_push_and_best_pull_and_every_runs_figure() -> None:
+    slow_push = {"push": {"records": 10, "seconds": 2.0, "records_per_s": 5},
+                 "pull": {"records": 10, "records_per_s": 90}}
+    slow_pull = {"push": {"records": 10, "seconds": 1.0, "records_per_s": 10},
+                 "pull": {"records": 10, "records_per_s": 30}}
+
+    figures = best([slow_push, slow_pull])
+
+    assert figures["push"] == {"records": 10, "seconds": 1.0, "records_per_s": 10, "runs_records_per_s": [5, 10]}
+    assert figures["pull"] == {"records": 10, "records_per_s": 90, "runs_records_per_s": [90, 30]}
