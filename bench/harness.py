@@ -153,10 +153,9 @@ def server(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
 
 
 @dataclass
-class Beatlog:
-    """A Beatlog server on a fresh, migrated and seeded database."""
+class Installation:
+    """Beatlog's settings on a fresh, migrated and seeded database, ready for :func:`server`."""
 
-    url: str
     database_url: str
     env: dict[str, str]
     ids: dict[str, str]
@@ -164,7 +163,7 @@ class Beatlog:
 
 
 @contextmanager
-def beatlog(backend: str, workers: int) -> Iterator[Beatlog]:
+def installation(backend: str) -> Iterator[Installation]:
     directory = Path(tempfile.mkdtemp(prefix=f"beatlog-bench-{backend}-"))
     try:
         with database(backend, directory) as url:
@@ -172,9 +171,7 @@ def beatlog(backend: str, workers: int) -> Iterator[Beatlog]:
                    "BEATLOG_AUDIT_KEY": "bench-audit",
                    "BEATLOG_INSTANCE_PATH": str(directory / "instance"), "BEATLOG_MAX_BODY_BYTES": str(64 << 20)}
             subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=env, check=True, capture_output=True)
-            ids = seed(env)
-            with server(env, workers, directory / "server.log") as base:
-                yield Beatlog(base, url, env, ids, directory)
+            yield Installation(url, env, seed(env), directory)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -203,7 +200,7 @@ class Device:
     def pull(self, limit: int) -> tuple[int, float, float, bool]:
         started = time.perf_counter()
         response = self.http.get(f"{self.url}/api/v1/sync/pull", timeout=300, params={
-            "cursor": self.cursor, "limit": limit})
+            "cursor": self.cursor, "limit": str(limit)})
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, response.text[:500]
         page = response.json()

@@ -48,7 +48,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.harness import RECORDS_SEED, Device, beatlog, creations, inspections, machine
+from bench.harness import RECORDS_SEED, Device, creations, inspections, installation, machine, server
 from bench.peers import PEER_IDS, Record, System, kinto, pouchdb_server
 
 BEATLOG = ("beatlog-sqlite", "beatlog-postgresql")
@@ -88,13 +88,13 @@ def measure(system: System, records: Iterator[Record], count: int, batch: int, p
 
 @contextmanager
 def beatlog_on(backend: str, workers: int, versions: dict[str, str]) -> Iterator[tuple[System, dict[str, str]]]:
-    with beatlog(backend, workers) as running:
+    with installation(backend) as installed, server(installed.env, workers, installed.directory / "server.log") as url:
         if backend == "postgresql":
-            engine = sa.create_engine(running.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+            engine = sa.create_engine(installed.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
             with engine.connect() as connection:
                 versions["postgresql"] = connection.exec_driver_sql("SHOW server_version").scalar_one()
             engine.dispose()
-        yield BeatlogDevice(running.url), running.ids
+        yield BeatlogDevice(url), installed.ids
 
 
 @contextmanager

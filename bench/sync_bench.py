@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.harness import FINDINGS, RECORDS_SEED, Device, beatlog, creations, inspections, machine, server
+from bench.harness import FINDINGS, RECORDS_SEED, Device, creations, inspections, installation, machine, server
 
 
 def bench_push(device: Device, ids: dict[str, str], count: int, batch: int, rng: random.Random) -> dict[str, Any]:
@@ -114,14 +114,15 @@ def fill(database_url: str, ids: dict[str, str], total: int) -> int:
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(RECORDS_SEED)
     results: dict[str, Any] = {}
-    with beatlog(backend, args.workers) as running:
-        device = Device(running.url)
-        results["push"] = bench_push(device, running.ids, args.records, args.batch, rng)
-        results["pull"] = bench_pull(device, args.page)
-        results["noop_round"] = {f"{args.records + 1}": bench_noop(device, args.rounds)}
+    with installation(backend) as installed:
+        with server(installed.env, args.workers, installed.directory / "server.log") as base:
+            device = Device(base)
+            results["push"] = bench_push(device, installed.ids, args.records, args.batch, rng)
+            results["pull"] = bench_pull(device, args.page)
+            results["noop_round"] = {f"{args.records + 1}": bench_noop(device, args.rounds)}
         if args.big:
-            fill(running.database_url, running.ids, args.big)
-            with server(running.env, args.workers, running.directory / "server-big.log") as base:
+            fill(installed.database_url, installed.ids, args.big)
+            with server(installed.env, args.workers, installed.directory / "server-big.log") as base:
                 results["noop_round"][str(args.big)] = bench_noop(Device(base), args.rounds)
     return results
 
@@ -136,8 +137,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--big", type=int, default=1_000_000, help="0 skips the large no-op round")
     args = parser.parse_args()
-    report = {"benchmark": "sync", "machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds"),
-              "settings": vars(args), "backends": {}}
+    report: dict[str, Any] = {"benchmark": "sync", "machine": machine(),
+                              "when": datetime.now(UTC).isoformat(timespec="seconds"), "settings": vars(args),
+                              "backends": {}}
     for backend in args.backends.split(","):
         report["backends"][backend] = run_backend(backend, args)
         print(f"{backend}: {json.dumps(report['backends'][backend])}", file=sys.stderr)
