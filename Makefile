@@ -69,7 +69,7 @@ bench-peers: env
 	$(BIN)/python -m bench.peers_bench $(PEERS_BENCH_ARGS) | tee bench/results/peers.json
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache bench/.peers
 
 # The handheld app on this desktop, against the server `make run` serves.
 app: env

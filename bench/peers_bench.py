@@ -81,6 +81,7 @@ def measure(system: System, records: Iterator[Record], count: int, batch: int, p
     for offset in range(0, count, batch):
         wall += system.push([next(records) for _ in range(min(batch, count - offset))])
     pulled, pull_wall = system.pull(page)
+    assert pulled >= count, f"pushed {count} records, pulled {pulled}"
     return {"push": {"records": count, "batch": batch, "seconds": round(wall, 3), "records_per_s": round(count / wall)},
             "pull": {"records": pulled, "page": page, "seconds": round(pull_wall, 3),
                      "records_per_s": round(pulled / pull_wall)}}
@@ -162,6 +163,9 @@ def main() -> None:
                         help="made afresh beside BENCH_DATABASE_URL's (or TEST_DATABASE_URL's), dropped after")
     parser.add_argument("--scratch", type=Path, default=Path(__file__).parent / ".peers")
     args = parser.parse_args()
+    unknown = set(args.systems.split(",")) - set(BEATLOG + PEERS)
+    if unknown:
+        parser.error(f"unknown systems {', '.join(sorted(unknown))}; choose among {', '.join(BEATLOG + PEERS)}")
     versions = {"beatlog": revision()}
     runs: dict[str, list[dict[str, Any]]] = {}
     for _ in range(args.repeat):
