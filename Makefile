@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export FLASK_APP := server
 
-.PHONY: run test test-clock lint env db bench clean app translations
+.PHONY: run test test-clock lint env db bench bench-peers clean app translations
 
 env: $(STAMP)
 
@@ -61,8 +61,15 @@ bench: env
 	$(BIN)/python -m bench.handheld_bench | tee bench/results/handheld.json
 	$(BIN)/python -m bench.sync_bench $(BENCH_ARGS) | tee bench/results/sync.json
 
+# Beatlog next to PouchDB-server and Kinto (bench/peers_bench.py): it installs them once into
+# bench/.peers/ (npm and a virtualenv; needs node and npm) and uses the PostgreSQL of
+# BENCH_DATABASE_URL or TEST_DATABASE_URL. Not part of `make env` or CI.
+bench-peers: env
+	mkdir -p bench/results
+	$(BIN)/python -m bench.peers_bench $(PEERS_BENCH_ARGS) | tee bench/results/peers.json
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache bench/.peers
 
 # The handheld app on this desktop, against the server `make run` serves.
 app: env

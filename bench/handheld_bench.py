@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from bench.sync_bench import inspection, machine
+from bench.harness import inspection, machine
 from mobile.store import Records, Replica, Store
 
 STREETS = ("中山东路", "南湖路", "禾兴南路", "广益路", "东升东路", "纺工路", "由拳路", "戚家浜路", "环城东路", "庆丰路")
