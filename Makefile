@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export FLASK_APP := server
 
-.PHONY: run test test-clock lint env db bench clean app translations
+.PHONY: run test test-clock lint env db bench bench-handheld-ui clean app translations
 
 env: $(STAMP)
 
@@ -60,6 +60,11 @@ bench: env
 	mkdir -p bench/results
 	$(BIN)/python -m bench.handheld_bench | tee bench/results/handheld.json
 	$(BIN)/python -m bench.sync_bench $(BENCH_ARGS) | tee bench/results/sync.json
+
+# The app in a real window (Xvfb when DISPLAY is unset) with 10,000 venues: about a minute.
+bench-handheld-ui: env
+	mkdir -p bench/results
+	$(BIN)/python -m bench.handheld_ui_bench $(BENCH_ARGS) | tee bench/results/handheld_ui.json
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

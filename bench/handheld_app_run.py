@@ -1,0 +1,89 @@
+"""One app process of the handheld UI bench (:mod:`bench.handheld_ui_bench`): open, unlock, Today, then the form.
+
+    python -m bench.handheld_app_run DATA_DIR --launched MONOTONIC [--forms N] [--profile FILE]
+
+It imports only what the app and the UI tests' driver import, so that a cold start measures the
+app's own start. It prints one line of JSON: milliseconds from ``--launched`` (the launcher's
+``time.monotonic()`` just before it started this process) to the unlock screen and to Today, and
+each form opening's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+PASSWORD = "bench-password"
+
+
+def run_app(data_dir: Path, launched: float, forms: int, profile: Path | None) -> dict[str, Any]:
+    """In the app's process: open it, unlock, wait for Today; then open the form ``forms`` times."""
+    profiler = cProfile.Profile() if profile else None
+    with tempfile.TemporaryDirectory() as kivy_home, (profiler if profiler and not forms else nullcontext()):
+        from tests.mobile.ui.driver import Officer, close_app, open_app, open_window
+
+        window = open_window(Path(kivy_home))
+        officer = Officer(open_app(data_dir, "http://127.0.0.1:9"), window)
+        officer.on("unlock")
+        officer.pump(1)
+        unlock_shown = time.monotonic()
+        officer.type("password", PASSWORD)
+        officer.tap("unlock")
+        officer.wait(lambda: today_drawn(officer), "Today with its data")
+        today_shown = time.monotonic()
+        venues = [venue.id for venue in officer.app.records.search_venues("", limit=forms)]
+        opening = []
+        for venue_id in venues:
+            officer.app.go("venue", record_id=venue_id)
+            officer.settle()
+            with profiler or nullcontext():
+                opening.append(open_form(officer))
+            officer.back()
+            officer.on("venue")
+        close_app(officer.app, window)
+    if profiler is not None and profile is not None:
+        profiler.dump_stats(profile)
+    return {"to_unlock_ms": (unlock_shown - launched) * 1000, "cold_start_ms": (today_shown - launched) * 1000,
+            "form_ms": opening}
+
+
+def today_drawn(officer: Any) -> bool:
+    return officer.screen.name == "home" and not officer.app.background.busy and bool(officer.widget("work").children)
+
+
+def open_form(officer: Any) -> float:
+    """Tap "Inspect this venue"; milliseconds until the form is on screen with its checklist, drawn."""
+    from kivy.base import EventLoop
+    from kivy.tests.common import UnitTestTouch
+
+    button = officer.widget("inspect")
+    x, y = button.to_window(*button.center)
+    tapped = time.monotonic()
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    touch.touch_up()
+    while officer.screen.name != "inspection" or officer.app.background.busy:
+        EventLoop.idle()
+    EventLoop.idle()
+    return (time.monotonic() - tapped) * 1000
+
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("--launched", type=float, required=True)
+    parser.add_argument("--forms", type=int, default=0)
+    parser.add_argument("--profile", type=Path)
+    args = parser.parse_args()
+    print(json.dumps(run_app(args.data_dir, args.launched, args.forms, args.profile)))
+
+
+if __name__ == "__main__":
+    main()
