@@ -161,7 +161,9 @@ def main() -> None:
         "store_filled_s": round(filled_s, 1),
         "cold_start_to_unlock": summary([start["to_unlock_ms"] for start in starts]),
         "cold_start_to_today": summary([start["cold_start_ms"] for start in starts]),
+        "cold_start_to_today_cpu": summary([start["cold_start_cpu_ms"] for start in starts]),
         "open_inspection_form": summary(forms["form_ms"]),
+        "open_inspection_form_cpu": summary(forms["form_cpu_ms"]),
     }
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
