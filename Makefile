@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export FLASK_APP := server
 
-.PHONY: run test test-clock lint env db bench bench-peers clean app translations
+.PHONY: run test test-clock lint env db bench bench-peers bench-handheld-ui clean app translations
 
 env: $(STAMP)
 
@@ -67,6 +67,10 @@ bench: env
 bench-peers: env
 	mkdir -p bench/results
 	$(BIN)/python -m bench.peers_bench $(PEERS_BENCH_ARGS) | tee bench/results/peers.json
+# The app in a real window (Xvfb when DISPLAY is unset) with 10,000 venues: about a minute.
+bench-handheld-ui: env
+	mkdir -p bench/results
+	$(BIN)/python -m bench.handheld_ui_bench $(BENCH_ARGS) | tee bench/results/handheld_ui.json
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache bench/.peers

@@ -35,23 +35,25 @@ def timings(run: Callable[[int], Any], count: int) -> dict[str, float]:
             "p95_ms": round(spent[int(count * 0.95) - 1], 3), "max_ms": round(spent[-1], 3)}
 
 
-def load_venues(replica: Replica, count: int, room: str, rng: random.Random) -> list[str]:
-    ids = []
-    changes = []
-    for index in range(count):
-        venue_id = str(uuid.uuid4())
-        ids.append(venue_id)
-        name = f"{rng.choice(PREFIXES)}{rng.choice(SUFFIXES)}{index}"
-        changes.append({"type": "venue", "id": venue_id, "version": 1, "deleted": False, "updated_at": "",
-                        "updated_by": None, "data": {
-                            "room_id": room, "name": name, "kind": "shop", "responsible_person": "",
-                            "address": f"嘉兴市南湖区{rng.choice(STREETS)}{rng.randint(1, 999)}号", "phone": "",
-                            "location": None, "risk_level": "low", "notes": ""}})
-        if len(changes) == 1000:
-            replica.apply_page({"changes": changes, "cursor": "", "has_more": False, "reset": False})
-            changes = []
-    if changes:
-        replica.apply_page({"changes": changes, "cursor": "", "has_more": False, "reset": False})
+def pulled(record_type: str, record_id: str, data: dict[str, Any], version: int = 1) -> dict[str, Any]:
+    """A change as a pull page carries it."""
+    return {"type": record_type, "id": record_id, "version": version, "deleted": False, "updated_at": "",
+            "updated_by": None, "data": data}
+
+
+def land(replica: Replica, changes: list[dict[str, Any]], page_size: int = 1000) -> None:
+    """Store changes as a first sync does, a pull page at a time."""
+    for start in range(0, len(changes), page_size):
+        replica.apply_page({"changes": changes[start:start + page_size], "cursor": "", "has_more": False,
+                            "reset": False})
+
+
+def load_venues(replica: Replica, count: int, room: str, rng: random.Random, kind: str = "shop") -> list[str]:
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    land(replica, [pulled("venue", venue_id, {
+        "room_id": room, "name": f"{rng.choice(PREFIXES)}{rng.choice(SUFFIXES)}{index}", "kind": kind,
+        "responsible_person": "", "address": f"嘉兴市南湖区{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+        "phone": "", "location": None, "risk_level": "low", "notes": ""}) for index, venue_id in enumerate(ids)])
     return ids
 
 

@@ -9,6 +9,7 @@ a GPS fix and a venue position; they are picked with a bounding box in SQLite, t
 from __future__ import annotations
 
 import math
+from itertools import chain, islice
 
 from mobile.services.location import Fix
 from mobile.store import LocalRecord, Records, Store
@@ -26,13 +27,16 @@ def remember_opened(store: Store, venue_id: str) -> None:
 
 def recent_venues(records: Records, officer_id: str | None, limit: int = 4) -> list[LocalRecord]:
     """Venues opened on this phone, then those of the officer's latest logs, newest first, each once."""
-    worked = [record for kind in ("inspection", "followup") for record in records.all(kind)
-              if not officer_id or record.data.get("officer_id") == officer_id]
-    worked.sort(key=lambda record: record.data.get("inspected_at") or record.data.get("visited_at") or "",
-                reverse=True)
-    ordered = dict.fromkeys([*records.store.get_meta(OPENED_KEY, []),
-                             *(record.data["venue_id"] for record in worked)])
-    return records.by_ids("venue", list(ordered))[:limit]
+    opened = records.store.get_meta(OPENED_KEY, [])
+    worked = (venue_id for venue_id in records.worked_venue_ids(officer_id) if venue_id not in opened)
+    candidates = chain(opened, worked)
+    found: list[LocalRecord] = []
+    while len(found) < limit:
+        batch = list(islice(candidates, limit))
+        if not batch:
+            break
+        found += records.by_ids("venue", batch)
+    return found[:limit]
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -83,7 +83,16 @@ MIGRATIONS: tuple[str, ...] = (
         used_at TEXT NOT NULL DEFAULT ''
     );
     """,
+    """
+    CREATE INDEX record_status ON record (type, json_extract(local, '$.status'));
+    CREATE INDEX record_venue ON record (type, json_extract(local, '$.venue_id'));
+    CREATE INDEX record_flag ON record (type, flag);
+    CREATE INDEX record_worked ON record (coalesce(nullif(json_extract(local, '$.inspected_at'), ''),
+                                                   nullif(json_extract(local, '$.visited_at'), ''), ''));
+    """,
 )
+"""Each script runs once, in order. The indexes of the last serve the queries of
+:class:`mobile.store.Records` that must cost what they find, not what the phone holds."""
 
 
 class StoreError(Exception):

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import count
 from typing import Any
 
 from mobile.store.database import Store, StoreError
@@ -33,6 +35,12 @@ class SyncState(StrEnum):
     REJECTED = "rejected"
 
 
+UNION_UNSENT = " UNION SELECT r.rowid FROM outbox o JOIN record r ON r.type = o.type AND r.id = o.id WHERE o.type = ?1"
+"""The records of type ``?1`` with edits in the outbox, as a query's rowids: found from the outbox, whatever
+the phone holds."""
+WORKED = ("coalesce(nullif(json_extract(local, '$.inspected_at'), ''), nullif(json_extract(local, '$.visited_at'), ''),"
+          " '')")
+"""When a log was worked, as the ``record_worked`` index has it."""
 STATE_PRECEDENCE = ("rejected", "sending", "queued", "draft")
 UNSENT = ("draft", "queued", "rejected")
 
@@ -151,10 +159,36 @@ class Records:
         return [found[record_id] for record_id in record_ids if record_id in found]
 
     def of_venue(self, record_type: str, venue_id: str) -> list[LocalRecord]:
-        """A venue's inspections or follow-ups, picked out in SQLite rather than by reading every record."""
+        """A venue's inspections or follow-ups, picked out through the ``record_venue`` index."""
         return self._local_records(self.store.query(
             "SELECT * FROM record WHERE type = ? AND hidden = 0 AND json_extract(local, '$.venue_id') = ?",
             (record_type, venue_id)))
+
+    def in_status(self, record_type: str, status: str, unsent: bool = False) -> list[LocalRecord]:
+        """Records whose ``status`` is ``status`` (through the ``record_status`` index) and, with
+        ``unsent``, those with edits in the outbox too: a phone's years of settled logs are not read."""
+        marked = "SELECT rowid FROM record WHERE type = ?1 AND json_extract(local, '$.status') = ?2"
+        return self._local_records(self.store.query(
+            f"SELECT * FROM record WHERE rowid IN ({marked}{UNION_UNSENT if unsent else ''}) AND hidden = 0",
+            (record_type, status)))
+
+    def worked_venue_ids(self, officer_id: str | None, page: int = 100) -> Iterator[str]:
+        """The venues of an officer's inspections and follow-ups (everyone's without ``officer_id``),
+        latest worked first, each once: read backwards through the ``record_worked`` index, a page at a
+        time, for as long as the caller asks (``+type`` keeps SQLite from sorting the whole type instead)."""
+        seen: set[str] = set()
+        for offset in count(0, page):
+            rows = self.store.query(
+                f"SELECT json_extract(local, '$.venue_id') AS venue_id FROM record WHERE"
+                " +type IN ('inspection', 'followup') AND hidden = 0"
+                f" AND (?1 = '' OR json_extract(local, '$.officer_id') = ?1) ORDER BY {WORKED} DESC LIMIT ?2 OFFSET ?3",
+                (officer_id or "", page, offset))
+            for row in rows:
+                if row["venue_id"] not in seen:
+                    seen.add(row["venue_id"])
+                    yield row["venue_id"]
+            if len(rows) < page:
+                return
 
     def unsettled(self, record_type: str) -> list[LocalRecord]:
         """Records the server has not settled: with changes not yet acknowledged, or in conflict,
@@ -164,9 +198,8 @@ class Records:
         not how many records the phone holds.
         """
         return self._local_records(self.store.query(
-            "SELECT * FROM record r WHERE r.type = ? AND (r.hidden = 0 OR r.flag = 'left_scope') AND "
-            "(r.flag = 'conflict' OR EXISTS (SELECT 1 FROM outbox o WHERE o.type = r.type AND o.id = r.id))",
-            (record_type,)))
+            "SELECT * FROM record WHERE rowid IN (SELECT rowid FROM record WHERE type = ?1 AND flag = 'conflict'"
+            f"{UNION_UNSENT}) AND (hidden = 0 OR flag = 'left_scope')", (record_type,)))
 
     def needing_attention(self) -> list[LocalRecord]:
         """Records the officer must look at: held in conflict, or refused by the server (including

@@ -26,7 +26,7 @@ from kivy.properties import (
     ObjectProperty,
     StringProperty,
 )
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from mobile.account import APP_VERSION, Account, AccountState
 from mobile.autosync import AutoSync
@@ -45,13 +45,25 @@ from mobile.ui.i18n import FOLLOW_DEVICE, _, resolve, tr
 from mobile.ui.look import DISPLAY_KEY, look
 from mobile.ui.screens import SCREEN_DIR, SCREENS
 from mobile.ui.screens.base import FormScreen
+from mobile.ui.screens.inspection import InspectionScreen
 from mobile.ui.widgets import Toast, sync_bar_text
 
 UI_DIR = Path(__file__).parent
 LAYOUT_CLASSES = (capture.PhotoField, capture.PositionField, capture.SignatureField)
 """Widgets the layouts name; importing them registers them with Kivy's Factory."""
 DEFAULT_SERVER = "http://127.0.0.1:5000"
+AHEAD_ORDER = ("venue", "inspection", "venue_search", "followup", "outbox", "venue_form", "settings")
 BACK_KEYS = (27, 1001)
+
+
+class Screens(ScreenManager):
+    """The app's screens, each built the first time it is asked for (or ahead, see ``BeatlogApp.build_ahead``):
+    building all ten at start cost half a second before the first one showed."""
+
+    def get_screen(self, name: str) -> Screen:
+        if not self.has_screen(name):
+            self.add_widget(SCREENS[name](name=name))
+        return super().get_screen(name)
 
 
 class BeatlogApp(App):
@@ -115,9 +127,7 @@ class BeatlogApp(App):
                        *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
             Builder.unload_file(str(layout))
             Builder.load_file(str(layout))
-        manager = ScreenManager(transition=NoTransition())
-        for name, screen_class in SCREENS.items():
-            manager.add_widget(screen_class(name=name))
+        manager = Screens(transition=NoTransition())
         self.autosync = AutoSync(self.store, self.account, probe_every=self.probe_every,
                                  on_progress=self._progress_from_thread, on_finished=self._finished_from_thread)
         ask_for_hardware()
@@ -167,6 +177,24 @@ class BeatlogApp(App):
         """Finish a screen change still under way (two in one frame would leave the manager deaf to touch)."""
         if manager.transition.is_active:
             manager.transition.stop()
+
+    def build_ahead(self) -> None:
+        """Once Today is drawn, build what the officer opens next while they read it, one piece per frame:
+        a venue and the inspection form with its checklist rows first, then the other screens."""
+        if self.__dict__.get("built_ahead"):
+            return
+        self.built_ahead = True
+        waiting = [name for name in AHEAD_ORDER if not self.root.has_screen(name)]
+
+        def next_screen(_dt: float) -> None:
+            if self.store is None or not waiting:
+                return
+            screen = self.root.get_screen(waiting.pop(0))
+            if isinstance(screen, InspectionScreen):
+                screen.build_ahead()
+            Clock.schedule_once(next_screen)
+
+        Clock.schedule_once(next_screen)
 
     def home(self) -> None:
         self.history.clear()

@@ -3,12 +3,13 @@ records to fix."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import chain
 from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.widget import Widget
 
 from mobile.recent import nearby_venues, recent_venues
 from mobile.services.location import Fix
@@ -23,6 +24,8 @@ from sync.links import venue_id_in
 
 Gathered = tuple[Worklist, dict[str, str], date, list[LocalRecord], list[LocalRecord]]
 VENUE_CHIPS = 3
+FIRST_ROWS = 10
+ROWS_PER_FRAME = 4
 TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
 
 
@@ -37,6 +40,8 @@ class HomeScreen(BeatlogScreen):
     banner = StringProperty("")
     scan_message = StringProperty("")
     has_venue_chips = BooleanProperty(False)
+    drawing = 0
+    """Counts Today's drawings, so that one still adding rows stops when a newer one starts."""
 
     def show(self) -> None:
         user = self.app.account.user or {}
@@ -58,8 +63,6 @@ class HomeScreen(BeatlogScreen):
     def _render(self, gathered: Gathered) -> None:
         work, venues, today, nearby, recent = gathered
         self._show_venue_chips([*nearby, *recent][:VENUE_CHIPS])
-        column = self.ids.work
-        column.clear_widgets()
         sections = (
             (_("Overdue follow-ups"), work.overdue,
              lambda r: tr.n_("%(days)d day overdue", "%(days)d days overdue", work.days_overdue(r, today))
@@ -70,14 +73,31 @@ class HomeScreen(BeatlogScreen):
             (_("Drafts"), work.drafts, lambda r: self.app.clock_text(r.data.get("inspected_at", ""))),
             (_("Coming up this week"), work.upcoming, lambda r: _("Due %(date)s") % {"date": r.data["due_date"]}),
         )
+        rows: list[tuple[type[Widget], dict[str, Any]]] = []
         for title, group, subtitle in sections:
             if not group:
                 continue
-            column.add_widget(SectionHeading(text=f"{title} ({len(group)})"))
-            for record in group[:30]:
-                column.add_widget(RecordRow(**self._row(record, venues, subtitle(record))))
-        if not any(group for _title, group, _subtitle in sections):
-            column.add_widget(Muted(text=_("Nothing due. Find a venue to start an inspection.")))
+            rows.append((SectionHeading, {"text": f"{title} ({len(group)})"}))
+            rows += [(RecordRow, self._row(record, venues, subtitle(record))) for record in group[:30]]
+        if not rows:
+            rows.append((Muted, {"text": _("Nothing due. Find a venue to start an inspection.")}))
+        column = self.ids.work
+        column.clear_widgets()
+        self.drawing += 1
+        self.app.background.in_frames(self._add_rows(column, rows, self.drawing))
+        self.app.build_ahead()
+
+    def _add_rows(self, column: Widget, rows: list[tuple[type[Widget], dict[str, Any]]],
+                  drawing: int) -> Iterator[None]:
+        """Today's rows, a screenful at once and the rest a few per frame: building sixty rows took
+        as long as the whole rest of the start. A newer drawing stops an older one."""
+        shown = 0
+        while shown < len(rows) and drawing == self.drawing:
+            step = FIRST_ROWS if shown == 0 else ROWS_PER_FRAME
+            for widget_class, properties in rows[shown:shown + step]:
+                column.add_widget(widget_class(**properties))
+            shown += step
+            yield
 
     def _row(self, record: LocalRecord, venues: dict[str, str], subtitle: str) -> dict[str, Any]:
         title = record.data.get("name") or venues.get(record.data.get("venue_id", ""), _("Unknown venue"))

@@ -108,6 +108,10 @@ class InspectionScreen(FormScreen):
     any_fail = BooleanProperty(False)
     review_note = StringProperty("")
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[ChecklistItem] = []
+
     def show(self) -> None:
         records = self.app.records
         self.record = records.get("inspection", self.params["record_id"]) if "record_id" in self.params else None
@@ -179,24 +183,46 @@ class InspectionScreen(FormScreen):
         column.clear_widgets()
         labels = {item["key"]: item for item in (template.data["items"] if template else [])}
         keys = list(labels) + [key for key in checklist if key not in labels]
-        for number, key in enumerate(keys, 1):
+        for number, (key, row) in enumerate(zip(keys, self.checklist_rows(len(keys)), strict=False), 1):
             item = labels.get(key, {"label_zh": key, "label_en": key})
-            row = ChecklistItem(key=key, locked=self.locked,
-                                label=f"{number}. {item['label_zh'] if tr.language == 'zh' else item['label_en']}")
+            row.key, row.locked, row.error = key, self.locked, ""
+            row.label = f"{number}. {item['label_zh'] if tr.language == 'zh' else item['label_en']}"
             answer = checklist.get(key) or {}
             row.ids.result.value = answer.get("result", "")
             row.ids.note.text = answer.get("note", "")
-            row.ids.result.bind(value=self.count_answers)
             column.add_widget(row)
         self.items = list(reversed(column.children))
         self.count_answers()
-        if self.items:
-            self.items[-1].ids.result.bind(on_chosen=self._last_item_chosen)
 
-    def _last_item_chosen(self, _choices: Any, result: str) -> None:
+    def checklist_rows(self, count: int) -> list[ChecklistItem]:
+        """``count`` checklist rows: those built before, reused, and new ones as needed.
+
+        A row (its choices and note field) takes tens of milliseconds to build, most of the
+        time it takes to open the form; the rows are built once per app, some ahead of need
+        (:meth:`build_ahead`), and refilled at each opening.
+        """
+        while len(self.rows) < count:
+            row = ChecklistItem()
+            row.ids.result.bind(value=self.count_answers, on_chosen=self._item_chosen)
+            self.rows.append(row)
+        return self.rows[:count]
+
+    def build_ahead(self, wanted: int | None = None) -> None:
+        """Build the rows of the longest checklist on the phone before the first opening needs them, one per frame."""
+        if self.app is None or self.app.store is None:
+            return
+        if wanted is None:
+            wanted = max((len(template.data["items"]) for template in self.app.records.all("checklist_template")),
+                         default=0)
+        if len(self.rows) < wanted:
+            self.checklist_rows(len(self.rows) + 1)
+            Clock.schedule_once(lambda _dt: self.build_ahead(wanted))
+
+    def _item_chosen(self, choices: Any, result: str) -> None:
         """The whole checklist answered with the last item: the findings come into view (a failure
         keeps the view on its note)."""
-        if result != "fail" and all(row.ids.result.value for row in self.items):
+        if self.items and choices.parent is self.items[-1] and result != "fail" and all(
+                row.ids.result.value for row in self.items):
             self.bring_up(self.items[-1])
 
     def count_answers(self, *_args: Any) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,34 +28,18 @@ def display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield os.environ["DISPLAY"]
         return
     need(shutil.which("Xvfb") is not None, "Xvfb is not installed (apt-get install xvfb libgl1-mesa-dri)")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1024x1024x24", "-nolisten",
-                               "tcp"], pass_fds=(write_end,), stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    with os.fdopen(read_end) as announced:
-        number = announced.readline().strip()
-    os.environ["DISPLAY"] = f":{number}"
-    try:
-        yield os.environ["DISPLAY"]
-    finally:
-        del os.environ["DISPLAY"]
-        server.terminate()
-        server.wait(timeout=10)
+    from tests.mobile.ui.driver import private_display
+
+    with private_display() as name:
+        yield name
 
 
 @pytest.fixture(scope="session")
 def window(display: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Kivy's window, opened once at a handheld's portrait size."""
-    os.environ.update(KIVY_HOME=str(tmp_path_factory.mktemp("kivy-home")), KIVY_NO_ARGS="1",
-                      KIVY_NO_CONSOLELOG="1", KIVY_NO_FILELOG="1", KIVY_LOG_MODE="PYTHON")
-    from mobile.ui.main import configure_window
+    from tests.mobile.ui.driver import open_window
 
-    configure_window()
-    from kivy.base import EventLoop
-    from kivy.core.window import Window
-
-    EventLoop.ensure_window()
-    return Window
+    return open_window(tmp_path_factory.mktemp("kivy-home"))
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,10 @@ the display the fixtures start.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,38 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[3]
 SCREENSHOTS = Path(os.environ.get("BEATLOG_SCREENSHOTS", REPO / "docs" / "screenshots" / "handheld"))
+
+
+@contextmanager
+def private_display() -> Iterator[str]:
+    """A private Xvfb for as long as it is needed, its name in ``DISPLAY`` meanwhile."""
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1024x1024x24", "-nolisten",
+                               "tcp"], pass_fds=(write_end,), stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end) as announced:
+        number = announced.readline().strip()
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield os.environ["DISPLAY"]
+    finally:
+        del os.environ["DISPLAY"]
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def open_window(kivy_home: Path) -> Any:
+    """Kivy's window, opened once per process at a handheld's portrait size, with Kivy's settings in ``kivy_home``."""
+    os.environ.update(KIVY_HOME=str(kivy_home), KIVY_NO_ARGS="1", KIVY_NO_CONSOLELOG="1", KIVY_NO_FILELOG="1",
+                      KIVY_LOG_MODE="PYTHON")
+    from mobile.ui.main import configure_window
+
+    configure_window()
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    EventLoop.ensure_window()
+    return Window
 
 
 def open_app(data_dir: Path, server_url: str, **options: Any) -> BeatlogApp:

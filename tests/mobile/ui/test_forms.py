@@ -340,3 +340,25 @@ def test_a_change_pulled_while_a_log_is_open_survives_the_officer_saving_their_o
     saved = officer.app.records.get("inspection", log.id)
     assert saved is not None and saved.data["findings"] == "民警补充的检查发现"
     assert saved.data["hazard_level"] == pulled, "the colleague's change pulled meanwhile is kept"
+
+
+def test_the_form_opened_again_after_a_discarded_one_starts_blank_with_nothing_left_of_the_last(
+        start_app: Any, network: Any) -> None:
+    """The form's checklist rows are built once and refilled at each opening: none carries an answer, a note
+    or a problem over from the form before."""
+    officer, form = offline_inspection(start_app, network)
+    officer.choose(form.items[0].ids.result, "fail")
+    officer.type(form.items[0].ids.note, "灭火器过期")
+    officer.tap("submit")
+    officer.wait(lambda: form.items[1].error, "the problems beside the unanswered items")
+    officer.back()
+    officer.tap(leave_form_sheet(officer).ids.discard)
+    officer.on("venue")
+
+    officer.tap("inspect")
+    again = officer.on("inspection")
+
+    assert [(row.ids.result.value, row.ids.note.text, row.error) for row in again.items] == [
+        ("", "", "")] * len(again.items)
+    assert officer.widget("progress").text == f"0/{len(again.items)} 已答"
+    assert [row.label.split(". ")[0] for row in again.items] == [str(n) for n in range(1, len(again.items) + 1)]
