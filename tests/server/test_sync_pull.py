@@ -8,9 +8,9 @@ import uuid
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-import sqlalchemy as sa
 from sqlalchemy import update
 from werkzeug.test import TestResponse
 
