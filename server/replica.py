@@ -16,7 +16,8 @@ With no standby configured nothing here does anything: one engine, as before. Wi
   changes (audit entries, devices, refused changes), so its mark is the WAL's.
 
 A standby that cannot be reached, or cancels a read in conflict with its replay, is skipped:
-the primary answers. Where each read went is counted in ``beatlog_replica_reads``.
+the primary answers. Where each read went is counted in ``beatlog_replica_reads``; how far the
+standby is behind is read at each scrape (``server.scrape.standby_figures``).
 """
 
 from __future__ import annotations
@@ -166,3 +167,4 @@ def _note_device_write(session: Session) -> None:
         return
     position = lock_ledger(session).seq
     device.written_seq = max(device.written_seq, position)
+

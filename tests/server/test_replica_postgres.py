@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
 
 from server import replica
 from server.extensions import db
@@ -149,3 +150,41 @@ def test_the_dashboard_reads_the_standby_and_a_chief_sees_their_own_review_at_on
     from_standby = served_by("dashboard", "standby")
     assert "请补拍安全出口" in chief.get(path).get_data(as_text=True)
     assert served_by("dashboard", "standby") > from_standby, "once replayed, the chief's reads go to the standby too"
+
+
+def standby_figures(client: FlaskClient) -> dict[str, float]:
+    text = client.get("/metrics").get_data(as_text=True)
+    return {sample.name: sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples if sample.name.startswith("beatlog_replica_") and not sample.labels}
+
+
+def test_the_metrics_say_how_far_the_standby_is_behind(replication: Replication, served: Served) -> None:
+    officer = served.phone("officer_a1")
+    officer.pull()
+    replication.pause()
+    officer.edit("followup", str(served.world.followups["A1"]), notes="已电话联系")
+    officer.push()
+    behind = standby_figures(served.client)
+    assert behind["beatlog_replica_up"] == 1
+    assert behind["beatlog_replica_lag_changes"] == 1 and behind["beatlog_replica_lag_bytes"] > 0
+    replication.caught_up()
+    assert standby_figures(served.client)["beatlog_replica_lag_changes"] == 0
+
+
+def test_a_standby_that_is_down_is_skipped_and_the_primary_answers(replication: Replication, served: Served) -> None:
+    officer, colleague = served.phone("officer_a1"), served.phone("officer_a1b")
+    officer.pull(), colleague.pull()
+    chief = Reviewer(served.app.test_client())
+    chief.sign_in("chief_a")
+    replication.caught_up()
+    pulls, pages = served_by("pull", "unavailable"), served_by("dashboard", "unavailable")
+    replication.standby.stop()
+    try:
+        officer.edit("venue", str(served.world.venues["A1"]), notes="备用库停了")
+        officer.sync()
+        assert [change["id"] for change in colleague.pull()] == [str(served.world.venues["A1"])]
+        assert chief.get(f"/dashboard/inspections/{served.world.inspections['A1']}").status_code == 200
+        assert standby_figures(served.client) == {"beatlog_replica_up": 0}
+    finally:
+        replication.standby.start()
+    assert served_by("pull", "unavailable") > pulls and served_by("dashboard", "unavailable") > pages
