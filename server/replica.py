@@ -38,6 +38,7 @@ from server.config import database_url
 from server.database import engine_options, write_intent
 from server.ledger import held, lock_ledger
 from server.models import Device, Ledger
+from server.syncing.cursor import Cursor
 from server.transaction import on_commit
 
 STANDBY = "beatlog_standby"
@@ -108,10 +109,11 @@ def read_standby(reader: str, read: Callable[[Session], T]) -> T | None:
     return answer
 
 
-def require_replayed(ledger: Ledger, epoch: str | None, position: int) -> None:
-    """On the standby: its ledger must be of ``epoch`` (when a cursor names one) and have reached ``position``."""
-    if ledger.seq < position or (epoch is not None and epoch != ledger.epoch):
-        raise StandbyBehind(f"the standby is at {ledger.seq} of {ledger.epoch}; the read needs {position} of {epoch}")
+def require_replayed(ledger: Ledger, cursor: Cursor | None, written_seq: int) -> None:
+    """On the standby: its ledger must have reached the device's own write and the cursor, in the cursor's epoch."""
+    position = max(written_seq, cursor.position if cursor else 0)
+    if ledger.seq < position or (cursor is not None and cursor.epoch != ledger.epoch):
+        raise StandbyBehind(f"the standby is at {ledger.seq}, the read needs {position}")
 
 
 def route_dashboard_reads() -> None:
@@ -167,4 +169,3 @@ def _note_device_write(session: Session) -> None:
         return
     position = lock_ledger(session).seq
     device.written_seq = max(device.written_seq, position)
-

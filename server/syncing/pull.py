@@ -134,12 +134,11 @@ class Puller:
         def full() -> tuple[Cursor, bool]:
             return Cursor(ledger.epoch, 0, key, phase="full", high=ledger.seq), True
 
-        given = Cursor.decode(raw_cursor, self.scope.person_id) if raw_cursor else None
+        cursor = Cursor.decode(raw_cursor, self.scope.person_id) if raw_cursor else None
         if not_before is not None:
-            require_replayed(ledger, given.epoch if given else None, max(not_before, given.position if given else 0))
-        if given is None:
+            require_replayed(ledger, cursor, not_before)
+        if cursor is None:
             return full()
-        cursor = given
         if cursor.epoch != ledger.epoch or (cursor.phase == "live" and cursor.seq < ledger.purged_seq):
             return full()
         if cursor.scope != key:
