@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import access, blobstore, bodies, cli, dashboard, health, logs, requestlog, scrape, transaction
+from server import access, blobstore, bodies, cli, dashboard, health, logs, replica, requestlog, scrape, transaction
 from server import api as api_package
 from server.config import DEFAULTS, database_url, settings_from_env, settle_audit_key
 from server.database import engine_options, tune_engine
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     blobstore.init_app(app)
     db.init_app(app)
+    replica.init_app(app)
     with app.app_context():
         tune_engine(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS, compare_type=True, render_as_batch=True)

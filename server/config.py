@@ -80,6 +80,7 @@ def settings_from_env(
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(environ.get("DATABASE_URL") or default_db),
+        "DATABASE_REPLICA_URL": database_url(environ.get("DATABASE_REPLICA_URL") or "") or None,
         "TOKEN_LIFETIME_HOURS": _int(environ, "BEATLOG_TOKEN_LIFETIME_HOURS", 24 * 14),
         "MAX_CONTENT_LENGTH": _int(environ, "BEATLOG_MAX_BODY_BYTES", 8 * 1024 * 1024),
         "MAX_BLOB_BYTES": _int(environ, "BEATLOG_MAX_BLOB_BYTES", 5 * 1024 * 1024),

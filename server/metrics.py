@@ -36,6 +36,12 @@ MUTATIONS = Counter(
     ["outcome", "code"],
 )
 PULLED_RECORDS = Counter("beatlog_sync_pulled_records", "Changes sent in pull pages, counted once committed.")
+REPLICA_READS = Counter(
+    "beatlog_replica_reads",
+    "Reads that could go to the standby (DATABASE_REPLICA_URL), by reader (pull, dashboard) and where they went: "
+    "standby, or the primary because the standby was behind or unavailable.",
+    ["reader", "served_by"],
+)
 LEDGER_LOCK_WAIT = Histogram(
     "beatlog_ledger_lock_wait_seconds",
     "Time a transaction waited for the ledger row's lock (writers queue on it).",
@@ -72,6 +78,10 @@ def count_push(outcomes: Mapping[str, int], codes: Mapping[str, int]) -> None:
 
 def count_pulled(records: int) -> None:
     PULLED_RECORDS.inc(records)
+
+
+def count_replica_read(reader: str, served_by: str) -> None:
+    REPLICA_READS.labels(reader, served_by).inc()
 
 
 def observe_ledger_wait(seconds: float) -> None:

@@ -27,9 +27,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, case, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from server import replica
 from server.access import public
 from server.ledger import LEDGER_ROW
 from server.metrics import multiprocess_directory
@@ -42,6 +43,7 @@ PROXY_HEADERS = ("X-Forwarded-For", "Forwarded")
 CONTACT_BUCKETS = (("within_1h", timedelta(hours=1)), ("within_1d", timedelta(days=1)),
                    ("within_7d", timedelta(days=7)))
 STATEMENT_TIMEOUT_MS = 2000
+STANDBY_UP = "1 when the scrape could read the standby (DATABASE_REPLICA_URL), else 0."
 
 
 def init_app(app: Flask) -> None:
@@ -78,6 +80,7 @@ class Scrape(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from self.counted.collect()
         yield from database_figures(self.engine)
+        yield from standby_figures(self.engine)
 
 
 def database_figures(engine: Any) -> Iterator[Metric]:
@@ -92,6 +95,37 @@ def database_figures(engine: Any) -> Iterator[Metric]:
     yield gauge("beatlog_database_up", "1 when the scrape could read the database's figures, else 0.",
                 1 if figures else 0)
     yield from figures
+
+
+def standby_figures(primary: Any) -> Iterator[Metric]:
+    """How far the standby is behind, read at scrape time (nothing when there is no standby).
+
+    The standby is read first: a change committed in between makes the figures larger, never
+    smaller, than the lag was.
+    """
+    engine = replica.standby()
+    if engine is None:
+        return
+    position = select(Ledger.seq).where(Ledger.id == LEDGER_ROW).scalar_subquery()
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+            replayed, standby_seq = connection.execute(
+                select(text("pg_last_wal_replay_lsn()::text"), position)).one()
+        with primary.connect() as connection:
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+            lag_bytes, primary_seq = connection.execute(
+                select(text("coalesce(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), CAST(:replayed AS pg_lsn)), 0)"),
+                       position), {"replayed": replayed}).one()
+    except SQLAlchemyError as error:
+        log.warning("metrics: the standby did not answer: %s", error)
+        yield gauge("beatlog_replica_up", STANDBY_UP, 0)
+        return
+    yield gauge("beatlog_replica_up", STANDBY_UP, 1)
+    yield gauge("beatlog_replica_lag_bytes", "WAL the primary has written that the standby has not replayed yet.",
+                float(lag_bytes))
+    yield gauge("beatlog_replica_lag_changes", "Synced changes committed on the primary that the standby has not "
+                "replayed yet: pulls that need them go to the primary.", primary_seq - standby_seq)
 
 
 def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

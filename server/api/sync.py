@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response
 
-from server import metrics, requestlog
+from server import metrics, replica, requestlog
 from server.access import ROLES, allow, current_device, current_person, current_scope
 from server.api.common import api_blueprint, json_response, load_json_body
 from server.errors import ApiError
@@ -58,12 +58,15 @@ def push_mutations() -> Response:
 @blp.response(200, PullResponse)
 def pull_changes(query: dict[str, Any]) -> Response:
     """Changes after the cursor, in commit order, within your scope; page until has_more is false."""
-    page = Puller(db.session(), current_scope(), schema_version()).page(
-        query["cursor"], query["limit"] or DEFAULT_PULL_LIMIT
-    )
+    scope, version, device = current_scope(), schema_version(), current_device()
+    cursor, limit = query["cursor"], query["limit"] or DEFAULT_PULL_LIMIT
+    page = replica.read_standby(
+        "pull", lambda standby: Puller(standby, scope, version).page(cursor, limit, not_before=device.written_seq))
+    if page is None:
+        page = Puller(db.session(), scope, version).page(cursor, limit)
     report_pull(len(page.entries))
     now = utcnow()
-    note_contact(current_device(), "last_pull_at", now)
+    note_contact(device, "last_pull_at", now)
     return Response(page.body(now.isoformat()), mimetype="application/json")
 
 

@@ -35,6 +35,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from server import replica
 from server.access import public
 from server.errors import STATUS_OF_KIND
 from server.refusals import Refused
@@ -107,6 +108,12 @@ def secure(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+@bp.before_request
+def read_standby_if_fresh() -> None:
+    """Runs after sign-in was checked (the app's hooks come first): a page that only reads may read the standby."""
+    replica.route_dashboard_reads()
 
 
 @bp.before_request

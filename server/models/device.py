@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, BigIntegerKey, utcnow
@@ -35,6 +35,9 @@ class Device(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     revoke_reason: Mapped[str] = mapped_column(String(200), default="")
+    written_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The ledger position the latest write made with this device's token committed at: its pulls
+    read a standby only once the standby has replayed that far (``server.replica``)."""
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
 

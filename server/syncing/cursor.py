@@ -45,6 +45,11 @@ class Cursor:
     high: int = 0
     previous: dict[str, Any] | None = None
 
+    @property
+    def position(self) -> int:
+        """The furthest ledger position this cursor names: a page read where the ledger is behind it would go back."""
+        return max(self.seq, self.high)
+
     def encode(self, person_id: uuid.UUID) -> str:
         """The cursor as the person it is issued to gets it: signed, so they cannot change it."""
         return seal(json.dumps({"v": CURSOR_VERSION, **asdict(self)}, separators=(",", ":")).encode(), person_id)

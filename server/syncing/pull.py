@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 from server.access import Scope
 from server.ledger import LEDGER_ROW
 from server.models import Ledger, ScopeExit
+from server.replica import require_replayed
 from server.syncing.cursor import PULL_ORDER, Cursor
 from server.syncing.wire import MAPPINGS, WireMapping, left_scope_entry, wire_json
 from sync.protocol import fields_unknown_to
@@ -106,10 +107,16 @@ class Puller:
         self.scope = scope
         self.unknown_fields = fields_unknown_to(schema_version)
 
-    def page(self, raw_cursor: str, limit: int) -> Page:
+    def page(self, raw_cursor: str, limit: int, *, not_before: int | None = None) -> Page:
+        """The page after ``raw_cursor``; read on a standby, ``not_before`` is the device's own latest write.
+
+        There the page must not be older than that write nor than the cursor: if the standby's
+        ledger has not reached both (or is of another epoch), ``StandbyBehind`` is raised and
+        the primary answers instead.
+        """
         ledger = self.session.get_one(Ledger, LEDGER_ROW)
         key = scope_key(self.scope)
-        cursor, reset = self.start(raw_cursor, ledger, key)
+        cursor, reset = self.start(raw_cursor, ledger, key, not_before)
         page = Page(reset=reset)
         while len(page.entries) < limit:
             if cursor.phase == "live":
@@ -122,13 +129,16 @@ class Puller:
         page.cursor = cursor.encode(self.scope.person_id)
         return page
 
-    def start(self, raw_cursor: str, ledger: Ledger, key: dict[str, Any]) -> tuple[Cursor, bool]:
+    def start(self, raw_cursor: str, ledger: Ledger, key: dict[str, Any],
+              not_before: int | None = None) -> tuple[Cursor, bool]:
         def full() -> tuple[Cursor, bool]:
             return Cursor(ledger.epoch, 0, key, phase="full", high=ledger.seq), True
 
-        if not raw_cursor:
+        cursor = Cursor.decode(raw_cursor, self.scope.person_id) if raw_cursor else None
+        if not_before is not None:
+            require_replayed(ledger, cursor, not_before)
+        if cursor is None:
             return full()
-        cursor = Cursor.decode(raw_cursor, self.scope.person_id)
         if cursor.epoch != ledger.epoch or (cursor.phase == "live" and cursor.seq < ledger.purged_seq):
             return full()
         if cursor.scope != key:

@@ -162,3 +162,15 @@ def test_gunicorn_defaults_to_port_8000_and_two_workers_per_processor(monkeypatc
 def test_a_web_server_without_workers_is_refused() -> None:
     with pytest.raises(RuntimeError, match="BEATLOG_WORKERS"):
         web_server_settings({"BEATLOG_WORKERS": "0"})
+
+
+def test_a_standby_url_comes_from_the_environment_pointed_at_psycopg_and_is_off_unless_given(tmp_path: Path) -> None:
+    given = settings_from_env({"DATABASE_REPLICA_URL": "postgresql://standby/beatlog"}, str(tmp_path))
+    assert given["DATABASE_REPLICA_URL"] == "postgresql+psycopg://standby/beatlog"
+    assert settings_from_env({"DATABASE_REPLICA_URL": ""}, str(tmp_path))["DATABASE_REPLICA_URL"] is None
+
+
+def test_a_standby_beside_an_sqlite_database_is_refused_at_start(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="DATABASE_REPLICA_URL names a PostgreSQL standby"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    "DATABASE_REPLICA_URL": "postgresql://standby/beatlog"})
