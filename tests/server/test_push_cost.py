@@ -6,6 +6,7 @@ profile (``bench/push_profile.py``) once showed to dominate.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,9 @@ import marshmallow
 import pytest
 from flask.testing import FlaskClient
 
-from tests.phone import hostile_push, mutation
+from server import bodies
+from sync.protocol import SCHEMA_VERSION
+from tests.phone import PUSH, hostile_push, mutation
 from tests.world import World
 
 RECORDS = 20
@@ -46,3 +49,22 @@ def test_a_push_builds_no_marshmallow_schema_per_record(
     results = hostile_push(client, world, "officer_a1", *inspections(world, RECORDS))
     assert {result["status"] for result in results} == {"applied"}
     assert len(schemas_built) < RECORDS, schemas_built[:5]
+
+
+def test_a_push_body_is_parsed_once_for_the_version_check_and_the_view(
+    client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[int] = []
+    original = bodies.parse_json
+
+    def counting(text: str | bytes) -> Any:
+        parsed.append(len(text))
+        return original(text)
+
+    monkeypatch.setattr(bodies, "parse_json", counting)
+    body = {"device_id": str(world.devices["officer_a1"]), "schema_version": SCHEMA_VERSION,
+            "mutations": inspections(world, 2)}
+    response = client.post(PUSH, data=json.dumps(body), content_type="application/json",
+                           headers=world.headers("officer_a1"))
+    assert {result["status"] for result in json.loads(response.data)["results"]} == {"applied"}
+    assert len(parsed) == 1
