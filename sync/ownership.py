@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from marshmallow import missing
@@ -89,13 +90,17 @@ def groups(record_type: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(rule.group for rule in RECORD_TYPES[record_type].rules))
 
 
+@cache
+def _load_defaults(record_type: str) -> Mapping[str, Any]:
+    return {name: field.load_default for name, field in RECORD_TYPES[record_type].data_schema().fields.items()}
+
+
 def written_on_create(record_type: str, wire: Mapping[str, Any]) -> dict[str, Any]:
     """The fields a new record really sets: those not left at the schema's default."""
-    schema_fields = RECORD_TYPES[record_type].data_schema().fields
+    defaults = _load_defaults(record_type)
     written = {}
     for name, value in wire.items():
-        field = schema_fields.get(name)
-        default = missing if field is None else field.load_default
+        default = defaults.get(name, missing)
         default = default() if callable(default) else default
         if default is missing or value != default:
             written[name] = value

@@ -18,7 +18,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
 from server.access import current_scope
-from server.bodies import parse_json
+from server.bodies import request_json
 from server.errors import ApiError
 from server.extensions import db
 from sync.compiled import CompiledSchema
@@ -62,7 +62,7 @@ class Parser(FlaskParser):
     """webargs' parser, reading JSON bodies with the server's one JSON parser."""
 
     def _raw_load_json(self, req: Any) -> Any:
-        return parse_json(req.get_data(cache=True)) if is_json_request(req) else missing
+        return request_json(req) if is_json_request(req) else missing
 
 
 class PageParser(Parser):
@@ -108,7 +108,7 @@ def load_json_body(schema: CompiledSchema) -> dict[str, Any]:
     Errors come out exactly as ``@blp.arguments`` gives them.
     """
     try:
-        body = parse_json(request.get_data())
+        body = request_json(request)
     except ValueError:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
     try:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
+from server.bodies import request_json
 from server.refusals import Kind, Refused
 from sync.protocol import OLDEST_ACCEPTED_SCHEMA_VERSION, SCHEMA_HEADER, SCHEMA_VERSION
 
@@ -38,7 +39,12 @@ def stated_schema_version() -> int | None:
     apps did before the header was the one place. A version that is not a whole number is
     refused (``schema_version_required``).
     """
-    body = request.get_json(silent=True) if request.is_json else None
+    body = None
+    if request.is_json:
+        try:
+            body = request_json(request)
+        except ValueError:
+            pass  # the view answers a body that is not JSON
     fields = [request.args.get("schema_version"), body.get("schema_version") if isinstance(body, dict) else None]
     repeated = [field for field in fields if field is not None]
     header = request.headers.get(SCHEMA_HEADER, "").strip() or None

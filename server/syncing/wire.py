@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, inspect, select, update
 
+from server.database import json_text
 from server.models import SYNCED_MODELS
 from server.models.base import Base, DeviceTime, SyncRecord
 from sync.compiled import CompiledSchema, compile_schema
@@ -24,7 +25,8 @@ from sync.records import RECORD_TYPES, RecordType
 
 
 def wire_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text, non-ASCII kept: what ``json.dumps`` writes (a float may be spelled otherwise)."""
+    return json_text(value)
 
 
 @dataclass(frozen=True)
