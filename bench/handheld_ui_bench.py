@@ -33,7 +33,7 @@ from typing import Any
 
 from bench.handheld_app_run import PASSWORD
 from bench.handheld_bench import land, load_venues, pulled
-from bench.sync_bench import inspection, machine
+from bench.harness import inspection, machine
 from mobile.account import verifier
 from mobile.store import Records, Replica, Store
 from server.demo.catalog import CHECKLISTS

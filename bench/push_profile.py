@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.sync_bench import CHINA, PASSWORD, database, inspection, seed
+from bench.harness import CHINA, PASSWORD, database, inspection, seed
 from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 
 
