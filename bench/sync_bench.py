@@ -111,12 +111,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
+def server(env: dict[str, str], workers: int, log: Path, options: tuple[str, ...] = ()) -> Iterator[str]:
+    """gunicorn serving the app on a free loopback port; ``options`` are more of gunicorn's."""
     port = free_port()
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--timeout", "300", "server.wsgi:app"], env=env, stdout=output, stderr=subprocess.STDOUT)
+             "--timeout", "300", *options, "server.wsgi:app"], env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
