@@ -171,7 +171,7 @@ class Inflating(io.RawIOBase):
             if not compressed:
                 # Werkzeug cuts a chunked body at the limit and raises the 413 on the read after.
                 self.sent.read(1)
-                raise ApiError(400, "invalid_gzip", CORRUPT_GZIP + " It ends before its end.")
+                raise ApiError(400, "invalid_gzip", CORRUPT_GZIP + " It is cut short.")
             try:
                 plain = self.inflater.decompress(compressed, wanted)
             except zlib.error as error:
