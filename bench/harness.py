@@ -144,10 +144,11 @@ def serving(command: list[str], probe_path: str, port: int, log: Path, **popen: 
 
 
 @contextmanager
-def server(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
+def server(env: dict[str, str], workers: int, log: Path, options: tuple[str, ...] = ()) -> Iterator[str]:
+    """gunicorn serving the app on a free loopback port; ``options`` are more of gunicorn's."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--timeout", "300", "server.wsgi:app"]
+               "--timeout", "300", *options, "server.wsgi:app"]
     with serving(command, "/api/v1/openapi.json", port, log, env=env) as url:
         yield url
 

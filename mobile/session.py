@@ -2,12 +2,15 @@
 
 Like kinto-http's session, it owns retrying so callers do not, and it is injected into the
 sync client so tests can put a failing network in its place. Every failure it raises carries
-the request and, when there was one, the response.
+the request and, when there was one, the response. JSON bodies go gzip-compressed
+(``Content-Encoding: gzip``); answers come compressed too, and ``requests`` inflates them.
 """
 
 from __future__ import annotations
 
 import email.utils
+import gzip
+import json
 import random
 import threading
 from collections.abc import Callable
@@ -68,6 +71,15 @@ def _json(response: requests.Response | None) -> Any:
         return response.json()
     except ValueError:
         return {}
+
+
+COMPRESSED_JSON = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+
+def compressed_json(body: Any) -> bytes:
+    """``body`` as the server reads it: UTF-8 JSON, gzip-compressed (a fixed mtime: the same body, the same bytes)."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 
 def retry_after(response: requests.Response) -> float | None:
@@ -147,7 +159,7 @@ class Session:
         return self.request("GET", path, **kwargs).json()
 
     def post(self, path: str, body: Any) -> Any:
-        return self.request("POST", path, json=body).json()
+        return self.request("POST", path, data=compressed_json(body), headers=COMPRESSED_JSON).json()
 
     def ping(self) -> bool:
         """True when the server answers; never raises and never retries."""

@@ -13,7 +13,20 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import access, blobstore, bodies, cli, dashboard, health, logs, replica, requestlog, scrape, transaction
+from server import (
+    access,
+    blobstore,
+    bodies,
+    cli,
+    compression,
+    dashboard,
+    health,
+    logs,
+    replica,
+    requestlog,
+    scrape,
+    transaction,
+)
 from server import api as api_package
 from server.config import DEFAULTS, database_url, settings_from_env, settle_audit_key
 from server.database import engine_options, tune_engine
@@ -41,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     settle_audit_key(app.config)
     logs.configure(app)
+    compression.init_app(app)
 
     blobstore.init_app(app)
     db.init_app(app)

@@ -1,4 +1,12 @@
-"""Reading requests: the size limit holds for streamed bodies too, and text is storable.
+"""Reading requests: gzip bodies inflate, the size limit holds for streamed and inflated bodies too,
+and text is storable.
+
+A body sent with ``Content-Encoding: gzip`` is inflated as it is read (``BodyRequest.stream``),
+so every reader (the push, other JSON endpoints, blob uploads) gets the plain bytes. The
+limit ``MAX_CONTENT_LENGTH`` applies to the inflated bytes and inflating stops at it, so a zip
+bomb costs at most the limit in memory: a 413. A body that is not valid gzip is
+``400 invalid_gzip``; any other encoding is ``415 unsupported_content_encoding``, refused
+before anything reads the body.
 
 Every JSON body the server reads (``request.get_json``, webargs, the sync push) is parsed by
 ``parse_json``: nesting deeper than ``MAX_JSON_DEPTH``, a lone UTF-16 surrogate or a NUL
@@ -8,14 +16,17 @@ inside the request. Query strings and forms with a NUL are refused before any vi
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from typing import Any
+import zlib
+from typing import IO, Any
 
 from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
 
 from server.errors import ApiError
 
@@ -104,9 +115,25 @@ def refuse_nul_characters() -> None:
         raise ApiError(400, "invalid_text", NUL, fields)
 
 
+GZIP = "gzip"
+PLAIN_ENCODINGS = frozenset({"", "identity"})
+
+
+def body_encoding() -> str:
+    return request.headers.get("Content-Encoding", "").strip().lower()
+
+
+def refuse_unknown_encodings() -> None:
+    """Before every request: a body in an encoding other than gzip is a 415, before anything reads it."""
+    if body_encoding() not in PLAIN_ENCODINGS | {GZIP}:
+        raise ApiError(415, "unsupported_content_encoding",
+                       "Send the body plain or with 'Content-Encoding: gzip'.")
+
+
 def init_app(app: Flask) -> None:
     app.request_class = BodyRequest
     app.json = JSONProvider(app)
+    app.before_request(refuse_unknown_encodings)
     app.before_request(refuse_nul_characters)
 
 
@@ -136,11 +163,19 @@ class JSONProvider(DefaultJSONProvider):
 
 
 class BodyRequest(Request):
-    """A request whose streamed (chunked) body over the size limit is a 413, not cut short.
+    """A request whose gzip body inflates as it is read, and whose streamed (chunked) or inflated
+    body over the size limit is a 413, not cut short.
 
     Werkzeug stops reading a body without ``Content-Length`` at ``MAX_CONTENT_LENGTH`` and
     returns what it read; one more read past the limit makes it raise the 413 instead.
     """
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        sent = super().stream
+        if body_encoding() != GZIP:
+            return sent
+        return io.BufferedReader(Inflating(sent, self.max_content_length))
 
     def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> Any:
         first_read = getattr(self, "_cached_data", None) is None
@@ -149,3 +184,48 @@ class BodyRequest(Request):
         if first_read and limit is not None and len(data) >= limit and self.stream.read(1):
             raise RequestEntityTooLarge()
         return data.decode(errors="replace") if as_text else data
+
+
+INFLATE_CHUNK = 64 * 1024
+CORRUPT_GZIP = "The body is not valid gzip."
+
+
+class Inflating(io.RawIOBase):
+    """A gzip body's plain bytes, read from ``sent`` and inflated at most ``limit`` bytes in all.
+
+    ``zlib``'s ``max_length`` bounds each step's output, so no step inflates more than was asked
+    for: a body that would inflate past the limit is refused once the limit is passed.
+    """
+
+    def __init__(self, sent: IO[bytes], limit: int | None) -> None:
+        super().__init__()
+        self.sent = sent
+        self.limit = limit
+        self.inflated = 0
+        self.inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = len(buffer)
+        while not self.inflater.eof:
+            compressed = self.inflater.unconsumed_tail or self.sent.read(INFLATE_CHUNK)
+            if not compressed:
+                # Werkzeug cuts a chunked body at the limit and raises the 413 on the read after.
+                self.sent.read(1)
+                raise ApiError(400, "invalid_gzip", CORRUPT_GZIP + " It is cut short.")
+            try:
+                plain = self.inflater.decompress(compressed, wanted)
+            except zlib.error as error:
+                raise ApiError(400, "invalid_gzip", f"{CORRUPT_GZIP} {error}") from None
+            if plain:
+                self.inflated += len(plain)
+                if self.limit is not None and self.inflated > self.limit:
+                    raise ApiError(413, "payload_too_large",
+                                   f"The body, inflated, is larger than the {self.limit} bytes allowed.")
+                buffer[: len(plain)] = plain
+                return len(plain)
+        if self.inflater.unused_data or self.sent.read(1):
+            raise ApiError(400, "invalid_gzip", CORRUPT_GZIP + " Something follows its end.")
+        return 0

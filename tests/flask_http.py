@@ -5,11 +5,14 @@ JSON body, query string) to the test client and turns the answer back into a
 ``requests.Response``, so the handheld's real session, sync client and store run against
 the app without a socket. It keeps every exchange, so tests can read what was sent and
 answered, and it can lose the answer to a request the server has already handled, as a
-dropped connection would.
+dropped connection would. Bodies cross as they would on the wire: a gzip push goes
+compressed, a gzip answer comes compressed and ``requests`` (urllib3) inflates it; the
+exchanges keep both inflated.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -24,6 +27,7 @@ from flask.testing import FlaskClient
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
+from urllib3 import HTTPResponse
 
 from mobile.session import Session
 
@@ -75,9 +79,11 @@ class FlaskTransport(BaseAdapter):
         body = request.body.encode() if isinstance(request.body, str) else request.body
         answer = self.client.open(path, method=method, data=body, headers=dict(request.headers))
         lost = next((when for when in self.losing if when(method, url.path)), None)
-        sent = body if request.headers.get("Content-Type") != "application/json" else _json(body)
+        sent = _plain(body, request.headers.get("Content-Encoding"))
+        sent = sent if request.headers.get("Content-Type") != "application/json" else _json(sent)
+        answered = _plain(answer.get_data(), answer.headers.get("Content-Encoding"))
         self.exchanges.append(Exchange(method, url.path, sent, answer.status_code,
-                                       answer.get_json(silent=True), lost is None))
+                                       _json(answered) if answer.is_json else None, lost is None))
         if lost is not None:
             self.losing.remove(lost)
             raise requests.ConnectionError(f"the answer to {method} {url.path} was lost", request=request)
@@ -95,13 +101,18 @@ def _json(body: bytes | None) -> Any:
     return json.loads(body) if body else None
 
 
+def _plain(body: bytes | None, encoding: str | None) -> bytes | None:
+    return gzip.decompress(body) if body and encoding == "gzip" else body
+
+
 def _response(request: requests.PreparedRequest, status: int, headers: Any, content: bytes) -> requests.Response:
     response = requests.Response()
     response.status_code = status
     response.reason = HTTPStatus(status).phrase
     response.headers = CaseInsensitiveDict(dict(headers))
     response.encoding = get_encoding_from_headers(response.headers)
-    response.raw = io.BytesIO(content)
+    response.raw = HTTPResponse(io.BytesIO(content), headers=dict(response.headers), status=status,
+                                preload_content=False, decode_content=True)
     response.url = request.url or ""
     response.request = request
     return response

@@ -3,7 +3,8 @@
 Each connection carries one request (clients here send ``Connection: close``). A rule
 matches the request line; ``refuse`` closes the connection before the server sees
 anything, ``drop_response`` lets the server finish (and commit) and then throws its answer
-away. ``offline`` refuses everything.
+away. ``offline`` refuses everything. ``heads`` keeps every request's head and the head of
+the answer it got (its first bytes), so a test can read what crossed the wire.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class FlakyProxy:
         self.offline = False
         self.rules: list[Rule] = []
         self.failed: list[tuple[str, str]] = []
+        self.heads: list[tuple[str, str]] = []
         self.lock = threading.Lock()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
@@ -67,7 +69,7 @@ class FlakyProxy:
         gave up waiting, or the app is closing): that ends the relay quietly, as it ends ``_pump``."""
         with client:
             head = b""
-            while b"\r\n" not in head:
+            while b"\r\n\r\n" not in head:
                 chunk = client.recv(65536)
                 if not chunk:
                     return
@@ -78,8 +80,13 @@ class FlakyProxy:
             with socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
                 upstream.sendall(head)
                 threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+                answer = b""
                 with suppress(OSError):
                     while chunk := upstream.recv(65536):
+                        if not answer:
+                            answer = chunk
+                            with self.lock:
+                                self.heads.append((head_of(head), head_of(answer)))
                         if how == "pass":
                             client.sendall(chunk)
                     client.shutdown(socket.SHUT_RDWR)
@@ -96,6 +103,10 @@ class FlakyProxy:
         self._stop.set()
         self._thread.join(timeout=2)
         self.listener.close()
+
+
+def head_of(message: bytes) -> str:
+    return message.split(b"\r\n\r\n", 1)[0].decode("latin-1")
 
 
 @contextmanager

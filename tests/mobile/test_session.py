@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ class Script:
     def __init__(self) -> None:
         self.answers: list[tuple[int, dict[str, str], dict]] = []
         self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.bodies: list[bytes] = []
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def scripted() -> Iterator[tuple[str, Script]]:
         def answer(self) -> None:
             script.seen.append((self.command, self.path, dict(self.headers)))
             length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            script.bodies.append(self.rfile.read(length))
             status, headers, body = script.answers.pop(0) if script.answers else (200, {}, {"ok": True})
             payload = json.dumps(body).encode()
             self.send_response(status)
@@ -140,3 +142,12 @@ def test_a_stop_request_ends_retrying_at_once(scripted: tuple[str, Script]) -> N
     with pytest.raises(ServerError):
         client.get("/x")
     assert len(script.seen) == 1
+
+
+def test_json_bodies_go_gzip_compressed_and_answers_may_come_so(scripted: tuple[str, Script]) -> None:
+    url, script = scripted
+    assert session(url)[0].post("/x", {"findings": "消防通道堵塞"}) == {"ok": True}
+    _method, _path, headers = script.seen[0]
+    assert headers["Content-Encoding"] == "gzip" and headers["Content-Type"] == "application/json"
+    assert "gzip" in headers["Accept-Encoding"]
+    assert json.loads(gzip.decompress(script.bodies[0])) == {"findings": "消防通道堵塞"}

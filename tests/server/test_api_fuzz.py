@@ -35,7 +35,9 @@ def operations(app: Flask) -> list[Any]:
 def test_no_operation_answers_a_server_error_or_breaks_its_own_schema(
     app: Flask, world: World, username: str
 ) -> None:
-    headers = {**world.headers(username), SCHEMA_HEADER: str(SCHEMA_VERSION)}
+    # schemathesis' WSGI transport asks for gzip but reads the answer without inflating it; the
+    # compressed answers are tested in test_compression.py.
+    headers = {**world.headers(username), SCHEMA_HEADER: str(SCHEMA_VERSION), "Accept-Encoding": "identity"}
     for operation in operations(app):
 
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
