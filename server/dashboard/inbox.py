@@ -53,13 +53,13 @@ def model_of(filters: dict[str, Any]) -> type[Inspection | Followup]:
 def filtered(scope: Scope, filters: dict[str, Any], *, with_status: bool = True) -> Select:
     """The logs in scope that pass the filters (the status filter left out on request, for counts)."""
     model = model_of(filters)
-    query = scope.select(model).join(Venue, Venue.id == model.venue_id)
+    query = scope.select(model)
     if filters["room"]:
         query = query.where(model.room_id == filters["room"])
     if filters["officer"]:
         query = query.where(model.officer_id == filters["officer"])
     if filters["venue_kind"]:
-        query = query.where(Venue.kind == filters["venue_kind"])
+        query = query.where(model.venue_id.in_(select(Venue.id).where(Venue.kind == filters["venue_kind"])))
     if filters["hazard"] and model is Inspection:
         query = query.where(Inspection.hazard_level == filters["hazard"])
     if filters["status"] and with_status:
@@ -88,6 +88,8 @@ def sorted_by(query: Select, filters: dict[str, Any]) -> Select:
     order = orders[filters["sort"]]
     if filters["sort"] == "officer":
         query = query.join(Person, Person.id == model.officer_id)
+    if filters["sort"] == "venue":
+        query = query.join(Venue, Venue.id == model.venue_id)
     return query.order_by(*order, model.id)
 
 
@@ -104,19 +106,20 @@ def last_looked(person: Person) -> datetime | None:
 
 
 def gather(filters: dict[str, Any], errors: dict[str, Any]) -> Inbox:
+    """One page of logs and the counts; the total is the sum of the counts per status (one count, not two)."""
     scope, model = current_scope(), model_of(filters)
     query = filtered(scope, filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     counted = filtered(scope, filters, with_status=False).with_only_columns(model.status, func.count()) \
         .group_by(model.status)
     by_status = {status: count for status, count in db.session.execute(counted)}
+    total = by_status.get(filters["status"], 0) if filters["status"] else sum(by_status.values())
     logs = db.session.scalars(sorted_by(query, filters).options(
         joinedload(model.venue), joinedload(model.officer), joinedload(model.room))
         .limit(PAGE_SIZE).offset((filters["page"] - 1) * PAGE_SIZE)).unique().all()
     seen = last_looked(current_person())
-    arrived = filtered(scope, filters, with_status=False)
-    new_query = arrived.where(model.created_at > seen) if seen else arrived
-    new_count = db.session.scalar(select(func.count()).select_from(new_query.subquery())) or 0
+    new_count = sum(by_status.values()) if seen is None else db.session.scalar(
+        filtered(scope, filters, with_status=False).where(model.created_at > seen)
+        .with_only_columns(func.count())) or 0
     new_ids = {log.id for log in logs if seen is None or log.created_at > seen}
     return Inbox(filters, logs, total, by_status, new_ids, new_count, max(1, -(-total // PAGE_SIZE)), errors)
 

@@ -25,6 +25,10 @@ class Inspection(SyncRecord, Base):
         CheckConstraint(one_of("hazard_level", vocab.HAZARD_LEVELS), name="hazard_level"),
         CheckConstraint(one_of("status", vocab.INSPECTION_STATUSES), name="status"),
         Index("ix_inspection_room_seq", "room_id", "seq"),
+        Index("ix_inspection_room_inspected", "room_id", "inspected_at_utc"),
+        Index("ix_inspection_room_status", "room_id", "status", "deleted"),
+        Index("ix_inspection_status_deleted", "status", "deleted"),
+        Index("ix_inspection_created", "created_at"),
     )
 
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
@@ -67,6 +71,10 @@ class Followup(SyncRecord, Base):
             name="satisfaction",
         ),
         Index("ix_followup_room_seq", "room_id", "seq"),
+        Index("ix_followup_room_due", "room_id", "due_date"),
+        Index("ix_followup_status_due", "status", "due_date"),
+        Index("ix_followup_inspection", "inspection_id"),
+        Index("ix_followup_created", "created_at"),
     )
 
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)

@@ -157,3 +157,24 @@ def test_the_blob_store_migration_keeps_the_bytes_in_the_database_and_its_downgr
                     [("ab" * 32, b"a"), ("cd" * 32, b"c")]
             db.session.remove()
             db.engine.dispose()
+
+
+def index_names(table: str) -> set[str]:
+    return {index["name"] for index in sa.inspect(db.engine).get_indexes(table)}
+
+
+def test_the_dashboard_indexes_migration_adds_its_indexes_and_its_downgrade_removes_them(
+        backend: str, tmp_path: Path) -> None:
+    wanted = {"ix_inspection_room_inspected", "ix_inspection_room_status", "ix_inspection_status_deleted",
+              "ix_inspection_created", "ix_followup_room_due", "ix_followup_status_due", "ix_followup_inspection",
+              "ix_followup_created"}
+    with scratch_database(backend, tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(revision="0008_blob_store")
+            assert not wanted & (index_names("inspection") | index_names("followup"))
+            upgrade(revision="0009_dashboard_indexes")
+            assert wanted <= index_names("inspection") | index_names("followup")
+            downgrade(revision="0008_blob_store")
+            assert not wanted & (index_names("inspection") | index_names("followup"))
+            db.engine.dispose()
