@@ -78,7 +78,7 @@ def tally_weeks(first_week: date, today: date) -> tuple[dict[date, Tally], dict[
     for room_id, week, inspections, hazards in db.session.execute(scope.select(Inspection).with_only_columns(
             Inspection.room_id, made, func.count(), counted(Inspection.hazard_level != "none"))
             .where(Inspection.inspected_at_utc >= day_start(first_week), Inspection.deleted.is_(False))
-            .group_by(Inspection.room_id, made)):
+            .group_by(made, Inspection.room_id)):
         add(room_id, week, {"inspections": inspections, "hazards": hazards})
     visited = (Followup.status == "done") & Followup.visited_at_utc.is_not(None)
     later = db.session.scalars(scope.select(Followup).with_only_columns(Followup.due_date).distinct().where(
@@ -90,7 +90,7 @@ def tally_weeks(first_week: date, today: date) -> tuple[dict[date, Tally], dict[
     for room_id, week, due, on_time in db.session.execute(scope.select(Followup).with_only_columns(
             Followup.room_id, falls_due, func.count(), counted(visited & (Followup.visited_at_utc < day_end)))
             .where(Followup.deleted.is_(False), Followup.due_date >= first_week, visited | (Followup.due_date < today))
-            .group_by(Followup.room_id, falls_due)):
+            .group_by(falls_due, Followup.room_id)):
         add(room_id, week, {"due": due, "on_time": on_time})
     visit_week = week_number(Followup.visited_at_utc, [day_start(start) for start in starts])
     for room_id, week, rectified, rated, satisfied in db.session.execute(scope.select(Followup).with_only_columns(
@@ -98,7 +98,7 @@ def tally_weeks(first_week: date, today: date) -> tuple[dict[date, Tally], dict[
             counted((Followup.subject_kind == "rectification") & Followup.rectified.is_(True)),
             counted(Followup.satisfaction.is_not(None)), counted(Followup.satisfaction.in_(SATISFIED)))
             .where(Followup.deleted.is_(False), visited, Followup.visited_at_utc >= day_start(first_week))
-            .group_by(Followup.room_id, visit_week)):
+            .group_by(visit_week, Followup.room_id)):
         add(room_id, week, {"rectified": rectified, "rated": rated, "satisfied": satisfied})
     return weeks, {room: tally for room, tally in rooms.values()}
 

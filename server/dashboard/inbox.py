@@ -78,11 +78,16 @@ def filtered(scope: Scope, filters: dict[str, Any], *, with_status: bool = True)
 
 
 def sorted_by(query: Select, filters: dict[str, Any]) -> Select:
+    """The chosen order, ending in the log's id so that pages never overlap.
+
+    By venue and by officer, logs of two venues (officers) of the same name follow one another
+    rather than mingle (their id comes next): the database then walks venues in name order and
+    each one's logs in its (venue, time) index, instead of sorting every log."""
     model = model_of(filters)
     moment = Inspection.inspected_at_utc if model is Inspection else Followup.due_date
     orders: dict[str, list[ColumnElement[Any] | InstrumentedAttribute[Any]]] = {
-        "newest": [moment.desc()], "oldest": [moment.asc()], "venue": [Venue.name, moment.desc()],
-        "officer": [Person.display_name, moment.desc()], "status": [model.status, moment.desc()],
+        "newest": [moment.desc()], "oldest": [moment.asc()], "venue": [Venue.name, Venue.id, moment.desc()],
+        "officer": [Person.display_name, Person.id, moment.desc()], "status": [model.status, moment.desc()],
         "hazard": [Inspection.hazard_level, moment.desc()] if model is Inspection else [moment.desc()],
     }
     order = orders[filters["sort"]]
@@ -91,6 +96,15 @@ def sorted_by(query: Select, filters: dict[str, Any]) -> Select:
     if filters["sort"] == "venue":
         query = query.join(Venue, Venue.id == model.venue_id)
     return query.order_by(*order, model.id)
+
+
+def page_of(ids: Select, model: type[Any], number: int) -> list[Any]:
+    """The page's logs, found in two steps: their ids in order (a sort the indexes can answer without reading
+    the rows), then those rows with their venue, officer and room."""
+    wanted = db.session.scalars(ids.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    found = {log.id: log for log in db.session.scalars(select(model).where(model.id.in_(wanted)).options(
+        joinedload(model.venue), joinedload(model.officer), joinedload(model.room)))}
+    return [found[log_id] for log_id in wanted]
 
 
 def read_filters() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -106,16 +120,19 @@ def last_looked(person: Person) -> datetime | None:
 
 
 def gather(filters: dict[str, Any], errors: dict[str, Any]) -> Inbox:
-    """One page of logs and the counts; the total is the sum of the counts per status (one count, not two)."""
+    """One page of logs and the counts; the total is the sum of the counts per status (one count, not two).
+
+    Counted per room and status, the order of the (room, status, …) index, which then answers without
+    reading a row or sorting; the rooms' counts are added up here."""
     scope, model = current_scope(), model_of(filters)
     query = filtered(scope, filters)
     counted = filtered(scope, filters, with_status=False).with_only_columns(model.status, func.count()) \
-        .group_by(model.status)
-    by_status = {status: count for status, count in db.session.execute(counted)}
+        .group_by(model.room_id, model.status)
+    by_status: dict[str, int] = {}
+    for status, count in db.session.execute(counted):
+        by_status[status] = by_status.get(status, 0) + count
     total = by_status.get(filters["status"], 0) if filters["status"] else sum(by_status.values())
-    logs = db.session.scalars(sorted_by(query, filters).options(
-        joinedload(model.venue), joinedload(model.officer), joinedload(model.room))
-        .limit(PAGE_SIZE).offset((filters["page"] - 1) * PAGE_SIZE)).unique().all()
+    logs = page_of(sorted_by(query, filters).with_only_columns(model.id), model, filters["page"])
     seen = last_looked(current_person())
     new_count = sum(by_status.values()) if seen is None else db.session.scalar(
         filtered(scope, filters, with_status=False).where(model.created_at > seen)
