@@ -138,7 +138,7 @@ def test_the_blob_store_migration_keeps_the_bytes_in_the_database_and_its_downgr
         app = make_app(url, tmp_path / "instance")
         with app.app_context():
             store_old_blobs("0007_photo_notes_signer", {"ab" * 32: b"a", "cd" * 32: b"c"})
-            upgrade()
+            upgrade(revision="0008_blob_store")
             read = sa.text("SELECT sha256, data, thumbnail_sha256 FROM blob ORDER BY sha256")
             with db.engine.begin() as connection:
                 assert [tuple(row) for row in connection.execute(read)] == [("ab" * 32, b"a", None),
