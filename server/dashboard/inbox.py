@@ -27,8 +27,11 @@ from server.models.base import utcnow
 from server.operations.review import review_inspection
 from server.refusals import Refused
 from server.transaction import writes
+from sync import vocab
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000
+"""The inbox counts this far and then says "more than": an exact count of a million logs reads them all."""
 HAZARD_ORDER = {"severe": 0, "major": 1, "minor": 2, "none": 3}
 inbox_filters = InboxFilters()
 bulk_form = BulkApproveForm()
@@ -44,6 +47,10 @@ class Inbox:
     new_count: int
     pages: int
     errors: dict[str, Any]
+    capped: set[str]
+    """Statuses whose count stopped at ``COUNT_CAP`` (shown as "10000+")."""
+    total_capped: bool
+    new_capped: bool
 
 
 def model_of(filters: dict[str, Any]) -> type[Inspection | Followup]:
@@ -119,26 +126,36 @@ def last_looked(person: Person) -> datetime | None:
     return mark.seen_at if mark else None
 
 
-def gather(filters: dict[str, Any], errors: dict[str, Any]) -> Inbox:
-    """One page of logs and the counts; the total is the sum of the counts per status (one count, not two).
+def capped_count(query: Select) -> int:
+    """How many rows the query selects, counting no further than one past ``COUNT_CAP``."""
+    return db.session.scalar(select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())) or 0
 
-    Counted per room and status, the order of the (room, status, …) index, which then answers without
-    reading a row or sorting; the rooms' counts are added up here."""
+
+def gather(filters: dict[str, Any], errors: dict[str, Any]) -> Inbox:
+    """One page of logs and the counts, each count read no further than ``COUNT_CAP`` rows.
+
+    A count per status, each a range of a ``(…, status, …)`` index that stops at the cap; the
+    total is their sum (or the chosen status's count), "more than" when one of them stopped.
+    The new count stops at the cap too."""
     scope, model = current_scope(), model_of(filters)
-    query = filtered(scope, filters)
-    counted = filtered(scope, filters, with_status=False).with_only_columns(model.status, func.count()) \
-        .group_by(model.room_id, model.status)
-    by_status: dict[str, int] = {}
-    for status, count in db.session.execute(counted):
-        by_status[status] = by_status.get(status, 0) + count
-    total = by_status.get(filters["status"], 0) if filters["status"] else sum(by_status.values())
-    logs = page_of(sorted_by(query, filters).with_only_columns(model.id), model, filters["page"])
+    unfiltered = filtered(scope, filters, with_status=False).with_only_columns(model.id)
+    statuses = vocab.INSPECTION_STATUSES if model is Inspection else vocab.FOLLOWUP_STATUSES
+    counted = {status: capped_count(unfiltered.where(model.status == status)) for status in statuses}
+    by_status = {status: min(count, COUNT_CAP) for status, count in counted.items() if count}
+    capped = {status for status, count in counted.items() if count > COUNT_CAP}
+    chosen = [filters["status"]] if filters["status"] else list(statuses)
+    total = sum(by_status.get(status, 0) for status in chosen)
+    total_capped = bool(capped & set(chosen))
+    logs = page_of(sorted_by(filtered(scope, filters), filters).with_only_columns(model.id), model, filters["page"])
     seen = last_looked(current_person())
-    new_count = sum(by_status.values()) if seen is None else db.session.scalar(
-        filtered(scope, filters, with_status=False).where(model.created_at > seen)
-        .with_only_columns(func.count())) or 0
+    new = capped_count(unfiltered.where(model.created_at > seen)) if seen else COUNT_CAP + 1 if capped else \
+        sum(by_status.values())
     new_ids = {log.id for log in logs if seen is None or log.created_at > seen}
-    return Inbox(filters, logs, total, by_status, new_ids, new_count, max(1, -(-total // PAGE_SIZE)), errors)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if total_capped and len(logs) == PAGE_SIZE:
+        pages = max(pages, filters["page"] + 1)
+    return Inbox(filters, logs, total, by_status, new_ids, min(new, COUNT_CAP), pages, errors, capped, total_capped,
+                 new > COUNT_CAP)
 
 
 def choices(scope: Scope) -> dict[str, Sequence[Any]]:
