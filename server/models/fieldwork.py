@@ -25,6 +25,7 @@ class Inspection(SyncRecord, Base):
         CheckConstraint(one_of("hazard_level", vocab.HAZARD_LEVELS), name="hazard_level"),
         CheckConstraint(one_of("status", vocab.INSPECTION_STATUSES), name="status"),
         Index("ix_inspection_room_seq", "room_id", "seq"),
+        Index("ix_inspection_inspected", "inspected_at_utc", "room_id", "hazard_level", "deleted"),
         Index("ix_inspection_room_inspected", "room_id", "inspected_at_utc", "hazard_level", "deleted", "id"),
         Index("ix_inspection_venue_inspected", "venue_id", "inspected_at_utc", "id"),
         Index("ix_inspection_officer_inspected", "officer_id", "inspected_at_utc", "id"),
@@ -40,7 +41,7 @@ class Inspection(SyncRecord, Base):
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
     room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id"), index=True)
     officer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
-    inspected_at_utc: Mapped[datetime] = mapped_column(index=True)
+    inspected_at_utc: Mapped[datetime] = mapped_column()
     inspected_offset_min: Mapped[int] = mapped_column(SmallInteger, default=0)
     template_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     template_version: Mapped[int | None] = mapped_column(default=None)
