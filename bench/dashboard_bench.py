@@ -8,7 +8,8 @@ level (``executemany`` on SQLite, ``COPY`` on PostgreSQL), not through the sync 
 filled database is kept (a file under ``--cache``, or a PostgreSQL database named after the
 sizes) so a second run only migrates it and measures. Then the server runs under gunicorn (two
 workers) and each page is requested ``--repeat`` times per role; the CSV export is timed to its
-first byte and to its end. Prints one JSON document.
+first byte and to its end (a room's logs, a chief's station; every log as the admin only with
+``--full-admin-export``). Prints one JSON document.
 
     python -m bench.dashboard_bench --backends sqlite,postgresql --inspections 1000000 --followups 200000
 
