@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 export FLASK_APP := server
 
-.PHONY: run test test-clock lint env db bench bench-weak-link bench-peers bench-handheld-ui clean app translations
+.PHONY: run test test-clock lint env db bench bench-weak-link bench-peers bench-handheld-ui bench-dashboard clean app translations
 
 env: $(STAMP)
 
@@ -79,6 +79,11 @@ bench-peers: env
 bench-handheld-ui: env
 	mkdir -p bench/results
 	$(BIN)/python -m bench.handheld_ui_bench $(BENCH_ARGS) | tee bench/results/handheld_ui.json
+
+# The dashboard's pages at 1,000,000 inspections (DASHBOARD_ARGS="--inspections 200000 --followups 40000" to scale down).
+bench-dashboard: env
+	mkdir -p bench/results
+	$(BIN)/python -m bench.dashboard_bench $(DASHBOARD_ARGS) | tee bench/results/dashboard.json
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache bench/.peers

@@ -11,12 +11,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import render_template
-from sqlalchemy import or_
+from sqlalchemy import case, func, literal
 
 from server.access import current_scope
 from server.dashboard import bp
 from server.dashboard.auth import page
-from server.dashboard.present import day_start, station_today, station_zone
+from server.dashboard.present import day_start, station_today
+from server.database import UTCDateTime
 from server.extensions import db
 from server.models import Followup, Inspection, Room
 
@@ -40,45 +41,65 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def week_number(column: Any, bounds: list[Any]) -> Any:
+    """The number of the window's week ``column`` falls in, or -1 (``bounds``: the weeks' starts, the window's end)."""
+    return case(*[(column < bound, n - 1) for n, bound in enumerate(bounds) if n], else_=-1) if bounds else -1
+
+
+def counted(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
 def tally_weeks(first_week: date, today: date) -> tuple[dict[date, Tally], dict[Any, Tally]]:
     """Totals per week (all rooms in scope) and per room, over the weeks from ``first_week``.
 
     Inspections count in the week (station time) they were made, visits in the week they were
     made, and follow-ups fall due in the week of their due date: one done by that date is on
     time; one still planned after it is late, as the Deadlines page lists it.
+
+    The database counts, grouped by room and week: week bounds are station midnights turned
+    into UTC here, and "visited by its due date" compares with the end of the due day, station
+    time, given per due date (those of the window and the few later ones visited already). Rows
+    after the window count for their room only.
     """
-    scope, zone = current_scope(), station_zone()
-    since = day_start(first_week)
-    weeks = {first_week + timedelta(weeks=n): Tally() for n in range(WEEKS)}
+    scope = current_scope()
+    starts = [first_week + timedelta(weeks=n) for n in range(WEEKS + 1)]
+    weeks = {start: Tally() for start in starts[:-1]}
     rooms = {room.id: (room, Tally()) for room in db.session.scalars(scope.select(Room).order_by(Room.name))}
-    inspections = db.session.execute(scope.select(Inspection).with_only_columns(
-        Inspection.room_id, Inspection.inspected_at_utc, Inspection.hazard_level)
-        .where(Inspection.inspected_at_utc >= since, Inspection.deleted.is_(False)))
-    for room_id, moment, hazard in inspections:
-        week = week_of(moment.astimezone(zone).date())
-        for tally in (weeks.get(week), rooms[room_id][1] if room_id in rooms else None):
-            if tally is not None:
-                tally.add("inspections")
-                tally.add("hazards", hazard != "none")
-    followups = db.session.execute(scope.select(Followup).with_only_columns(
-        Followup.room_id, Followup.status, Followup.visited_at_utc, Followup.due_date, Followup.subject_kind,
-        Followup.rectified, Followup.satisfaction).where(
-        Followup.deleted.is_(False), or_(Followup.visited_at_utc >= since, Followup.due_date >= first_week)))
-    for room_id, status, visited_at, due, subject, rectified, satisfaction in followups:
+
+    def add(room_id: Any, week: int, amounts: dict[str, Any]) -> None:
         room = rooms[room_id][1] if room_id in rooms else None
-        visited = visited_at.astimezone(zone).date() if status == "done" and visited_at is not None else None
-        if due >= first_week and (visited is not None or due < today):
-            for tally in (weeks.get(week_of(due)), room):
-                if tally is not None:
-                    tally.add("due")
-                    tally.add("on_time", visited is not None and visited <= due)
-        if visited is None or visited < first_week:
-            continue
-        for tally in (weeks.get(week_of(visited)), room):
+        for tally in (weeks[starts[week]] if 0 <= week < WEEKS else None, room):
             if tally is not None:
-                tally.add("rectified", subject == "rectification" and bool(rectified))
-                tally.add("rated", satisfaction is not None)
-                tally.add("satisfied", satisfaction in SATISFIED)
+                for measure, amount in amounts.items():
+                    tally.add(measure, int(amount or 0))
+
+    made = week_number(Inspection.inspected_at_utc, [day_start(start) for start in starts])
+    for room_id, week, inspections, hazards in db.session.execute(scope.select(Inspection).with_only_columns(
+            Inspection.room_id, made, func.count(), counted(Inspection.hazard_level != "none"))
+            .where(Inspection.inspected_at_utc >= day_start(first_week), Inspection.deleted.is_(False))
+            .group_by(made, Inspection.room_id)):
+        add(room_id, week, {"inspections": inspections, "hazards": hazards})
+    visited = (Followup.status == "done") & Followup.visited_at_utc.is_not(None)
+    later = db.session.scalars(scope.select(Followup).with_only_columns(Followup.due_date).distinct().where(
+        Followup.deleted.is_(False), Followup.due_date >= starts[-1], visited)).all()
+    days = [first_week + timedelta(days=n) for n in range(WEEKS * 7)] + list(later)
+    day_end = case({day: literal(day_start(day + timedelta(days=1)), UTCDateTime()) for day in days},
+                   value=Followup.due_date)
+    falls_due = week_number(Followup.due_date, starts)
+    for room_id, week, due, on_time in db.session.execute(scope.select(Followup).with_only_columns(
+            Followup.room_id, falls_due, func.count(), counted(visited & (Followup.visited_at_utc < day_end)))
+            .where(Followup.deleted.is_(False), Followup.due_date >= first_week, visited | (Followup.due_date < today))
+            .group_by(falls_due, Followup.room_id)):
+        add(room_id, week, {"due": due, "on_time": on_time})
+    visit_week = week_number(Followup.visited_at_utc, [day_start(start) for start in starts])
+    for room_id, week, rectified, rated, satisfied in db.session.execute(scope.select(Followup).with_only_columns(
+            Followup.room_id, visit_week,
+            counted((Followup.subject_kind == "rectification") & Followup.rectified.is_(True)),
+            counted(Followup.satisfaction.is_not(None)), counted(Followup.satisfaction.in_(SATISFIED)))
+            .where(Followup.deleted.is_(False), visited, Followup.visited_at_utc >= day_start(first_week))
+            .group_by(visit_week, Followup.room_id)):
+        add(room_id, week, {"rectified": rectified, "rated": rated, "satisfied": satisfied})
     return weeks, {room: tally for room, tally in rooms.values()}
 
 

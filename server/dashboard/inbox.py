@@ -27,8 +27,11 @@ from server.models.base import utcnow
 from server.operations.review import review_inspection
 from server.refusals import Refused
 from server.transaction import writes
+from sync import vocab
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000
+"""The inbox counts this far and then says "more than": an exact count of a million logs reads them all."""
 HAZARD_ORDER = {"severe": 0, "major": 1, "minor": 2, "none": 3}
 inbox_filters = InboxFilters()
 bulk_form = BulkApproveForm()
@@ -44,6 +47,10 @@ class Inbox:
     new_count: int
     pages: int
     errors: dict[str, Any]
+    capped: set[str]
+    """Statuses whose count stopped at ``COUNT_CAP`` (shown as "10000+")."""
+    total_capped: bool
+    new_capped: bool
 
 
 def model_of(filters: dict[str, Any]) -> type[Inspection | Followup]:
@@ -53,13 +60,13 @@ def model_of(filters: dict[str, Any]) -> type[Inspection | Followup]:
 def filtered(scope: Scope, filters: dict[str, Any], *, with_status: bool = True) -> Select:
     """The logs in scope that pass the filters (the status filter left out on request, for counts)."""
     model = model_of(filters)
-    query = scope.select(model).join(Venue, Venue.id == model.venue_id)
+    query = scope.select(model)
     if filters["room"]:
         query = query.where(model.room_id == filters["room"])
     if filters["officer"]:
         query = query.where(model.officer_id == filters["officer"])
     if filters["venue_kind"]:
-        query = query.where(Venue.kind == filters["venue_kind"])
+        query = query.where(model.venue_id.in_(select(Venue.id).where(Venue.kind == filters["venue_kind"])))
     if filters["hazard"] and model is Inspection:
         query = query.where(Inspection.hazard_level == filters["hazard"])
     if filters["status"] and with_status:
@@ -78,17 +85,33 @@ def filtered(scope: Scope, filters: dict[str, Any], *, with_status: bool = True)
 
 
 def sorted_by(query: Select, filters: dict[str, Any]) -> Select:
+    """The chosen order, ending in the log's id so that pages never overlap.
+
+    By venue and by officer, logs of two venues (officers) of the same name follow one another
+    rather than mingle (their id comes next): the database then walks venues in name order and
+    each one's logs in its (venue, time) index, instead of sorting every log."""
     model = model_of(filters)
     moment = Inspection.inspected_at_utc if model is Inspection else Followup.due_date
     orders: dict[str, list[ColumnElement[Any] | InstrumentedAttribute[Any]]] = {
-        "newest": [moment.desc()], "oldest": [moment.asc()], "venue": [Venue.name, moment.desc()],
-        "officer": [Person.display_name, moment.desc()], "status": [model.status, moment.desc()],
+        "newest": [moment.desc()], "oldest": [moment.asc()], "venue": [Venue.name, Venue.id, moment.desc()],
+        "officer": [Person.display_name, Person.id, moment.desc()], "status": [model.status, moment.desc()],
         "hazard": [Inspection.hazard_level, moment.desc()] if model is Inspection else [moment.desc()],
     }
     order = orders[filters["sort"]]
     if filters["sort"] == "officer":
         query = query.join(Person, Person.id == model.officer_id)
+    if filters["sort"] == "venue":
+        query = query.join(Venue, Venue.id == model.venue_id)
     return query.order_by(*order, model.id)
+
+
+def page_of(ids: Select, model: type[Any], number: int) -> list[Any]:
+    """The page's logs, found in two steps: their ids in order (a sort the indexes can answer without reading
+    the rows), then those rows with their venue, officer and room."""
+    wanted = db.session.scalars(ids.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    found = {log.id: log for log in db.session.scalars(select(model).where(model.id.in_(wanted)).options(
+        joinedload(model.venue), joinedload(model.officer), joinedload(model.room)))}
+    return [found[log_id] for log_id in wanted]
 
 
 def read_filters() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -103,22 +126,36 @@ def last_looked(person: Person) -> datetime | None:
     return mark.seen_at if mark else None
 
 
+def capped_count(query: Select) -> int:
+    """How many rows the query selects, counting no further than one past ``COUNT_CAP``."""
+    return db.session.scalar(select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())) or 0
+
+
 def gather(filters: dict[str, Any], errors: dict[str, Any]) -> Inbox:
+    """One page of logs and the counts, each count read no further than ``COUNT_CAP`` rows.
+
+    A count per status, each a range of a ``(…, status, …)`` index that stops at the cap; the
+    total is their sum (or the chosen status's count), "more than" when one of them stopped.
+    The new count stops at the cap too."""
     scope, model = current_scope(), model_of(filters)
-    query = filtered(scope, filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    counted = filtered(scope, filters, with_status=False).with_only_columns(model.status, func.count()) \
-        .group_by(model.status)
-    by_status = {status: count for status, count in db.session.execute(counted)}
-    logs = db.session.scalars(sorted_by(query, filters).options(
-        joinedload(model.venue), joinedload(model.officer), joinedload(model.room))
-        .limit(PAGE_SIZE).offset((filters["page"] - 1) * PAGE_SIZE)).unique().all()
+    unfiltered = filtered(scope, filters, with_status=False).with_only_columns(model.id)
+    statuses = vocab.INSPECTION_STATUSES if model is Inspection else vocab.FOLLOWUP_STATUSES
+    counted = {status: capped_count(unfiltered.where(model.status == status)) for status in statuses}
+    by_status = {status: min(count, COUNT_CAP) for status, count in counted.items() if count}
+    capped = {status for status, count in counted.items() if count > COUNT_CAP}
+    chosen = [filters["status"]] if filters["status"] else list(statuses)
+    total = sum(by_status.get(status, 0) for status in chosen)
+    total_capped = bool(capped & set(chosen))
+    logs = page_of(sorted_by(filtered(scope, filters), filters).with_only_columns(model.id), model, filters["page"])
     seen = last_looked(current_person())
-    arrived = filtered(scope, filters, with_status=False)
-    new_query = arrived.where(model.created_at > seen) if seen else arrived
-    new_count = db.session.scalar(select(func.count()).select_from(new_query.subquery())) or 0
+    new = capped_count(unfiltered.where(model.created_at > seen)) if seen else COUNT_CAP + 1 if capped else \
+        sum(by_status.values())
     new_ids = {log.id for log in logs if seen is None or log.created_at > seen}
-    return Inbox(filters, logs, total, by_status, new_ids, new_count, max(1, -(-total // PAGE_SIZE)), errors)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if total_capped and len(logs) == PAGE_SIZE:
+        pages = max(pages, filters["page"] + 1)
+    return Inbox(filters, logs, total, by_status, new_ids, min(new, COUNT_CAP), pages, errors, capped, total_capped,
+                 new > COUNT_CAP)
 
 
 def choices(scope: Scope) -> dict[str, Sequence[Any]]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select
+from sqlalchemy.orm import aliased, joinedload
 
 from server.access import current_scope
 from server.dashboard import bp
@@ -21,9 +22,9 @@ from server.dashboard.forms import WeekQuery
 from server.dashboard.inbox import filtered, model_of, read_filters, sorted_by
 from server.dashboard.present import day_start, station_time, station_today, word
 from server.extensions import db
-from server.models import Inspection
+from server.models import Followup, Inspection, Person, Room, Venue
 
-CSV_LIMIT = 50_000
+EXPORT_BATCH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list)."""
 week_query = WeekQuery()
@@ -46,39 +47,72 @@ class SpreadsheetWriter:
         self.table.writerow([as_text(cell) for cell in row])
 
 
+def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """Each row as one CSV line, spreadsheet-safe, after the byte-order mark that tells spreadsheets it is UTF-8."""
+    buffer = io.StringIO()
+    table = SpreadsheetWriter(buffer)
+    yield "\ufeff"
+    for row in rows:
+        table.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def streamed(statement: Select) -> Iterator[Any]:
+    """The statement's rows, queried only when the first is wanted: as the response is sent, after the
+    request's commit, so the cursor lives in a transaction of its own until the export ends."""
+    yield from db.session.execute(statement.execution_options(yield_per=EXPORT_BATCH))
+
+
+def exported(filters: dict[str, Any]) -> Select:
+    """The filtered logs in the inbox's order, as the columns the export writes: plain rows, not records
+    (no record is built, so a row costs its formatting only)."""
+    model = model_of(filters)
+    room, officer, venue = aliased(Room), aliased(Person), aliased(Venue)
+    named = [model.id, room.name, officer.display_name, venue.name]
+    if model is Inspection:
+        columns = [*named, venue.kind, Inspection.inspected_at_utc, Inspection.created_at, Inspection.hazard_level,
+                   Inspection.rectification_deadline, Inspection.status, Inspection.findings,
+                   Inspection.review_comment]
+    else:
+        columns = [*named, Followup.subject_kind, Followup.case_number, Followup.due_date, Followup.visited_at_utc,
+                   Followup.status, Followup.satisfaction, Followup.outcome]
+    return sorted_by(filtered(current_scope(), filters), filters).with_only_columns(*columns) \
+        .join(room, room.id == model.room_id).join(officer, officer.id == model.officer_id) \
+        .join(venue, venue.id == model.venue_id)
+
+
+def inspection_rows(logs: Iterable[Any]) -> Iterator[list[Any]]:
+    yield ["ID", _("Room"), _("Officer"), _("Venue"), _("Venue kind"), _("Inspected (station time)"),
+           _("Received by the server"), _("Hazard level"), _("Rectification deadline"), _("Status"),
+           _("Findings"), _("Review comment")]
+    for log_id, room, officer, venue, kind, inspected, received, hazard, deadline, status, findings, comment in logs:
+        yield [log_id, room, officer, venue, word("venue_kind", kind), station_time(inspected), station_time(received),
+               word("hazard", hazard), deadline or "", word("inspection_status", status), findings, comment]
+
+
+def followup_rows(logs: Iterable[Any]) -> Iterator[list[Any]]:
+    yield ["ID", _("Room"), _("Officer"), _("Venue"), _("Subject"), _("Case number"), _("Due"),
+           _("Visited (station time)"), _("Status"), _("Satisfaction"), _("Outcome")]
+    for log_id, room, officer, venue, subject, case_number, due, visited, status, satisfaction, outcome in logs:
+        yield [log_id, room, officer, venue, word("subject", subject), case_number, due, station_time(visited),
+               word("followup_status", status), word("satisfaction", satisfaction), outcome]
+
+
 @bp.route("/inbox.csv")
 @page()
 def inbox_csv() -> Response:
     """Every log the inbox's filters select (not just one page), for a spreadsheet, headed in the page's language.
 
-    Times are station time, as the pages show them."""
+    Times are station time, as the pages show them. The rows stream as the database yields them,
+    ``EXPORT_BATCH`` at a time (a server-side cursor on PostgreSQL), so an export of any size
+    holds one batch in memory and its first bytes leave at once."""
     filters, _errors = read_filters()
-    model = model_of(filters)
-    logs = db.session.scalars(sorted_by(filtered(current_scope(), filters), filters).options(
-        joinedload(model.venue), joinedload(model.officer), joinedload(model.room)).limit(CSV_LIMIT)).unique()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    table = SpreadsheetWriter(buffer)
-    if model is Inspection:
-        table.writerow(["ID", _("Room"), _("Officer"), _("Venue"), _("Venue kind"), _("Inspected (station time)"),
-                        _("Received by the server"), _("Hazard level"), _("Rectification deadline"), _("Status"),
-                        _("Findings"), _("Review comment")])
-        for log in logs:
-            table.writerow([log.id, log.room.name, log.officer.display_name, log.venue.name,
-                            word("venue_kind", log.venue.kind), station_time(log.inspected_at),
-                            station_time(log.created_at), word("hazard", log.hazard_level),
-                            log.rectification_deadline or "", word("inspection_status", log.status),
-                            log.findings, log.review_comment])
-    else:
-        table.writerow(["ID", _("Room"), _("Officer"), _("Venue"), _("Subject"), _("Case number"), _("Due"),
-                        _("Visited (station time)"), _("Status"), _("Satisfaction"), _("Outcome")])
-        for log in logs:
-            table.writerow([log.id, log.room.name, log.officer.display_name, log.venue.name,
-                            word("subject", log.subject_kind), log.case_number, log.due_date,
-                            station_time(log.visited_at), word("followup_status", log.status),
-                            word("satisfaction", log.satisfaction), log.outcome])
+    logs = streamed(exported(filters))
+    rows = inspection_rows(logs) if model_of(filters) is Inspection else followup_rows(logs)
     name = f"beatlog-{filters['kind']}s-{station_today().isoformat()}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(stream_with_context(csv_lines(rows)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

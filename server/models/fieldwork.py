@@ -25,12 +25,23 @@ class Inspection(SyncRecord, Base):
         CheckConstraint(one_of("hazard_level", vocab.HAZARD_LEVELS), name="hazard_level"),
         CheckConstraint(one_of("status", vocab.INSPECTION_STATUSES), name="status"),
         Index("ix_inspection_room_seq", "room_id", "seq"),
+        Index("ix_inspection_inspected", "inspected_at_utc", "room_id", "hazard_level", "deleted"),
+        Index("ix_inspection_room_inspected", "room_id", "inspected_at_utc", "hazard_level", "deleted", "id"),
+        Index("ix_inspection_venue_inspected", "venue_id", "inspected_at_utc", "id"),
+        Index("ix_inspection_officer_inspected", "officer_id", "inspected_at_utc", "id"),
+        Index("ix_inspection_room_status", "room_id", "status", "deleted", "inspected_at_utc", "id"),
+        Index("ix_inspection_status_listed", "status", "deleted", "inspected_at_utc", "id"),
+        Index("ix_inspection_created", "created_at"),
+        Index("ix_inspection_room_created", "room_id", "created_at"),
+        Index("ix_inspection_hazard", "hazard_level", "room_id", "status", "deleted"),
+        Index("ix_inspection_rectifying", "rectification_required", "deleted", "rectification_deadline", "room_id",
+              "id"),
     )
 
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
     room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id"), index=True)
     officer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
-    inspected_at_utc: Mapped[datetime] = mapped_column(index=True)
+    inspected_at_utc: Mapped[datetime] = mapped_column()
     inspected_offset_min: Mapped[int] = mapped_column(SmallInteger, default=0)
     template_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     template_version: Mapped[int | None] = mapped_column(default=None)
@@ -44,7 +55,7 @@ class Inspection(SyncRecord, Base):
     signature_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     signer_name: Mapped[str] = mapped_column(String(60), default="")
     location: Mapped[dict | None] = mapped_column(JSONDocument, default=None)
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
     review_comment: Mapped[str] = mapped_column(Text, default="")
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -67,6 +78,12 @@ class Followup(SyncRecord, Base):
             name="satisfaction",
         ),
         Index("ix_followup_room_seq", "room_id", "seq"),
+        Index("ix_followup_room_status", "room_id", "status", "deleted", "due_date", "id"),
+        Index("ix_followup_room_due", "room_id", "due_date", "id"),
+        Index("ix_followup_status_due", "status", "deleted", "due_date", "id"),
+        Index("ix_followup_inspection", "inspection_id", "status", "rectified"),
+        Index("ix_followup_created", "created_at"),
+        Index("ix_followup_visited", "visited_at_utc"),
     )
 
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, SyncRecord, utcnow
@@ -56,6 +56,7 @@ class Person(SyncRecord, Base):
             " OR (role = 'admin' AND room_id IS NULL AND station_id IS NULL)",
             name="role_scope",
         ),
+        Index("ix_person_display_name", "display_name", "id"),
     )
 
     username: Mapped[str] = mapped_column(String(32), unique=True)

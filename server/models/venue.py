@@ -25,6 +25,7 @@ class Venue(SyncRecord, Base):
         CheckConstraint(one_of("kind", vocab.VENUE_KINDS), name="kind"),
         CheckConstraint(one_of("risk_level", vocab.RISK_LEVELS), name="risk_level"),
         Index("ix_venue_room_seq", "room_id", "seq"),
+        Index("ix_venue_name", "name", "id"),
     )
 
     room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id"), index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -156,4 +157,30 @@ def test_the_blob_store_migration_keeps_the_bytes_in_the_database_and_its_downgr
                 assert connection.execute(sa.text("SELECT sha256, data FROM blob ORDER BY sha256")).all() == \
                     [("ab" * 32, b"a"), ("cd" * 32, b"c")]
             db.session.remove()
+            db.engine.dispose()
+
+
+dashboard_indexes = import_module("server.migrations.versions.0009_dashboard_indexes")
+
+
+def index_names() -> set[str]:
+    inspector = sa.inspect(db.engine)
+    return {index["name"] for table in ("inspection", "followup", "venue", "person")
+            for index in inspector.get_indexes(table)}
+
+
+def test_the_dashboard_indexes_migration_adds_its_indexes_and_its_downgrade_removes_them(
+        backend: str, tmp_path: Path) -> None:
+    wanted = {name for name, _table, _columns in dashboard_indexes.INDEXES}
+    with scratch_database(backend, tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(revision="0008_blob_store")
+            assert not wanted & index_names()
+            upgrade(revision="0009_dashboard_indexes")
+            assert wanted <= index_names()
+            assert not {name for name, _table, _columns in dashboard_indexes.REPLACED} & index_names()
+            downgrade(revision="0008_blob_store")
+            assert not wanted & index_names()
+            assert {name for name, _table, _columns in dashboard_indexes.REPLACED} <= index_names()
             db.engine.dispose()

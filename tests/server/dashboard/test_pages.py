@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from flask import Flask
 
+from server.dashboard import inbox
 from server.extensions import db
 from server.models import Followup, Inspection
 from server.operations.records import locked
@@ -242,3 +243,15 @@ def test_a_case_re_visit_named_after_a_rectifying_inspection_keeps_its_own_line_
     page = reviewer.get("/dashboard/deadlines").get_data(as_text=True)
     assert page.count("Hotel in A1") == 2 and "Rectification deadline" in page and "Case re-visit" in page
     assert '<td class="overdue">3</td>' in page
+
+
+def test_inbox_counts_stop_at_the_cap_and_say_more_than(
+        reviewer: Reviewer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counting a million logs would read them all: past ``COUNT_CAP`` the inbox says "more than"."""
+    reviewer.sign_in("chief_a")
+    monkeypatch.setattr(inbox, "COUNT_CAP", 1)
+    page = reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    assert "More than 1 logs" in page and "Submitted 1+" in page and "More than 1 new since you last looked" in page
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    page = reviewer.get("/dashboard/inbox").get_data(as_text=True)
+    assert "2 logs" in page and "More than" not in page and "Submitted 2 " in page

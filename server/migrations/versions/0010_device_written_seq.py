@@ -1,7 +1,7 @@
 """Each device remembers the ledger position of its latest write, for reading a standby after it
 
-Revision ID: 0009_device_written_seq
-Revises: 0008_blob_store
+Revision ID: 0010_device_written_seq
+Revises: 0009_dashboard_indexes
 Create Date: 2026-12-02
 
 Existing devices start at 0, nothing to wait for: right when the standby is added after this
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0009_device_written_seq'
-down_revision = '0008_blob_store'
+revision = '0010_device_written_seq'
+down_revision = '0009_dashboard_indexes'
 branch_labels = None
 depends_on = None
 
