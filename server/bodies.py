@@ -10,8 +10,9 @@ before anything reads the body.
 
 Every JSON body the server reads (``request.get_json``, webargs, the sync push) is parsed by
 ``parse_json``: nesting deeper than ``MAX_JSON_DEPTH``, a lone UTF-16 surrogate or a NUL
-character (which PostgreSQL cannot store) is invalid JSON, a 400, instead of a crash deep
-inside the request. Query strings and forms with a NUL are refused before any view runs.
+character (which PostgreSQL cannot store), or ``NaN``/``Infinity`` (which Python's parser
+takes but JSON has not, and a JSON column would keep as ``null``) is invalid JSON, a 400,
+instead of a crash deep inside the request or a value stored other than as sent. Query strings and forms with a NUL are refused before any view runs.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def parse_json(text: str | bytes) -> Any:
     else:
         decoded, escaped = text, True
     try:
-        document = json.loads(decoded)
+        document = json.loads(decoded, parse_constant=_refuse_constant)
         _check_depth(document)
         if escaped:
             _check_strings(document)
@@ -55,6 +56,11 @@ def parse_json(text: str | bytes) -> Any:
 
 
 TOO_DEEP = f"Nested deeper than {MAX_JSON_DEPTH} levels."
+
+
+def _refuse_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON, and no column could keep them as sent."""
+    raise Unstorable(f"{name} is not a JSON number.")
 
 SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 """A NUL or a surrogate escape. Valid UTF-8 holds neither a surrogate nor (in a JSON string) a bare

@@ -3,8 +3,11 @@ downloads a pull page in a sixth of the bytes.
 
 gzip only, the one encoding every client here decodes (``requests``, browsers, Prometheus), so
 what is sent does not depend on which optional decoders a client happened to have installed.
-Text only: JSON, HTML, CSV, CSS, JavaScript and the metrics page; photos, signatures and
-thumbnails are JPEG or PNG already and go as they are. Answers under ``COMPRESS_MIN_SIZE`` go
+Text only: JSON, CSV, CSS, JavaScript and the metrics page; photos, signatures and
+thumbnails are JPEG or PNG already and go as they are. The dashboard's HTML goes plain: each
+page holds the session's CSRF token beside text the URL chooses (the inbox echoes its query),
+which is what BREACH needs to read a secret from compressed sizes; pages are small and read
+on a station's network, so nothing is lost. Answers under ``COMPRESS_MIN_SIZE`` go
 plain (the gzip header would outweigh the saving). Every answer says ``Vary: Accept-Encoding``.
 nginx in front passes the compressed answers through and compresses nothing itself
 (deploy/nginx/beatlog.conf).
@@ -17,7 +20,6 @@ from flask_compress import Compress
 
 COMPRESSED_TYPES = (
     "application/json",
-    "text/html",
     "text/csv",
     "text/css",
     "text/javascript",

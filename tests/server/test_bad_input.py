@@ -263,6 +263,18 @@ def test_a_lone_surrogate_in_a_name_is_a_400(client: FlaskClient, world: World) 
     assert_error(response, 400, "invalid_json", {})
 
 
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_or_infinity_in_a_body_is_a_400_not_a_number_kept_as_null(
+    client: FlaskClient, world: World, constant: str
+) -> None:
+    body = push_body(world)
+    body["mutations"][0]["data"]["location"] = {"lat": 1.5, "lon": 2.5}
+    text = json.dumps(body).replace('"lat": 1.5', f'"lat": {constant}')
+    assert constant in text
+    assert_error(push_json(client, world, text), 400, "invalid_json", {})
+
+
 def records_snapshot(app: Flask) -> dict[str, int]:
     with app.app_context():
         return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
