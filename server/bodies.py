@@ -12,7 +12,8 @@ Every JSON body the server reads (``request.get_json``, webargs, the sync push) 
 ``parse_json``: nesting deeper than ``MAX_JSON_DEPTH``, a lone UTF-16 surrogate or a NUL
 character (which PostgreSQL cannot store), or ``NaN``/``Infinity`` (which Python's parser
 takes but JSON has not, and a JSON column would keep as ``null``) is invalid JSON, a 400,
-instead of a crash deep inside the request or a value stored other than as sent. Query strings and forms with a NUL are refused before any view runs.
+instead of a crash deep inside the request or a value stored other than as sent. Query
+strings and forms with a NUL are refused before any view runs.
 """
 
 from __future__ import annotations
