@@ -81,16 +81,29 @@ def per_room(items: Subquery) -> list[RoomCount]:
     return [RoomCount(*row) for row in rows]
 
 
-def page_of(items: Subquery, today: date, room: uuid.UUID | None, number: int) -> list[tuple[Any, Any, list[Overdue]]]:
-    """One page of items as (room name, officer name, items), by room, officer and most overdue first."""
-    query = select(Room.name, Person.display_name, items.c.kind, items.c.id, Venue.name, items.c.subject,
-                   items.c.due) \
-        .join(Room, Room.id == items.c.room_id).join(Person, Person.id == items.c.officer_id) \
-        .join(Venue, Venue.id == items.c.venue_id) \
+def spanned(rooms: list[RoomCount], number: int) -> tuple[list[uuid.UUID], int]:
+    """The rooms page ``number`` spans (in ``per_room``'s order, the list's), and how far into the first it starts:
+    the page then reads those rooms' items only."""
+    start, before, offset = (number - 1) * PAGE_SIZE, 0, 0
+    chosen: list[uuid.UUID] = []
+    for room in rooms:
+        if before + room.count > start and before < start + PAGE_SIZE:
+            offset = offset if chosen else start - before
+            chosen.append(room.id)
+        before += room.count
+    return chosen, offset
+
+
+def page_of(items: Subquery, today: date, rooms: list[RoomCount], number: int) -> list[tuple[str, str, list[Overdue]]]:
+    """One page of the items in these rooms as (room name, officer name, items), by room, officer and most
+    overdue first."""
+    chosen, offset = spanned(rooms, number)
+    rows = db.session.execute(
+        select(Room.name, Person.display_name, items.c.kind, items.c.id, Venue.name, items.c.subject, items.c.due)
+        .join(Room, Room.id == items.c.room_id).join(Person, Person.id == items.c.officer_id)
+        .join(Venue, Venue.id == items.c.venue_id).where(items.c.room_id.in_(chosen))
         .order_by(Room.name, Room.id, Person.display_name, Person.id, items.c.due, items.c.id)
-    if room is not None:
-        query = query.where(items.c.room_id == room)
-    rows = db.session.execute(query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+        .limit(PAGE_SIZE).offset(offset)).all() if chosen else []
     return [(room_name, officer, [Overdue(kind, log_id, venue, subject, due, (today - due).days)
                                   for _room, _officer, kind, log_id, venue, subject, due in group])
             for (room_name, officer), group in groupby(rows, key=lambda row: (row[0], row[1]))]
@@ -108,6 +121,6 @@ def deadlines() -> str:
     rooms = per_room(items)
     shown = [room for room in rooms if asked["room"] in (None, room.id)]
     total = sum(room.count for room in shown)
-    return render_template("dashboard/deadlines.html", rooms=rooms, groups=page_of(items, today, asked["room"],
-                           asked["page"]), total=total, room=asked["room"], page=asked["page"],
+    return render_template("dashboard/deadlines.html", rooms=rooms, groups=page_of(items, today, shown, asked["page"]),
+                           total=total, room=asked["room"], page=asked["page"],
                            pages=max(1, -(-total // PAGE_SIZE)), today=today)

@@ -184,3 +184,20 @@ def test_the_dashboard_indexes_migration_adds_its_indexes_and_its_downgrade_remo
             assert not wanted & index_names()
             assert {name for name, _table, _columns in dashboard_indexes.REPLACED} <= index_names()
             db.engine.dispose()
+
+
+room_rectifying_index = import_module("server.migrations.versions.0011_room_rectifying_index")
+
+
+def test_the_room_rectifying_index_migration_adds_its_index_and_its_downgrade_removes_it(
+        backend: str, tmp_path: Path) -> None:
+    with scratch_database(backend, tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(revision="0010_device_written_seq")
+            assert room_rectifying_index.NAME not in index_names()
+            upgrade(revision="0011_room_rectifying_index")
+            assert room_rectifying_index.NAME in index_names()
+            downgrade(revision="0010_device_written_seq")
+            assert room_rectifying_index.NAME not in index_names()
+            db.engine.dispose()

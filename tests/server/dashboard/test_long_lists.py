@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -65,3 +66,14 @@ def test_the_week_report_of_one_room_lists_that_rooms_inspections(reviewer: Revi
     reviewer.sign_in("chief_a")
     page = reviewer.get(f"/dashboard/reports/week?start={week}&room={world.rooms['A2']}").get_data(as_text=True)
     assert "1 inspection" in page and "Hotel in A2" in page and "Hotel in A1" not in page
+
+
+def test_a_deadlines_page_reads_only_the_rooms_it_spans_from_where_it_starts_in_the_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deadlines, "PAGE_SIZE", 3)
+    rooms = [deadlines.RoomCount(uuid.uuid4(), name, count, date(2026, 1, 1)) for name, count in
+             (("A", 2), ("B", 2), ("C", 5), ("D", 1))]
+    assert deadlines.spanned(rooms, 1) == ([rooms[0].id, rooms[1].id], 0)
+    assert deadlines.spanned(rooms, 2) == ([rooms[1].id, rooms[2].id], 1)
+    assert deadlines.spanned(rooms, 4) == ([rooms[3].id], 0)
+    assert deadlines.spanned(rooms, 5) == ([], 0)
