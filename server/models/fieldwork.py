@@ -38,6 +38,7 @@ class Inspection(SyncRecord, Base):
               "id"),
         Index("ix_inspection_room_rectifying", "room_id", "rectification_required", "deleted",
               "rectification_deadline", "id"),
+        Index("ix_inspection_venue_room", "venue_id", "room_id", "deleted", "inspected_at_utc", "id"),
     )
 
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
