@@ -317,10 +317,12 @@ def measure(url: str, world: dict[str, Any], db_url: str, args: argparse.Namespa
         browser = signed_in(url, username)
         found = {}
         for name, path in pages(world).items():
+            if args.pages and name not in args.pages:
+                continue
             path = path or f"/dashboard/inspections/{log_id}"
             found[name] = timed(browser, url + path, args.repeat, args.limit)
             print(f"  {role} {name}: {found[name]}", file=sys.stderr)
-        if args.export:
+        if args.export and not args.pages:
             exports = {"csv_export_room": f"/dashboard/inbox.csv?room={room}", "csv_export": "/dashboard/inbox.csv"}
             for name, path in exports.items():
                 if name == "csv_export" and role == "admin" and not args.full_admin_export:
@@ -367,9 +369,12 @@ def main() -> None:
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "beatlog-dashboard-bench"),
                         help="where the filled SQLite databases are kept")
     parser.add_argument("--pg-prefix", default="beatlog_bench", help="name prefix of the kept PostgreSQL databases")
+    parser.add_argument("--pages", type=lambda names: set(names.split(",")), default=set(),
+                        help="only these pages, comma-separated (inbox, inbox_by_venue, deadlines, week_report, …);"
+                             " no exports then")
     args = parser.parse_args()
     report = {"benchmark": "dashboard", "machine": machine(), "when": datetime.now(UTC).isoformat(timespec="seconds"),
-              "settings": vars(args), "backends": {}}
+              "settings": {**vars(args), "pages": sorted(args.pages)}, "backends": {}}
     for backend in args.backends.split(","):
         report["backends"][backend] = run_backend(backend, args)
     print(json.dumps(report, ensure_ascii=False, indent=2))

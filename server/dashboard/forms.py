@@ -80,7 +80,13 @@ class BulkApproveForm(FormSchema):
                        validate=validate.Length(1, 200))
 
 
-class WeekQuery(FormSchema):
+class RoomPage(FormSchema):
+    """A long list's page, optionally narrowed to one room."""
+    room = fields.UUID(load_default=None)
+    page = fields.Int(load_default=1, validate=validate.Range(1, 100_000))
+
+
+class WeekQuery(RoomPage):
     start = fields.Date(load_default=None)
 
 

@@ -36,6 +36,9 @@ class Inspection(SyncRecord, Base):
         Index("ix_inspection_hazard", "hazard_level", "room_id", "status", "deleted"),
         Index("ix_inspection_rectifying", "rectification_required", "deleted", "rectification_deadline", "room_id",
               "id"),
+        Index("ix_inspection_room_rectifying", "room_id", "rectification_required", "deleted",
+              "rectification_deadline", "id"),
+        Index("ix_inspection_venue_room", "venue_id", "room_id", "deleted", "inspected_at_utc", "id"),
     )
 
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)

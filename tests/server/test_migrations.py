@@ -184,3 +184,21 @@ def test_the_dashboard_indexes_migration_adds_its_indexes_and_its_downgrade_remo
             assert not wanted & index_names()
             assert {name for name, _table, _columns in dashboard_indexes.REPLACED} <= index_names()
             db.engine.dispose()
+
+
+chief_indexes = import_module("server.migrations.versions.0011_chief_indexes")
+
+
+def test_the_chief_indexes_migration_adds_its_indexes_and_its_downgrade_removes_them(
+        backend: str, tmp_path: Path) -> None:
+    wanted = {name for name, _columns in chief_indexes.INDEXES}
+    with scratch_database(backend, tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(revision="0010_device_written_seq")
+            assert not wanted & index_names()
+            upgrade(revision="0011_chief_indexes")
+            assert wanted <= index_names()
+            downgrade(revision="0010_device_written_seq")
+            assert not wanted & index_names()
+            db.engine.dispose()

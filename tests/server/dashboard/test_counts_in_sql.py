@@ -11,6 +11,7 @@ from flask import Flask, g
 from sqlalchemy import select
 
 from server.access import Scope
+from server.dashboard.deadlines import overdue_items, per_room
 from server.dashboard.figures import SATISFIED, WEEKS, Tally, tally_weeks, week_of
 from server.dashboard.inbox import gather, inbox_filters
 from server.dashboard.present import station_zone
@@ -104,3 +105,27 @@ def test_the_inbox_counts_equal_the_logs_counted_one_by_one(as_reader: Scope, qu
     assert found.by_status == by_status
     assert found.total == len([log for log in logs if not filters["status"] or log.status == filters["status"]])
     assert found.new_count == len(logs) > 0
+
+
+def overdue_row_by_row(scope: Scope, today: date) -> set[tuple[str, Any]]:
+    """Deadlines' items as they were found before the database did it: every candidate loaded and checked here."""
+    rechecked = {log.inspection_id for log in db.session.scalars(select(Followup).where(
+        Followup.status == "done", Followup.rectified.is_(True)))}
+    rectifying = {log.id for log in db.session.scalars(scope.select(Inspection).where(
+        Inspection.rectification_required.is_(True), Inspection.rectification_deadline < today,
+        Inspection.deleted.is_(False))) if log.id not in rechecked}
+    followups = {("followup", log.id) for log in db.session.scalars(scope.select(Followup).where(
+        Followup.status == "planned", Followup.due_date < today, Followup.deleted.is_(False)))
+        if not (log.subject_kind == "rectification" and log.inspection_id in rectifying)}
+    return followups | {("rectification", log_id) for log_id in rectifying}
+
+
+@pytest.mark.parametrize("weeks_back", [0, 8])
+def test_the_overdue_items_and_their_counts_per_room_equal_the_row_by_row_ones(
+        as_reader: Scope, weeks_back: int) -> None:
+    today = NOW.astimezone(UTC).date() - timedelta(weeks=weeks_back)
+    items = overdue_items(as_reader, today)
+    found = {(kind, log_id) for kind, log_id in db.session.execute(select(items.c.kind, items.c.id))}
+    expected = overdue_row_by_row(as_reader, today)
+    assert found == expected and sum(room.count for room in per_room(items)) == len(expected)
+    assert weeks_back or {kind for kind, _log_id in expected} == {"followup", "rectification"}
