@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask_sqlalchemy.session
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, request
 from flask import session as browser_session
 from sqlalchemy import Engine, Select, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
@@ -48,6 +48,7 @@ READS_FROM = "reads_from"
 PRIMARY_POSITION = "primary_wal"
 """Browser-session key: the primary's WAL position after this browser's latest write."""
 T = TypeVar("T")
+View = TypeVar("View", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
 
 
@@ -116,12 +117,25 @@ def require_replayed(ledger: Ledger, cursor: Cursor | None, written_seq: int) ->
         raise StandbyBehind(f"the standby is at {ledger.seq}, the read needs {position}")
 
 
+def reads_primary(view: View) -> View:
+    """Mark a dashboard view whose reads stay on the primary although it writes nothing.
+
+    A streamed answer (the CSV export) has sent its status and first rows before its query
+    ends; a standby that cancels that query to replay would cut the file short with no way
+    left to say so, where the primary runs it to the end.
+    """
+    view.reads_primary = True  # type: ignore[attr-defined]
+    return view
+
+
 def route_dashboard_reads() -> None:
     """Before a dashboard page, once sign-in was checked on the primary: read from the standby if it may."""
     engine = standby()
     if engine is None:
         return
     session = current_app.extensions["sqlalchemy"].session()
+    if getattr(current_app.view_functions.get(request.endpoint or ""), "reads_primary", False):
+        return
     if write_intent.get():
         on_commit(session, _remember_primary_position)
         return

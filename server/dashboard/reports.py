@@ -25,6 +25,7 @@ from server.dashboard.inbox import PAGE_SIZE, filtered, model_of, page_of, read_
 from server.dashboard.present import day_start, station_time, station_today, word
 from server.extensions import db
 from server.models import Followup, Inspection, Person, Room, Venue
+from server.replica import reads_primary
 from sync import vocab
 
 EXPORT_BATCH = 1000
@@ -104,6 +105,7 @@ def followup_rows(logs: Iterable[Any]) -> Iterator[list[Any]]:
 
 
 @bp.route("/inbox.csv")
+@reads_primary
 @page()
 def inbox_csv() -> Response:
     """Every log the inbox's filters select (not just one page), for a spreadsheet, headed in the page's language.

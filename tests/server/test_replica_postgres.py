@@ -152,6 +152,27 @@ def test_the_dashboard_reads_the_standby_and_a_chief_sees_their_own_review_at_on
     assert served_by("dashboard", "standby") > from_standby, "once replayed, the chief's reads go to the standby too"
 
 
+def test_the_csv_export_reads_the_primary_so_a_replaying_standby_cannot_cut_it_short(
+    replication: Replication, served: Served
+) -> None:
+    chief, colleague = Reviewer(served.app.test_client()), Reviewer(served.app.test_client())
+    chief.sign_in("chief_a"), colleague.sign_in("chief_a")
+    replication.caught_up()
+    path = f"/dashboard/inspections/{served.world.inspections['A1']}"
+    chief.get(path), colleague.get(path)
+    replication.pause()
+    returned = chief.post(f"{path}/review", {"decision": "return", "comment": "请补拍安全出口",
+                                             "expected_version": "1"})
+    assert returned.status_code == 302
+    from_standby = served_by("dashboard", "standby")
+    assert "请补拍安全出口" not in colleague.get(path).get_data(as_text=True), "the colleague's pages read the standby"
+    assert served_by("dashboard", "standby") == from_standby + 1
+    export = colleague.get("/dashboard/inbox.csv?kind=inspection").get_data(as_text=True)
+    assert "请补拍安全出口" in export, "the export read the primary, not the paused standby"
+    assert served_by("dashboard", "standby") == from_standby + 1
+    replication.caught_up()
+
+
 def standby_figures(client: FlaskClient) -> dict[str, float]:
     text = client.get("/metrics").get_data(as_text=True)
     return {sample.name: sample.value for family in text_string_to_metric_families(text)
