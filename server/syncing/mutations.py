@@ -7,7 +7,6 @@ the ledger lock.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +15,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from server.access import Scope
+from server.database import canonical_json
 from server.refusals import Kind, Refused
 from server.syncing.change import Values
 from server.syncing.wire import MAPPINGS
@@ -57,7 +57,7 @@ class Mutation:
 
     @cached_property
     def payload_hash(self) -> str:
-        payload = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
+        payload = canonical_json(self.payload(), ascii=True)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
