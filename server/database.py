@@ -77,9 +77,11 @@ def json_text(value: Any) -> str:
 
 CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
-SPELLED_OTHERWISE = re.compile(rb"\de-|0\.0000")
+SPELLED_OTHERWISE = re.compile(rb"[:,\[]-?(?:0\.0000|[0-9.]+e-)")
 """Where orjson may spell a float otherwise than ``json``: only below 1e-4 (``0.00001`` or ``…e-9``
-for ``1e-05`` or ``…e-09``), which orjson writes with four zeros after the point or a negative exponent."""
+for ``1e-05`` or ``…e-09``), which orjson writes with four zeros after the point or a negative exponent.
+A number starts after a colon, a comma or a bracket; in a string (a UUID's ``…4e-…``) it rarely does,
+and when it does ``json`` writes the text, as it would anyway."""
 
 NOT_ASCII = re.compile("[^\x00-\x7e]+")
 
