@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any, cast
 
 import orjson
@@ -77,10 +78,10 @@ def json_text(value: Any) -> str:
 
 CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
-SPELLED_OTHERWISE = re.compile(rb"[:,\[]-?(?:0\.0000|[0-9.]+e-)")
+SPELLED_OTHERWISE = re.compile(rb"(?:^|[:,\[])-?(?:0\.0000|[0-9.]+e-)")
 """Where orjson may spell a float otherwise than ``json``: only below 1e-4 (``0.00001`` or ``…e-9``
 for ``1e-05`` or ``…e-09``), which orjson writes with four zeros after the point or a negative exponent.
-A number starts after a colon, a comma or a bracket; in a string (a UUID's ``…4e-…``) it rarely does,
+A number starts the text or follows a colon, a comma or a bracket; in a string (a UUID's ``…4e-…``) it rarely does,
 and when it does ``json`` writes the text, as it would anyway."""
 
 NOT_ASCII = re.compile("[^\x00-\x7e]+")
@@ -106,9 +107,8 @@ def canonical_json(value: Any, *, ascii: bool) -> str:
 
 
 def escaped(run: re.Match[str]) -> str:
-    """Characters beyond ASCII (and DEL) as ``json`` escapes them: UTF-16 code units, lowercase hex."""
-    units = run.group().encode("utf-16-be")
-    return "".join(f"\\u{units[index]:02x}{units[index + 1]:02x}" for index in range(0, len(units), 2))
+    """Characters beyond ASCII (and DEL) as ``json`` escapes them, by its own escaper (a run holds no quote)."""
+    return encode_basestring_ascii(run.group())[1:-1]
 
 
 def engine_options(url: str) -> dict[str, Any]:

@@ -139,8 +139,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     """
     dialect = session.get_bind().dialect
     columns = [column for column in table.columns if column.key in rows[0] or python_default(column) is not None]
-    converters = [column_value(column, dialect) for column in columns]
-    shaped = [tuple(convert(row) for convert in converters) for row in rows]
+    shaped = list(zip(*(column_values(column, dialect, rows) for column in columns), strict=True))
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if dialect.name == "postgresql":
@@ -167,12 +166,10 @@ def python_default(column: Column[Any]) -> Callable[[], Any] | None:
     return None
 
 
-def column_value(column: Column[Any], dialect: Dialect) -> Callable[[dict[str, Any]], Any]:
-    """A row's value for the column, or its default, as the column's type hands it to the driver."""
+def column_values(column: Column[Any], dialect: Dialect, rows: list[dict[str, Any]]) -> list[Any]:
+    """The rows' values for the column, or its default, as the column's type hands them to the driver."""
     key, default = column.key, python_default(column)
+    values = [row[key] for row in rows] if default is None else \
+        [row[key] if key in row else default() for row in rows]
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if default is None:
-        return (lambda row: process(row[key])) if process else (lambda row: row[key])
-    if process is None:
-        return lambda row: row[key] if key in row else default()
-    return lambda row: process(row[key] if key in row else default())
+    return values if process is None else list(map(process, values))

@@ -28,6 +28,7 @@ def test_canonical_text_is_the_text_json_writes_for_any_document(value: Any, asc
 
 def test_canonical_text_is_json_text_for_the_spellings_orjson_writes_otherwise() -> None:
     for value in [{"nan": float("nan")}, [float("inf")], {"tiny": 1e-05, "b": 2.5e-09}, {"big": 2**64},
-                  {"note": "登记簿\x7f\u2028😀", "键": ["é"]}, ("tuple",), {"z": 1, "a": {"y": 2, "b": 3}}]:
+                  {"note": "登记簿\x7f\u2028😀", "键": ["é"]}, ("tuple",), {"z": 1, "a": {"y": 2, "b": 3}}, 1e-05,
+                  {"venue_id": "1b5fa9aa-0e41-4e88-8bf4-4848c2ea4a2f", "at": 0.5, "low": -0.00002}]:
         for ascii in (True, False):
             assert canonical_json(value, ascii=ascii) == by_json(value, ascii)
