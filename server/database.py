@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from json.encoder import encode_basestring_ascii
 from typing import Any, cast
 
 import orjson
@@ -74,41 +72,6 @@ def json_text(value: Any) -> str:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-
-SPELLED_OTHERWISE = re.compile(rb"(?:^|[:,\[])-?(?:0\.0000|[0-9.]+e-)")
-"""Where orjson may spell a float otherwise than ``json``: only below 1e-4 (``0.00001`` or ``…e-9``
-for ``1e-05`` or ``…e-09``), which orjson writes with four zeros after the point or a negative exponent.
-A number starts the text or follows a colon, a comma or a bracket; in a string (a UUID's ``…4e-…``) it rarely does,
-and when it does ``json`` writes the text, as it would anyway."""
-
-NOT_ASCII = re.compile("[^\x00-\x7e]+")
-
-
-def canonical_json(value: Any, *, ascii: bool) -> str:
-    """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=ascii, default=str)``, byte for byte.
-
-    The idempotency hash and the audit chain hash this text and compare it with hashes
-    already stored, so its spelling cannot change; orjson writes it several times faster.
-    Where orjson could write otherwise (a tiny float, NaN or infinity, which it writes as
-    ``null``, an integer beyond 64 bits, a tuple, a key that is not a string) ``json`` writes it:
-    a document that does not read back equal to itself, or holds a suspect spelling, goes there.
-    """
-    try:
-        text = orjson.dumps(value, default=str, option=CANONICAL)
-    except TypeError:
-        text = None
-    if text is None or SPELLED_OTHERWISE.search(text) or orjson.loads(text) != value:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=ascii, default=str)
-    decoded = text.decode()
-    return NOT_ASCII.sub(escaped, decoded) if ascii else decoded
-
-
-def escaped(run: re.Match[str]) -> str:
-    """Characters beyond ASCII (and DEL) as ``json`` escapes them, by its own escaper (a run holds no quote)."""
-    return encode_basestring_ascii(run.group())[1:-1]
 
 
 def engine_options(url: str) -> dict[str, Any]:

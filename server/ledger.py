@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -22,7 +23,6 @@ from sqlalchemy import RowMapping, event, select, update
 from sqlalchemy.orm import Session
 
 from server import metrics
-from server.database import canonical_json
 from server.models import AuditEntry, Ledger
 from server.models.base import utcnow
 
@@ -78,7 +78,7 @@ def next_seq(session: Session) -> int:
 
 
 def canonical(value: Any) -> str:
-    return canonical_json(value, ascii=False)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def entry_digest(key: bytes, entry: Mapping[Any, Any]) -> str:

@@ -7,6 +7,7 @@ the ledger lock.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,7 +16,6 @@ from typing import Any
 from marshmallow import ValidationError
 
 from server.access import Scope
-from server.database import canonical_json
 from server.refusals import Kind, Refused
 from server.syncing.change import Values
 from server.syncing.wire import MAPPINGS
@@ -57,7 +57,7 @@ class Mutation:
 
     @cached_property
     def payload_hash(self) -> str:
-        payload = canonical_json(self.payload(), ascii=True)
+        payload = json.dumps(self.payload(), sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
