@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 from sqlalchemy import BindParameter, Column, Dialect, Table, bindparam, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from server.database import insert_ignoring_duplicates
 from server.models import AuditEntry, BlobRef, QuarantinedMutation, ScopeExit, SyncConflict, SyncMutation
+from server.models.base import python_default
 from server.syncing.change import RecordState, Written
 from sync.records import RECORD_TYPES
 
@@ -154,16 +154,6 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                                shaped)
     finally:
         cursor.close()
-
-
-def python_default(column: Column[Any]) -> Callable[[], Any] | None:
-    """What SQLAlchemy puts in a column an INSERT leaves out, when it, not the database, decides."""
-    default = column.default
-    if isinstance(default, CallableColumnDefault):
-        return lambda: default.arg(None)  # type: ignore[arg-type]
-    if isinstance(default, ScalarElementColumnDefault):
-        return lambda: default.arg
-    return None
 
 
 def column_values(column: Column[Any], dialect: Dialect, rows: list[dict[str, Any]]) -> list[Any]:
