@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import BigInteger, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
@@ -42,19 +43,25 @@ class Base(DeclarativeBase):
         show the same defaults the row will get.
         """
         for column in self.__table__.columns:
-            default = column.default
-            if column.key in values:
-                continue
-            if isinstance(default, CallableColumnDefault):
-                # SQLAlchemy wraps our zero-argument defaults to take a context they ignore; its
-                # protocol asks for an ExecutionContext, which only an INSERT has.
-                values[column.key] = default.arg(None)  # type: ignore[arg-type]
-            elif isinstance(default, ScalarElementColumnDefault):
-                values[column.key] = default.arg
+            default = python_default(column)
+            if column.key not in values and default is not None:
+                values[column.key] = default()
         for name, value in values.items():
             if not hasattr(type(self), name):
                 raise TypeError(f"{name!r} is not an attribute of {type(self).__name__}")
             setattr(self, name, value)
+
+
+def python_default(column: Column[Any]) -> Callable[[], Any] | None:
+    """What SQLAlchemy puts in a column an INSERT leaves out, when it, not the database, decides."""
+    default = column.default
+    if isinstance(default, CallableColumnDefault):
+        # SQLAlchemy wraps our zero-argument defaults to take a context they ignore; its
+        # protocol asks for an ExecutionContext, which only an INSERT has.
+        return lambda: default.arg(None)  # type: ignore[arg-type]
+    if isinstance(default, ScalarElementColumnDefault):
+        return lambda: default.arg
+    return None
 
 
 def utcnow() -> datetime:
