@@ -129,9 +129,8 @@ def test_a_cursor_ahead_of_the_standby_is_served_by_the_primary_and_skips_nothin
     assert served_by("pull", "behind") > behind
 
 
-def test_the_dashboard_reads_the_standby_and_a_chief_sees_their_own_review_at_once(
-    replication: Replication, served: Served
-) -> None:
+def returned_while_the_standby_is_paused(replication: Replication, served: Served) -> tuple[Reviewer, Reviewer, str]:
+    """Two browsers of chief_a read a log from the standby; then, replay paused, the first returns it."""
     chief, colleague = Reviewer(served.app.test_client()), Reviewer(served.app.test_client())
     chief.sign_in("chief_a"), colleague.sign_in("chief_a")
     replication.caught_up()
@@ -141,7 +140,14 @@ def test_the_dashboard_reads_the_standby_and_a_chief_sees_their_own_review_at_on
     returned = chief.post(f"{path}/review", {"decision": "return", "comment": "请补拍安全出口",
                                              "expected_version": "1"})
     assert returned.status_code == 302
-    assert "请补拍安全出口" in chief.get(returned.headers["Location"]).get_data(as_text=True)
+    return chief, colleague, path
+
+
+def test_the_dashboard_reads_the_standby_and_a_chief_sees_their_own_review_at_once(
+    replication: Replication, served: Served
+) -> None:
+    chief, colleague, path = returned_while_the_standby_is_paused(replication, served)
+    assert "请补拍安全出口" in chief.get(path).get_data(as_text=True)
     from_standby = served_by("dashboard", "standby")
     assert "请补拍安全出口" not in colleague.get(path).get_data(as_text=True), "the other browser read the standby"
     assert served_by("dashboard", "standby") > from_standby
@@ -155,15 +161,7 @@ def test_the_dashboard_reads_the_standby_and_a_chief_sees_their_own_review_at_on
 def test_the_csv_export_reads_the_primary_so_a_replaying_standby_cannot_cut_it_short(
     replication: Replication, served: Served
 ) -> None:
-    chief, colleague = Reviewer(served.app.test_client()), Reviewer(served.app.test_client())
-    chief.sign_in("chief_a"), colleague.sign_in("chief_a")
-    replication.caught_up()
-    path = f"/dashboard/inspections/{served.world.inspections['A1']}"
-    chief.get(path), colleague.get(path)
-    replication.pause()
-    returned = chief.post(f"{path}/review", {"decision": "return", "comment": "请补拍安全出口",
-                                             "expected_version": "1"})
-    assert returned.status_code == 302
+    _, colleague, path = returned_while_the_standby_is_paused(replication, served)
     from_standby = served_by("dashboard", "standby")
     assert "请补拍安全出口" not in colleague.get(path).get_data(as_text=True), "the colleague's pages read the standby"
     assert served_by("dashboard", "standby") == from_standby + 1
