@@ -28,6 +28,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from server import create_app
+from server.demo.loader import load_demo
 from server.extensions import db
 from server.ledger import LEDGER_ROW
 from server.models import Base, Ledger
@@ -204,6 +205,19 @@ def make_app(database_url: str, instance_path: Path, **overrides: object) -> Fla
     }
     config.update(overrides)
     return create_app(config)
+
+
+@contextmanager
+def demo_app(migrated_database: str, instance_path: Path, now: datetime) -> Iterator[Flask]:
+    """An app on the migrated database holding the demo data as loaded at ``now``, inside its app context."""
+    app = make_app(migrated_database, instance_path)
+    with app.app_context():
+        empty_tables()
+        load_demo(db.session, now=now)
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from server.operations.records import RECORD_TYPE_OF
 from server.syncing.wire import MAPPINGS, change_entry
 from sync import vocab
 from sync.records import RECORD_TYPES
-from tests.conftest import empty_tables, make_app
+from tests.conftest import demo_app, empty_tables, make_app
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 CHINA = timezone(timedelta(hours=8))
@@ -27,14 +27,8 @@ CHINA = timezone(timedelta(hours=8))
 
 @pytest.fixture(scope="module")
 def demo(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = make_app(migrated_database, tmp_path_factory.mktemp("demo"))
-    with app.app_context():
-        empty_tables()
-        load_demo(db.session, now=NOW)
-        db.session.commit()
+    with demo_app(migrated_database, tmp_path_factory.mktemp("demo"), NOW) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def count(model: type, *conditions: object) -> int:

@@ -15,24 +15,17 @@ from server.dashboard.deadlines import overdue_items, per_room
 from server.dashboard.figures import SATISFIED, WEEKS, Tally, tally_weeks, week_of
 from server.dashboard.inbox import gather, inbox_filters
 from server.dashboard.present import station_zone
-from server.demo.loader import load_demo
 from server.extensions import db
 from server.models import Followup, Inspection, Person, Room
-from tests.conftest import empty_tables, make_app
+from tests.conftest import demo_app
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def demo(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = make_app(migrated_database, tmp_path_factory.mktemp("demo"))
-    with app.app_context():
-        empty_tables()
-        load_demo(db.session, now=NOW)
-        db.session.commit()
+    with demo_app(migrated_database, tmp_path_factory.mktemp("demo"), NOW) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(params=["admin", "chief1"])
