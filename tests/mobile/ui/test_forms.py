@@ -280,10 +280,16 @@ def test_a_draft_over_a_log_gone_from_the_phone_does_not_reopen_and_unlock_still
     log = draft_left_open_on_a_log(start_app, network, phone)
     pull_into(phone, log, log.version + 1, deleted=True)
 
-    officer = unlock_again(start_app, network, phone)
+    officer = start_app(network.url, "zh", data_dir=phone)
+    officer.on("unlock")
+    said: list[str] = []
+    toast = officer.app.toast
+    officer.app.toast = lambda text, *rest: (said.append(text), toast(text, *rest))  # a toast fades in 3 s
+    officer.type("password", "demo")
+    officer.tap("unlock")
     officer.on("home")
-    officer.wait(lambda: officer.app.shown_toast is not None, "a word about the discarded draft")
-    assert officer.app.shown_toast.text == "草稿已过期：记录已不在本机，未保存的修改已放弃"
+    officer.wait(lambda: bool(said), "a word about the discarded draft")
+    assert said == ["草稿已过期：记录已不在本机，未保存的修改已放弃"]
     assert officer.app.drafts.open_form() is None
     assert officer.app.drafts.get("inspection", {"record_id": log.id}) is None
 
