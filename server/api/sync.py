@@ -64,7 +64,7 @@ def pull_changes(query: dict[str, Any]) -> Response:
         "pull", lambda standby: Puller(standby, scope, version).page(cursor, limit, not_before=device.written_seq))
     if page is None:
         page = Puller(db.session(), scope, version).page(cursor, limit)
-    report_pull(len(page.entries))
+    report_pull(len(page.changes))
     now = utcnow()
     note_contact(device, "last_pull_at", now)
     return Response(page.body(now.isoformat()), mimetype="application/json")

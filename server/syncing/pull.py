@@ -49,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from server.access import Scope
+from server.database import as_utf8, read_utf8, utf8
 from server.ledger import LEDGER_ROW
 from server.models import Ledger, ScopeExit
 from server.replica import require_replayed
@@ -77,24 +78,19 @@ def scope_from_key(key: dict[str, Any]) -> Scope:
 
 
 @dataclass
-class Entry:
-    seq: int
-    text: str
-
-
-@dataclass
 class Page:
-    entries: list[Entry] = field(default_factory=list)
+    """A page of changes, each the UTF-8 JSON text of one change as stored: the body is joined from them
+    without parsing or decoding any."""
+
+    changes: list[bytes] = field(default_factory=list)
     cursor: str = ""
     has_more: bool = False
     reset: bool = False
 
-    def body(self, server_time: str) -> str:
-        changes = ",".join(entry.text for entry in self.entries)
-        return (
-            f'{{"changes":[{changes}],"cursor":{json.dumps(self.cursor)},'
-            f'"has_more":{_bool(self.has_more)},"reset":{_bool(self.reset)},"server_time":"{server_time}"}}'
-        )
+    def body(self, server_time: str) -> bytes:
+        ending = (f'],"cursor":{json.dumps(self.cursor)},"has_more":{_bool(self.has_more)},'
+                  f'"reset":{_bool(self.reset)},"server_time":"{server_time}"}}')
+        return b"".join((b'{"changes":[', b",".join(self.changes), ending.encode()))
 
 
 def _bool(value: bool) -> str:
@@ -118,7 +114,7 @@ class Puller:
         key = scope_key(self.scope)
         cursor, reset = self.start(raw_cursor, ledger, key, not_before)
         page = Page(reset=reset)
-        while len(page.entries) < limit:
+        while len(page.changes) < limit:
             if cursor.phase == "live":
                 self.live(cursor, page, limit, ledger.seq)
                 break
@@ -150,21 +146,23 @@ class Puller:
     def phase_step(self, cursor: Cursor, page: Page, limit: int) -> None:
         """Take rows of the current type of a full/leave/enter phase; move on when it runs out."""
         mapping = MAPPINGS[PULL_ORDER[cursor.type_index]]
-        wanted = limit - len(page.entries)
+        wanted = limit - len(page.changes)
         condition = self.phase_condition(cursor, mapping)
         if cursor.phase == "leave":
-            rows = list(self.session.execute(leaving_statement(mapping, condition, cursor.after_id, wanted + 1)))
+            rows = self.session.execute(leaving_statement(mapping, condition, cursor.after_id, wanted + 1)).all()
             for row in rows[:wanted]:
-                page.entries.append(self.left_scope_entry(mapping, row))
+                page.changes.append(left_scope_entry(mapping.name, row.id, row.version, row.updated_at,
+                                                     row.updated_by).encode())
                 cursor.after_id = str(row.id)
         else:
             # What entered the scope and changed since the cursor comes in the live phase that
             # follows; the enter phase sends only what is older, so no record comes twice.
             upper = cursor.seq if cursor.phase == "enter" else cursor.high
-            rows = list(self.session.execute(self.statement(mapping, condition, cursor.after, upper, wanted + 1)))
-            for row in rows[:wanted]:
-                page.entries.append(self.entry(mapping, row))
-                cursor.after = row.seq
+            rows = read_utf8(self.session.connection(),
+                             self.statement(mapping, condition, cursor.after, upper, wanted + 1))
+            page.changes += self.entries(mapping, [row.wire for row in rows[:wanted]])
+            if rows:
+                cursor.after = rows[:wanted][-1].seq
         if len(rows) > wanted:
             return
         cursor.after, cursor.after_id = 0, ""
@@ -202,15 +200,17 @@ class Puller:
         """
         if cursor.seq >= high:
             return
-        wanted = limit - len(page.entries)
+        wanted = limit - len(page.changes)
         parameters = {**self.scope.bind_values(), "after": cursor.seq, "high": high, "wanted": wanted + 1}
-        rows = list(self.session.execute(live_statement(self.scope.role), parameters))
+        rows = read_utf8(self.session.connection(), live_statement(self.scope.role), parameters)
         if len(rows) > wanted:
             page.has_more = True
             rows = rows[:wanted]
         for row in rows:
-            mapping = MAPPINGS[PULL_ORDER[row.type_index]]
-            page.entries.append(Entry(row.seq, row.wire) if row.left else self.entry(mapping, row))
+            if row.left:
+                page.changes.append(as_utf8(row.wire))
+            else:
+                page.changes += self.entries(MAPPINGS[PULL_ORDER[row.type_index]], [row.wire])
         if rows:
             cursor.seq = rows[-1].seq
         if not page.has_more:
@@ -221,23 +221,23 @@ class Puller:
         """Rows in ``(after, high]`` in sequence order, with their stored entries."""
         table = mapping.model
         return (
-            select(table.seq, table.wire)
+            select(table.seq, utf8(table.wire).label("wire"))
             .where(condition, table.seq > after, table.seq <= high)
             .order_by(table.seq)
             .limit(limit)
         )
 
-    def entry(self, mapping: WireMapping, row: Any) -> Entry:
+    def entries(self, mapping: WireMapping, stored: list[Any]) -> list[bytes]:
+        """Stored changes as the device's schema version reads them: without the fields it does not know."""
         unknown = self.unknown_fields.get(mapping.name)
         if not unknown:
-            return Entry(row.seq, row.wire)
-        change = json.loads(row.wire)
-        change["data"] = {name: value for name, value in change["data"].items() if name not in unknown}
-        return Entry(row.seq, wire_json(change))
+            return [as_utf8(wire) for wire in stored]
+        return [wire_json(without(json.loads(wire), unknown)).encode() for wire in stored]
 
-    @staticmethod
-    def left_scope_entry(mapping: WireMapping, row: Any) -> Entry:
-        return Entry(row.seq, left_scope_entry(mapping.name, row.id, row.version, row.updated_at, row.updated_by))
+
+def without(change: dict[str, Any], unknown: set[str]) -> dict[str, Any]:
+    change["data"] = {name: value for name, value in change["data"].items() if name not in unknown}
+    return change
 
 
 def leaving_statement(mapping: WireMapping, condition: ColumnElement[bool], after_id: str, limit: int) -> Select:
@@ -309,7 +309,7 @@ def exits_statement(scope: Scope, name: str, after: Any, high: Any, limit: Any) 
     model = MAPPINGS[name].model
     was_seen = seen_before_exit(scope, model)
     return (
-        select(ScopeExit.seq, ScopeExit.wire, literal(PULL_ORDER.index(name)).label("type_index"),
+        select(ScopeExit.seq, utf8(ScopeExit.wire).label("wire"), literal(PULL_ORDER.index(name)).label("type_index"),
                literal(1).label("left"))
         .join(model, model.id == ScopeExit.record_id)
         .where(ScopeExit.record_type == name, ScopeExit.seq > after, ScopeExit.seq <= high, was_seen,

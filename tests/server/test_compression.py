@@ -11,10 +11,11 @@ import uuid
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from server.bodies import Inflating
+from server.compression import compress
 from server.errors import ApiError
 from tests.server.test_bad_input import assert_error, push_body, unchanged  # noqa: F401 (a fixture)
 from tests.world import World
@@ -89,6 +90,18 @@ def test_a_push_answer_is_gzip_when_asked(client: FlaskClient, world: World) -> 
     answer = send_push(client, world, gzip.compress(as_json(body)), **GZIP)
     assert answer.status_code == 200 and answer.headers["Content-Encoding"] == "gzip"
     assert [r["status"] for r in json.loads(gzip.decompress(answer.data))["results"]] == ["applied"] * 20
+
+
+@pytest.mark.parametrize(("accepted", "compressed"), [
+    ("gzip;q=0", False), ("identity", False), ("gzip;q=0, *", False), ("*", True), ("br;q=1.0, gzip;q=0.5", True),
+    ("GZIP", True),
+])
+def test_gzip_is_sent_only_when_the_accept_encoding_header_accepts_it(
+    client: FlaskClient, world: World, accepted: str, compressed: bool
+) -> None:
+    answer = client.get(PULL, headers={**world.headers("officer_a1"), "Accept-Encoding": accepted})
+    assert answer.status_code == 200 and answer.headers.get("Content-Encoding") == ("gzip" if compressed else None)
+    assert (json.loads(gzip.decompress(answer.data)) if compressed else answer.json)["changes"]
 
 
 def test_a_small_answer_goes_plain(client: FlaskClient) -> None:
@@ -173,3 +186,12 @@ def test_an_unknown_content_encoding_is_a_415(client: FlaskClient, world: World)
 def test_a_plain_body_marked_identity_is_read_as_it_is(client: FlaskClient, world: World) -> None:
     response = send_push(client, world, as_json(push_body(world)), encoding="identity")
     assert response.json["results"][0]["status"] == "applied"
+
+
+def test_a_strong_etag_names_the_compressed_body_apart_from_the_plain_one(app: Flask) -> None:
+    with app.test_request_context(headers=GZIP):
+        answer = Response(json.dumps(["巡查"] * 500), mimetype="application/json")
+        answer.set_etag("figures-7")
+        compressed = compress(answer)
+    assert compressed.get_etag() == ("figures-7:gzip", False) and "Accept-Encoding" in compressed.vary
+    assert json.loads(gzip.decompress(compressed.get_data())) == ["巡查"] * 500

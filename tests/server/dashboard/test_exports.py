@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import uuid
 from collections.abc import Iterator
@@ -100,3 +101,14 @@ def test_the_export_reads_the_database_only_as_the_rows_are_sent(
     body = first + b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in response.response)
     response.close()
     assert "后来写的" in body.decode()
+
+
+def test_a_streamed_export_goes_as_one_gzip_stream_to_a_client_that_accepts_it(
+        reviewer: Reviewer, more_inspections: list[uuid.UUID], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reports, "EXPORT_BATCH", 2)
+    reviewer.sign_in("admin")
+    plain = reviewer.get("/dashboard/inbox.csv?kind=inspection").get_data()
+    zipped = reviewer.get("/dashboard/inbox.csv?kind=inspection", headers={"Accept-Encoding": "gzip"})
+    assert zipped.is_streamed and zipped.headers["Content-Encoding"] == "gzip"
+    assert "Content-Length" not in zipped.headers
+    assert gzip.decompress(zipped.get_data()) == plain and str(more_inspections[0]).encode() in plain
