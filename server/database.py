@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -122,10 +122,10 @@ def _text_as_utf8(connection: Connection, cursor: Any, statement: str, parameter
 
 
 def read_utf8(connection: Connection, statement: Executable,
-              parameters: dict[str, Any] | None = None) -> list[Row[Any]]:
+              parameters: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
     """The rows of a statement whose :class:`utf8` columns come as UTF-8 bytes (or, where a database
     is not UTF-8, as text for :func:`as_utf8` to encode)."""
-    return list(connection.execute(statement, parameters or {}, execution_options={TEXT_AS_UTF8: True}))
+    return connection.execute(statement, parameters or {}, execution_options={TEXT_AS_UTF8: True}).all()
 
 
 def as_utf8(value: str | bytes) -> bytes:
