@@ -24,7 +24,6 @@ import re
 import zlib
 from typing import IO, Any
 
-import orjson
 from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import CombinedMultiDict
@@ -38,42 +37,23 @@ MAX_JSON_DEPTH = 32
 
 def parse_json(text: str | bytes) -> Any:
     """The JSON document in ``text``; ``json.JSONDecodeError`` when it is not one Beatlog accepts."""
-    escaped = not isinstance(text, bytes) or SUSPECT_ESCAPE.search(text) is not None
+    if isinstance(text, bytes):
+        try:
+            decoded = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise json.JSONDecodeError(f"Not UTF-8: {error.reason}", "?", error.start) from None
+        escaped = SUSPECT_ESCAPE.search(text) is not None
+    else:
+        decoded, escaped = text, True
     try:
-        document = _loads(text)
+        document = json.loads(decoded, parse_constant=_refuse_constant)
         _check_depth(document)
         if escaped:
             _check_strings(document)
     except (RecursionError, Unstorable) as error:
         reason = str(error) if isinstance(error, Unstorable) else TOO_DEEP
-        document_text = text if isinstance(text, str) else text.decode(errors="replace")
-        raise json.JSONDecodeError(reason, document_text, 0) from None
+        raise json.JSONDecodeError(reason, decoded, 0) from None
     return document
-
-
-def _loads(text: str | bytes) -> Any:
-    """The document as ``json`` reads it, by orjson where that gives the very same values.
-
-    orjson parses a push of 500 records several times faster than ``json``, and reads the same
-    values from valid JSON but for integers beyond 64 bits, which it turns into floats: a body
-    with a run of 19 digits goes to ``json``. Whatever orjson refuses (not UTF-8, ``NaN``, a lone
-    surrogate escape, ``1e400``, broken JSON) goes to ``json`` too, which accepts or refuses it
-    with its own message, as before.
-    """
-    if isinstance(text, bytes):
-        if LONG_INTEGER.search(text) is None:
-            try:
-                return orjson.loads(text)
-            except orjson.JSONDecodeError:
-                pass
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise json.JSONDecodeError(f"Not UTF-8: {error.reason}", "?", error.start) from None
-    return json.loads(text, parse_constant=_refuse_constant)
-
-
-LONG_INTEGER = re.compile(rb"[0-9]{19}")
 
 
 TOO_DEEP = f"Nested deeper than {MAX_JSON_DEPTH} levels."
