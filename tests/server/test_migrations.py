@@ -202,3 +202,28 @@ def test_the_chief_indexes_migration_adds_its_indexes_and_its_downgrade_removes_
             downgrade(revision="0010_device_written_seq")
             assert not wanted & index_names()
             db.engine.dispose()
+
+
+wire_lz4 = import_module("server.migrations.versions.0012_wire_lz4")
+
+
+def wire_compression() -> dict[str, str]:
+    """Per table, the compression method PostgreSQL uses for ``wire`` ('' is the server's default, pglz)."""
+    with db.engine.connect() as connection:
+        return dict(connection.exec_driver_sql(
+            "SELECT c.relname, a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE a.attname = 'wire' AND c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'").all())
+
+
+def test_the_stored_wire_text_is_compressed_with_lz4_on_postgresql_and_the_downgrade_goes_back_to_pglz(
+        tmp_path: Path) -> None:
+    with scratch_database("postgresql", tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(revision="0011_chief_indexes")
+            assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "")
+            upgrade(revision="0012_wire_lz4")
+            assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "l")
+            downgrade(revision="0011_chief_indexes")
+            assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "p")
+            db.engine.dispose()
