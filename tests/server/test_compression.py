@@ -7,7 +7,10 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +18,9 @@ from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from server.bodies import Inflating
-from server.compression import compress
+from server.compression import compress, gzip_chunks
 from server.errors import ApiError
+from tests.conftest import make_app
 from tests.server.test_bad_input import assert_error, push_body, unchanged  # noqa: F401 (a fixture)
 from tests.world import World
 
@@ -94,7 +98,7 @@ def test_a_push_answer_is_gzip_when_asked(client: FlaskClient, world: World) -> 
 
 @pytest.mark.parametrize(("accepted", "compressed"), [
     ("gzip;q=0", False), ("identity", False), ("gzip;q=0, *", False), ("*", True), ("br;q=1.0, gzip;q=0.5", True),
-    ("GZIP", True),
+    ("GZIP", True), ("identity;q=1, gzip;q=0.1", False), ("gzip;q=0.5, *;q=1", False), ("gzip, identity", True),
 ])
 def test_gzip_is_sent_only_when_the_accept_encoding_header_accepts_it(
     client: FlaskClient, world: World, accepted: str, compressed: bool
@@ -195,3 +199,47 @@ def test_a_strong_etag_names_the_compressed_body_apart_from_the_plain_one(app: F
         compressed = compress(answer)
     assert compressed.get_etag() == ("figures-7:gzip", False) and "Accept-Encoding" in compressed.vary
     assert json.loads(gzip.decompress(compressed.get_data())) == ["巡查"] * 500
+
+
+STYLE = "/dashboard/static/dashboard.css"
+
+
+def test_a_browser_revalidating_the_compressed_stylesheet_with_its_etag_gets_a_304(client: FlaskClient) -> None:
+    with client.get(STYLE) as plain, client.get(STYLE, headers=GZIP) as first:
+        assert first.status_code == 200 and first.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(first.data) == plain.data
+        etag = first.headers["ETag"]
+    assert etag.endswith(':gzip"')
+    with client.get(STYLE, headers={**GZIP, "If-None-Match": etag}) as again:
+        assert again.status_code == 304 and again.data == b""
+
+
+def test_a_range_of_a_static_file_goes_plain_since_its_content_range_counts_plain_bytes(client: FlaskClient) -> None:
+    with client.get(STYLE) as whole, client.get(STYLE, headers={**GZIP, "Range": "bytes=0-99"}) as part:
+        assert part.status_code == 206 and "Content-Encoding" not in part.headers
+        assert part.data == whole.data[:100] and part.headers["Content-Range"] == f"bytes 0-99/{len(whole.data)}"
+
+
+@pytest.mark.parametrize("level", [6, 9, -1, 4])
+def test_a_zlib_compression_level_is_refused_when_the_app_starts(tmp_path: Path, level: int) -> None:
+    with pytest.raises(RuntimeError, match="COMPRESS_LEVEL"):
+        make_app("sqlite://", tmp_path, COMPRESS_LEVEL=level)
+
+
+def test_closing_a_gzip_stream_half_read_closes_the_plain_body_it_replaced() -> None:
+    """A download cancelled half way: the WSGI server closes the gzip stream, which must close the
+    export's generator (ending its ``stream_with_context`` and its cursor) or the file it wraps."""
+    closed = []
+
+    def export() -> Iterator[bytes]:
+        try:
+            for _ in range(50):
+                yield os.urandom(64 * 1024)
+        finally:
+            closed.append(True)
+
+    plain = export()
+    stream = gzip_chunks(plain, 1, closing=plain)
+    assert next(stream) and not closed
+    stream.close()
+    assert closed == [True]

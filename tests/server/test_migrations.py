@@ -215,15 +215,18 @@ def wire_compression() -> dict[str, str]:
             "WHERE a.attname = 'wire' AND c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'").all())
 
 
-def test_the_stored_wire_text_is_compressed_with_lz4_on_postgresql_and_the_downgrade_goes_back_to_pglz(
+def test_the_stored_wire_text_is_compressed_with_lz4_on_postgresql_and_the_downgrade_goes_back_to_the_default(
         tmp_path: Path) -> None:
+    """Where the server was built without LZ4 the migration changes nothing."""
     with scratch_database("postgresql", tmp_path) as url:
         app = make_app(url, tmp_path / "instance")
         with app.app_context():
+            with db.engine.connect() as connection:
+                lz4 = connection.exec_driver_sql(wire_lz4.LZ4_AVAILABLE).first() is not None
             upgrade(revision="0011_chief_indexes")
             assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "")
             upgrade(revision="0012_wire_lz4")
-            assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "l")
+            assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "l" if lz4 else "")
             downgrade(revision="0011_chief_indexes")
-            assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "p")
+            assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "")
             db.engine.dispose()

@@ -112,3 +112,4 @@ def test_a_streamed_export_goes_as_one_gzip_stream_to_a_client_that_accepts_it(
     assert zipped.is_streamed and zipped.headers["Content-Encoding"] == "gzip"
     assert "Content-Length" not in zipped.headers
     assert gzip.decompress(zipped.get_data()) == plain and str(more_inspections[0]).encode() in plain
+
