@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from server.extensions import db
 from server.models import AuditEntry, QuarantinedMutation, SyncConflict, SyncMutation, Venue
@@ -156,3 +156,36 @@ def test_a_round_sends_every_waiting_mutation_before_it_pulls_even_behind_a_batc
     assert statuses == {str(world.inspections["A1"]): ("rejected", "missing_blob"),
                         str(world.followups["A1"]): ("rejected", "missing_blob"), venue: ("applied", None)}
     assert phone.pending() == 2
+
+
+def test_the_prune_reads_old_answers_through_the_device_and_age_index_not_the_whole_table(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, device: DeviceFactory, world: World, later: Later
+) -> None:
+    phone = device("officer_a1")
+    phone.create("venue", venue_data(world))
+    phone.push()
+    assert client.post(f"/api/v1/devices/{world.devices['officer_a1']}/revoke", json={"reason": "lost"},
+                       headers=world.headers("admin")).status_code == 200
+    later(RETENTION + timedelta(hours=1))
+    read: list[tuple[str, Any]] = []
+
+    def watch(_connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM sync_mutation" in statement and "received_at" in statement:
+            read.append((statement, parameters))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        assert prune(runner) == 1
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", watch)
+    assert len(read) == 2
+    with app.app_context(), db.engine.connect() as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement, parameters in read:
+            plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(
+                ("EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN ") + statement, parameters))
+            assert "ix_sync_mutation_device_received" in plan, plan
