@@ -17,7 +17,7 @@ here:
 - answers under ``COMPRESS_MIN_SIZE`` go plain (the gzip header would outweigh the saving);
   a streamed answer (the CSV export) is compressed chunk by chunk;
 - every answer says ``Vary: Accept-Encoding``, and a strong ETag gets ``:gzip`` appended so a
-  cache never mixes the two bodies; a GET or HEAD is then checked against ``If-None-Match``
+  cache never mixes the two bodies; a GET or HEAD with ``If-None-Match`` is then checked
   again, so a browser revalidating the dashboard's CSS with the suffixed tag gets its 304;
 - a partial answer (206, a ``Range`` request for a static file) goes as it is: its
   ``Content-Range`` counts the plain bytes.
@@ -73,18 +73,20 @@ def compress(response: Response) -> Response:
     level = current_app.config["COMPRESS_LEVEL"]
     response.direct_passthrough = False
     plain = response.response
+    if hasattr(plain, "close"):
+        # The server closes the compressed body it is given; the plain one (a file, or a generator
+        # whose stream_with_context ends the request when closed) is closed with it, read or not.
+        response.call_on_close(plain.close)
     if response.is_streamed:
-        response.response = gzip_chunks(response.iter_encoded(), level, closing=plain)
+        response.response = gzip_chunks(response.iter_encoded(), level)
         response.headers.pop("Content-Length", None)
     else:
         response.set_data(igzip.compress(response.get_data(), level))
-        if hasattr(plain, "close"):
-            response.call_on_close(plain.close)
     response.headers["Content-Encoding"] = "gzip"
     etag, weak = response.get_etag()
     if etag and not weak:
         response.set_etag(f"{etag}:gzip")
-        if request.method in ("GET", "HEAD"):
+        if request.method in ("GET", "HEAD") and "If-None-Match" in request.headers:
             response.make_conditional(request)
     return response
 
@@ -108,20 +110,11 @@ def accepts_gzip() -> bool:
     return gzip > 0 and accepted["identity"] <= gzip
 
 
-def gzip_chunks(chunks: Iterable[bytes], level: int, closing: object) -> Iterator[bytes]:
-    """One gzip stream over a streamed answer's chunks, each sent as soon as it yields output.
-
-    Closing it closes ``closing``, the plain body it replaced (a file, or a generator whose
-    ``stream_with_context`` ends the request's context when closed), as the WSGI server would have.
-    """
-    try:
-        compressor = isal_zlib.compressobj(level, isal_zlib.DEFLATED, 16 + isal_zlib.MAX_WBITS)
-        for chunk in chunks:
-            compressed = compressor.compress(chunk)
-            if compressed:
-                yield compressed
-        yield compressor.flush()
-    finally:
-        close = getattr(closing, "close", None)
-        if close is not None:
-            close()
+def gzip_chunks(chunks: Iterable[bytes], level: int) -> Iterator[bytes]:
+    """One gzip stream over a streamed answer's chunks, each sent as soon as it yields output."""
+    compressor = isal_zlib.compressobj(level, isal_zlib.DEFLATED, 16 + isal_zlib.MAX_WBITS)
+    for chunk in chunks:
+        compressed = compressor.compress(chunk)
+        if compressed:
+            yield compressed
+    yield compressor.flush()

@@ -106,7 +106,7 @@ def prune_push_answers(session: Session, older_than: timedelta) -> dict[str, int
     """
     cutoff = utcnow() - older_than
     devices = session.execute(select(Device.id, Device.revoked_at, Device.last_pull_at).where(
-        Device.id.in_(select(SyncMutation.device_id).where(SyncMutation.received_at < cutoff)),
+        exists().where(SyncMutation.device_id == Device.id, SyncMutation.received_at < cutoff),
         Device.revoked_at.is_not(None) | Device.last_pull_at.is_not(None))).all()
     if not devices:
         return {"push_answers": 0}

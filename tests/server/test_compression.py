@@ -18,7 +18,7 @@ from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from server.bodies import Inflating
-from server.compression import compress, gzip_chunks
+from server.compression import compress
 from server.errors import ApiError
 from tests.conftest import make_app
 from tests.server.test_bad_input import assert_error, push_body, unchanged  # noqa: F401 (a fixture)
@@ -226,20 +226,24 @@ def test_a_zlib_compression_level_is_refused_when_the_app_starts(tmp_path: Path,
         make_app("sqlite://", tmp_path, COMPRESS_LEVEL=level)
 
 
-def test_closing_a_gzip_stream_half_read_closes_the_plain_body_it_replaced() -> None:
-    """A download cancelled half way: the WSGI server closes the gzip stream, which must close the
-    export's generator (ending its ``stream_with_context`` and its cursor) or the file it wraps."""
+@pytest.mark.parametrize("read_first", [True, False], ids=["half read", "never read (HEAD, 304)"])
+def test_closing_a_compressed_stream_closes_the_plain_body_it_replaced(app: Flask, read_first: bool) -> None:
+    """A download cancelled half way, or an answer the server never reads: closing the gzip answer must
+    close the export's generator (ending its ``stream_with_context`` and its cursor) or the file it wraps."""
     closed = []
 
-    def export() -> Iterator[bytes]:
-        try:
+    class Export:
+        def __iter__(self) -> Iterator[bytes]:
             for _ in range(50):
                 yield os.urandom(64 * 1024)
-        finally:
+
+        def close(self) -> None:
             closed.append(True)
 
-    plain = export()
-    stream = gzip_chunks(plain, 1, closing=plain)
-    assert next(stream) and not closed
-    stream.close()
+    with app.test_request_context(headers=GZIP):
+        answer = compress(Response(Export(), mimetype="text/csv"))
+    assert answer.headers["Content-Encoding"] == "gzip"
+    if read_first:
+        assert next(iter(answer.response)) and not closed
+    answer.close()
     assert closed == [True]
