@@ -66,8 +66,7 @@ def init_app(app: Flask) -> None:
 
 def compress(response: Response) -> Response:
     """The answer gzip-compressed when the client accepts gzip and the answer is worth it."""
-    vary = response.vary
-    vary.add("Accept-Encoding")
+    response.vary.add("Accept-Encoding")
     if not worth_compressing(response):
         return response
     level = current_app.config["COMPRESS_LEVEL"]
@@ -96,7 +95,6 @@ def worth_compressing(response: Response) -> bool:
         accepts_gzip()
         and response.mimetype in COMPRESSED_TYPES
         and 200 <= response.status_code < 300
-        and response.status_code != 206
         and "Content-Range" not in response.headers
         and "Content-Encoding" not in response.headers
         and (response.is_streamed or (response.content_length or 0) >= current_app.config["COMPRESS_MIN_SIZE"])

@@ -160,9 +160,10 @@ class Puller:
             upper = cursor.seq if cursor.phase == "enter" else cursor.high
             rows = read_utf8(self.session.connection(),
                              self.statement(mapping, condition, cursor.after, upper, wanted + 1))
-            page.changes += self.entries(mapping, [row.wire for row in rows[:wanted]])
-            if rows:
-                cursor.after = rows[:wanted][-1].seq
+            taken = rows[:wanted]
+            page.changes += self.entries(mapping, [row.wire for row in taken])
+            if taken:
+                cursor.after = taken[-1].seq
         if len(rows) > wanted:
             return
         cursor.after, cursor.after_id = 0, ""

@@ -19,6 +19,7 @@ from server.models import ChecklistTemplate, Followup, Inspection, Person, Room,
 from server.operations.records import RECORD_TYPE_OF
 from server.syncing.wire import MAPPINGS, change_entry
 from sync import vocab
+from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 from sync.records import RECORD_TYPES
 from tests.conftest import demo_app, empty_tables, make_app
 
@@ -198,7 +199,7 @@ def test_a_first_sync_of_the_demo_in_gzip_is_at_most_a_fifth_of_its_plain_bytes(
                                                     "device_id": str(uuid.uuid4()), "device_name": "t"}).json["token"]
     sent = {}
     for encoding in ("identity", "gzip"):
-        headers = {"Authorization": f"Bearer {token}", "X-Beatlog-Schema": "3", "Accept-Encoding": encoding}
+        headers = {"Authorization": f"Bearer {token}", SCHEMA_HEADER: str(SCHEMA_VERSION), "Accept-Encoding": encoding}
         cursor, more, sent[encoding], records = "", True, 0, 0
         while more:
             answer = client.get("/api/v1/sync/pull", query_string={"cursor": cursor, "limit": "2000"},
