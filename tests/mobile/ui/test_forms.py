@@ -221,9 +221,14 @@ def open_log(officer: Officer, log: Any) -> Any:
     return officer.on("inspection")
 
 
-def unlock_again(start_app: Any, network: Any, phone: Path) -> Officer:
+def unlock_again(start_app: Any, network: Any, phone: Path, said: list[str] | None = None) -> Officer:
+    """The app started again on the phone's data and unlocked; each toast's text goes into ``said``
+    (a toast fades in 3 s, sooner than a slow machine may look for it)."""
     officer = start_app(network.url, "zh", data_dir=phone)
     officer.on("unlock")
+    if said is not None:
+        toast = officer.app.toast
+        officer.app.toast = lambda text, *rest: (said.append(text), toast(text, *rest))
     officer.type("password", "demo")
     officer.tap("unlock")
     return officer
@@ -264,10 +269,11 @@ def test_a_draft_over_a_log_approved_since_is_discarded_with_a_word_and_the_appr
     log = draft_left_open_on_a_log(start_app, network, phone)
     pull_into(phone, log, log.version + 1, status="approved", findings="所长核实后的结论")
 
-    officer = unlock_again(start_app, network, phone)
+    said: list[str] = []
+    officer = unlock_again(start_app, network, phone, said)
     officer.on("home")
-    officer.wait(lambda: officer.app.shown_toast is not None, "a word about the discarded draft")
-    assert officer.app.shown_toast.text == "草稿已过期：记录已被更新，未保存的修改已放弃"
+    officer.wait(lambda: bool(said), "a word about the discarded draft")
+    assert said == ["草稿已过期：记录已被更新，未保存的修改已放弃"]
     assert officer.app.drafts.get("inspection", {"record_id": log.id}) is None
     form = open_log(officer, log)
     assert form.locked and not form.restored
@@ -280,13 +286,8 @@ def test_a_draft_over_a_log_gone_from_the_phone_does_not_reopen_and_unlock_still
     log = draft_left_open_on_a_log(start_app, network, phone)
     pull_into(phone, log, log.version + 1, deleted=True)
 
-    officer = start_app(network.url, "zh", data_dir=phone)
-    officer.on("unlock")
     said: list[str] = []
-    toast = officer.app.toast
-    officer.app.toast = lambda text, *rest: (said.append(text), toast(text, *rest))  # a toast fades in 3 s
-    officer.type("password", "demo")
-    officer.tap("unlock")
+    officer = unlock_again(start_app, network, phone, said)
     officer.on("home")
     officer.wait(lambda: bool(said), "a word about the discarded draft")
     assert said == ["草稿已过期：记录已不在本机，未保存的修改已放弃"]
