@@ -91,6 +91,63 @@ SATISFACTION: Labels = _labels(
     }
 )
 
+WORK_ORDER_KINDS: Labels = _labels(
+    {
+        "illegal_parking": ("乱停车", "Illegal parking"),
+        "abandoned_vehicle": ("僵尸车", "Abandoned vehicle"),
+        "traffic_facility": ("交通设施损坏", "Damaged traffic facility"),
+        "other": ("其他", "Other"),
+    }
+)
+
+WORK_ORDER_STATES: Labels = _labels(
+    {
+        "reported": ("已上报", "Reported"),
+        "dispatched": ("已派单", "Dispatched"),
+        "accepted": ("已接单", "Accepted"),
+        "contacting": ("联系中", "Contacting"),
+        "resolved": ("已处理", "Resolved"),
+        "closed": ("已办结", "Closed"),
+        "withdrawn": ("已撤回", "Withdrawn"),
+    }
+)
+
+WORK_ORDER_EVENTS: Labels = _labels(
+    {
+        "assigned": ("指派", "Assigned"),
+        "accepted": ("接单", "Accepted"),
+        "contacting": ("联系车主", "Contacting the owner"),
+        "resolved": ("处理完毕", "Resolved"),
+        "verified": ("核查通过", "Verified"),
+        "reopened": ("核查退回", "Reopened"),
+        "withdrawn": ("撤回", "Withdrawn"),
+    }
+)
+
+WORK_ORDER_OUTCOMES: Labels = _labels(
+    {
+        "moved_by_owner": ("车主已挪车", "Moved by the owner"),
+        "ticketed": ("已处罚", "Ticketed"),
+        "towed": ("已拖移", "Towed"),
+        "not_found": ("未发现", "Not found"),
+        "not_traffic": ("非交警事项", "Not a traffic matter"),
+    }
+)
+
+CONTACT_RESULTS: Labels = _labels(
+    {
+        "reached": ("已联系上车主", "Owner reached"),
+        "unreachable": ("联系不上车主", "Owner unreachable"),
+    }
+)
+
+URGENCIES: Labels = _labels(
+    {
+        "normal": ("一般", "Normal"),
+        "urgent": ("紧急", "Urgent"),
+    }
+)
+
 STAR_LEVELS = range(6)
 
 FIELD_NAMES: Labels = _labels(
