@@ -32,10 +32,11 @@ from server.models import (
 from server.models.base import utcnow
 from server.refusals import not_found
 from server.syncing.wire import MAPPING_OF_MODEL
+from sync.rules import ROLES, TRAFFIC_ROLES
 
 View = TypeVar("View", bound=Callable[..., Any])
 
-ROLES = ("officer", "chief", "admin")
+__all__ = ["ROLES", "TRAFFIC_ROLES", "Scope", "allow", "public"]
 EXEMPT_ENDPOINTS = frozenset({"static", "api-docs.openapi_json", "dashboard.static"})
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 
@@ -73,6 +74,9 @@ def token_digest(token: str) -> str:
 class Scope:
     """The records a person may see: an officer their room, a chief their station, an admin all.
 
+    Traffic police see no room's records: only what is routed to their squad (``squad_id``:
+    work orders and their events, by ``RecordType.squad_field``) and their squad's people.
+
     A scope holds values, or (``Scope.parametric``) bound parameters standing for them, so a
     hot query can be built once per role and run with ``bind_values()``.
     """
@@ -81,11 +85,14 @@ class Scope:
     role: str
     station_id: Any
     room_ids: Any
+    squad_id: Any = None
 
     @classmethod
     def of(cls, session: Session, person: Person) -> Scope:
         if person.role == "admin":
             return cls.unlimited(person.id)
+        if person.role in TRAFFIC_ROLES:
+            return cls(person.id, person.role, None, frozenset(), person.squad_id)
         if person.role == "chief":
             rooms = frozenset(session.scalars(select(Room.id).where(Room.station_id == person.station_id)))
             return cls(person.id, person.role, person.station_id, rooms)
@@ -101,11 +108,12 @@ class Scope:
     def parametric(cls, role: str) -> Scope:
         rooms: BindParameter[list[uuid.UUID]] | None = (
             None if role == "admin" else bindparam("scope_rooms", expanding=True))
-        return cls(bindparam("scope_person"), role, bindparam("scope_station"), rooms)
+        squad: BindParameter[uuid.UUID] | None = bindparam("scope_squad") if role in TRAFFIC_ROLES else None
+        return cls(bindparam("scope_person"), role, bindparam("scope_station"), rooms, squad)
 
     def bind_values(self) -> dict[str, Any]:
         return {"scope_person": self.person_id, "scope_station": self.station_id,
-                "scope_rooms": sorted(self.room_ids or ())}
+                "scope_rooms": sorted(self.room_ids or ()), "scope_squad": self.squad_id}
 
     @property
     def everything(self) -> bool:
@@ -113,6 +121,10 @@ class Scope:
 
     def covers_room(self, room_id: uuid.UUID | None) -> bool:
         return self.room_ids is None or room_id in self.room_ids
+
+    def covers(self, room_id: uuid.UUID | None, squad_id: uuid.UUID | None) -> bool:
+        """Whether a record in this room, routed to this squad (None: to none), is in the scope."""
+        return self.covers_room(room_id) or (squad_id is not None and squad_id == self.squad_id)
 
     def _rooms(self, column: Any) -> ColumnElement[bool]:
         """``column`` is one of the scope's rooms: true or false, never NULL (a chief has no room)."""
@@ -139,8 +151,10 @@ class Scope:
         if self.everything:
             return true()
         if model is Station:
-            return Station.id == self.station_id
+            return false() if self.role in TRAFFIC_ROLES else Station.id == self.station_id
         at: Any = position if position is not None else model
+        if model is Person and self.role in TRAFFIC_ROLES:
+            return self._squad(at.squad_id) if position is None else false()
         if model is Person:
             if self.role == "chief":
                 return self._station(at.station_id)
@@ -154,7 +168,14 @@ class Scope:
             raise LookupError(f"no scope rule for {model.__name__}")
         if position is not None and mapping.room_field == "id":
             raise ValueError(f"a {mapping.name} is its own place: it has no position to apply the rule to")
-        return self._rooms(getattr(at, mapping.room_field)) if mapping.room_field else true()
+        in_rooms = self._rooms(getattr(at, mapping.room_field)) if mapping.room_field else true()
+        if mapping.squad_field and self.role in TRAFFIC_ROLES and position is None:
+            return or_(in_rooms, self._squad(getattr(at, mapping.squad_field)))
+        return in_rooms
+
+    def _squad(self, column: Any) -> ColumnElement[bool]:
+        """``column`` is the scope's squad: true or false, never NULL."""
+        return column.is_not(None) & (column == self.squad_id)
 
     def select(self, model: type) -> Select:
         return select(model).where(self.where(model))

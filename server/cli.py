@@ -17,11 +17,11 @@ from server.backup import Outcome, make_backup, restore_backup
 from server.blob_upkeep import Batch, check_store, make_thumbnails, move_back, move_out
 from server.config import demo_mode
 from server.demo.loader import load_demo
-from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
+from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS, TRAFFIC
 from server.dumps import BackupError
 from server.extensions import db
 from server.ledger import Checkpoint, audit_key, verify_audit
-from server.models import Device, Person, Room, Station
+from server.models import Device, Person, Room, Station, TrafficSquad
 from server.operations.devices import revoke_device
 from server.operations.people import create_person, set_password, update_person
 from server.refusals import Refused
@@ -29,6 +29,7 @@ from server.syncing.wire import rebuild_wire
 from server.transaction import settle
 from server.upkeep.jobs import JOBS, run_job, schedule
 from server.upkeep.worker import serve_worker
+from sync.rules import ROLES
 
 person_cli = AppGroup("person", help="Create people, set passwords, disable and enable accounts.")
 device_cli = AppGroup("device", help="List enrolled devices and revoke a lost one.")
@@ -56,7 +57,8 @@ def committing(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _find(model: type[Any], value: str, *names: str) -> Any:
+def find_record(model: type[Any], value: str, *names: str) -> Any:
+    """The one row of ``model`` whose id or one of ``names`` is ``value``; a clean CLI error otherwise."""
     conditions = [getattr(model, name) == value for name in names]
     try:
         conditions.append(model.id == uuid.UUID(value))
@@ -69,20 +71,22 @@ def _find(model: type[Any], value: str, *names: str) -> Any:
 
 
 def find_person(username: str) -> Person:
-    return _find(Person, username.lower(), "username")
+    return find_record(Person, username.lower(), "username")
 
 
 @person_cli.command("create")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Name shown to others, e.g. 李持忠.")
-@click.option("--role", type=click.Choice(["officer", "chief", "admin"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--room", help="Police room (name or id); officers only.")
 @click.option("--station", help="Police station (name or id); chiefs only.")
+@click.option("--squad", help="Traffic squad (name or id); traffic officers and squad leaders only.")
 @click.option("--stars", type=click.IntRange(0, 5), default=0, help="Star rating of a community officer.")
 @click.password_option()
 @committing
 def create_person_command(
-    username: str, display_name: str, role: str, room: str | None, station: str | None, stars: int, password: str
+    username: str, display_name: str, role: str, room: str | None, station: str | None, squad: str | None,
+    stars: int, password: str,
 ) -> None:
     """Create a person who can sign in."""
     person = create_person(
@@ -92,8 +96,9 @@ def create_person_command(
         display_name=display_name,
         role=role,
         password=password,
-        room_id=_find(Room, room, "name").id if room else None,
-        station_id=_find(Station, station, "name").id if station else None,
+        room_id=find_record(Room, room, "name").id if room else None,
+        station_id=find_record(Station, station, "name").id if station else None,
+        squad_id=find_record(TrafficSquad, squad, "name").id if squad else None,
         star_level=stars,
     )
     click.echo(f"Created {person.role} {person.username} ({person.id}).")
@@ -180,13 +185,14 @@ def load_demo_command(if_empty: bool) -> None:
 def welcome_command(url: str) -> None:
     """Say where the server is and which demo accounts sign in."""
     click.echo(f"\nBeatlog is starting at {url}")
-    click.echo(f"  Dashboard: {url}/dashboard/  (chiefs and admins: chief1 or admin, password '{DEMO_PASSWORD}')")
+    click.echo(f"  Dashboard: {url}/dashboard/  (chief1, admin or squadlead1, password '{DEMO_PASSWORD}')")
     click.echo("  Handheld:  make app  (officer1, same password)")
     click.echo(f"  API:      {url}/api/v1/  (OpenAPI: {url}/api/v1/openapi.json)")
     click.echo(f"  Sign in:  POST {url}/api/v1/auth/login with a username below and password '{DEMO_PASSWORD}'")
-    click.echo("  Accounts: " + ", ".join(account[0] for group in (ADMINS, CHIEFS, OFFICERS) for account in group))
+    click.echo("  Accounts: " + ", ".join(account[0] for group in (ADMINS, CHIEFS, OFFICERS, TRAFFIC)
+                                          for account in group))
     click.echo("            admin (all stations), chief1 (南湖派出所), officer1 + officer2 (枫杨社区警务室),")
-    click.echo("            officer3 (中港警务室)\n")
+    click.echo("            officer3 (中港警务室), squadlead1 + traffic1 + traffic2 (南湖交警一中队)\n")
 
 
 @audit_cli.command("verify")
@@ -363,7 +369,9 @@ def report(action: Callable[[Path], Outcome], directory: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli, blobs_cli, upkeep_cli):
+    from server.squad_cli import squad_cli
+
+    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli, blobs_cli, upkeep_cli, squad_cli):
         app.cli.add_command(group)
     for command in (worker_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sync.work_orders import Deadline, deadlines_from
+
 
 def database_url(raw: str) -> str:
     """Point plain PostgreSQL URLs at psycopg 3, the driver Beatlog installs."""
@@ -71,6 +73,21 @@ def _seconds_each(environ: Mapping[str, str], name: str) -> dict[str, int]:
     return pairs
 
 
+def _deadlines(environ: Mapping[str, str], name: str) -> dict[str, Deadline]:
+    """``kind=accept/resolve`` minutes, comma-separated (``illegal_parking=30/120``); other kinds keep their default."""
+    setting: dict[str, dict[str, int]] = {}
+    for item in filter(None, (part.strip() for part in environ.get(name, "").split(","))):
+        kind, _, minutes = item.partition("=")
+        accept, _, resolve = minutes.partition("/")
+        if not (accept.strip().isdigit() and resolve.strip().isdigit()):
+            raise RuntimeError(f"{name} must be kind=accept/resolve minutes pairs, not {item!r}")
+        setting[kind.strip()] = {"accept": int(accept), "resolve": int(resolve)}
+    try:
+        return deadlines_from(setting)
+    except ValueError as error:
+        raise RuntimeError(f"{name}: {error}") from None
+
+
 def settings_from_env(
     environ: Mapping[str, str], instance_path: str, *, secret_given: bool = False
 ) -> dict[str, Any]:
@@ -102,6 +119,7 @@ def settings_from_env(
         "WORKER_LEADER_RETRY_SECONDS": _int(environ, "BEATLOG_WORKER_LEADER_RETRY_SECONDS", 15),
         "WORKER_METRICS_PORT": _int(environ, "BEATLOG_WORKER_METRICS_PORT", 9109),
         "READY_TIMEOUT_SECONDS": _int(environ, "BEATLOG_READY_TIMEOUT_SECONDS", 2),
+        "WORK_ORDER_DEADLINES": _deadlines(environ, "BEATLOG_WORK_ORDER_DEADLINES"),
     }
 
 

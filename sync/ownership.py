@@ -134,7 +134,7 @@ def refusal(
     """
     record = current if current is not None else written
     status = record.get("status", NO_STATUS) if STATUSES[record_type] != (NO_STATUS,) else NO_STATUS
-    own = record.get("officer_id") == person_id
+    own = record.get(RECORD_TYPES[record_type].owner_field) == person_id
     if action == "create":
         written = written_on_create(record_type, written)
     by_group: dict[str, list[str]] = {}

@@ -28,9 +28,10 @@ CANONICAL = (
     f"^[{PROVINCES}][{LETTERS}]"
     f"(?:{_SERIAL}{{4}}(?:{_SERIAL}|[{SUFFIXES}])"
     f"|[DF]{_SERIAL}[0-9]{{4}}"
-    f"|[0-9]{{5}}[DF])$"
+    f"|[0-9]{{5}}[DF])\\Z"
 )
-"""A plate in canonical form: ordinary (7 characters) or new-energy (8 characters)."""
+"""A plate in canonical form: ordinary (7 characters) or new-energy (8 characters). It ends with
+``\\Z``, not ``$``, which would also let a final newline through."""
 
 _CANONICAL = re.compile(CANONICAL)
 _SEPARATORS = re.compile(r"[\s·•・.\-]")

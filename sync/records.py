@@ -30,16 +30,22 @@ from sync.fields import (
     text,
     whole_number,
 )
+from sync.plates import CANONICAL as CANONICAL_PLATE
 from sync.rules import (
     ANY,
     CONSOLE_ONLY,
+    FINAL,
     NO_STATUS,
     NOT_REVIEWABLE,
     NOT_YOURS,
     OWN,
     RECORD,
+    REPORT_TAKEN,
+    REPORTER_ONLY,
     REVIEW,
     REVIEWER_ONLY,
+    SERVER_WRITTEN,
+    WITHDRAW_INSTEAD,
     WRITE,
     FieldGroups,
     Rule,
@@ -208,6 +214,108 @@ def check_followup(record: Mapping[str, Any]) -> None:
         raise ValidationError(errors)
 
 
+class WorkOrderData(StrictSchema):
+    """A community officer's report for traffic police (派单), and what the server derives of it.
+
+    The report's fields are the reporter's. The rest (``WORK_ORDER_DISPATCH``) the server
+    writes: where it routed the order and when each step is due, and the fold of the order's
+    events (``sync.work_orders``). A device sends them at their defaults or not at all.
+    """
+
+    room_id = fields.UUID(required=True)
+    officer_id = fields.UUID(required=True)
+    kind = choice(vocab.WORK_ORDER_KINDS, required=True)
+    plate = fields.Str(load_default="", validate=validate.Regexp(f"^\\Z|{CANONICAL_PLATE}",
+                                                                 error="Not a plate number in canonical form."))
+    vehicle_colour = text(20)
+    vehicle_make = text(40)
+    address = text(200, required=True)
+    location = Document(GeoFixSchema, load_default=None, allow_none=True)
+    venue_id = fields.UUID(load_default=None, allow_none=True)
+    photo_hashes = photo_list()
+    note = text(1000)
+    urgency = choice(vocab.URGENCIES, load_default="normal")
+    reported_at = moment(required=True)
+    squad_id = fields.UUID(load_default=None, allow_none=True)
+    dispatched_at = moment(load_default=None, allow_none=True)
+    accept_due = moment(load_default=None, allow_none=True)
+    resolve_due = moment(load_default=None, allow_none=True)
+    repeat_plate = fields.Bool(load_default=False)
+    status = choice(vocab.WORK_ORDER_STATES, load_default="reported")
+    assignee_id = fields.UUID(load_default=None, allow_none=True)
+    accepted_at = moment(load_default=None, allow_none=True)
+    resolved_at = moment(load_default=None, allow_none=True)
+    outcome = choice(vocab.WORK_ORDER_OUTCOMES, load_default=None, allow_none=True)
+    ticket_number = text(40)
+    closed_at = moment(load_default=None, allow_none=True)
+    reopen_count = whole_number(0, load_default=0)
+
+    @validates_schema
+    def vehicle_has_plate(self, data: dict, *, partial: Any = False, **kwargs: Any) -> None:
+        if not partial:
+            check_work_order(data)
+
+
+class WorkOrderEventData(StrictSchema):
+    """One step of a work order's life, by whoever acts; final once made (``sync.work_orders``).
+
+    ``position`` and ``received_at`` are the server's: the event's place in its order's history,
+    and when the server took it (what the order's times and the figures count, rather than the
+    device's ``at``, which a wrong or tampered clock could move).
+    """
+
+    work_order_id = fields.UUID(required=True)
+    kind = choice(vocab.WORK_ORDER_EVENTS, required=True)
+    actor_id = fields.UUID(required=True)
+    actor_role = choice(vocab.ROLES, required=True)
+    at = moment(required=True)
+    assignee_id = fields.UUID(load_default=None, allow_none=True)
+    contact_result = choice(vocab.CONTACT_RESULTS, load_default=None, allow_none=True)
+    outcome = choice(vocab.WORK_ORDER_OUTCOMES, load_default=None, allow_none=True)
+    ticket_number = text(40)
+    reason = text(500)
+    note = text(1000)
+    photo_hashes = photo_list()
+    position = whole_number(1, load_default=None, allow_none=True)
+    received_at = moment(load_default=None, allow_none=True)
+
+    @validates_schema
+    def step_is_complete(self, data: dict, *, partial: Any = False, **kwargs: Any) -> None:
+        if not partial:
+            check_work_order_event(data)
+
+
+VEHICLE_KINDS = frozenset({"illegal_parking", "abandoned_vehicle"})
+"""Kinds of work order about a vehicle, which name its plate."""
+
+EVENT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "assignee_id": ("assigned",), "contact_result": ("contacting",), "outcome": ("resolved",),
+    "ticket_number": ("resolved",),
+}
+"""Fields only some kinds of event carry."""
+
+
+def check_work_order(record: Mapping[str, Any]) -> None:
+    if record.get("kind") in VEHICLE_KINDS and not record.get("plate"):
+        raise ValidationError("An order about a vehicle names its plate.", "plate")
+
+
+def check_work_order_event(record: Mapping[str, Any]) -> None:
+    kind = record.get("kind")
+    errors: dict[str, list[str]] = {}
+    for name, kinds in EVENT_FIELDS.items():
+        if record.get(name) and kind not in kinds:
+            errors[name] = [f"Only {' or '.join(kinds)} events carry this."]
+    required = {"assigned": "assignee_id", "contacting": "contact_result", "resolved": "outcome",
+                "reopened": "reason"}.get(kind or "")
+    if required and not record.get(required):
+        errors[required] = [f"A {kind} event needs this."]
+    if kind == "resolved" and record.get("outcome") == "ticketed" and not record.get("ticket_number"):
+        errors["ticket_number"] = ["A ticketed resolution gives the ticket number."]
+    if errors:
+        raise ValidationError(errors)
+
+
 class RoomRecord(EnvelopeSchema, RoomData):
     pass
 
@@ -232,11 +340,25 @@ class FollowupRecord(EnvelopeSchema, FollowupData):
     pass
 
 
+class WorkOrderRecord(EnvelopeSchema, WorkOrderData):
+    pass
+
+
+class WorkOrderEventRecord(EnvelopeSchema, WorkOrderEventData):
+    pass
+
+
 REVIEW_FIELDS = frozenset({"review_comment", "reviewer_id", "reviewed_at"})
 """An inspection's fields that only its review writes (with ``status`` set to a review status)."""
 REVIEW_STATUSES = frozenset({"approved", "returned"})
 FOLLOWUP_PLAN = frozenset({"venue_id", "officer_id", "subject_kind", "inspection_id", "case_number", "due_date"})
 """A follow-up's plan: a chief may plan a re-visit for an officer; the visit is the officer's."""
+WORK_ORDER_DISPATCH = frozenset({
+    "squad_id", "dispatched_at", "accept_due", "resolve_due", "repeat_plate", "status", "assignee_id", "accepted_at",
+    "resolved_at", "outcome", "ticket_number", "closed_at", "reopen_count"})
+"""A work order's fields the server writes: its routing, deadlines and the fold of its events."""
+REPORT_OPEN = ("reported", "dispatched")
+"""The states in which the reporter may still change the report: until traffic police accept it."""
 
 
 @dataclass(frozen=True)
@@ -266,7 +388,9 @@ class RecordType:
     - ``check``: rules across fields, applied to the whole record after every change;
     - ``locked_when``: (field, value) in which the record changes only through a conflict an
       admin resolves (sync invariant 4: an approved log);
-    - ``work_time``: the field dating the work, for work done before its officer moved.
+    - ``work_time``: the field dating the work, for work done before its officer moved;
+    - ``owner_field``: the field naming whose work the record is (the matrix's ``own``);
+    - ``squad_field``: the traffic squad the record is routed to, which its traffic police see.
     """
 
     name: str
@@ -285,6 +409,8 @@ class RecordType:
     check: Callable[[Mapping[str, Any]], None] | None = None
     locked_when: tuple[str, str] | None = None
     work_time: str | None = None
+    owner_field: str = "officer_id"
+    squad_field: str | None = None
 
     def blob_hashes(self, data: Mapping[str, Any]) -> list[str]:
         """The blobs (photos, signature) that a record's wire data, or part of it, references."""
@@ -357,6 +483,37 @@ RECORD_TYPES: Mapping[str, RecordType] = {
                 Rule(RECORD, ("delete",), OWN, ANY, ANY),
             ),
             blob_fields=("photo_hashes",), check=check_followup, work_time="visited_at",
+        ),
+        RecordType(
+            "work_order", WorkOrderData, WorkOrderRecord, table="work_order", device_writable=True,
+            room_field="room_id", references={"room_id": "room", "officer_id": "person", "venue_id": "venue"},
+            immutable_fields=frozenset({"room_id", "officer_id", "kind", "reported_at", "venue_id"}),
+            groups=FieldGroups("report", {"dispatch": WORK_ORDER_DISPATCH}),
+            rules=(
+                Rule("report", ("create",), OWN, NOT_YOURS, ANY),
+                Rule("report", ("change",), OWN, NOT_YOURS, ANY, statuses=REPORT_OPEN, traffic=REPORTER_ONLY,
+                     squad_lead=REPORTER_ONLY),
+                Rule("report", ("change",), REPORT_TAKEN, NOT_YOURS, ANY,
+                     statuses=tuple(s for s in vocab.WORK_ORDER_STATES if s not in REPORT_OPEN),
+                     traffic=REPORTER_ONLY, squad_lead=REPORTER_ONLY),
+                Rule.everyone("dispatch", WRITE, SERVER_WRITTEN),
+                Rule.everyone(RECORD, ("delete",), WITHDRAW_INSTEAD),
+            ),
+            blob_fields=("photo_hashes",), check=check_work_order, work_time="reported_at", squad_field="squad_id",
+        ),
+        RecordType(
+            "work_order_event", WorkOrderEventData, WorkOrderEventRecord, table="work_order_event",
+            device_writable=True, parent=Parent("work_order_id", "work_order"),
+            references={"work_order_id": "work_order", "actor_id": "person", "assignee_id": "person"},
+            groups=FieldGroups("event", {"placed": frozenset({"position", "received_at"})}),
+            rules=(
+                Rule.everyone("event", ("create",), OWN),
+                Rule.everyone("event", ("change",), FINAL),
+                Rule.everyone("placed", WRITE, SERVER_WRITTEN),
+                Rule.everyone(RECORD, ("delete",), FINAL),
+            ),
+            blob_fields=("photo_hashes",), check=check_work_order_event, owner_field="actor_id",
+            squad_field="squad_id",
         ),
     )
 }

@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ROLES = ("officer", "chief", "admin")
+ROLES = ("officer", "chief", "admin", "traffic", "squad_lead")
+TRAFFIC_ROLES = ("traffic", "squad_lead")
+"""Traffic police (交警) and their squad's leader: they see only the work orders routed to their squad."""
 ACTIONS = ("create", "change", "delete")
 WRITE = ("create", "change")
 VIAS = ("push", "review", "console")
@@ -27,6 +29,8 @@ VIAS = ("push", "review", "console")
 ANY, OWN, REVIEW, CONSOLE = "any", "own", "review", "console"
 NOT_YOURS, REVIEWER_ONLY, REVIEW_ENDPOINT = "not_yours", "reviewer_only", "review_endpoint"
 NOT_REVIEWABLE, READ_ONLY_TYPE = "not_reviewable", "read_only_type"
+OUT_OF_SCOPE, SERVER_WRITTEN, FINAL = "out_of_scope", "server_written", "final"
+REPORTER_ONLY, WITHDRAW_INSTEAD, REPORT_TAKEN = "reporter_only", "withdraw_instead", "report_taken"
 
 RECORD = "record"
 """The field group of a delete, and of every field of a type written only in the console."""
@@ -39,6 +43,12 @@ MESSAGES = {
     REVIEW_ENDPOINT: "Review fields change only through the review: POST /api/v1/inspections/<id>/review.",
     NOT_REVIEWABLE: "Only a submitted log is reviewed.",
     READ_ONLY_TYPE: "Devices do not write this type of record.",
+    OUT_OF_SCOPE: "This record is outside your room or station.",
+    SERVER_WRITTEN: "The server writes these fields (an order's state is the fold of its events).",
+    FINAL: "An event is final once made: append another event instead.",
+    REPORTER_ONLY: "Only the officer who reported the order changes its report; act on it with an event.",
+    WITHDRAW_INSTEAD: "A work order is not deleted: its reporter withdraws it before it is accepted.",
+    REPORT_TAKEN: "Traffic police have taken the order: its report no longer changes; verify or reopen it instead.",
 }
 
 
@@ -46,7 +56,8 @@ MESSAGES = {
 class Rule:
     """One row of the matrix: a cell per role for these actions in these statuses.
 
-    ``statuses`` empty means every status of the record type.
+    ``statuses`` empty means every status of the record type. Traffic police see only work
+    orders, so on every other type their cells are ``out_of_scope``.
     """
 
     group: str
@@ -55,9 +66,18 @@ class Rule:
     chief: str
     admin: str
     statuses: tuple[str, ...] = ()
+    traffic: str = OUT_OF_SCOPE
+    squad_lead: str = OUT_OF_SCOPE
 
     def cell(self, role: str) -> str:
-        return {"officer": self.officer, "chief": self.chief, "admin": self.admin}[role]
+        return {"officer": self.officer, "chief": self.chief, "admin": self.admin, "traffic": self.traffic,
+                "squad_lead": self.squad_lead}[role]
+
+
+    @classmethod
+    def everyone(cls, group: str, actions: tuple[str, ...], cell: str) -> Rule:
+        """A row with the same cell for every role."""
+        return cls(group, actions, cell, cell, cell, traffic=cell, squad_lead=cell)
 
 
 @dataclass(frozen=True)
@@ -80,7 +100,8 @@ class FieldGroups:
         return self.default
 
 
-CONSOLE_ONLY = (Rule(RECORD, ACTIONS, READ_ONLY_TYPE, READ_ONLY_TYPE, CONSOLE),)
+CONSOLE_ONLY = (Rule(RECORD, ACTIONS, READ_ONLY_TYPE, READ_ONLY_TYPE, CONSOLE, traffic=READ_ONLY_TYPE,
+                     squad_lead=READ_ONLY_TYPE),)
 """The rules of a type only administrators write, in the console (rooms, people, templates)."""
 
 

@@ -19,6 +19,8 @@ ROLES: Labels = _labels(
         "officer": ("社区民警", "Community officer"),
         "chief": ("所领导", "Station chief"),
         "admin": ("管理员", "Administrator"),
+        "traffic": ("交警", "Traffic officer"),
+        "squad_lead": ("交警中队长", "Traffic squad leader"),
     }
 )
 
@@ -188,6 +190,16 @@ FIELD_NAMES: Labels = _labels(
         "rectified": ("已整改", "Rectified"),
         "satisfaction": ("满意度", "Satisfaction"),
         "deleted": ("删除", "Deletion"),
+        "plate": ("车牌号", "Plate"),
+        "vehicle_colour": ("车身颜色", "Colour"),
+        "vehicle_make": ("品牌", "Make"),
+        "note": ("说明", "Note"),
+        "urgency": ("紧急程度", "Urgency"),
+        "reported_at": ("上报时间", "Time of report"),
+        "reason": ("理由", "Reason"),
+        "ticket_number": ("处罚决定书编号", "Ticket number"),
+        "contact_result": ("联系结果", "Contact with the owner"),
+        "assignee_id": ("承办交警", "Assigned to"),
     }
 )
 """The name of each wire field of the records officers write, as the handheld and the dashboard show it."""

@@ -33,7 +33,10 @@ EVENT_ROLES: Mapping[str, frozenset[str]] = {
     "reopened": frozenset({"officer"}),
     "withdrawn": frozenset({"officer"}),
 }
-"""The roles that may append each kind of event (the server refuses any other on push)."""
+"""The roles that may append each kind of event (the server refuses any other on push).
+
+A resolution is verified or reopened by a community officer of the order's room (its reporter,
+or whoever serves the room when the reporter has moved on); only the reporter withdraws."""
 
 LEGAL_IN: Mapping[str, frozenset[str]] = {
     "assigned": frozenset({"dispatched", "accepted", "contacting"}),
@@ -107,8 +110,9 @@ class Verdict:
     """Why an event took no effect: the state it met, and the event (who, when) that made that state.
 
     ``code`` is ``not_in_state`` (the order had moved on), ``assigned_to_other``, ``not_acceptor``
-    or ``not_reporter`` (the order is someone else's to act on now). ``by``/``at``/``event_id``
-    are the blocking event's; they are None when the order's report itself is the cause.
+    (the order is someone else's to act on now) or ``not_reporter`` (only its reporter withdraws
+    it). ``by``/``at``/``event_id`` are the blocking event's; they are None when the order's report
+    itself is the cause.
     """
 
     code: str
@@ -138,7 +142,7 @@ class Folded:
 
     def summary(self) -> dict[str, Any]:
         """The fold's result as an order's server-written fields."""
-        return {"state": self.state, "assignee_id": self.assignee_id, "accepted_at": self.accepted_at,
+        return {"status": self.state, "assignee_id": self.assignee_id, "accepted_at": self.accepted_at,
                 "resolved_at": self.resolved_at, "outcome": self.outcome, "ticket_number": self.ticket_number,
                 "closed_at": self.closed_at, "reopen_count": self.reopen_count}
 
@@ -152,7 +156,8 @@ def fold(order: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> Folde
     """The order's state after ``events`` (wire data with ``id``), taken in the order given.
 
     The server passes its events by ``position``; a device passes the server's, then its own
-    not yet sent, in the order they were made (``ordered``).
+    not yet sent, in the order they were made (``ordered``). The order's times are the server's
+    ``received_at`` of the steps, or the device's ``at`` for a step the server has not placed yet.
     """
     folded = Folded(initial_state(order))
     for event in events:
@@ -177,7 +182,7 @@ def _verdict(order: Mapping[str, Any], folded: Folded, event: Mapping[str, Any])
     kind, actor = event["kind"], event.get("actor_id")
     if folded.state not in LEGAL_IN[kind]:
         return _blocked("not_in_state", folded)
-    if kind in ("verified", "reopened", "withdrawn") and actor != order.get("officer_id"):
+    if kind == "withdrawn" and actor != order.get("officer_id"):
         return _blocked("not_reporter", folded)
     lead = event.get("actor_role") == "squad_lead"
     if kind == "accepted" and not lead and folded.assignee_id not in (None, actor):
@@ -195,7 +200,7 @@ def _blocked(code: str, folded: Folded) -> Verdict:
 
 
 def _apply(folded: Folded, event: Mapping[str, Any]) -> None:
-    kind, actor, at = event["kind"], event.get("actor_id"), event.get("at")
+    kind, actor, at = event["kind"], event.get("actor_id"), event.get("received_at") or event.get("at")
     if kind == "assigned":
         folded.state, folded.assignee_id, folded.accepted_by, folded.accepted_at = (
             "dispatched", event.get("assignee_id"), None, None)
@@ -216,12 +221,11 @@ def _apply(folded: Folded, event: Mapping[str, Any]) -> None:
         folded.state, folded.closed_at = "withdrawn", at
 
 
-def overdue(order: Mapping[str, Any], state: str, now: datetime) -> frozenset[str]:
-    """Which of the order's deadlines (``accept``, ``resolve``) have passed in the state it is in."""
+def overdue(state: str, accept_due: datetime | None, resolve_due: datetime | None, now: datetime) -> frozenset[str]:
+    """Which of an order's deadlines (``accept``, ``resolve``) have passed in the state it is in."""
     late = set()
-    accept_due, resolve_due = order.get("accept_due"), order.get("resolve_due")
-    if state in ("reported", "dispatched") and accept_due and now > datetime.fromisoformat(accept_due):
+    if state in ("reported", "dispatched") and accept_due is not None and now > accept_due:
         late.add("accept")
-    if state in OPEN_STATES and resolve_due and now > datetime.fromisoformat(resolve_due):
+    if state in OPEN_STATES and resolve_due is not None and now > resolve_due:
         late.add("resolve")
     return frozenset(late)

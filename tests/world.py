@@ -2,7 +2,9 @@
 
 Station A has rooms A1 and A2, station B has room B1. Each room has a hotel venue with one
 submitted inspection and one case follow-up, the inspection with a photo (``room_photo``)
-its officer uploaded. Everyone signs in on a device of their own.
+its officer uploaded. Traffic squad S covers A1 and A2 (two traffic officers and a leader),
+squad T covers B1; each room has a work order its officer reported, routed to its squad.
+Everyone signs in on a device of their own.
 """
 
 from __future__ import annotations
@@ -16,7 +18,18 @@ from datetime import datetime, time, timedelta, timezone
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, SyncConflict, Venue
+from server.models import (
+    ChecklistTemplate,
+    Followup,
+    Inspection,
+    Room,
+    Station,
+    SyncConflict,
+    TrafficSquad,
+    Venue,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from server.operations.blobs import store_blob
 from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
@@ -34,8 +47,14 @@ PEOPLE = {
     "officer_a1b": ("officer", "A1", None),
     "officer_a2": ("officer", "A2", None),
     "officer_b1": ("officer", "B1", None),
+    "traffic_s1": ("traffic", None, None),
+    "traffic_s2": ("traffic", None, None),
+    "lead_s": ("squad_lead", None, None),
+    "traffic_t": ("traffic", None, None),
 }
 ROOMS = {"A1": "A", "A2": "A", "B1": "B"}
+SQUADS = {"S": ("A1", "A2"), "T": ("B1",)}
+SQUAD_OF = {"traffic_s1": "S", "traffic_s2": "S", "lead_s": "S", "traffic_t": "T"}
 
 
 def room_photo(room: str) -> bytes:
@@ -53,11 +72,14 @@ class World:
     venues: dict[str, uuid.UUID] = field(default_factory=dict)
     inspections: dict[str, uuid.UUID] = field(default_factory=dict)
     followups: dict[str, uuid.UUID] = field(default_factory=dict)
+    squads: dict[str, uuid.UUID] = field(default_factory=dict)
+    work_orders: dict[str, uuid.UUID] = field(default_factory=dict)
     devices: dict[str, uuid.UUID] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     photos: dict[str, str] = field(default_factory=dict)
     template: uuid.UUID | None = None
     conflict: uuid.UUID | None = None
+    order_event: uuid.UUID | None = None
 
     def headers(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -73,6 +95,12 @@ def build_world(session: Session) -> World:
         room = write_record(session, Room(station_id=world.stations[station], name=f"Room {name}"), "create",
                             actor_id=None)
         world.rooms[name] = room.id
+    for name, rooms in SQUADS.items():
+        squad = TrafficSquad(id=uuid.uuid4(), name=f"Squad {name}")
+        session.add(squad)
+        world.squads[name] = squad.id
+        for room in rooms:
+            session.get_one(Room, world.rooms[room]).squad_id = squad.id
     template = ChecklistTemplate(
         venue_kind="hotel",
         title_zh="旅馆检查",
@@ -90,6 +118,7 @@ def build_world(session: Session) -> World:
             password=PASSWORD,
             room_id=world.rooms[room] if room else None,
             station_id=world.stations[station] if station else None,
+            squad_id=world.squads[SQUAD_OF[username]] if username in SQUAD_OF else None,
         )
         world.people[username] = person.id
     for room in ROOMS:
@@ -104,6 +133,7 @@ def build_world(session: Session) -> World:
         world.devices[username] = device_id
         world.tokens[username] = signed.token
     world.conflict = add_conflict(session, world)
+    world.order_event = add_order_event(session, world)
     session.commit()
     return world
 
@@ -132,9 +162,23 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
         due_date=clock.today(CHINA) + timedelta(days=7),
     )
     write_record(session, followup, "create", actor_id=officer_id)
+    order = WorkOrder(room_id=venue.room_id, officer_id=officer_id, kind="illegal_parking", plate="浙F12345",
+                      address=f"{room} Road 2", squad_id=world.squads["T" if room == "B1" else "S"],
+                      status="dispatched", dispatched_at=clock.now())
+    order.reported_at = datetime.combine(clock.today(CHINA) - timedelta(days=1), time(9, 0), CHINA)
+    write_record(session, order, "create", actor_id=officer_id)
     world.venues[room] = venue.id
     world.inspections[room] = inspection.id
     world.followups[room] = followup.id
+    world.work_orders[room] = order.id
+
+
+def add_order_event(session: Session, world: World) -> uuid.UUID:
+    """Traffic officer S1's acceptance of room A1's work order (the order's fold is not rewritten)."""
+    event = WorkOrderEvent(work_order_id=world.work_orders["A1"], room_id=world.rooms["A1"], squad_id=world.squads["S"],
+                           kind="accepted", actor_id=world.people["traffic_s1"], actor_role="traffic", position=1)
+    event.at = clock.now().astimezone(CHINA)
+    return write_record(session, event, "create", actor_id=world.people["traffic_s1"]).id
 
 
 def add_conflict(session: Session, world: World) -> uuid.UUID:

@@ -17,14 +17,23 @@ from sqlalchemy import Select, or_
 
 from server.access import ROLES, allow
 from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, in_scope, page, scoped
-from server.api.schemas import FollowupQuery, InspectionQuery, RoomQuery, StationSchema, VenueQuery
-from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, Venue
+from server.api.schemas import (
+    FollowupQuery,
+    InspectionQuery,
+    RoomQuery,
+    StationSchema,
+    VenueQuery,
+    WorkOrderEventQuery,
+    WorkOrderQuery,
+)
+from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, Venue, WorkOrder, WorkOrderEvent
 from server.syncing.wire import MAPPINGS
 from sync.search import LIKE_ESCAPE, like_containing
 
 Filters = Callable[[Select, dict[str, Any]], Select]
 
-blp = api_blueprint("records", "Stations, rooms, venues, checklists, inspections and follow-ups in scope.")
+blp = api_blueprint("records", "Stations, rooms, venues, checklists, inspections, follow-ups and work orders in "
+                               "scope.")
 
 
 def _equal(model: type, *names: str) -> Filters:
@@ -117,3 +126,8 @@ readable_type("/inspections", "inspection", InspectionQuery, _inspection_filters
               lambda inspection: (inspection.inspected_at_utc.desc(), inspection.id))
 readable_type("/followups", "followup", FollowupQuery, _followup_filters,
               lambda followup: (followup.due_date, followup.id))
+readable_type("/work-orders", "work_order", WorkOrderQuery,
+              _equal(WorkOrder, "status", "kind", "room_id", "officer_id", "assignee_id", "plate"),
+              lambda order: (order.reported_at_utc.desc(), order.id))
+readable_type("/work-order-events", "work_order_event", WorkOrderEventQuery, _equal(WorkOrderEvent, "work_order_id"),
+              lambda event: (event.work_order_id, event.position))

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from sync import vocab
 from sync.fields import USERNAME, StrictSchema, moment, one_of
 from sync.messages import repeated_schema_version
+from sync.plates import CANONICAL as CANONICAL_PLATE
 from sync.protocol import PASSWORD_MIN_LENGTH
 from sync.records import DEVICE_WRITTEN, PersonData
 
@@ -94,6 +95,8 @@ class PersonCreate(PersonData):
     username = fields.Str(required=True, validate=validate.Regexp(
         USERNAME, error="3–32 lowercase letters, digits, '.', '_' or '-', starting with a letter."))
     password = new_password()
+    squad_id = fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "The traffic squad of a traffic officer or squad leader (and of nobody else)."})
 
 
 class PersonUpdate(StrictSchema):
@@ -152,6 +155,21 @@ class FollowupQuery(StrictSchema):
     venue_id = fields.UUID()
     subject_kind = fields.Str(validate=one_of(vocab.FOLLOWUP_SUBJECTS))
     due_before = fields.Date()
+    include_deleted = fields.Bool(load_default=False)
+
+
+class WorkOrderQuery(StrictSchema):
+    status = fields.Str(validate=one_of(vocab.WORK_ORDER_STATES))
+    kind = fields.Str(validate=one_of(vocab.WORK_ORDER_KINDS))
+    room_id = fields.UUID()
+    officer_id = fields.UUID()
+    assignee_id = fields.UUID()
+    plate = fields.Str(validate=validate.Regexp(CANONICAL_PLATE))
+    include_deleted = fields.Bool(load_default=False)
+
+
+class WorkOrderEventQuery(StrictSchema):
+    work_order_id = fields.UUID()
     include_deleted = fields.Bool(load_default=False)
 
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS
+from server.demo.org import ADMINS, CHIEFS, DEMO_PASSWORD, OFFICERS, TRAFFIC
 from server.extensions import db
 from server.models import Person
 from server.passwords import verify_password
 
-DEMO_USERNAMES = frozenset(username for username, *_ in (*ADMINS, *CHIEFS, *OFFICERS))
+DEMO_USERNAMES = frozenset(username for username, *_ in (*ADMINS, *CHIEFS, *OFFICERS, *TRAFFIC))
 _checked: dict[str, bool] = {}
 
 

@@ -84,6 +84,14 @@ OFFICERS: tuple[tuple[str, str, str, int], ...] = (
     ("officer13", "何晓峰", "亚中警务室", 1),
 )
 
+TRAFFIC_SQUAD = ("南湖交警一中队", "南湖派出所")
+"""The demo's traffic squad, and the station whose rooms it covers."""
+TRAFFIC: tuple[tuple[str, str, str], ...] = (
+    ("squadlead1", "郑国梁", "squad_lead"),
+    ("traffic1", "王建军", "traffic"),
+    ("traffic2", "孙立新", "traffic"),
+)
+
 VENUES_PER_ROOM = 22
 VENUES_IN_DEMO_ROOM = 60
 DEMO_ROOM = "枫杨社区警务室"

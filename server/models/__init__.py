@@ -6,7 +6,7 @@ from server.models.device import AccessToken, Device, EnrolmentCode, LoginFailur
 from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
 from server.models.moves import ScopeExit, ServicePeriod
-from server.models.org import Person, Room, Station
+from server.models.org import Person, Room, Station, TrafficSquad
 from server.models.sync import (
     Blob,
     BlobPossession,
@@ -16,6 +16,7 @@ from server.models.sync import (
     SyncConflict,
     SyncMutation,
 )
+from server.models.traffic import WorkOrder, WorkOrderEvent
 from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
 from sync.records import RECORD_TYPES
 
@@ -52,5 +53,8 @@ __all__ = [
     "SyncConflict",
     "SyncMutation",
     "SyncRecord",
+    "TrafficSquad",
     "Venue",
+    "WorkOrder",
+    "WorkOrderEvent",
 ]

@@ -128,10 +128,11 @@ class BlobPossession(Base):
 
 
 class BlobRef(Base):
-    """A record that references a blob, and the room it sits in: who may read the blob."""
+    """A record that references a blob, and the room (and traffic squad) it sits in: who may read the blob."""
 
     __tablename__ = "blob_ref"
 
     sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"), primary_key=True)
     record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id"), index=True)
+    squad_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("traffic_squad.id"), default=None, index=True)

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Collection
 
 from flask import current_app
-from sqlalchemy import select, union
+from sqlalchemy import ColumnElement, or_, select, union
 from sqlalchemy.orm import Session
 
 from server.access import Scope
@@ -64,7 +64,8 @@ def readable_hashes(session: Session, hashes: Collection[str], scope: Scope) -> 
     """Those of ``hashes`` the caller may read, and so reference from a record.
 
     A blob is readable by whoever uploaded its bytes and by whoever sees a record that
-    references it. To anyone else it does not exist, whether it is stored or not.
+    references it (in their room, or routed to their traffic squad). To anyone else it does not
+    exist, whether it is stored or not.
     """
     if not hashes:
         return set()
@@ -72,7 +73,10 @@ def readable_hashes(session: Session, hashes: Collection[str], scope: Scope) -> 
         return set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(hashes))))
     possessed = select(BlobPossession.sha256).where(BlobPossession.sha256.in_(hashes),
                                                     BlobPossession.person_id == scope.person_id)
-    referenced = select(BlobRef.sha256).where(BlobRef.sha256.in_(hashes), BlobRef.room_id.in_(scope.room_ids or ()))
+    place: ColumnElement[bool] = BlobRef.room_id.in_(scope.room_ids or ())
+    if scope.squad_id is not None:
+        place = or_(place, BlobRef.squad_id == scope.squad_id)
+    referenced = select(BlobRef.sha256).where(BlobRef.sha256.in_(hashes), place)
     return set(session.scalars(union(possessed, referenced)))
 
 

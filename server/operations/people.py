@@ -10,13 +10,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.ledger import lock_ledger, record_audit
-from server.models import AccessToken, Person, Room, Station
+from server.models import AccessToken, Person, Room, Station, TrafficSquad
 from server.models.base import utcnow
 from server.operations.moves import placed, position_of
 from server.operations.records import locked
 from server.passwords import hash_new_password
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
+from sync.rules import TRAFFIC_ROLES
 
 PLACEMENT_FIELDS = ("role", "room_id", "station_id")
 
@@ -49,8 +50,19 @@ def placement(
             raise _invalid({"station_id": "A station chief belongs to an existing station."})
         return None, station_id
     if room_id is not None or station_id is not None:
-        raise _invalid({"role": "An administrator belongs to no room or station."})
+        raise _invalid({"role": f"A {role.replace('_', ' ')} belongs to no room or station."})
     return None, None
+
+
+def squad_placement(session: Session, role: str, squad_id: uuid.UUID | None) -> uuid.UUID | None:
+    """Check the squad of a person of ``role``: traffic police belong to one, nobody else does."""
+    if role not in TRAFFIC_ROLES:
+        if squad_id is not None:
+            raise _invalid({"squad_id": "Only traffic police belong to a traffic squad."})
+        return None
+    if squad_id is None or session.get(TrafficSquad, squad_id) is None:
+        raise _invalid({"squad_id": "Traffic police belong to an existing traffic squad."})
+    return squad_id
 
 
 def create_person(
@@ -64,6 +76,7 @@ def create_person(
     demo_password_hash: str | None = None,
     room_id: uuid.UUID | None = None,
     station_id: uuid.UUID | None = None,
+    squad_id: uuid.UUID | None = None,
     star_level: int = 0,
     person_id: uuid.UUID | None = None,
 ) -> Person:
@@ -79,6 +92,7 @@ def create_person(
                       kind=Kind.CONFLICT)
     password_hash = demo_password_hash or hash_new_password(password, username)
     room_id, station_id = placement(session, role, room_id, station_id)
+    squad_id = squad_placement(session, role, squad_id)
     person = Person(
         id=person_id or uuid.uuid4(),
         username=username,
@@ -86,6 +100,7 @@ def create_person(
         role=role,
         room_id=room_id,
         station_id=station_id,
+        squad_id=squad_id,
         star_level=star_level,
         password_hash=password_hash,
         password_changed_at=utcnow(),
@@ -107,6 +122,10 @@ def update_person(
                       kind=Kind.CONFLICT)
     if any(name in changes for name in PLACEMENT_FIELDS):
         role = changes.get("role", person.role)
+        if (role in TRAFFIC_ROLES) != (person.role in TRAFFIC_ROLES):
+            raise Refused("role_fixed", "Traffic police and community police are separate accounts: a role does "
+                          "not change between them.", {"role": ["Cannot change between these roles."]},
+                          kind=Kind.CONFLICT)
         room_id = changes.get("room_id", person.room_id if role == "officer" else None)
         station_id = changes.get("station_id", None if role == "officer" else person.station_id)
         if role == "admin":

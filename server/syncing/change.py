@@ -62,6 +62,7 @@ class RecordState:
     data: dict[str, Any]
     room_id: uuid.UUID | None
     in_database: bool
+    squad_id: uuid.UUID | None = None
     columns: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
     seq: int = 0
@@ -74,23 +75,25 @@ class RecordState:
         """The committed state of these records (the caller holds the ledger lock)."""
         table = mapping.table
         room = table.c[mapping.room_field] if mapping.room_field else null()
-        rows = session.execute(select(table.c.id, table.c.version, table.c.deleted, table.c.wire, room)
+        squad = table.c[mapping.squad_field] if mapping.squad_field else null()
+        rows = session.execute(select(table.c.id, table.c.version, table.c.deleted, table.c.wire, room, squad)
                                .where(table.c.id.in_(list(ids))))
-        return [cls(mapping, row.id, row.version, row.deleted, data_of(row.wire), row[4], in_database=True)
-                for row in rows]
+        return [cls(mapping, row.id, row.version, row.deleted, data_of(row.wire), row[4], in_database=True,
+                    squad_id=row[5]) for row in rows]
 
     @classmethod
-    def new(cls, mapping: WireMapping, record_id: uuid.UUID, room_id: uuid.UUID | None) -> RecordState:
-        return cls(mapping, record_id, 0, False, {}, room_id, in_database=False)
+    def new(cls, mapping: WireMapping, record_id: uuid.UUID, room_id: uuid.UUID | None,
+            squad_id: uuid.UUID | None = None) -> RecordState:
+        return cls(mapping, record_id, 0, False, {}, room_id, in_database=False, squad_id=squad_id)
 
     @classmethod
     def of(cls, record: SyncRecord) -> RecordState:
         """The state of an ORM record; a record never written (version 0) is new."""
         mapping = MAPPING_OF_MODEL[type(record)]
         if not record.version:
-            return cls.new(mapping, record.id, mapping.room_of(record))
+            return cls.new(mapping, record.id, mapping.room_of(record), mapping.squad_of(record))
         return cls(mapping, record.id, record.version, record.deleted, mapping.wire_of(record),
-                   mapping.room_of(record), in_database=True)
+                   mapping.room_of(record), in_database=True, squad_id=mapping.squad_of(record))
 
     def row(self) -> dict[str, Any]:
         """The record's columns as this change leaves them."""
@@ -111,6 +114,8 @@ class RecordState:
             row["created_at"] = self.created_at
             if self.mapping.room_field not in (None, "id"):
                 row[self.mapping.room_field] = self.room_id
+            if self.mapping.squad_field is not None:
+                row[self.mapping.squad_field] = self.squad_id
         return row
 
 
@@ -154,6 +159,8 @@ def change(
     state.columns.update(state.mapping.columns(values.loaded))
     if record_type.room_field and record_type.room_field in values.loaded and record_type.room_field != "id":
         state.room_id = values.loaded[record_type.room_field]
+    if record_type.squad_field and record_type.squad_field in values.loaded:
+        state.squad_id = values.loaded[record_type.squad_field]
     if deleted is not None:
         state.deleted = deleted
     state.changed = True
@@ -165,7 +172,7 @@ def change(
                       record_type=record_type.name, record_id=state.id, record_version=state.version,
                       details=details, at=now, key=key)
     refs = [] if state.room_id is None else [
-        {"sha256": sha256, "record_id": state.id, "room_id": state.room_id}
+        {"sha256": sha256, "record_id": state.id, "room_id": state.room_id, "squad_id": state.squad_id}
         for sha256 in record_type.blob_hashes(values.wire)
     ]
     return Written(state, audit, refs)

@@ -59,12 +59,16 @@ from sync.protocol import fields_unknown_to
 
 
 def scope_key(scope: Scope) -> dict[str, Any]:
-    return {
+    """The scope a cursor was issued for; ``squad`` only for traffic police, so earlier cursors stay valid."""
+    key = {
         "person": str(scope.person_id),
         "role": scope.role,
         "station": scope.station_id and str(scope.station_id),
         "rooms": None if scope.room_ids is None else sorted(str(room) for room in scope.room_ids),
     }
+    if scope.squad_id is not None:
+        key["squad"] = str(scope.squad_id)
+    return key
 
 
 def scope_from_key(key: dict[str, Any]) -> Scope:
@@ -74,6 +78,7 @@ def scope_from_key(key: dict[str, Any]) -> Scope:
         role=key["role"],
         station_id=uuid.UUID(key["station"]) if key["station"] else None,
         room_ids=None if rooms is None else frozenset(uuid.UUID(room) for room in rooms),
+        squad_id=uuid.UUID(key["squad"]) if key.get("squad") else None,
     )
 
 

@@ -27,6 +27,7 @@ from server.operations.blobs import readable_hashes
 from server.operations.moves import exit_row, served
 from server.refusals import Refused
 from server.syncing.change import RecordState, Values, change
+from server.syncing.dispatch import Dispatch
 from server.syncing.maintenance import purged_among
 from server.syncing.mutations import (
     Caller,
@@ -64,6 +65,7 @@ class PushBatch:
         self.purged: set[tuple[str, uuid.UUID]] = set()
         self.quarantine_room: int | None = None
         self.turned_away: list[str] = []
+        self.dispatch = Dispatch(session, self.now)
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
@@ -188,15 +190,29 @@ class PushBatch:
             return self.update_existing(mutation, values, state, base={}, reason="exists")
         if mutation.key in self.purged:
             raise Refused("purged", f"This {mutation.type} was deleted and purged; its id is not used again.")
-        room_id = self.room_of(mutation.type, values.loaded)
-        self.check_scope(mutation.type, room_id, values.wire)
+        room_id, squad_id = self.place_of(mutation.type, values.loaded)
+        self.check_scope(mutation.type, room_id, squad_id, values.wire)
         check_ownership(self.caller, mutation.type, "create", None, values.wire)
         self.check_author(mutation.type, values.loaded, values.wire, room_id)
         self.check_same_parent(mutation.type, values.loaded)
         self.check_blobs(mutation.type, values.wire)
-        state = RecordState.new(MAPPINGS[mutation.type], mutation.record_id, room_id)
+        order = None
+        if mutation.type == "work_order":
+            self.check_venue(values.loaded, room_id)
+            values = self.dispatch.routed(values)
+            squad_id = values.loaded["squad_id"]
+        elif mutation.type == "work_order_event":
+            order = self.records[("work_order", values.loaded["work_order_id"])]
+            self.dispatch.check_step(self.caller.scope.role, order, values)
+            values = self.dispatch.placed(order, values)
+        state = RecordState.new(MAPPINGS[mutation.type], mutation.record_id, room_id, squad_id)
         self.records[mutation.key] = state
         self.change(state, mutation, values, "create", {"mutation_id": str(mutation.mutation_id)})
+        if order is not None:
+            folded = self.dispatch.refolded(order, mutation.record_id, values.wire)
+            if folded is not None:
+                self.change(order, mutation, folded, "fold", {"mutation_id": str(mutation.mutation_id),
+                                                              "event_id": str(mutation.record_id)})
         return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
 
     def update(self, mutation: Mutation, values: Values) -> Outcome:
@@ -209,7 +225,7 @@ class PushBatch:
     def update_existing(
         self, mutation: Mutation, values: Values, state: RecordState, base: dict[str, Any], reason: str
     ) -> Outcome:
-        self.check_scope(mutation.type, state.room_id, {**state.data, **values.wire})
+        self.check_scope(mutation.type, state.room_id, state.squad_id, {**state.data, **values.wire})
         for name in RECORD_TYPES[mutation.type].immutable_fields & values.wire.keys():
             if values.wire[name] != state.data.get(name):
                 raise Refused("immutable_field", f"{name} cannot change after the record is created.",
@@ -245,7 +261,7 @@ class PushBatch:
 
     def delete(self, mutation: Mutation, values: Values) -> Outcome:
         state = self.existing(mutation)
-        self.check_scope(mutation.type, state.room_id, state.data)
+        self.check_scope(mutation.type, state.room_id, state.squad_id, state.data)
         check_ownership(self.caller, mutation.type, "delete", state.data, {})
         if state.deleted:
             return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
@@ -274,7 +290,7 @@ class PushBatch:
         self.writer.written(change(self.session, state, values, action, actor_id=self.caller.person_id,
                                    device_id=self.caller.device_id, details=details, deleted=deleted,
                                    now=self.now, key=self.audit_key))
-        if not self.caller.scope.covers_room(state.room_id):
+        if not self.caller.scope.covers(state.room_id, state.squad_id):
             # Work recorded before a move, accepted for the old room: it leaves the sender's devices.
             self.writer.exit(exit_row(mutation.type, state.id, state.version, state.seq, self.now,
                                       self.caller.person_id, person_id=self.caller.person_id))
@@ -285,19 +301,30 @@ class PushBatch:
             raise Refused("not_found", f"No {mutation.type} {mutation.record_id} on the server.")
         return state
 
-    def room_of(self, record_type: str, loaded: dict[str, Any]) -> uuid.UUID:
-        """A new record's room: the one it names, or its parent's (which must exist)."""
+    def place_of(self, record_type: str, loaded: dict[str, Any]) -> tuple[uuid.UUID, uuid.UUID | None]:
+        """A new record's room and squad: the room it names, or its parent's room and squad (the parent must exist).
+
+        A new work order's squad is decided by routing it (``Dispatch.routed``).
+        """
         parent = RECORD_TYPES[record_type].parent
         if parent is None:
-            return loaded[RECORD_TYPES[record_type].room_field or ""]
+            return loaded[RECORD_TYPES[record_type].room_field or ""], None
         found = self.records.get((parent.type, loaded[parent.field]))
         if found is None or found.deleted or found.room_id is None:
             raise Refused("invalid", f"The {parent.type} does not exist.", {parent.field: [f"No such {parent.type}."]})
-        return found.room_id
+        return found.room_id, found.squad_id
 
-    def check_scope(self, record_type: str, room_id: uuid.UUID | None, data: dict[str, Any]) -> None:
+    def check_venue(self, loaded: dict[str, Any], room_id: uuid.UUID) -> None:
+        """A work order's venue, where it names one, is a venue of its room."""
+        venue_id = loaded.get("venue_id")
+        found = venue_id and self.records.get(("venue", venue_id))
+        if venue_id is not None and (not found or found.deleted or found.room_id != room_id):
+            raise Refused("invalid", "The venue is not one of this room's.", {"venue_id": ["No such venue here."]})
+
+    def check_scope(self, record_type: str, room_id: uuid.UUID | None, squad_id: uuid.UUID | None,
+                    data: dict[str, Any]) -> None:
         """The record is in the sender's scope, or is their own work dated when they served its room."""
-        if self.caller.scope.covers_room(room_id):
+        if self.caller.scope.covers(room_id, squad_id):
             return
         own = self.caller.scope.role == "officer" and data.get("officer_id") == str(self.caller.person_id)
         if not (own and room_id is not None and self.served_then(self.caller.person_id, room_id, record_type, data)):

@@ -31,7 +31,7 @@ class BatchWriter:
         self.conflicts: list[dict[str, Any]] = []
         self.quarantined: list[dict[str, Any]] = []
         self.audit_rows: list[dict[str, Any]] = []
-        self.blob_refs: dict[tuple[str, uuid.UUID], uuid.UUID] = {}
+        self.blob_refs: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
         self.exits: list[dict[str, Any]] = []
 
     def mutation_row(self, mutation: Mutation, result: dict[str, Any], caller: Caller, now: datetime) -> None:
@@ -94,7 +94,7 @@ class BatchWriter:
         """Keep what a change writes beside its record: its audit entry and blob references."""
         self.audit_rows.append(written.audit)
         for ref in written.blob_refs:
-            self.blob_refs[(ref["sha256"], ref["record_id"])] = ref["room_id"]
+            self.blob_refs[(ref["sha256"], ref["record_id"])] = ref
 
     def write(self, states: Iterable[RecordState]) -> None:
         """Write the changed records, parents before the records that belong to them, then the rest."""
@@ -111,8 +111,7 @@ class BatchWriter:
         self.insert(SyncMutation.__table__, self.mutations)
         self.insert(AuditEntry.__table__, self.audit_rows)
         self.insert(ScopeExit.__table__, self.exits)
-        refs = [{"sha256": sha, "record_id": record, "room_id": room} for (sha, record), room in self.blob_refs.items()]
-        insert_ignoring_duplicates(self.session, BlobRef.__table__, refs)
+        insert_ignoring_duplicates(self.session, BlobRef.__table__, list(self.blob_refs.values()))
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if rows:

@@ -82,6 +82,14 @@ class WireMapping:
     def room_of(self, record: SyncRecord) -> Any:
         return getattr(record, self.room_field) if self.room_field else None
 
+    @property
+    def squad_field(self) -> str | None:
+        """The column holding the traffic squad the record is routed to (its own field, or copied from its parent)."""
+        return self.record_type.squad_field
+
+    def squad_of(self, record: SyncRecord) -> Any:
+        return getattr(record, self.squad_field) if self.squad_field else None
+
 
 MAPPINGS: dict[str, WireMapping] = {
     name: WireMapping(record_type, SYNCED_MODELS[name]) for name, record_type in RECORD_TYPES.items()
@@ -132,11 +140,13 @@ def refresh_wire(record: SyncRecord) -> None:
 def rebuild_wire(connection: Connection) -> int:
     """Recompute every record's ``wire`` column from its other columns; returns how many.
 
-    Reads only the columns the database has now, so a migration can call it before later
-    migrations add more.
+    Reads only the tables and columns the database has now, so a migration can call it before
+    later migrations add more.
     """
     rebuilt = 0
     for mapping in MAPPINGS.values():
+        if not inspect(connection).has_table(mapping.table.name):
+            continue
         present = {column["name"] for column in inspect(connection).get_columns(mapping.table.name)}
         columns = [column for column in mapping.table.columns if column.name in present and column.name != "wire"]
         rows = connection.execute(select(*columns)).mappings().all()

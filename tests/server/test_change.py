@@ -56,7 +56,8 @@ def test_a_change_references_the_blobs_it_names_in_the_records_room(app: Flask, 
         state = RecordState.of(inspection)
         written = change(db.session, state, Values.of(MAPPINGS["inspection"], {"photo_hashes": ["a" * 64]}),
                          "update", actor_id=None)
-        assert written.blob_refs == [{"sha256": "a" * 64, "record_id": inspection.id, "room_id": world.rooms["A1"]}]
+        assert written.blob_refs == [{"sha256": "a" * 64, "record_id": inspection.id, "room_id": world.rooms["A1"],
+                                      "squad_id": None}]
         assert (state.version, state.data["photo_hashes"]) == (inspection.version + 1, ["a" * 64])
 
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Person
+from server.models import Person, Room
 from tests.world import World
 
 
@@ -101,7 +101,7 @@ def test_demo_load_skips_a_database_that_has_people(runner: FlaskCliRunner, worl
 def test_welcome_names_the_url_and_the_demo_accounts(runner: FlaskCliRunner) -> None:
     output = runner.invoke(args=["demo", "welcome", "--url", "http://127.0.0.1:5123"]).output
     assert "http://127.0.0.1:5123" in output
-    for username in ("admin", "chief1", "officer1", "officer2", "officer3", "'demo'"):
+    for username in ("admin", "chief1", "officer1", "officer2", "officer3", "squadlead1", "traffic1", "'demo'"):
         assert username in output
 
 
@@ -116,3 +116,22 @@ def test_the_demo_loads_itself_only_into_sqlite_or_when_asked(app: Flask, runner
         assert "BEATLOG_DEMO=1" in result.output
         app.config["DEMO"] = True
         assert "Demo data loaded" in runner.invoke(args=["demo", "load", "--if-empty"]).output
+
+
+def test_a_new_squad_covers_rooms_and_takes_traffic_officers_whose_orders_are_routed_to_it(
+        app: Flask, client: FlaskClient, runner: FlaskCliRunner, world: World) -> None:
+    assert runner.invoke(args=["squad", "create", "东栅交警中队"]).exit_code == 0
+    covered = runner.invoke(args=["squad", "cover", "东栅交警中队", "Room B1"])
+    assert covered.exit_code == 0 and "东栅交警中队 covers Room B1" in covered.output
+    created = runner.invoke(args=["person", "create", "zhao.lei", "--name", "赵磊", "--role", "traffic",
+                                  "--squad", "东栅交警中队", "--password", "patrol-2026"])
+    assert created.exit_code == 0, created.output
+    unsquadded = runner.invoke(args=["person", "create", "qian", "--name", "钱", "--role", "squad_lead",
+                                     "--password", "patrol-2026"])
+    assert unsquadded.exit_code != 0 and "existing traffic squad" in unsquadded.output
+    assert "东栅交警中队" in runner.invoke(args=["squad", "list"]).output
+    with app.app_context():
+        person = db.session.scalars(select(Person).where(Person.username == "zhao.lei")).one()
+        room = db.session.get_one(Room, world.rooms["B1"])
+        assert person.squad_id == room.squad_id is not None and (person.room_id, person.station_id) == (None, None)
+    assert login(client, "zhao.lei", "patrol-2026") == 200

@@ -174,3 +174,16 @@ def test_a_standby_beside_an_sqlite_database_is_refused_at_start(tmp_path: Path)
     with pytest.raises(RuntimeError, match="DATABASE_REPLICA_URL names a PostgreSQL standby"):
         create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
                     "DATABASE_REPLICA_URL": "postgresql://standby/beatlog"})
+
+
+def test_work_order_deadlines_are_read_in_minutes_per_kind_and_nonsense_stops_the_app(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    deadlines = settings_from_env({"BEATLOG_WORK_ORDER_DEADLINES": "illegal_parking=15/60"},
+                                  str(tmp_path))["WORK_ORDER_DEADLINES"]
+    assert (deadlines["illegal_parking"].accept, deadlines["illegal_parking"].resolve) == (
+        timedelta(minutes=15), timedelta(hours=1))
+    assert deadlines["abandoned_vehicle"].accept == timedelta(days=1)
+    for raw in ("bicycle=1/2", "illegal_parking=0/5", "illegal_parking=60/30", "illegal_parking=soon"):
+        with pytest.raises(RuntimeError, match="BEATLOG_WORK_ORDER_DEADLINES"):
+            settings_from_env({"BEATLOG_WORK_ORDER_DEADLINES": raw}, str(tmp_path))

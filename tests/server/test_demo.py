@@ -151,7 +151,12 @@ def test_the_demo_has_photos_signatures_and_conflicts_left_by_real_syncs(demo: F
     assert blob_bytes(blob).startswith(b"\x89PNG") and blob.content_type == "image/png"
     conflicts = db.session.scalars(select(SyncConflict).where(SyncConflict.status == "open")).all()
     assert {c.reason for c in conflicts} == {"field_conflict", "locked"}
-    assert count(SyncMutation) == 3 and count(Device) == 2
+    from server.demo.traffic import ORDERS
+
+    steps = [step for *_, steps in ORDERS for step in steps]
+    pushers = {reporter for _, reporter, *_ in ORDERS} | {who for _, who, *_ in steps}
+    assert count(SyncMutation) == 3 + len(ORDERS) + len(steps)
+    assert count(Device) == 2 + len(pushers)
 
 
 def test_each_demo_note_sits_under_the_checklist_item_it_is_about(demo: Flask) -> None:

@@ -217,7 +217,7 @@ def test_the_database_figures_are_read_at_scrape_time(
     assert value(samples, "beatlog_quarantine_open") == 1
     assert {bucket: value(samples, "beatlog_devices", last_contact=bucket)
             for bucket in ("within_1h", "within_1d", "within_7d", "older")} == {
-        "within_1h": 3, "within_1d": 1, "within_7d": 1, "older": 1}
+        "within_1h": len(devices) - 4, "within_1d": 1, "within_7d": 1, "older": 1}
     with app.app_context():
         assert value(samples, "beatlog_audit_entries") == verify_audit(db.session).entries > 0
     assert value(samples, "beatlog_blobs") == len(ROOMS)

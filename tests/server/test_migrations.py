@@ -230,3 +230,26 @@ def test_the_stored_wire_text_is_compressed_with_lz4_on_postgresql_and_the_downg
             downgrade(revision="0011_chief_indexes")
             assert wire_compression() == dict.fromkeys(wire_lz4.TABLES, "")
             db.engine.dispose()
+
+
+def test_the_work_orders_migration_refuses_its_downgrade_while_traffic_police_have_accounts(
+    backend: str, tmp_path: Path
+) -> None:
+    """Removing them would orphan their devices, tokens and audit entries; the database stays at 0014."""
+    import pytest
+
+    from tests.world import build_world
+
+    with scratch_database(backend, tmp_path) as url:
+        app = make_app(url, tmp_path / "instance")
+        with app.app_context():
+            upgrade(revision="0014_work_orders")
+            build_world(db.session)
+            db.session.remove()
+            with pytest.raises(SystemExit):
+                downgrade(revision="0013_mutation_device_received")
+            with db.engine.connect() as connection:
+                assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == \
+                    "0014_work_orders"
+                assert connection.execute(sa.text("SELECT count(*) FROM work_order")).scalar_one() == 3
+            db.engine.dispose()

@@ -18,17 +18,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import Followup, Inspection, QuarantinedMutation
+from server.models import Followup, Inspection, QuarantinedMutation, WorkOrder
 from server.models.base import utcnow
 from server.operations.records import locked
 from server.syncing.change import write_record
 from sync import clock, ownership
+from sync.rules import TRAFFIC_ROLES
 from tests.phone import DeviceFactory, hostile_push, mutation
 from tests.server.test_sync_push import inspection_data
 from tests.world import CHINA, World
 
 CALLERS = {("officer", "own"): "officer_a1", ("officer", "colleague"): "officer_a1b",
-           ("chief", "colleague"): "chief_a", ("admin", "colleague"): "admin"}
+           ("chief", "colleague"): "chief_a", ("admin", "colleague"): "admin",
+           ("traffic", "colleague"): "traffic_s1", ("squad_lead", "colleague"): "lead_s"}
 OWNER = "officer_a1"
 VISITED = "2026-11-28T09:00:00+08:00"
 
@@ -51,9 +53,15 @@ def followup_data(world: World, status: str, **changes: Any) -> dict[str, Any]:
 
 
 def put_in_status(app: Flask, world: World, record_type: str, status: str) -> str:
-    """The room's inspection or follow-up of ``OWNER``, set to ``status`` by an admin; its id."""
+    """The room's inspection, follow-up or work order of ``OWNER``, set to ``status`` by an admin; its id.
+
+    A work order's event has no status: it is the event in the world, as it is.
+    """
+    if record_type == "work_order_event":
+        return str(world.order_event)
     model, record_id = {"inspection": (Inspection, world.inspections["A1"]),
-                        "followup": (Followup, world.followups["A1"])}[record_type]
+                        "followup": (Followup, world.followups["A1"]),
+                        "work_order": (WorkOrder, world.work_orders["A1"])}[record_type]
     with app.app_context():
         record = locked(db.session, model, record_id)
         changes: dict[str, object] = {"status": status}
@@ -72,14 +80,19 @@ def attempt(
 ) -> tuple[dict[str, Any], set[str]]:
     """Do the cell's action through a push; its result and the field groups it wrote.
 
-    The handheld refuses to write a read-only type, so those pushes are sent raw.
+    The handheld refuses to write a read-only type, and traffic police are never sent the
+    records outside their squad's work orders, so those pushes are sent raw.
     """
-    if record_type in ("room", "person", "checklist_template"):
-        target = {"room": world.rooms["A1"], "person": world.people[OWNER], "checklist_template": world.template}
+    unseen = role_of(caller) in TRAFFIC_ROLES and record_type in ("venue", "inspection", "followup")
+    if record_type in ("room", "person", "checklist_template") or (unseen and action != "create"):
+        target = {"room": world.rooms["A1"], "person": world.people[OWNER], "checklist_template": world.template,
+                  "venue": world.venues["A1"], "inspection": world.inspections["A1"],
+                  "followup": world.followups["A1"]}
         record_id = str(target[record_type])
+        changes = change(world, record_type, group) if unseen else {"name": "x"}
         sent = {"create": mutation(record_type, "create", {"name": "x"}),
-                "change": mutation(record_type, "update", {"name": "x"}, record_id, base_version=1,
-                                   base={"name": None}),
+                "change": mutation(record_type, "update", changes, record_id, base_version=1,
+                                   base=dict.fromkeys(changes)),
                 "delete": mutation(record_type, "delete", {}, record_id, base_version=1)}[action]
         return hostile_push(client, world, caller, sent)[-1], {group}
     phone = device(caller)
@@ -109,6 +122,14 @@ def creation(world: World, record_type: str, group: str, status: str) -> tuple[d
     if record_type == "inspection":
         extra = {"review_comment": "自己批准"} if group == "review" else {}
         return inspection_data(world, officer=OWNER, status=status, **extra), ""
+    if record_type == "work_order":
+        extra = {"status": status, "ticket_number": "T-1"} if group == "dispatch" else {}
+        return {"room_id": str(world.rooms["A1"]), "officer_id": str(world.people[OWNER]), "kind": "abandoned_vehicle",
+                "plate": "浙F54321", "address": "中山东路3号", "reported_at": VISITED, **extra}, ""
+    if record_type == "work_order_event":
+        extra = {"position": 7} if group == "placed" else {}
+        return {"work_order_id": str(world.work_orders["A1"]), "kind": "withdrawn",
+                "actor_id": str(world.people[OWNER]), "actor_role": "officer", "at": VISITED, **extra}, ""
     extra = {"notes": "已回访"} if group == "visit" else {}
     return followup_data(world, status, **extra), ""
 
@@ -120,7 +141,15 @@ def change(world: World, record_type: str, group: str) -> dict[str, Any]:
         ("inspection", "review"): {"status": "approved", "reviewer_id": str(world.people["officer_a1b"])},
         ("followup", "plan"): {"due_date": "2026-12-20"},
         ("followup", "visit"): {"notes": "已回访"},
+        ("work_order", "report"): {"note": "车还在"},
+        ("work_order", "dispatch"): {"ticket_number": "T-1"},
+        ("work_order_event", "event"): {"note": "补充"},
+        ("work_order_event", "placed"): {"position": 9},
     }.get((record_type, group), {})
+
+
+def role_of(username: str) -> str:
+    return next(role for (role, _), name in CALLERS.items() if name == username)
 
 
 def expected(record_type: str, action: str, status: str, role: str, own: bool, written: set[str]) -> str | None:

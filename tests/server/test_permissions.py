@@ -22,26 +22,40 @@ from sqlalchemy import update
 from server.extensions import db
 from server.models import AccessToken, Device, Person
 from server.models.base import utcnow
+from sync.rules import TRAFFIC_ROLES
 from tests.world import World
 
-EVERYONE = frozenset({"officer", "chief", "admin"})
+EVERYONE = frozenset({"officer", "chief", "admin", "traffic", "squad_lead"})
 ADMIN = frozenset({"admin"})
 REVIEWERS = frozenset({"chief", "admin"})
 UPLOAD = b"\x89PNG a signature"
 UPLOAD_SHA = hashlib.sha256(UPLOAD).hexdigest()
-CALLERS = {"officer": "officer_a1", "chief": "chief_a", "admin": "admin"}
+CALLERS = {"officer": "officer_a1", "chief": "chief_a", "admin": "admin", "traffic": "traffic_s1",
+           "squad_lead": "lead_s"}
+ROOM_KINDS = ("station", "room", "venue", "inspection", "followup", "blob")
+"""What traffic police never see: they get none of a room's records, only their squad's work orders."""
 
 
 def targets(kind: str) -> Callable[[World, str], tuple[Any, Any]]:
     """(an id the caller may see, an id it may not) for one kind of record."""
 
     def pick(world: World, role: str) -> tuple[Any, Any]:
+        if role in TRAFFIC_ROLES and kind in ROOM_KINDS:
+            if kind == "station":
+                return None, world.stations["A"]
+            return None, {"room": world.rooms, "venue": world.venues, "blob": world.photos,
+                          "inspection": world.inspections, "followup": world.followups}[kind]["A1"]
+        if kind == "work_order":
+            return world.work_orders["A2" if role == "chief" else "A1"], world.work_orders["B1"]
+        if kind == "work_order_event":
+            return world.order_event, None
         if kind == "station":
             return world.stations["A"], world.stations["B"]
         if kind == "room" and role == "chief":
             return world.rooms["A2"], world.rooms["B1"]
         if kind == "person":
-            visible = {"officer": "officer_a1b", "chief": "officer_a2", "admin": "officer_b1"}[role]
+            visible = {"officer": "officer_a1b", "chief": "officer_a2", "admin": "officer_b1", "traffic": "traffic_s2",
+                       "squad_lead": "traffic_s1"}[role]
             return world.people[visible], world.people["officer_b1"]
         if kind == "device":
             return world.devices[CALLERS[role]], world.devices["officer_b1"]
@@ -112,6 +126,10 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/inspections/<id>", EVERYONE, target="inspection"),
     Endpoint("GET", "/api/v1/followups", EVERYONE),
     Endpoint("GET", "/api/v1/followups/<id>", EVERYONE, target="followup"),
+    Endpoint("GET", "/api/v1/work-orders", EVERYONE),
+    Endpoint("GET", "/api/v1/work-orders/<id>", EVERYONE, target="work_order"),
+    Endpoint("GET", "/api/v1/work-order-events", EVERYONE),
+    Endpoint("GET", "/api/v1/work-order-events/<id>", EVERYONE, target="work_order_event"),
     Endpoint("POST", "/api/v1/inspections/<id>/review", REVIEWERS, target="inspection",
              body=lambda world, user: {"decision": "approve"}),
     Endpoint("POST", "/api/v1/sync/push", EVERYONE,
@@ -166,7 +184,7 @@ def test_each_role_gets_what_its_scope_allows(client: FlaskClient, world: World,
     headers = world.headers(username)
     visible, hidden = targets(endpoint.target)(world, role) if endpoint.target else (None, None)
     if role not in endpoint.roles:
-        response = call(client, endpoint, visible, headers, world, username)
+        response = call(client, endpoint, hidden if visible is None else visible, headers, world, username)
         assert response.status_code == 403, response.json
         assert response.json["code"] == "forbidden"
         return
@@ -174,6 +192,8 @@ def test_each_role_gets_what_its_scope_allows(client: FlaskClient, world: World,
         response = call(client, endpoint, hidden, headers, world, username)
         assert response.status_code == 404, response.json
         assert response.json["code"] == "not_found"
+    if endpoint.target and visible is None:
+        return
     response = call(client, endpoint, visible, headers, world, username)
     assert response.status_code == endpoint.success, response.json
 
@@ -191,6 +211,13 @@ def test_lists_hold_only_records_in_scope(client: FlaskClient, world: World) -> 
         str(world.people[name]) for name in ("officer_a1", "officer_a1b", "chief_a")
     }
     assert ids("/api/v1/devices", "officer_a1") == {str(world.devices["officer_a1"])}
+    orders = {room: str(order) for room, order in world.work_orders.items()}
+    assert ids("/api/v1/work-orders", "officer_a1") == {orders["A1"]}
+    assert ids("/api/v1/work-orders", "traffic_s1") == ids("/api/v1/work-orders", "chief_a") == {orders["A1"],
+                                                                                               orders["A2"]}
+    assert ids("/api/v1/work-orders", "traffic_t") == {orders["B1"]}
+    assert ids("/api/v1/inspections", "lead_s") == ids("/api/v1/venues", "traffic_t") == set()
+    assert ids("/api/v1/people", "traffic_t") == {str(world.people["traffic_t"])}
     chief_devices = ids("/api/v1/devices", "chief_a")
     assert str(world.devices["officer_a2"]) in chief_devices
     assert str(world.devices["officer_b1"]) not in chief_devices

@@ -50,5 +50,5 @@ def test_a_plate_is_shown_with_the_dot_after_the_issuing_office() -> None:
 
 
 def test_the_canonical_pattern_is_anchored_so_a_schema_can_use_it_alone() -> None:
-    assert CANONICAL.startswith("^") and CANONICAL.endswith("$")
-    assert not is_canonical("浙F12345 ")
+    assert CANONICAL.startswith("^") and CANONICAL.endswith("\\Z")
+    assert not is_canonical("浙F12345 ") and not is_canonical("浙F12345\n")

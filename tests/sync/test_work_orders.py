@@ -24,9 +24,9 @@ from sync.work_orders import (
     overdue,
 )
 
-REPORTER, CHIEF = "officer-1", "chief-1"
+REPORTER, COLLEAGUE, CHIEF = "officer-1", "officer-2", "chief-1"
 WANG, LI, LEAD = "traffic-wang", "traffic-li", "lead-zhao"
-ROLE = {REPORTER: "officer", WANG: "traffic", LI: "traffic", LEAD: "squad_lead", CHIEF: "chief"}
+ROLE = {REPORTER: "officer", COLLEAGUE: "officer", WANG: "traffic", LI: "traffic", LEAD: "squad_lead", CHIEF: "chief"}
 ORDER = {"officer_id": REPORTER, "squad_id": "squad-1", "kind": "illegal_parking"}
 
 
@@ -89,15 +89,23 @@ def test_a_reopened_order_returns_to_the_officer_who_resolved_it_and_counts_the_
     assert folded.verdicts[events[3]["id"]].code == "assigned_to_other"
 
 
-def test_only_the_reporter_verifies_reopens_or_withdraws() -> None:
-    withdrawal = event("withdrawn", CHIEF, 1)
+def test_only_the_reporter_withdraws_but_any_officer_of_the_room_verifies() -> None:
+    withdrawal = event("withdrawn", COLLEAGUE, 1)
     assert fold(ORDER, [withdrawal]).verdicts[withdrawal["id"]] == Verdict("not_reporter", "dispatched", None,
                                                                            None, None)
+    resolved = [event("accepted", WANG, 1), event("resolved", WANG, 2, outcome="towed")]
+    assert fold(ORDER, [*resolved, event("verified", COLLEAGUE, 3)]).state == "closed"
+
+
+def test_the_orders_times_are_the_servers_receipt_where_it_placed_the_step() -> None:
+    placed = {**event("accepted", WANG, 1), "position": 1, "received_at": "2026-06-15T02:30:00+00:00"}
+    assert fold(ORDER, [placed]).accepted_at == "2026-06-15T02:30:00+00:00"
+    assert fold(ORDER, [event("accepted", WANG, 1)]).accepted_at == "2026-06-15T10:01:00+00:00"
 
 
 def test_the_server_writes_the_fold_as_the_orders_summary() -> None:
     summary = fold(ORDER, [event("accepted", WANG, 1)]).summary()
-    assert summary["state"] == "accepted" and summary["assignee_id"] == WANG and summary["reopen_count"] == 0
+    assert summary["status"] == "accepted" and summary["assignee_id"] == WANG and summary["reopen_count"] == 0
 
 
 def test_events_the_server_placed_come_first_in_its_order_then_the_devices_own_as_made() -> None:
@@ -110,11 +118,11 @@ def test_deadlines_run_from_dispatch_and_an_order_is_overdue_only_in_the_states_
     dispatched = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
     accept_due, resolve_due = due_times("illegal_parking", dispatched, DEFAULT_DEADLINES)
     assert (accept_due - dispatched, resolve_due - dispatched) == (timedelta(minutes=30), timedelta(hours=2))
-    order = {**ORDER, "accept_due": accept_due.isoformat(), "resolve_due": resolve_due.isoformat()}
-    assert overdue(order, "dispatched", dispatched + timedelta(minutes=29)) == frozenset()
-    assert overdue(order, "dispatched", dispatched + timedelta(minutes=31)) == {"accept"}
-    assert overdue(order, "accepted", dispatched + timedelta(hours=3)) == {"resolve"}
-    assert overdue(order, "resolved", dispatched + timedelta(hours=3)) == frozenset()
+    assert overdue("dispatched", accept_due, resolve_due, dispatched + timedelta(minutes=29)) == frozenset()
+    assert overdue("dispatched", accept_due, resolve_due, dispatched + timedelta(minutes=31)) == {"accept"}
+    assert overdue("accepted", accept_due, resolve_due, dispatched + timedelta(hours=3)) == {"resolve"}
+    assert overdue("resolved", accept_due, resolve_due, dispatched + timedelta(hours=3)) == frozenset()
+    assert overdue("dispatched", None, None, dispatched + timedelta(days=30)) == frozenset()
 
 
 def test_deadlines_are_configured_in_minutes_per_kind_and_nonsense_is_refused() -> None:
