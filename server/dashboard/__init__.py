@@ -75,6 +75,8 @@ def init_app(app: Flask) -> None:
         inbox,
         logs,
         notices,
+        order_figures,
+        orders,
         people,
         places,
         quarantine,

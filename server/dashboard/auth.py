@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from server.access import allow, browser_session_id, current_token, public, signed_in_by_cookie
+from server.access import allow, browser_session_id, current_person, current_token, public, signed_in_by_cookie
 from server.dashboard import bp, on_refusal
 from server.dashboard.forms import LoginForm
 from server.errors import STATUS_OF_KIND, ApiError
@@ -21,6 +21,10 @@ from server.refusals import Kind, Refused
 
 View = TypeVar("View", bound=Callable[..., Any])
 REVIEWERS = ("chief", "admin")
+DASHBOARD_ROLES = (*REVIEWERS, "squad_lead")
+"""Who signs in to the dashboard: a squad leader sees only the work-order pages."""
+LANDING = {"chief": "dashboard.inbox", "admin": "dashboard.inbox", "squad_lead": "dashboard.orders"}
+"""The page each role lands on after signing in."""
 login_form = LoginForm()
 
 
@@ -41,9 +45,9 @@ def get_or_404(model: type[Any], record_id: uuid.UUID | None) -> Any:
     return found
 
 
-def safe_next(target: str) -> str:
-    """Only a path on this site, never another host."""
-    return target if target.startswith("/dashboard") and not target.startswith("//") else url_for("dashboard.inbox")
+def safe_next(target: str, fallback: str = "dashboard.inbox") -> str:
+    """Only a path on this site, never another host; else the ``fallback`` page."""
+    return target if target.startswith("/dashboard") and not target.startswith("//") else url_for(fallback)
 
 
 def login_refused(refusal: Refused) -> tuple[str, int]:
@@ -51,7 +55,8 @@ def login_refused(refusal: Refused) -> tuple[str, int]:
     rolls back the token just issued, so they leave no browser session behind."""
     if refusal.kind is Kind.FORBIDDEN:
         return render_template("dashboard/login.html", next="",
-                               error=_("The dashboard is for station chiefs and administrators.")), 403
+                               error=_("The dashboard is for station chiefs, traffic squad leaders and "
+                                       "administrators.")), 403
     message = _("Too many attempts. Wait a few minutes and try again.") if refusal.kind is Kind.TOO_MANY else \
         _("The user name or password is wrong.")
     return render_template("dashboard/login.html", error=message, next=request.form.get("next", "")), \
@@ -73,17 +78,17 @@ def login() -> Any:
                          platform="web")
     signed_in = sign_in(db.session(), form["username"].strip().lower(), form["password"], browser,
                         request.remote_addr or "")
-    if signed_in.person.role not in REVIEWERS:
-        raise Refused("dashboard_not_for_role", "The dashboard is for station chiefs and administrators.",
-                      kind=Kind.FORBIDDEN)
+    if signed_in.person.role not in DASHBOARD_ROLES:
+        raise Refused("dashboard_not_for_role", "The dashboard is for station chiefs, traffic squad leaders and "
+                      "administrators.", kind=Kind.FORBIDDEN)
     language = session.get("lang")
     session.clear()
     session.update(session_id=browser_session_id(signed_in.token), **({"lang": language} if language else {}))
-    return redirect(safe_next(form["next"]))
+    return redirect(safe_next(form["next"], LANDING[signed_in.person.role]))
 
 
 @bp.route("/logout", methods=["POST"])
-@page()
+@page(*DASHBOARD_ROLES)
 def logout() -> Response:
     sign_out(db.session(), current_token())
     language = session.get("lang")
@@ -94,6 +99,6 @@ def logout() -> Response:
 
 
 @bp.route("/")
-@page()
+@page(*DASHBOARD_ROLES)
 def home() -> Response:
-    return redirect(url_for("dashboard.inbox"))
+    return redirect(url_for(LANDING[current_person().role]))

@@ -111,9 +111,9 @@ def review(inspection_id: uuid.UUID) -> Any:
 
 
 @bp.route("/blobs/<sha256:sha256>")
-@page()
+@page("chief", "admin", "squad_lead")
 def blob(sha256: str) -> Response:
-    """A photo or signature of a log in the reviewer's scope."""
+    """A photo or signature of a log or a work order in the caller's scope."""
     found = readable_blob(db.session(), sha256, current_scope())
     response = Response(blob_bytes(found), mimetype=found.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400, immutable"

@@ -13,11 +13,15 @@ from markupsafe import Markup, escape
 
 from server.dashboard import bp, locale
 from sync import clock, vocab
+from sync.plates import display
 
 VOCABULARIES = {
     "role": vocab.ROLES, "venue_kind": vocab.VENUE_KINDS, "risk": vocab.RISK_LEVELS, "hazard": vocab.HAZARD_LEVELS,
     "result": vocab.CHECK_RESULTS, "inspection_status": vocab.INSPECTION_STATUSES,
     "subject": vocab.FOLLOWUP_SUBJECTS, "followup_status": vocab.FOLLOWUP_STATUSES, "satisfaction": vocab.SATISFACTION,
+    "work_order_kind": vocab.WORK_ORDER_KINDS, "work_order_status": vocab.WORK_ORDER_STATES,
+    "work_order_event": vocab.WORK_ORDER_EVENTS, "outcome": vocab.WORK_ORDER_OUTCOMES,
+    "contact_result": vocab.CONTACT_RESULTS, "urgency": vocab.URGENCIES,
 }
 
 
@@ -28,6 +32,12 @@ def word(vocabulary: str, value: str | None) -> str:
         return value or ""
     chinese, english = labels[value]
     return chinese if locale() == "zh" else english
+
+
+@bp.app_template_filter("plate")
+def plate_shown(plate: str) -> str:
+    """A plate as people write it: 浙F·12345."""
+    return display(plate)
 
 
 @bp.app_template_global()
@@ -41,7 +51,8 @@ def record_kind_word(record_type: str) -> str:
     return {
         "venue": _("Venue"), "inspection": _("Inspection log"), "followup": _("Follow-up visit"),
         "room": _("Police room"), "station": _("Police station"), "person": _("Person"),
-        "checklist_template": _("Checklist"), "device": _("Device"),
+        "checklist_template": _("Checklist"), "device": _("Device"), "work_order": _("Work order"),
+        "work_order_event": _("Work order step"),
     }.get(record_type, record_type)
 
 
@@ -72,6 +83,7 @@ def action_word(action: str) -> str:
     return {
         "create": _("created"), "update": _("changed"), "delete": _("deleted"), "review": _("reviewed"),
         "resolve": _("conflict resolved"), "move": _("moved to another room"), "approve": _("approved"),
+        "fold": _("state updated from its steps"),
         "return": _("returned"), "approved": _("approved"), "returned": _("returned"),
         "applied": _("applied"), "merged": _("merged"), "duplicate": _("repeated, already applied"),
         "conflict": _("conflict"), "rejected": _("rejected"), "venue": _("venue"), "inspection": _("inspection"),

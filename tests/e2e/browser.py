@@ -48,5 +48,5 @@ def signed_in_page(chromium: Any, server_url: str, username: str, language: str 
     page.fill("#username", username)
     page.fill("#password", "demo")
     page.click("#sign-in")
-    page.wait_for_url(re.compile(r".*/dashboard/inbox.*"))
+    page.wait_for_url(re.compile(r".*/dashboard/(inbox|orders).*"))
     return page

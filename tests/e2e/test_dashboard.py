@@ -55,6 +55,7 @@ def refuse_a_change(server_url: str) -> None:
 TOUR_STARTS = {
     "chief1": ["/dashboard/inbox?hazard=major", "/dashboard/inbox", "/dashboard/inbox?kind=followup"],
     "admin": ["/dashboard/inbox", "/dashboard/conflicts", "/dashboard/quarantine", "/dashboard/devices?browsers=true"],
+    "squadlead1": ["/dashboard/orders"],
 }
 EVERY_KIND_OF_PAGE = {"/dashboard/inbox", "/dashboard/inspections/:id", "/dashboard/inspections/:id/print",
                       "/dashboard/inspections/:id/photos/:n", "/dashboard/followups/:id", "/dashboard/deadlines",
@@ -62,7 +63,8 @@ EVERY_KIND_OF_PAGE = {"/dashboard/inbox", "/dashboard/inspections/:id", "/dashbo
                       "/dashboard/conflicts/:id", "/dashboard/conflicts/bulk", "/dashboard/quarantine",
                       "/dashboard/quarantine/:id", "/dashboard/people", "/dashboard/people/:id",
                       "/dashboard/people/new", "/dashboard/venues", "/dashboard/venues/:id", "/dashboard/templates",
-                      "/dashboard/templates/:id", "/dashboard/places", "/dashboard/devices", "/dashboard/audit"}
+                      "/dashboard/templates/:id", "/dashboard/places", "/dashboard/devices", "/dashboard/audit",
+                      "/dashboard/orders", "/dashboard/orders/:id", "/dashboard/orders/figures"}
 
 
 def test_a_tour_of_every_chief_and_admin_page_in_chinese_finds_no_code_words_ids_or_english(
@@ -80,7 +82,7 @@ def test_a_tour_of_every_chief_and_admin_page_in_chinese_finds_no_code_words_ids
         page.fill("#username", username)
         page.fill("#password", "demo")
         page.click("#sign-in")
-        page.wait_for_url(re.compile(r".*/dashboard/inbox.*"))
+        page.wait_for_url(re.compile(r".*/dashboard/(inbox|orders).*"))
         tour.kinds = {kind for kind in tour.kinds if kind[0] == "/dashboard/login"}
         tour.walk(page, starts)
         reached |= tour.kinds
@@ -339,3 +341,30 @@ def test_an_admin_prints_a_venues_qr_code_that_names_the_venue_for_the_handheld(
     assert page.locator("#qr svg").is_visible()
     screenshot(page, "zh", "venue-qr")
     page.context.close()
+
+
+def test_the_squad_leader_assigns_a_waiting_order_and_reads_who_took_a_collided_one_first(
+        chromium: Any, demo: LiveServer) -> None:
+    page = signed_in_page(chromium, demo.url, "squadlead1", "zh")
+    assert page.locator("#overdue-count").is_visible()
+    screenshot(page, "zh", "dispatch-board")
+    waiting = page.locator("#waiting + table tr.order", has_text="浙F·9A276")
+    assert "自" in waiting.inner_text() and "超时未接单" in waiting.inner_text()
+    waiting.locator("select").select_option(label="王建军")
+    waiting.locator("button").click()
+    page.wait_for_selector(".flash.done")
+    assert "已指派" in page.inner_text(".flash.done")
+    assert page.locator("#waiting + table tr.order", has_text="浙F·9A276").count() == 0
+    page.locator("tr.order", has_text="浙F·52K88").locator("a").first.click()
+    page.wait_for_url(re.compile(r".*/dashboard/orders/[0-9a-f-]{36}$"))
+    collided = page.locator("#timeline li.no-effect")
+    assert collided.count() == 1 and "已由 王建军 于" in collided.inner_text() and "接单" in collided.inner_text()
+    screenshot(page, "zh", "work-order")
+    page.goto(f"{demo.url}/dashboard/orders/figures")
+    assert page.locator("#cleared-parking_enforced td").count() == 3
+    screenshot(page, "zh", "traffic-figures")
+    english = signed_in_page(chromium, demo.url, "squadlead1", "en")
+    assert "Work orders to traffic police" in english.inner_text("h1")
+    screenshot(english, "en", "dispatch-board")
+    english.goto(f"{demo.url}/dashboard/orders/figures")
+    screenshot(english, "en", "traffic-figures")

@@ -24,10 +24,12 @@ LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z'’]+(?![A-Za-z0-9_])
 """A word of two letters or more, not part of a code such as a case number (A330402…) or a user name (chief1)."""
 PROPER_NOUNS = {"Beatlog", "CSV", "QR", "GPS", "ID", "UTC", "JSON", "KTV", "English", "Chrome", "HeadlessChrome",
                 "iOS"}
-USERNAMES = {entry[0] for group in (org.ADMINS, org.CHIEFS, org.OFFICERS) for entry in group}
+USERNAMES = {entry[0] for group in (org.ADMINS, org.CHIEFS, org.OFFICERS, org.TRAFFIC) for entry in group}
 VOCABULARY_CODES = {code for labels in (vocab.ROLES, vocab.VENUE_KINDS, vocab.RISK_LEVELS, vocab.HAZARD_LEVELS,
                                         vocab.CHECK_RESULTS, vocab.INSPECTION_STATUSES, vocab.FOLLOWUP_SUBJECTS,
-                                        vocab.FOLLOWUP_STATUSES, vocab.SATISFACTION) for code in labels}
+                                        vocab.FOLLOWUP_STATUSES, vocab.SATISFACTION, vocab.WORK_ORDER_KINDS,
+                                        vocab.WORK_ORDER_STATES, vocab.WORK_ORDER_EVENTS, vocab.WORK_ORDER_OUTCOMES,
+                                        vocab.CONTACT_RESULTS, vocab.URGENCIES) for code in labels}
 NOT_PAGES = re.compile(r"/logout|\.csv|/blobs/|[?&]lang=")
 READ_PAGE = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);

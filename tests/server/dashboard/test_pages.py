@@ -45,7 +45,8 @@ def test_pages_send_a_stranger_to_the_sign_in_page(reviewer: Reviewer) -> None:
 def test_an_officer_cannot_open_the_dashboard(reviewer: Reviewer) -> None:
     refused = reviewer.sign_in("officer_a1")
     assert refused.status_code == 403
-    assert "The dashboard is for station chiefs and administrators." in refused.get_data(as_text=True)
+    said = refused.get_data(as_text=True)
+    assert "The dashboard is for station chiefs, traffic squad leaders and administrators." in said
     assert reviewer.get("/dashboard/inbox").status_code == 302
 
 

@@ -26,7 +26,8 @@ def test_an_officer_turned_away_by_the_dashboard_leaves_no_token_or_sign_in_behi
     before = counts(app, AccessToken, AuditEntry)
     refused = reviewer.sign_in("officer_a1")
     assert refused.status_code == 403
-    assert "The dashboard is for station chiefs and administrators." in refused.get_data(as_text=True)
+    said = refused.get_data(as_text=True)
+    assert "The dashboard is for station chiefs, traffic squad leaders and administrators." in said
     assert counts(app, AccessToken, AuditEntry) == before
 
 
