@@ -243,6 +243,7 @@ class WorkOrderData(StrictSchema):
     repeat_plate = fields.Bool(load_default=False)
     status = choice(vocab.WORK_ORDER_STATES, load_default="reported")
     assignee_id = fields.UUID(load_default=None, allow_none=True)
+    assignee_name = text(60)
     accepted_at = moment(load_default=None, allow_none=True)
     resolved_at = moment(load_default=None, allow_none=True)
     outcome = choice(vocab.WORK_ORDER_OUTCOMES, load_default=None, allow_none=True)
@@ -259,9 +260,10 @@ class WorkOrderData(StrictSchema):
 class WorkOrderEventData(StrictSchema):
     """One step of a work order's life, by whoever acts; final once made (``sync.work_orders``).
 
-    ``position`` and ``received_at`` are the server's: the event's place in its order's history,
-    and when the server took it (what the order's times and the figures count, rather than the
-    device's ``at``, which a wrong or tampered clock could move).
+    ``position``, ``received_at`` and ``actor_name`` are the server's: the event's place in its
+    order's history, when the server took it (what the order's times and the figures count, rather
+    than the device's ``at``, which a wrong or tampered clock could move), and its author's name,
+    which a phone that never receives the author's person record shows ("已由 王建军 接单").
     """
 
     work_order_id = fields.UUID(required=True)
@@ -278,6 +280,7 @@ class WorkOrderEventData(StrictSchema):
     photo_hashes = photo_list()
     position = whole_number(1, load_default=None, allow_none=True)
     received_at = moment(load_default=None, allow_none=True)
+    actor_name = text(60)
 
     @validates_schema
     def step_is_complete(self, data: dict, *, partial: Any = False, **kwargs: Any) -> None:
@@ -354,8 +357,8 @@ REVIEW_STATUSES = frozenset({"approved", "returned"})
 FOLLOWUP_PLAN = frozenset({"venue_id", "officer_id", "subject_kind", "inspection_id", "case_number", "due_date"})
 """A follow-up's plan: a chief may plan a re-visit for an officer; the visit is the officer's."""
 WORK_ORDER_DISPATCH = frozenset({
-    "squad_id", "dispatched_at", "accept_due", "resolve_due", "repeat_plate", "status", "assignee_id", "accepted_at",
-    "resolved_at", "outcome", "ticket_number", "closed_at", "reopen_count"})
+    "squad_id", "dispatched_at", "accept_due", "resolve_due", "repeat_plate", "status", "assignee_id", "assignee_name",
+    "accepted_at", "resolved_at", "outcome", "ticket_number", "closed_at", "reopen_count"})
 """A work order's fields the server writes: its routing, deadlines and the fold of its events."""
 REPORT_OPEN = ("reported", "dispatched")
 """The states in which the reporter may still change the report: until traffic police accept it."""
@@ -505,7 +508,7 @@ RECORD_TYPES: Mapping[str, RecordType] = {
             "work_order_event", WorkOrderEventData, WorkOrderEventRecord, table="work_order_event",
             device_writable=True, parent=Parent("work_order_id", "work_order"),
             references={"work_order_id": "work_order", "actor_id": "person", "assignee_id": "person"},
-            groups=FieldGroups("event", {"placed": frozenset({"position", "received_at"})}),
+            groups=FieldGroups("event", {"placed": frozenset({"position", "received_at", "actor_name"})}),
             rules=(
                 Rule.everyone("event", ("create",), OWN),
                 Rule.everyone("event", ("change",), FINAL),

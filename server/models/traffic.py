@@ -53,6 +53,7 @@ class WorkOrder(SyncRecord, Base):
     repeat_plate: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default="reported")
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
+    assignee_name: Mapped[str] = mapped_column(String(60), default="")
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     outcome: Mapped[str | None] = mapped_column(String(24), default=None)
@@ -89,5 +90,6 @@ class WorkOrderEvent(SyncRecord, Base):
     photo_hashes: Mapped[list] = mapped_column(JSONDocument, default=list)
     position: Mapped[int | None] = mapped_column(default=None)
     received_at: Mapped[datetime | None] = mapped_column(default=None)
+    actor_name: Mapped[str] = mapped_column(String(60), default="")
 
     at = DeviceTime("at_utc", "at_offset_min")

@@ -1,7 +1,8 @@
 """Traffic squads (交警中队): creating one and choosing the police rooms it covers.
 
-A room's new work orders go to the squad covering it (``server.syncing.dispatch``); orders
-already routed stay with their squad.
+A room's new work orders go to the squad covering it (``server.syncing.dispatch``). Orders the
+room reported while no squad covered it, still waiting as ``reported``, are routed when a squad
+takes the room, due from then; orders already routed stay with their squad.
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.ledger import lock_ledger, record_audit
-from server.models import Room, TrafficSquad
+from server.models import BlobRef, Room, TrafficSquad, WorkOrder, WorkOrderEvent
+from server.models.base import utcnow
 from server.refusals import Kind, Refused, invalid
+from server.syncing.change import write_record
+from sync.work_orders import due_times
 
 
 def create_squad(session: Session, name: str, *, actor_id: uuid.UUID | None) -> TrafficSquad:
@@ -47,4 +52,25 @@ def cover_rooms(session: Session, squad_id: uuid.UUID, room_ids: Iterable[uuid.U
         rooms.append(room)
     record_audit(session, "squad.cover", actor_id=actor_id,
                  details={"squad_id": str(squad.id), "room_ids": [str(room.id) for room in rooms]})
+    route_waiting(session, squad, [room.id for room in rooms], actor_id=actor_id)
     return rooms
+
+
+def route_waiting(session: Session, squad: TrafficSquad, room_ids: list[uuid.UUID], *,
+                  actor_id: uuid.UUID | None) -> list[WorkOrder]:
+    """Dispatch the rooms' orders that waited for a squad; their steps and photos go with them."""
+    waiting = list(session.scalars(select(WorkOrder).where(
+        WorkOrder.room_id.in_(room_ids), WorkOrder.status == "reported", WorkOrder.deleted.is_(False))))
+    now = utcnow()
+    for order in waiting:
+        accept_due, resolve_due = due_times(order.kind, now, current_app.config["WORK_ORDER_DEADLINES"])
+        write_record(session, order, "route", {"squad_id": squad.id, "dispatched_at": now, "accept_due": accept_due,
+                                               "resolve_due": resolve_due, "status": "dispatched"},
+                     actor_id=actor_id, details={"squad_id": str(squad.id)})
+    ids = [order.id for order in waiting]
+    if ids:
+        session.execute(update(WorkOrderEvent).where(WorkOrderEvent.work_order_id.in_(ids)).values(squad_id=squad.id))
+        events = select(WorkOrderEvent.id).where(WorkOrderEvent.work_order_id.in_(ids))
+        session.execute(update(BlobRef).where(BlobRef.record_id.in_(ids) | BlobRef.record_id.in_(events))
+                        .values(squad_id=squad.id))
+    return waiting

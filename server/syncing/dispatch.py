@@ -39,6 +39,7 @@ class Dispatch:
         self.histories: dict[uuid.UUID, list[dict[str, Any]]] = {}
         self.reports: dict[str, list[datetime]] = {}
         self.members: dict[uuid.UUID, tuple[str, uuid.UUID | None] | None] = {}
+        self.names: dict[uuid.UUID, str] = {}
 
     def routed(self, values: Values) -> Values:
         """A new order's values with its routing, deadlines, repeat flag and initial state."""
@@ -71,7 +72,8 @@ class Dispatch:
 
     def placed(self, order: RecordState, values: Values) -> Values:
         """The event with its place in its order's history (the next one) and the server's time of receipt."""
-        placing = {"position": len(self.history(order.id)) + 1, "received_at": self.now}
+        placing = {"position": len(self.history(order.id)) + 1, "received_at": self.now,
+                   "actor_name": self.name_of(values.loaded["actor_id"])}
         return Values.of(MAPPINGS["work_order_event"], {**values.loaded, **placing})
 
     def refolded(self, order: RecordState, event_id: uuid.UUID, event: Mapping[str, Any]) -> Values | None:
@@ -79,6 +81,8 @@ class Dispatch:
         history = self.history(order.id)
         history.append({**event, "id": str(event_id)})
         summary = work_orders.fold(order.data, history).summary()
+        if summary["assignee_id"] != order.data.get("assignee_id"):
+            summary["assignee_name"] = self.name_of(uuid.UUID(summary["assignee_id"])) if summary["assignee_id"] else ""
         if summary["reopen_count"] > order.data.get("reopen_count", 0):
             summary["accept_due"], summary["resolve_due"] = (due.isoformat() for due in work_orders.due_times(
                 order.data["kind"], self.now, current_app.config["WORK_ORDER_DEADLINES"]))
@@ -111,6 +115,11 @@ class Dispatch:
                 select(WorkOrder.reported_at_utc).where(WorkOrder.plate == plate, WorkOrder.reported_at_utc >= since,
                                                         WorkOrder.deleted.is_(False))))
         return self.reports[plate]
+
+    def name_of(self, person_id: uuid.UUID) -> str:
+        if person_id not in self.names:
+            self.names[person_id] = self.session.scalar(select(Person.display_name).where(Person.id == person_id)) or ""
+        return self.names[person_id]
 
     def serves(self, person_id: uuid.UUID, squad_id: uuid.UUID | None) -> bool:
         if person_id not in self.members:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Person, Room
-from tests.world import World
+from server.models import Person, Room, WorkOrder
+from server.syncing.change import write_record
+from sync import clock
+from tests.world import CHINA, World
 
 
 def login(client: FlaskClient, username: str, password: str) -> int:
@@ -118,8 +121,16 @@ def test_the_demo_loads_itself_only_into_sqlite_or_when_asked(app: Flask, runner
         assert "Demo data loaded" in runner.invoke(args=["demo", "load", "--if-empty"]).output
 
 
-def test_a_new_squad_covers_rooms_and_takes_traffic_officers_whose_orders_are_routed_to_it(
+def test_a_new_squad_covers_rooms_takes_traffic_officers_and_the_orders_that_waited_for_a_squad(
         app: Flask, client: FlaskClient, runner: FlaskCliRunner, world: World) -> None:
+    with app.app_context():
+        room = db.session.get_one(Room, world.rooms["B1"])
+        room.squad_id = None
+        waiting = WorkOrder(room_id=room.id, officer_id=world.people["officer_b1"], kind="abandoned_vehicle",
+                            plate="浙F00001", address="B1 Road 3")
+        waiting.reported_at = clock.now().astimezone(CHINA)
+        waiting_id = write_record(db.session, waiting, "create", actor_id=world.people["officer_b1"]).id
+        db.session.commit()
     assert runner.invoke(args=["squad", "create", "东栅交警中队"]).exit_code == 0
     covered = runner.invoke(args=["squad", "cover", "东栅交警中队", "Room B1"])
     assert covered.exit_code == 0 and "东栅交警中队 covers Room B1" in covered.output
@@ -134,4 +145,8 @@ def test_a_new_squad_covers_rooms_and_takes_traffic_officers_whose_orders_are_ro
         person = db.session.scalars(select(Person).where(Person.username == "zhao.lei")).one()
         room = db.session.get_one(Room, world.rooms["B1"])
         assert person.squad_id == room.squad_id is not None and (person.room_id, person.station_id) == (None, None)
+        routed = db.session.get_one(WorkOrder, waiting_id)
+        assert (routed.status, routed.squad_id) == ("dispatched", room.squad_id)
+        assert routed.resolve_due - routed.dispatched_at == timedelta(days=7)
+        assert db.session.get_one(WorkOrder, world.work_orders["B1"]).squad_id == world.squads["T"]
     assert login(client, "zhao.lei", "patrol-2026") == 200
