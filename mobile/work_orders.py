@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mobile.store import LocalRecord, Records
+from mobile.store import LocalRecord, Records, SyncState
 from sync import clock, work_orders
 from sync.work_orders import Folded, Verdict
 
@@ -27,6 +27,8 @@ class OrderView:
     events: list[LocalRecord]
     folded: Folded
     late: frozenset[str]
+    refused: list[LocalRecord] = field(default_factory=list)
+    """This phone's steps the server refused for good: kept for the officer to see, not folded."""
 
     @property
     def state(self) -> str:
@@ -46,10 +48,11 @@ class OrderView:
         return ""
 
 
-def _ordered(events: Iterable[LocalRecord]) -> list[LocalRecord]:
-    placed = sorted((e for e in events if e.data.get("position")), key=lambda e: e.data["position"])
-    unplaced = sorted((e for e in events if not e.data.get("position")), key=lambda e: (e.data.get("at", ""), e.id))
-    return placed + unplaced
+def _ordered(events: list[LocalRecord]) -> list[LocalRecord]:
+    """The server's events by position, then this phone's unplaced ones in the order they were made."""
+    by_id = {event.id: event for event in events}
+    return [by_id[entry["id"]] for entry in work_orders.ordered(
+        {"id": event.id, "position": event.data.get("position")} for event in events)]
 
 
 def _parse(moment: str | None) -> datetime | None:
@@ -57,13 +60,14 @@ def _parse(moment: str | None) -> datetime | None:
 
 
 def views(records: Records, orders: Iterable[LocalRecord], now: datetime | None = None) -> list[OrderView]:
-    """The orders folded from the events this phone holds (all events read once)."""
+    """The orders folded from the events this phone holds (all events read once, in the order stored)."""
     orders = list(orders)
     wanted = {order.id for order in orders}
     events: dict[str, list[LocalRecord]] = {order_id: [] for order_id in wanted}
+    refused: dict[str, list[LocalRecord]] = {order_id: [] for order_id in wanted}
     for event in records.all("work_order_event"):
         if event.data.get("work_order_id") in wanted:
-            events[event.data["work_order_id"]].append(event)
+            (refused if event.state is SyncState.REJECTED else events)[event.data["work_order_id"]].append(event)
     now = now or clock.now()
     found = []
     for order in orders:
@@ -71,7 +75,7 @@ def views(records: Records, orders: Iterable[LocalRecord], now: datetime | None 
         folded = work_orders.fold(order.data, [{**event.data, "id": event.id} for event in ordered])
         late = work_orders.overdue(folded.state, _parse(order.data.get("accept_due")),
                                    _parse(order.data.get("resolve_due")), now)
-        found.append(OrderView(order, ordered, folded, late))
+        found.append(OrderView(order, ordered, folded, late, refused[order.id]))
     return found
 
 

@@ -145,8 +145,9 @@ class Records:
         return self._local_records(rows)[0] if rows else None
 
     def all(self, record_type: str) -> list[LocalRecord]:
-        return self._local_records(self.store.query("SELECT * FROM record WHERE type = ? AND hidden = 0",
-                                                    (record_type,)))
+        """Every record of a type, in the order this phone first stored them (its own, in the order made)."""
+        return self._local_records(self.store.query("SELECT * FROM record WHERE type = ? AND hidden = 0 "
+                                                    "ORDER BY rowid", (record_type,)))
 
     def by_ids(self, record_type: str, record_ids: list[str]) -> list[LocalRecord]:
         """Records in the order of ``record_ids`` (those hidden or unknown left out)."""

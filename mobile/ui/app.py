@@ -47,6 +47,7 @@ from mobile.ui.screens import SCREEN_DIR, SCREENS
 from mobile.ui.screens.base import FormScreen
 from mobile.ui.screens.inspection import InspectionScreen
 from mobile.ui.widgets import Toast, sync_bar_text
+from sync.rules import TRAFFIC_ROLES
 
 UI_DIR = Path(__file__).parent
 LAYOUT_CLASSES = (capture.PhotoField, capture.PositionField, capture.SignatureField)
@@ -197,8 +198,10 @@ class BeatlogApp(App):
         Clock.schedule_once(next_screen)
 
     def home(self) -> None:
+        """Today: a community officer's day, or a traffic officer's orders (they have no venues or logs)."""
         self.history.clear()
-        self.go("home", remember=False)
+        traffic = (self.account.user or {}).get("role") in TRAFFIC_ROLES
+        self.go("orders" if traffic else "home", remember=False)
 
     def resume(self) -> None:
         """After unlock: today's work, and on top of it the form that was open when the app last stopped."""

@@ -74,10 +74,13 @@ def cleared(start: date, end: date) -> dict[str, int]:
 
 
 def median_minutes(since: date) -> dict[str, float | None]:
-    """Median minutes from dispatch to acceptance and to resolution, over orders dispatched since ``since``."""
+    """Median minutes from dispatch to acceptance and to resolution, over orders dispatched since ``since``.
+
+    A reopened order is left out: its times are its last round's, which the dispatch time does not start.
+    """
     rows = db.session.execute(current_scope().select(WorkOrder).with_only_columns(
         WorkOrder.dispatched_at, WorkOrder.accepted_at, WorkOrder.resolved_at).where(
-        WorkOrder.deleted.is_(False), WorkOrder.dispatched_at >= day_start(since))).all()
+        WorkOrder.deleted.is_(False), WorkOrder.dispatched_at >= day_start(since), WorkOrder.reopen_count == 0)).all()
 
     def median(ends: list[Any]) -> float | None:
         spans = [(end - start).total_seconds() / 60 for start, end in ends if end is not None]

@@ -58,7 +58,8 @@ def cover_rooms(session: Session, squad_id: uuid.UUID, room_ids: Iterable[uuid.U
 
 def route_waiting(session: Session, squad: TrafficSquad, room_ids: list[uuid.UUID], *,
                   actor_id: uuid.UUID | None) -> list[WorkOrder]:
-    """Dispatch the rooms' orders that waited for a squad; their steps and photos go with them."""
+    """Dispatch the rooms' orders that waited for a squad; their steps (a new version each, so the squad's
+    phones pull them) and photos go with them."""
     waiting = list(session.scalars(select(WorkOrder).where(
         WorkOrder.room_id.in_(room_ids), WorkOrder.status == "reported", WorkOrder.deleted.is_(False))))
     now = utcnow()
@@ -69,8 +70,10 @@ def route_waiting(session: Session, squad: TrafficSquad, room_ids: list[uuid.UUI
                      actor_id=actor_id, details={"squad_id": str(squad.id)})
     ids = [order.id for order in waiting]
     if ids:
-        session.execute(update(WorkOrderEvent).where(WorkOrderEvent.work_order_id.in_(ids)).values(squad_id=squad.id))
-        events = select(WorkOrderEvent.id).where(WorkOrderEvent.work_order_id.in_(ids))
-        session.execute(update(BlobRef).where(BlobRef.record_id.in_(ids) | BlobRef.record_id.in_(events))
-                        .values(squad_id=squad.id))
+        events = list(session.scalars(select(WorkOrderEvent).where(WorkOrderEvent.work_order_id.in_(ids))))
+        for event in events:
+            event.squad_id = squad.id
+            write_record(session, event, "route", {}, actor_id=actor_id, details={"squad_id": str(squad.id)})
+        moved = ids + [event.id for event in events]
+        session.execute(update(BlobRef).where(BlobRef.record_id.in_(moved)).values(squad_id=squad.id))
     return waiting

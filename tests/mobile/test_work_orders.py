@@ -94,3 +94,28 @@ def test_a_step_missing_what_its_kind_needs_is_refused_before_it_is_queued(world
                   outcome="ticketed")
     assert "ticket_number" in refused.value.messages
     assert phone.pending() == 0
+
+
+def test_steps_taken_in_the_same_second_fold_in_the_order_they_were_made(world: World, device: DeviceFactory) -> None:
+    phone = signed_in(device, "traffic_s1")
+    actor, order_id = person(world, "traffic_s1", "traffic"), str(world.work_orders["A2"])
+    previous = clock.set_clock(clock.Clock.at(clock.now(), frozen=True))
+    try:
+        take_step(phone.records, order_id, actor, "accepted")
+        take_step(phone.records, order_id, actor, "contacting", contact_result="reached")
+        take_step(phone.records, order_id, actor, "resolved", outcome="towed")
+    finally:
+        clock.set_clock(previous)
+    view = views(phone.records, [phone.records.get("work_order", order_id)])[0]
+    assert (view.state, set(view.folded.verdicts.values())) == ("resolved", {None})
+
+
+def test_a_step_the_server_refused_is_kept_aside_and_not_folded(world: World, device: DeviceFactory) -> None:
+    lead = signed_in(device, "lead_s")
+    order_id = str(world.work_orders["A2"])
+    take_step(lead.records, order_id, person(world, "lead_s", "squad_lead"), "assigned",
+              assignee_id=str(world.people["traffic_t"]))
+    lead.sync()
+    view = views(lead.records, [lead.records.get("work_order", order_id)])[0]
+    assert (view.state, view.folded.assignee_id) == ("dispatched", None)
+    assert [event.data["assignee_id"] for event in view.refused] == [str(world.people["traffic_t"])]

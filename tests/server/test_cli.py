@@ -10,7 +10,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Person, Room, WorkOrder
+from server.models import Person, Room, WorkOrder, WorkOrderEvent
 from server.syncing.change import write_record
 from sync import clock
 from tests.world import CHINA, World
@@ -130,6 +130,10 @@ def test_a_new_squad_covers_rooms_takes_traffic_officers_and_the_orders_that_wai
                             plate="浙F00001", address="B1 Road 3")
         waiting.reported_at = clock.now().astimezone(CHINA)
         waiting_id = write_record(db.session, waiting, "create", actor_id=world.people["officer_b1"]).id
+        early = WorkOrderEvent(work_order_id=waiting_id, room_id=room.id, kind="verified",
+                               actor_id=world.people["officer_b1"], actor_role="officer", position=1)
+        early.at = clock.now().astimezone(CHINA)
+        early_id = write_record(db.session, early, "create", actor_id=world.people["officer_b1"]).id
         db.session.commit()
     assert runner.invoke(args=["squad", "create", "东栅交警中队"]).exit_code == 0
     covered = runner.invoke(args=["squad", "cover", "东栅交警中队", "Room B1"])
@@ -148,5 +152,7 @@ def test_a_new_squad_covers_rooms_takes_traffic_officers_and_the_orders_that_wai
         routed = db.session.get_one(WorkOrder, waiting_id)
         assert (routed.status, routed.squad_id) == ("dispatched", room.squad_id)
         assert routed.resolve_due - routed.dispatched_at == timedelta(days=7)
+        step = db.session.get_one(WorkOrderEvent, early_id)
+        assert (step.squad_id, step.version) == (room.squad_id, 2)
         assert db.session.get_one(WorkOrder, world.work_orders["B1"]).squad_id == world.squads["T"]
     assert login(client, "zhao.lei", "patrol-2026") == 200

@@ -5,7 +5,10 @@ from pathlib import Path
 from mobile.ui.screens.followup import FollowupScreen
 from mobile.ui.screens.home import HomeScreen
 from mobile.ui.screens.inspection import InspectionScreen
+from mobile.ui.screens.order import OrderScreen
+from mobile.ui.screens.orders import OrdersScreen
 from mobile.ui.screens.outbox import OutboxScreen
+from mobile.ui.screens.report import ReportScreen
 from mobile.ui.screens.settings import SettingsScreen
 from mobile.ui.screens.setup import SetupScreen
 from mobile.ui.screens.unlock import UnlockScreen
@@ -25,4 +28,7 @@ SCREENS = {
     "followup": FollowupScreen,
     "outbox": OutboxScreen,
     "settings": SettingsScreen,
+    "orders": OrdersScreen,
+    "order": OrderScreen,
+    "report": ReportScreen,
 }

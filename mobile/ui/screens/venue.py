@@ -67,6 +67,9 @@ class VenueScreen(BeatlogScreen):
     def plan_followup(self) -> None:
         self.app.go("followup", venue_id=self.params["record_id"])
 
+    def report_here(self) -> None:
+        self.app.go("report", venue_id=self.params["record_id"])
+
     def edit(self) -> None:
         self.app.go("venue_form", record_id=self.params["record_id"])
 

@@ -305,11 +305,12 @@ def _texts(widget: Widget) -> Iterable[str]:
             yield child.hint_text
 
 
-def sign_in(officer: Officer, username: str = "officer1") -> None:
+def sign_in(officer: Officer, username: str = "officer1", today: str = "home") -> None:
+    """Sign in on the setup screen; ``today`` is the screen the role's day starts on (``orders`` for traffic police)."""
     officer.on("setup")
     officer.type("username", username)
     officer.type("password", "demo")
     officer.tap("sign_in")
-    officer.wait(lambda: officer.screen.name == "home" or officer.screen.error, "the sign-in")
-    assert officer.screen.name == "home", officer.screen.error
+    officer.wait(lambda: officer.screen.name == today or officer.screen.error, "the sign-in")
+    assert officer.screen.name == today, officer.screen.error
     officer.wait(lambda: officer.app.last_sync and not officer.app.syncing, "the first sync")
