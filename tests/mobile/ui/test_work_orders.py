@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from sync import vocab
 from tests.mobile.ui.driver import Officer, sign_in
 from tests.mobile.ui.test_screens import english_words
 
@@ -52,13 +55,17 @@ def test_an_officer_reports_a_car_from_a_venue_in_eight_touches_with_a_photo(
     assert sent.data["status"] == "dispatched" and sent.data["accept_due"]
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_traffic_officer_takes_and_resolves_an_order_and_the_room_verifies_it(
-        start_app: Any, network: Any, photo_folder: Path, tmp_path: Path) -> None:
-    traffic = start_app(network.url, "zh", data_dir=tmp_path / "traffic")
+        start_app: Any, network: Any, photo_folder: Path, tmp_path: Path, language: str) -> None:
+    from mobile.ui.i18n import tr
+
+    traffic = start_app(network.url, language, data_dir=tmp_path / "traffic")
     sign_in(traffic, "traffic1", today="orders")
-    assert english_words(traffic) == []
+    assert language == "en" or english_words(traffic) == []
     traffic.screenshot("traffic-today")
-    traffic.tap(traffic.row("orders", "浙F·9A276"))
+    plate, reporter = {"zh": ("浙F·9A276", "officer1"), "en": ("浙F·3Z718", "officer7")}[language]
+    traffic.tap(traffic.row("orders", plate))
     traffic.on("order")
     traffic.tap("accept")
     traffic.tap("reached")
@@ -66,23 +73,77 @@ def test_a_traffic_officer_takes_and_resolves_an_order_and_the_room_verifies_it(
     traffic.choose("outcome", "moved_by_owner")
     add_photo(traffic)
     traffic.tap("confirm_resolve")
-    assert "已处理" in traffic.widget("facts").text and "车主已挪车" in traffic.widget("facts").text
-    assert english_words(traffic) == []
+    facts = traffic.widget("facts").text
+    assert tr.label(vocab.WORK_ORDER_STATES, "resolved") in facts
+    assert tr.label(vocab.WORK_ORDER_OUTCOMES, "moved_by_owner") in facts
+    assert language == "en" or english_words(traffic) == []
     traffic.screenshot("traffic-order")
     wait_sent(traffic)
     traffic.close()
 
+    officer = start_app(network.url, language, data_dir=tmp_path / "officer")
+    sign_in(officer, reporter)
+    officer.tap("work_orders")
+    officer.on("orders")
+    officer.tap(officer.row("orders", plate))
+    order_id = officer.on("order").params["record_id"]
+    assert any("王建军" in text for text in officer.texts())
+    assert language == "en" or english_words(officer) == []
+    officer.screenshot("order-to-verify")
+    officer.tap("verify")
+    assert tr.label(vocab.WORK_ORDER_STATES, "closed") in officer.widget("facts").text
+    wait_sent(officer)
+    assert officer.app.records.get("work_order", order_id).data["status"] == "closed"
+
+
+def report_car(officer: Officer, plate: str) -> str:
+    """From the orders screen: report an illegally parked car at a typed place; the order's id."""
+    officer.tap("report")
+    officer.on("report")
+    officer.type("address", "南湖路1号")
+    for key in plate:
+        officer.tap(next(button for button in officer.widget("plate_keys").children if button.text == key))
+    officer.tap("send")
+    return str(officer.on("order").params["record_id"])
+
+
+def test_the_reporter_withdraws_an_order_not_yet_accepted_and_reopens_a_resolution_with_a_reason(
+        start_app: Any, network: Any, tmp_path: Path) -> None:
     officer = start_app(network.url, "zh", data_dir=tmp_path / "officer")
     sign_in(officer, "officer1")
     officer.tap("work_orders")
     officer.on("orders")
-    officer.tap(officer.row("orders", "浙F·9A276"))
-    officer.on("order")
-    assert any("王建军" in text for text in officer.texts())
-    assert english_words(officer) == []
-    officer.screenshot("order-to-verify")
-    officer.tap("verify")
-    assert "已办结" in officer.widget("facts").text
+    report_car(officer, "1A234")
+    officer.tap("withdraw")
+    assert "已撤回" in officer.widget("facts").text
+    officer.back()
+    officer.on("orders")
+    reopened = report_car(officer, "1A235")
     wait_sent(officer)
-    order = next(record for record in officer.app.records.all("work_order") if record.data["plate"] == "浙F9A276")
-    assert order.data["status"] == "closed"
+    assert officer.app.records.get("work_order", reopened).data["status"] == "dispatched"
+    officer.close()
+
+    traffic = start_app(network.url, "zh", data_dir=tmp_path / "traffic")
+    sign_in(traffic, "traffic1", today="orders")
+    traffic.tap(traffic.row("orders", "浙F·1A235"))
+    traffic.on("order")
+    traffic.tap("accept")
+    traffic.tap("start_resolving")
+    traffic.choose("outcome", "not_found")
+    traffic.tap("confirm_resolve")
+    wait_sent(traffic)
+    traffic.close()
+
+    officer = start_app(network.url, "zh", data_dir=tmp_path / "officer-again")
+    sign_in(officer, "officer1")
+    officer.tap("work_orders")
+    officer.on("orders")
+    officer.tap(officer.row("orders", "浙F·1A235"))
+    officer.on("order")
+    officer.tap("start_reopening")
+    officer.type("reason", "车还在消防通道")
+    officer.tap("confirm_reopen")
+    assert "已派单" in officer.widget("facts").text
+    wait_sent(officer)
+    again = officer.app.records.get("work_order", reopened).data
+    assert (again["status"], again["reopen_count"], again["assignee_name"]) == ("dispatched", 1, "王建军")
