@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-REPORTER, SQUAD, ACTOR = "reporter", "squad", "actor"
-
 EVENT_ROLES: Mapping[str, frozenset[str]] = {
     "assigned": frozenset({"squad_lead"}),
     "accepted": frozenset({"traffic", "squad_lead"}),
