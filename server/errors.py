@@ -151,9 +151,33 @@ def _flatten_webargs(messages: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class BeatlogApi(Api):
-    """flask-smorest's Api, answering every error in Beatlog's shape."""
+    """flask-smorest's Api, answering every error in Beatlog's shape, documenting its views lazily.
+
+    flask-smorest writes a blueprint's OpenAPI paths as it registers it, which is most of an
+    app's start-up (a worker's, and each test's); here the views are registered at once and
+    written into the spec when it is first read (``/api/v1/openapi.json``, ``flask openapi``).
+    """
 
     ERROR_SCHEMA = ErrorSchema
+
+    @property
+    def spec(self) -> Any:
+        while self._undocumented:
+            blueprint, app, name, parameters = self._undocumented.pop(0)
+            blueprint.register_views_in_doc(self, app, self._spec, name=name, parameters=parameters)
+            self._spec.tag({"name": name, "description": blueprint.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, spec: Any) -> None:
+        self._spec = spec
+        self._undocumented: list[tuple[Any, Flask, str, Any]] = []
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, self._app, name, parameters))
 
     def _register_error_handlers(self) -> None:
         app: Flask = self._app

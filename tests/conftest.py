@@ -16,6 +16,7 @@ depends on a particular date (CI runs the suite a year either side).
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +35,8 @@ from server.ledger import LEDGER_ROW
 from server.models import Base, Ledger
 from sync import clock
 from tests.phone import DeviceFactory, Phones
-from tests.world import CHINA, World, build_world
+from tests.world import CHINA, World
+from tests.world_snapshots import WorldSnapshots
 
 FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 CLOCK_SHIFT_DAYS = int(os.environ.get("BEATLOG_TEST_CLOCK_SHIFT_DAYS") or 0)
@@ -256,6 +258,31 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def module_app(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app for a whole module, for the matrices' hundreds of cells (see ``emptied_module_app``)."""
+    app = make_app(migrated_database, tmp_path_factory.mktemp("instance"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def emptied_module_app(module_app: Flask) -> Iterator[Flask]:
+    """The module's app with its database and blob store emptied, as ``app`` would give a new one.
+
+    Starting an app (compiling its routes) is most of a matrix cell's time. A module may
+    override ``app`` with this fixture only if its tests leave the app's configuration alone.
+    """
+    shutil.rmtree(module_app.config["BLOB_STORE"], ignore_errors=True)
+    with module_app.app_context():
+        empty_tables()
+    yield module_app
+    with module_app.app_context():
+        db.session.remove()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -266,10 +293,15 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
+@pytest.fixture(scope="session")
+def world_snapshots(tmp_path_factory: pytest.TempPathFactory) -> WorldSnapshots:
+    return WorldSnapshots(tmp_path_factory.mktemp("worlds"))
+
+
 @pytest.fixture
-def world(app: Flask) -> World:
+def world(app: Flask, world_snapshots: WorldSnapshots) -> World:
     with app.app_context():
-        return build_world(db.session)
+        return world_snapshots.world()
 
 
 @pytest.fixture

@@ -35,6 +35,12 @@ OWNER = "officer_a1"
 VISITED = "2026-11-28T09:00:00+08:00"
 
 
+@pytest.fixture
+def app(emptied_module_app: Flask) -> Flask:
+    """One app for every cell: none changes its configuration."""
+    return emptied_module_app
+
+
 def cases() -> list[Any]:
     found = []
     for record_type, group, action, status, role, _cell in ownership.cells():

@@ -25,6 +25,13 @@ from server.models.base import utcnow
 from sync.rules import TRAFFIC_ROLES
 from tests.world import World
 
+
+@pytest.fixture
+def app(emptied_module_app: Flask) -> Flask:
+    """One app for every cell: none changes its configuration."""
+    return emptied_module_app
+
+
 EVERYONE = frozenset({"officer", "chief", "admin", "traffic", "squad_lead"})
 ADMIN = frozenset({"admin"})
 REVIEWERS = frozenset({"chief", "admin"})

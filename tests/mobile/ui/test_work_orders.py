@@ -101,8 +101,11 @@ def report_car(officer: Officer, plate: str) -> str:
     officer.tap("report")
     officer.on("report")
     officer.type("address", "南湖路1号")
+    typed = officer.screen.plate
     for key in plate:
         officer.tap(next(button for button in officer.widget("plate_keys").children if button.text == key))
+        typed += key
+        officer.wait(lambda typed=typed: officer.screen.plate == typed, f"the plate to read {typed}")
     officer.tap("send")
     return str(officer.on("order").params["record_id"])
 
