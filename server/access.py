@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 from flask import session as browser_session
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, false, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from server import requestlog
@@ -31,7 +31,7 @@ from server.models import (
 )
 from server.models.base import utcnow
 from server.refusals import not_found
-from server.syncing.wire import MAPPING_OF_MODEL
+from server.syncing.wire import MAPPING_OF_MODEL, MAPPINGS
 from sync.rules import ROLES, TRAFFIC_ROLES
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -166,12 +166,24 @@ class Scope:
         mapping = MAPPING_OF_MODEL.get(model)
         if mapping is None:
             raise LookupError(f"no scope rule for {model.__name__}")
+        seen_with = mapping.record_type.seen_with
+        if seen_with is not None:
+            return self._seen_with(model, *seen_with) if position is None else false()
         if position is not None and mapping.room_field == "id":
             raise ValueError(f"a {mapping.name} is its own place: it has no position to apply the rule to")
         in_rooms = self._rooms(getattr(at, mapping.room_field)) if mapping.room_field else true()
         if mapping.squad_field and self.role in TRAFFIC_ROLES and position is None:
             return or_(in_rooms, self._squad(getattr(at, mapping.squad_field)))
         return in_rooms
+
+    def _seen_with(self, model: type, record_type: str, field: str) -> ColumnElement[bool]:
+        """A record of ``model`` seen with another: one in scope of that type holds the same ``field``.
+
+        Such a record (a vehicle file) is never placed, so no scope exit is recorded for it.
+        """
+        other: Any = MAPPINGS[record_type].model
+        return exists().where(getattr(other, field) == getattr(model, field), other.deleted.is_(False),
+                              self.where(other))
 
     def _squad(self, column: Any) -> ColumnElement[bool]:
         """``column`` is the scope's squad: true or false, never NULL."""

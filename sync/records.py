@@ -32,6 +32,7 @@ from sync.fields import (
 )
 from sync.plates import CANONICAL as CANONICAL_PLATE
 from sync.rules import (
+    ACTIONS,
     ANY,
     CONSOLE_ONLY,
     FINAL,
@@ -39,6 +40,7 @@ from sync.rules import (
     NOT_REVIEWABLE,
     NOT_YOURS,
     OWN,
+    READ_ONLY_TYPE,
     RECORD,
     REPORT_TAKEN,
     REPORTER_ONLY,
@@ -343,6 +345,28 @@ class FollowupRecord(EnvelopeSchema, FollowupData):
     pass
 
 
+class VehicleData(StrictSchema):
+    """一车一档: a plate's file, which the server folds from the work orders naming it (``sync.vehicles``).
+
+    ``recent_reports`` are the report times (UTC, ISO 8601) within the repeat window before the
+    latest: a phone counts them to say, while a plate is typed, that a report now is a repeat.
+    """
+
+    plate = fields.Str(required=True, validate=validate.Regexp(CANONICAL_PLATE, error="Not a plate number in "
+                                                                                        "canonical form."))
+    colour = text(20)
+    make = text(40)
+    report_count = whole_number(1, required=True)
+    first_reported_at = moment(required=True)
+    last_reported_at = moment(required=True)
+    recent_reports = fields.List(fields.Str(validate=validate.Length(max=40)), load_default=list)
+    flagged = fields.Bool(load_default=False)
+
+
+class VehicleRecord(EnvelopeSchema, VehicleData):
+    pass
+
+
 class WorkOrderRecord(EnvelopeSchema, WorkOrderData):
     pass
 
@@ -393,7 +417,9 @@ class RecordType:
       admin resolves (sync invariant 4: an approved log);
     - ``work_time``: the field dating the work, for work done before its officer moved;
     - ``owner_field``: the field naming whose work the record is (the matrix's ``own``);
-    - ``squad_field``: the traffic squad the record is routed to, which its traffic police see.
+    - ``squad_field``: the traffic squad the record is routed to, which its traffic police see;
+    - ``seen_with``: (record type, field) for a type seen by whoever sees a record of that type
+      holding the same value in that field (a vehicle file by those who see an order on its plate).
     """
 
     name: str
@@ -414,6 +440,7 @@ class RecordType:
     work_time: str | None = None
     owner_field: str = "officer_id"
     squad_field: str | None = None
+    seen_with: tuple[str, str] | None = None
 
     def blob_hashes(self, data: Mapping[str, Any]) -> list[str]:
         """The blobs (photos, signature) that a record's wire data, or part of it, references."""
@@ -518,6 +545,9 @@ RECORD_TYPES: Mapping[str, RecordType] = {
             blob_fields=("photo_hashes",), check=check_work_order_event, owner_field="actor_id",
             squad_field="squad_id",
         ),
+        RecordType("vehicle", VehicleData, VehicleRecord, table="vehicle", device_writable=False,
+                   groups=FieldGroups(RECORD), rules=(Rule.everyone(RECORD, ACTIONS, READ_ONLY_TYPE),),
+                   seen_with=("work_order", "plate")),
     )
 }
 """Every syncable record type, parents before the records that belong to them (the order of

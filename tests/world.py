@@ -3,8 +3,9 @@
 Station A has rooms A1 and A2, station B has room B1. Each room has a hotel venue with one
 submitted inspection and one case follow-up, the inspection with a photo (``room_photo``)
 its officer uploaded. Traffic squad S covers A1 and A2 (two traffic officers and a leader),
-squad T covers B1; each room has a work order its officer reported, routed to its squad.
-Everyone signs in on a device of their own.
+squad T covers B1; each room has a work order its officer reported, routed to its squad, on
+plate 浙F12345 in station A and 浙F67890 in station B, whose vehicle files are ``vehicles["A"]``
+and ``vehicles["B"]``. Everyone signs in on a device of their own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import (
@@ -26,6 +28,7 @@ from server.models import (
     Station,
     SyncConflict,
     TrafficSquad,
+    Vehicle,
     Venue,
     WorkOrder,
     WorkOrderEvent,
@@ -33,6 +36,7 @@ from server.models import (
 from server.operations.blobs import store_blob
 from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
+from server.operations.vehicles import file_plates
 from server.syncing.change import write_record
 from sync import clock
 
@@ -54,6 +58,7 @@ PEOPLE = {
 }
 ROOMS = {"A1": "A", "A2": "A", "B1": "B"}
 SQUADS = {"S": ("A1", "A2"), "T": ("B1",)}
+PLATES = {"A": "浙F12345", "B": "浙F67890"}
 SQUAD_OF = {"traffic_s1": "S", "traffic_s2": "S", "lead_s": "S", "traffic_t": "T"}
 
 
@@ -80,6 +85,7 @@ class World:
     template: uuid.UUID | None = None
     conflict: uuid.UUID | None = None
     order_event: uuid.UUID | None = None
+    vehicles: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def headers(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -127,6 +133,9 @@ def build_world(session: Session) -> World:
         world.photos[room] = hashlib.sha256(photo).hexdigest()
         store_blob(session, world.photos[room], photo, "image/jpeg", officer)
         add_fieldwork(session, world, room, officer)
+    file_plates(session, PLATES.values(), actor_id=None)
+    world.vehicles = {station: session.scalars(select(Vehicle.id).where(Vehicle.plate == plate)).one()
+                      for station, plate in PLATES.items()}
     for username in PEOPLE:
         device_id = uuid.uuid4()
         signed = sign_in(session, username, PASSWORD, DeviceInfo(device_id, f"{username}'s phone"), "127.0.0.1")
@@ -162,7 +171,7 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
         due_date=clock.today(CHINA) + timedelta(days=7),
     )
     write_record(session, followup, "create", actor_id=officer_id)
-    order = WorkOrder(room_id=venue.room_id, officer_id=officer_id, kind="illegal_parking", plate="浙F12345",
+    order = WorkOrder(room_id=venue.room_id, officer_id=officer_id, kind="illegal_parking", plate=PLATES[ROOMS[room]],
                       address=f"{room} Road 2", squad_id=world.squads["T" if room == "B1" else "S"],
                       status="dispatched", dispatched_at=clock.now())
     order.reported_at = datetime.combine(clock.today(CHINA) - timedelta(days=1), time(9, 0), CHINA)

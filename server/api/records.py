@@ -22,18 +22,29 @@ from server.api.schemas import (
     InspectionQuery,
     RoomQuery,
     StationSchema,
+    VehicleQuery,
     VenueQuery,
     WorkOrderEventQuery,
     WorkOrderQuery,
 )
-from server.models import ChecklistTemplate, Followup, Inspection, Room, Station, Venue, WorkOrder, WorkOrderEvent
+from server.models import (
+    ChecklistTemplate,
+    Followup,
+    Inspection,
+    Room,
+    Station,
+    Vehicle,
+    Venue,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from server.syncing.wire import MAPPINGS
 from sync.search import LIKE_ESCAPE, like_containing
 
 Filters = Callable[[Select, dict[str, Any]], Select]
 
-blp = api_blueprint("records", "Stations, rooms, venues, checklists, inspections, follow-ups and work orders in "
-                               "scope.")
+blp = api_blueprint("records", "Stations, rooms, venues, checklists, inspections, follow-ups, work orders and "
+                               "vehicle files in scope.")
 
 
 def _equal(model: type, *names: str) -> Filters:
@@ -131,3 +142,5 @@ readable_type("/work-orders", "work_order", WorkOrderQuery,
               lambda order: (order.reported_at_utc.desc(), order.id))
 readable_type("/work-order-events", "work_order_event", WorkOrderEventQuery, _equal(WorkOrderEvent, "work_order_id"),
               lambda event: (event.work_order_id, event.position))
+readable_type("/vehicles", "vehicle", VehicleQuery, _equal(Vehicle, "plate", "flagged"),
+              lambda vehicle: (vehicle.last_reported_at.desc(), vehicle.id))

@@ -173,6 +173,12 @@ class WorkOrderEventQuery(StrictSchema):
     include_deleted = fields.Bool(load_default=False)
 
 
+class VehicleQuery(StrictSchema):
+    plate = fields.Str(validate=validate.Regexp(CANONICAL_PLATE))
+    flagged = fields.Bool()
+    include_deleted = fields.Bool(load_default=False)
+
+
 class AuditEntrySchema(Schema):
     id = fields.Int()
     at = fields.AwareDateTime()

@@ -26,7 +26,7 @@ from server.dashboard import bp, on_refusal
 from server.dashboard.auth import page
 from server.dashboard.present import station_time, word
 from server.extensions import db
-from server.models import AuditEntry, Device, Person, Room, WorkOrder, WorkOrderEvent
+from server.models import AuditEntry, Device, Person, Room, Vehicle, WorkOrder, WorkOrderEvent
 from server.operations.work_orders import history, take_step
 from server.refusals import Kind, Refused, not_found
 from sync import clock, work_orders
@@ -203,11 +203,16 @@ def assign(order_id: uuid.UUID) -> Any:
 @bp.route("/plates/<plate>")
 @page(*ORDER_PAGES)
 def plate(plate: str) -> str:
-    """A vehicle's file (一车一档): every order on the plate in the caller's scope, newest first."""
-    if not is_canonical(plate):
+    """A vehicle's file (一车一档): what the server filed of the plate, and every order on it in the caller's scope.
+
+    The file counts the plate's reports everywhere; only those the caller may see are listed.
+    """
+    vehicle = is_canonical(plate) and db.session.scalars(current_scope().select(Vehicle).where(
+        Vehicle.plate == plate, Vehicle.deleted.is_(False))).one_or_none()
+    if not vehicle:
         raise not_found("No such plate.")
     found = db.session.scalars(current_scope().select(WorkOrder).where(WorkOrder.plate == plate)
                                .order_by(WorkOrder.reported_at_utc.desc(), WorkOrder.id).limit(BOARD_LIMIT)).all()
-    recent = [row.reported_at_utc for row in found]
-    return render_template("dashboard/plate.html", plate=plate, rows=rows(found),
+    recent = [datetime.fromisoformat(moment) for moment in vehicle.recent_reports]
+    return render_template("dashboard/plate.html", plate=plate, vehicle=vehicle, rows=rows(found),
                            repeat=work_orders.is_repeat(recent, clock.now()))

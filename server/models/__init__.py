@@ -16,7 +16,7 @@ from server.models.sync import (
     SyncConflict,
     SyncMutation,
 )
-from server.models.traffic import WorkOrder, WorkOrderEvent
+from server.models.traffic import Vehicle, WorkOrder, WorkOrderEvent
 from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
 from sync.records import RECORD_TYPES
 
@@ -54,6 +54,7 @@ __all__ = [
     "SyncMutation",
     "SyncRecord",
     "TrafficSquad",
+    "Vehicle",
     "Venue",
     "WorkOrder",
     "WorkOrderEvent",

@@ -93,3 +93,22 @@ class WorkOrderEvent(SyncRecord, Base):
     actor_name: Mapped[str] = mapped_column(String(60), default="")
 
     at = DeviceTime("at_utc", "at_offset_min")
+
+
+class Vehicle(SyncRecord, Base):
+    """一车一档: a plate's file, written by the server only (``server.operations.vehicles``).
+
+    It belongs to no room or squad: whoever sees an order naming its plate sees it
+    (``RecordType.seen_with``), so its scope is looked up through ``work_order.plate``.
+    """
+
+    __tablename__ = "vehicle"
+
+    plate: Mapped[str] = mapped_column(String(10), unique=True)
+    colour: Mapped[str] = mapped_column(String(20), default="")
+    make: Mapped[str] = mapped_column(String(40), default="")
+    report_count: Mapped[int] = mapped_column(default=1)
+    first_reported_at: Mapped[datetime] = mapped_column()
+    last_reported_at: Mapped[datetime] = mapped_column()
+    recent_reports: Mapped[list] = mapped_column(JSONDocument, default=list)
+    flagged: Mapped[bool] = mapped_column(default=False)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from server.ledger import lock_ledger, record_audit
 from server.models import BlobRef, Room, TrafficSquad, WorkOrder, WorkOrderEvent
 from server.models.base import utcnow
+from server.operations.vehicles import file_plates
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 from sync.work_orders import due_times
@@ -58,8 +59,8 @@ def cover_rooms(session: Session, squad_id: uuid.UUID, room_ids: Iterable[uuid.U
 
 def route_waiting(session: Session, squad: TrafficSquad, room_ids: list[uuid.UUID], *,
                   actor_id: uuid.UUID | None) -> list[WorkOrder]:
-    """Dispatch the rooms' orders that waited for a squad; their steps (a new version each, so the squad's
-    phones pull them) and photos go with them."""
+    """Dispatch the rooms' orders that waited for a squad; their steps and their plates' vehicle files (a new
+    version each, so the squad's phones pull them) and photos go with them."""
     waiting = list(session.scalars(select(WorkOrder).where(
         WorkOrder.room_id.in_(room_ids), WorkOrder.status == "reported", WorkOrder.deleted.is_(False))))
     now = utcnow()
@@ -76,4 +77,6 @@ def route_waiting(session: Session, squad: TrafficSquad, room_ids: list[uuid.UUI
             write_record(session, event, "route", {}, actor_id=actor_id, details={"squad_id": str(squad.id)})
         moved = ids + [event.id for event in events]
         session.execute(update(BlobRef).where(BlobRef.record_id.in_(moved)).values(squad_id=squad.id))
+        session.flush()
+        file_plates(session, [order.plate for order in waiting], actor_id=actor_id, again=True)
     return waiting

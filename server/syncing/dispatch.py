@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import Person, Room, WorkOrder, WorkOrderEvent
+from server.operations.vehicles import Left
 from server.refusals import Kind, Refused
 from server.syncing.change import RecordState, Values
 from server.syncing.wire import MAPPINGS
@@ -40,6 +41,9 @@ class Dispatch:
         self.reports: dict[str, list[datetime]] = {}
         self.members: dict[uuid.UUID, tuple[str, uuid.UUID | None] | None] = {}
         self.names: dict[uuid.UUID, str] = {}
+        self.plates: set[str] = set()
+        """The plates whose vehicle files the batch's reports touch (``server.operations.vehicles``)."""
+        self.left: list[Left] = []
 
     def routed(self, values: Values) -> Values:
         """A new order's values with its routing, deadlines, repeat flag and initial state."""
@@ -55,6 +59,13 @@ class Dispatch:
             derived["repeat_plate"] = work_orders.is_repeat(earlier, loaded["reported_at"])
             earlier.append(loaded["reported_at"])
         return Values.of(MAPPINGS["work_order"], {**loaded, **derived})
+
+    def noted(self, order: RecordState, report: Mapping[str, Any]) -> None:
+        """A report is made or changes what it notes of its vehicle: its plates' files are filed again."""
+        before, after = order.data.get("plate", ""), report.get("plate", order.data.get("plate", ""))
+        self.plates.update({before, after})
+        if before and before != after and order.room_id is not None:
+            self.left.append(Left(before, order.room_id, order.squad_id))
 
     def check_step(self, role: str, order: RecordState, values: Values) -> None:
         """The wall: the author acts as themself, in a role that takes this step, on their squad's order."""

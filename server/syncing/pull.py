@@ -263,9 +263,11 @@ def leaving_statement(mapping: WireMapping, condition: ColumnElement[bool], afte
     )
 
 
-MOVABLE = tuple(name for name, mapping in MAPPINGS.items() if mapping.room_field not in (None, "id"))
+MOVABLE = tuple(name for name, mapping in MAPPINGS.items()
+                if mapping.room_field not in (None, "id") or mapping.record_type.seen_with)
 """The types whose records can leave a scope while it stays the same (see ``server.operations.moves``):
-those whose room is a field that can change, or their parent's."""
+those whose room is a field that can change, or their parent's, and those seen with another record
+(``server.operations.vehicles``)."""
 
 
 @cache

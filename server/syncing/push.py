@@ -25,6 +25,7 @@ from server.models import Person, QuarantinedMutation, SyncMutation
 from server.models.base import utcnow
 from server.operations.blobs import readable_hashes
 from server.operations.moves import exit_row, served
+from server.operations.vehicles import NOTED, file_plates
 from server.refusals import Refused
 from server.syncing.change import RecordState, Values, change
 from server.syncing.dispatch import Dispatch
@@ -76,6 +77,8 @@ class PushBatch:
         if self.turned_away:
             self.audit("sync.quarantine_full", details={"mutation_ids": self.turned_away})
         self.writer.write(self.records.values())
+        file_plates(self.session, self.dispatch.plates, actor_id=self.caller.person_id,
+                    device_id=self.caller.device_id, now=self.now, key=self.audit_key, left=self.dispatch.left)
         return [outcome.wire() for outcome in outcomes]
 
     def load_state(self, mutations: list[Mutation], validated: list[Values | Refused]) -> None:
@@ -287,6 +290,8 @@ class PushBatch:
         self, state: RecordState, mutation: Mutation, values: Values, action: str, details: dict[str, Any],
         deleted: bool | None = None,
     ) -> None:
+        if state.mapping.name == "work_order" and NOTED & values.wire.keys():
+            self.dispatch.noted(state, values.wire)
         self.writer.written(change(self.session, state, values, action, actor_id=self.caller.person_id,
                                    device_id=self.caller.device_id, details=details, deleted=deleted,
                                    now=self.now, key=self.audit_key))

@@ -243,9 +243,10 @@ def test_the_work_orders_migration_refuses_its_downgrade_while_traffic_police_ha
     with scratch_database(backend, tmp_path) as url:
         app = make_app(url, tmp_path / "instance")
         with app.app_context():
-            upgrade(revision="0014_work_orders")
+            upgrade()
             build_world(db.session)
             db.session.remove()
+            downgrade(revision="0014_work_orders")
             with pytest.raises(SystemExit):
                 downgrade(revision="0013_mutation_device_received")
             with db.engine.connect() as connection:

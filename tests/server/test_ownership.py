@@ -23,6 +23,7 @@ from server.models.base import utcnow
 from server.operations.records import locked
 from server.syncing.change import write_record
 from sync import clock, ownership
+from sync.records import RECORD_TYPES
 from sync.rules import TRAFFIC_ROLES
 from tests.phone import DeviceFactory, hostile_push, mutation
 from tests.server.test_sync_push import inspection_data
@@ -32,6 +33,7 @@ CALLERS = {("officer", "own"): "officer_a1", ("officer", "colleague"): "officer_
            ("chief", "colleague"): "chief_a", ("admin", "colleague"): "admin",
            ("traffic", "colleague"): "traffic_s1", ("squad_lead", "colleague"): "lead_s"}
 OWNER = "officer_a1"
+READ_ONLY = tuple(name for name, declared in RECORD_TYPES.items() if not declared.device_writable)
 VISITED = "2026-11-28T09:00:00+08:00"
 
 
@@ -90,8 +92,9 @@ def attempt(
     records outside their squad's work orders, so those pushes are sent raw.
     """
     unseen = role_of(caller) in TRAFFIC_ROLES and record_type in ("venue", "inspection", "followup")
-    if record_type in ("room", "person", "checklist_template") or (unseen and action != "create"):
+    if record_type in READ_ONLY or (unseen and action != "create"):
         target = {"room": world.rooms["A1"], "person": world.people[OWNER], "checklist_template": world.template,
+                  "vehicle": world.vehicles["A"],
                   "venue": world.venues["A1"], "inspection": world.inspections["A1"],
                   "followup": world.followups["A1"]}
         record_id = str(target[record_type])
@@ -192,7 +195,7 @@ def test_every_device_writable_type_field_group_and_status_has_a_row() -> None:
     for record_type, statuses in ownership.STATUSES.items():
         for group in ownership.groups(record_type):
             actions = ("delete",) if group == ownership.RECORD else ("create", "change")
-            if record_type in ("room", "person", "checklist_template"):
+            if record_type in READ_ONLY:
                 actions = ownership.ACTIONS
             for action in actions:
                 for status in statuses:

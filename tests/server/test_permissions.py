@@ -54,6 +54,8 @@ def targets(kind: str) -> Callable[[World, str], tuple[Any, Any]]:
                           "inspection": world.inspections, "followup": world.followups}[kind]["A1"]
         if kind == "work_order":
             return world.work_orders["A2" if role == "chief" else "A1"], world.work_orders["B1"]
+        if kind == "vehicle":
+            return world.vehicles["A"], world.vehicles["B"]
         if kind == "work_order_event":
             return world.order_event, None
         if kind == "station":
@@ -137,6 +139,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/work-orders/<id>", EVERYONE, target="work_order"),
     Endpoint("GET", "/api/v1/work-order-events", EVERYONE),
     Endpoint("GET", "/api/v1/work-order-events/<id>", EVERYONE, target="work_order_event"),
+    Endpoint("GET", "/api/v1/vehicles", EVERYONE),
+    Endpoint("GET", "/api/v1/vehicles/<id>", EVERYONE, target="vehicle"),
     Endpoint("POST", "/api/v1/inspections/<id>/review", REVIEWERS, target="inspection",
              body=lambda world, user: {"decision": "approve"}),
     Endpoint("POST", "/api/v1/sync/push", EVERYONE,
@@ -223,6 +227,8 @@ def test_lists_hold_only_records_in_scope(client: FlaskClient, world: World) -> 
     assert ids("/api/v1/work-orders", "traffic_s1") == ids("/api/v1/work-orders", "chief_a") == {orders["A1"],
                                                                                                orders["A2"]}
     assert ids("/api/v1/work-orders", "traffic_t") == {orders["B1"]}
+    assert ids("/api/v1/vehicles", "officer_a1") == ids("/api/v1/vehicles", "lead_s") == {str(world.vehicles["A"])}
+    assert ids("/api/v1/vehicles", "traffic_t") == ids("/api/v1/vehicles", "chief_b") == {str(world.vehicles["B"])}
     assert ids("/api/v1/inspections", "lead_s") == ids("/api/v1/venues", "traffic_t") == set()
     assert ids("/api/v1/people", "traffic_t") == {str(world.people["traffic_t"])}
     chief_devices = ids("/api/v1/devices", "chief_a")

@@ -29,8 +29,9 @@ def test_a_first_pull_brings_everything_in_scope_once_and_says_reset(device: Dev
     seen = [(change["type"], change["id"]) for change in changes]
     assert len(seen) == len(set(seen))
     assert {kind for kind, _ in seen} == {"room", "person", "checklist_template", "venue", "inspection", "followup",
-                                          "work_order", "work_order_event"}
+                                          "work_order", "work_order_event", "vehicle"}
     assert phone.visible("venue").keys() == {str(world.venues["A1"])}
+    assert phone.visible("vehicle").keys() == {str(world.vehicles["A"])}
     assert phone.visible("room").keys() == {str(world.rooms["A1"])}
     assert set(phone.visible("person")) == {str(world.people[p]) for p in ("officer_a1", "officer_a1b", "chief_a")}
 

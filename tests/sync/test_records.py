@@ -127,7 +127,7 @@ def test_template_item_keys_must_be_unique() -> None:
 
 def test_every_record_type_round_trips_through_its_record_schema() -> None:
     assert set(RECORD_TYPES) == {"room", "person", "checklist_template", "venue", "inspection", "followup",
-                                 "work_order", "work_order_event"}
+                                 "work_order", "work_order_event", "vehicle"}
     assert {name for name, t in RECORD_TYPES.items() if t.device_writable} == {
         "venue", "inspection", "followup", "work_order", "work_order_event"}
     loaded = InspectionData().load(inspection())

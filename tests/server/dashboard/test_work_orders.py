@@ -16,7 +16,7 @@ from server.models import AuditEntry, Device, WorkOrder, WorkOrderEvent
 from server.operations.records import locked
 from server.syncing.change import write_record
 from sync import clock
-from tests.phone import hostile_push, mutation
+from tests.phone import DeviceFactory, hostile_push, mutation
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import CHINA, World
 
@@ -104,11 +104,20 @@ def test_an_overdue_order_is_marked_on_the_board(app: Flask, reviewer: Reviewer,
     assert "1 overdue" in board and "Acceptance overdue since" in board
 
 
-def test_a_plates_file_lists_its_orders_in_scope(reviewer: Reviewer, world: World) -> None:
+def test_a_plates_file_shows_what_was_filed_and_lists_its_orders_in_scope(
+        reviewer: Reviewer, world: World, device: DeviceFactory) -> None:
+    officer = device("officer_b1")
+    officer.create("work_order", {
+        "room_id": str(world.rooms["B1"]), "officer_id": str(world.people["officer_b1"]), "kind": "illegal_parking",
+        "plate": "浙F12345", "vehicle_colour": "白", "vehicle_make": "大众", "address": "B1 Road 3",
+        "reported_at": clock.now().astimezone(CHINA).isoformat()})
+    officer.sync()
     reviewer.sign_in("chief_a")
     page = reviewer.get("/dashboard/plates/浙F12345").get_data(as_text=True)
     assert "2 orders on this plate" in page and "浙F·12345" in page
+    assert "3 reports everywhere" in page and "白 大众" in page
     assert reviewer.get("/dashboard/plates/not-a-plate").status_code == 404
+    assert reviewer.get("/dashboard/plates/浙F67890").status_code == 404
 
 
 def test_the_figures_count_what_was_dealt_with_against_the_same_weeks_a_year_before(
