@@ -145,3 +145,30 @@ def report(records: Records, person: dict[str, Any], kind: str, address: str, **
     return records.save("work_order", {
         "room_id": person["room_id"], "officer_id": person["id"], "kind": kind, "address": address,
         "reported_at": clock.local_now_text(), **details})
+
+
+@dataclass(frozen=True)
+class PlateHistory:
+    """What the phone knows of a plate before it is reported again (一车一档).
+
+    The plate's vehicle file as last pulled, with this phone's own reports of it that the
+    server has not taken yet; ``repeat`` is the flag the server will set on a report made now.
+    """
+
+    total: int
+    lately: int
+    last: datetime | None
+    repeat: bool
+
+
+def plate_history(records: Records, plate: str, now: datetime | None = None) -> PlateHistory:
+    now = now or clock.now()
+    filed = next((record.data for record in records.all("vehicle") if record.data["plate"] == plate), None)
+    unsent = [moment for record in records.all("work_order")
+              if record.version == 0 and record.data.get("plate") == plate
+              and (moment := _parse(record.data.get("reported_at"))) is not None]
+    times = [datetime.fromisoformat(moment) for moment in (filed or {}).get("recent_reports", [])] + unsent
+    last = max([*times, *([datetime.fromisoformat(filed["last_reported_at"])] if filed else [])], default=None)
+    return PlateHistory(total=(filed or {}).get("report_count", 0) + len(unsent),
+                        lately=work_orders.reported_within(times, now), last=last,
+                        repeat=work_orders.is_repeat(times, now))

@@ -97,10 +97,15 @@ def due_times(kind: str, dispatched_at: datetime, deadlines: Mapping[str, Deadli
     return dispatched_at + deadline.accept, dispatched_at + deadline.resolve
 
 
+def reported_within(reports: Iterable[datetime], at: datetime) -> int:
+    """How many of these reports fall in the repeat window up to ``at``."""
+    since = at - REPEAT_WINDOW
+    return sum(1 for moment in reports if since <= moment <= at)
+
+
 def is_repeat(earlier_reports: Iterable[datetime], reported_at: datetime) -> bool:
     """Whether a plate with these earlier reports is flagged when reported again at ``reported_at``."""
-    since = reported_at - REPEAT_WINDOW
-    return sum(1 for moment in earlier_reports if since <= moment <= reported_at) >= REPEAT_REPORTS
+    return reported_within(earlier_reports, reported_at) >= REPEAT_REPORTS
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,9 @@ ORDERS: tuple[tuple[float, str, str, str, tuple[tuple[float, str, str, dict[str,
     (0.05, "officer1", "illegal_parking", "浙F9A276", ()),
 )
 """(days ago, reporter, kind, plate, steps: (hours after the report, who, event, details))."""
+NOTED = {REPEAT_PLATE: ("白", "大众朗逸"), "浙F8H330": ("灰", "五菱宏光"), "浙F7K203": ("银", "别克凯越"),
+         "浙F12345": ("黑", "丰田卡罗拉")}
+"""The colour and make reporters noted of some cars, which their vehicle files keep (一车一档)."""
 
 
 class TrafficDemo:
@@ -113,6 +116,7 @@ class TrafficDemo:
             "room_id": str(officer.room_id), "officer_id": str(officer.id), "kind": kind, "plate": plate,
             "address": f"嘉兴市南湖区{self.rng.choice(STREETS)}{self.rng.randint(1, 400)}号",
             "reported_at": at.astimezone(CHINA).isoformat(),
+            "vehicle_colour": NOTED.get(plate, ("", ""))[0], "vehicle_make": NOTED.get(plate, ("", ""))[1],
             "note": "占用消防通道" if kind == "illegal_parking" else "",
             "urgency": "urgent" if kind == "illegal_parking" and self.rng.random() < 0.3 else "normal"})
         return order_id

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from marshmallow import ValidationError
 
-from mobile.work_orders import report, reporter_work, squad_work, take_step, views
+from mobile.work_orders import PlateHistory, plate_history, report, reporter_work, squad_work, take_step, views
 from sync import clock
 from tests.phone import DeviceFactory, Phone
 from tests.world import World
@@ -119,3 +119,18 @@ def test_a_step_the_server_refused_is_kept_aside_and_not_folded(world: World, de
     view = views(lead.records, [lead.records.get("work_order", order_id)])[0]
     assert (view.state, view.folded.assignee_id) == ("dispatched", None)
     assert [event.data["assignee_id"] for event in view.refused] == [str(world.people["traffic_t"])]
+
+
+def test_the_phone_knows_a_plates_history_from_its_file_and_its_own_unsent_reports(
+        world: World, device: DeviceFactory) -> None:
+    phone = signed_in(device, "officer_a1")
+    officer = person(world, "officer_a1", "officer", "A1")
+    known = plate_history(phone.records, "浙F12345")
+    assert (known.total, known.lately, known.repeat) == (2, 2, False)
+    assert plate_history(phone.records, "浙FZ9999") == PlateHistory(total=0, lately=0, last=None, repeat=False)
+    report(phone.records, officer, "illegal_parking", "中山东路", plate="浙F12345")
+    known = plate_history(phone.records, "浙F12345")
+    assert (known.total, known.lately, known.repeat) == (3, 3, True)
+    phone.sync()
+    assert plate_history(phone.records, "浙F12345") == known
+    assert plate_history(phone.records, "浙F12345", clock.now() + timedelta(days=31)).repeat is False

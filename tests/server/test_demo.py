@@ -215,3 +215,14 @@ def test_a_first_sync_of_the_demo_in_gzip_is_at_most_a_fifth_of_its_plain_bytes(
             records += len(page["changes"])
     assert records > 100
     assert sent["gzip"] * 5 <= sent["identity"], sent
+
+
+def test_the_demos_repeat_plate_has_a_flagged_file_with_what_its_reporters_noted(demo: Flask) -> None:
+    from server.demo.traffic import NOTED, REPEAT_PLATE
+    from server.models import Vehicle, WorkOrder
+
+    files = {vehicle.plate: vehicle for vehicle in db.session.scalars(select(Vehicle))}
+    plates = set(db.session.scalars(select(WorkOrder.plate).where(WorkOrder.plate != "")))
+    assert set(files) == plates
+    repeat = files[REPEAT_PLATE]
+    assert (repeat.report_count, repeat.flagged, (repeat.colour, repeat.make)) == (4, True, NOTED[REPEAT_PLATE])

@@ -19,7 +19,7 @@ from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
 from mobile.ui.screens.orders import order_title
 from mobile.ui.widgets import Body, Muted
-from mobile.work_orders import OrderView, take_step, views
+from mobile.work_orders import OrderView, plate_history, take_step, views
 from sync import vocab
 from sync.rules import TRAFFIC_ROLES
 from sync.work_orders import Verdict
@@ -97,6 +97,11 @@ class OrderScreen(BeatlogScreen):
             lines.append(data["note"])
         if data.get("repeat_plate"):
             lines.append(_("This plate was reported at least three times in the thirty days before."))
+        lines.append(" ".join(filter(None, (data.get("vehicle_colour"), data.get("vehicle_make")))))
+        known = plate_history(self.app.records, data["plate"]) if data.get("plate") else None
+        if known is not None and known.total:
+            lines.append(_("Vehicle file: reports in all %(count)d, in the last thirty days %(recent)d.")
+                         % {"count": known.total, "recent": known.lately})
         if data.get("assignee_name") and view.state not in ("closed", "withdrawn"):
             lines.append(_("Traffic officer: %(name)s") % {"name": data["assignee_name"]})
         if "accept" in view.late:

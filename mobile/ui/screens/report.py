@@ -19,7 +19,7 @@ from mobile.recent import nearby_venues
 from mobile.ui.explain import field_list
 from mobile.ui.i18n import _
 from mobile.ui.screens.base import BeatlogScreen
-from mobile.work_orders import report
+from mobile.work_orders import PlateHistory, plate_history, report
 from sync import vocab
 from sync.plates import LETTERS, PROVINCES, PlateError, display, is_canonical, normalise
 from sync.records import VEHICLE_KINDS
@@ -45,6 +45,8 @@ class ReportScreen(BeatlogScreen):
     plate_shown = StringProperty("")
     keys = ListProperty([])
     message = StringProperty("")
+    history = StringProperty("")
+    repeat = StringProperty("")
     kind_labels = ObjectProperty(vocab.WORK_ORDER_KINDS)
 
     def show(self) -> None:
@@ -52,7 +54,7 @@ class ReportScreen(BeatlogScreen):
         self.ids.kind.value = "illegal_parking"
         self.set_plate(self.app.store.get_meta(PREFIX_KEY, DEFAULT_PREFIX))
         self.ids.address.text = self._place()
-        self.ids.note.text = ""
+        self.ids.note.text = self.ids.colour.text = self.ids.make.text = ""
         self.ids.photos.load([], {})
 
     def _place(self) -> str:
@@ -68,6 +70,22 @@ class ReportScreen(BeatlogScreen):
         self.plate = plate
         self.plate_shown = display(plate) if is_canonical(plate) else plate
         self.keys = keys_after(plate)
+        self.history = self.repeat = ""
+        if is_canonical(plate):
+            self._tell_history(plate_history(self.app.records, plate))
+
+    def _tell_history(self, known: PlateHistory) -> None:
+        """What the vehicle file says of the plate typed: a warning if a report now is a repeat."""
+        if known.repeat:
+            self.repeat = _("Reports of this plate in the last thirty days: %(count)d. This report will be "
+                            "flagged as a repeat.") % {"count": known.lately}
+        elif known.lately:
+            self.history = _("Reports of this plate in the last thirty days: %(count)d.") % {"count": known.lately}
+        elif known.total and known.last is not None:
+            self.history = _("Reports of this plate: %(count)d, the last on %(time)s.") % {
+                "count": known.total, "time": self.app.clock_text(known.last.isoformat())}
+        else:
+            self.history = _("Never reported before.")
 
     def on_keys(self, _instance: Any, keys: list[str]) -> None:
         """The keyboard shows only the keys that may come next."""
@@ -89,6 +107,7 @@ class ReportScreen(BeatlogScreen):
             plate = normalise(plate) if plate else ""
             saved = report(self.app.records, self.app.account.user, kind, self.ids.address.text.strip(),
                            plate=plate, note=self.ids.note.text.strip(), photo_hashes=list(self.ids.photos.hashes),
+                           vehicle_colour=self.ids.colour.text.strip(), vehicle_make=self.ids.make.text.strip(),
                            **self._where())
         except PlateError:
             self.message = _("The plate is not complete: 7 characters, or 8 on a new-energy vehicle.")

@@ -96,16 +96,23 @@ def test_a_traffic_officer_takes_and_resolves_an_order_and_the_room_verifies_it(
     assert officer.app.records.get("work_order", order_id).data["status"] == "closed"
 
 
-def report_car(officer: Officer, plate: str) -> str:
-    """From the orders screen: report an illegally parked car at a typed place; the order's id."""
-    officer.tap("report")
-    officer.on("report")
-    officer.type("address", "南湖路1号")
+def type_plate(officer: Officer, plate: str) -> None:
+    """On the report screen, after the remembered province and office: the plate's other characters."""
     typed = officer.screen.plate
     for key in plate:
         officer.tap(next(button for button in officer.widget("plate_keys").children if button.text == key))
         typed += key
         officer.wait(lambda typed=typed: officer.screen.plate == typed, f"the plate to read {typed}")
+
+
+def report_car(officer: Officer, plate: str, colour: str = "") -> str:
+    """From the orders screen: report an illegally parked car at a typed place; the order's id."""
+    officer.tap("report")
+    officer.on("report")
+    officer.type("address", "南湖路1号")
+    type_plate(officer, plate)
+    if colour:
+        officer.type("colour", colour)
     officer.tap("send")
     return str(officer.on("order").params["record_id"])
 
@@ -116,7 +123,17 @@ def test_the_reporter_withdraws_an_order_not_yet_accepted_and_reopens_a_resoluti
     sign_in(officer, "officer1")
     officer.tap("work_orders")
     officer.on("orders")
-    report_car(officer, "1A234")
+    officer.tap("report")
+    officer.on("report")
+    type_plate(officer, "12345")
+    assert officer.widget("history").text == "近三十天内此车牌被报告 1 次。"
+    officer.tap("erase")
+    type_plate(officer, "0")
+    assert officer.widget("history").text == "此前未被报告。"
+    officer.back()
+    officer.on("orders")
+    report_car(officer, "1A234", colour="白")
+    assert "白" in officer.widget("facts").text
     officer.tap("withdraw")
     assert "已撤回" in officer.widget("facts").text
     officer.back()
