@@ -112,6 +112,7 @@ class PersonForm(FormSchema):
     role = fields.Str(required=True, validate=validate.OneOf(tuple(vocab.ROLES)))
     room_id = fields.UUID(load_default=None)
     station_id = fields.UUID(load_default=None)
+    squad_id = fields.UUID(load_default=None)
     star_level = fields.Int(load_default=0, validate=validate.Range(0, 5))
 
 

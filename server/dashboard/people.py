@@ -19,11 +19,12 @@ from server.dashboard.auth import get_or_404, page
 from server.dashboard.forms import ActiveForm, NewPersonForm, PasswordForm, PersonForm, submitted
 from server.errors import ApiError
 from server.extensions import db
-from server.models import Device, Person, Room, Station
+from server.models import Device, Person, Room, Station, TrafficSquad
 from server.operations.devices import issue_enrolment_code
 from server.operations.people import create_person, set_password, update_person
 from server.refusals import Refused
 from sync.protocol import PASSWORD_MIN_LENGTH
+from sync.rules import TRAFFIC_ROLES
 
 person_form = PersonForm()
 new_person_form = NewPersonForm()
@@ -32,16 +33,20 @@ active_form = ActiveForm()
 
 
 def places() -> dict[str, Any]:
-    """What the person form offers: stations, rooms, and the password policy's length."""
+    """What the person form offers: stations, rooms, traffic squads, and the password policy's length."""
     return {"password_min_length": PASSWORD_MIN_LENGTH,
             "stations": db.session.scalars(select(Station).order_by(Station.name)).all(),
-            "rooms": db.session.scalars(select(Room).where(Room.deleted.is_(False)).order_by(Room.name)).all()}
+            "rooms": db.session.scalars(select(Room).where(Room.deleted.is_(False)).order_by(Room.name)).all(),
+            "squads": db.session.scalars(select(TrafficSquad).order_by(TrafficSquad.name)).all(),
+            "traffic_roles": TRAFFIC_ROLES}
 
 
 def placed(form: dict[str, Any]) -> dict[str, Any]:
-    """Only the place the role has: an officer's room, a chief's station, nothing for an admin."""
+    """Only the place the role has: an officer's room, a chief's station, traffic police's squad, nothing for an
+    admin. A squad is chosen when the account is made: traffic police do not move between squads here."""
     return {**form, "room_id": form["room_id"] if form["role"] == "officer" else None,
-            "station_id": form["station_id"] if form["role"] == "chief" else None}
+            "station_id": form["station_id"] if form["role"] == "chief" else None,
+            "squad_id": form["squad_id"] if form["role"] in TRAFFIC_ROLES else None}
 
 
 def refused(refusal: Refused) -> dict[str, Any]:
@@ -95,7 +100,9 @@ def render_person(person: Person, status: int = 200, **extra: Any) -> tuple[str,
 def person(person_id: uuid.UUID) -> Any:
     if request.method == "GET":
         return render_person(get_or_404(Person, person_id))
-    update_person(db.session(), person_id, placed(submitted(person_form, request.form)), actor_id=current_person().id)
+    changes = placed(submitted(person_form, request.form))
+    changes.pop("squad_id")
+    update_person(db.session(), person_id, changes, actor_id=current_person().id)
     flash(_("Saved. Their phones follow the change at their next sync."), "done")
     return redirect(url_for("dashboard.person", person_id=person_id))
 

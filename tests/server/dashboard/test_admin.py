@@ -15,6 +15,7 @@ from server.demo.org import DEMO_PASSWORD
 from server.extensions import db
 from server.models import AccessToken, AuditEntry, Device, Person
 from server.passwords import hash_password, verify_password
+from sync.protocol import SCHEMA_HEADER, SCHEMA_VERSION
 from tests.server.dashboard.conftest import Reviewer
 from tests.world import PASSWORD, World
 
@@ -40,6 +41,30 @@ def test_an_admin_adds_an_officer_who_can_then_sign_in(reviewer: Reviewer, world
                                                     "device_id": "6f1c2d3e-0000-4000-8000-00000000aaaa",
                                                     "device_name": "new phone"})
     assert login.status_code == 200 and login.get_json()["user"]["room_id"] == str(world.rooms["A2"])
+
+
+def test_an_admin_adds_a_traffic_officer_to_a_squad_whose_orders_their_phone_then_pulls(
+        reviewer: Reviewer, world: World, client: FlaskClient) -> None:
+    reviewer.sign_in("admin")
+    form = reviewer.get("/dashboard/people/new").get_data(as_text=True)
+    assert 'value="traffic"' in form and "Squad S" in form
+    fields = {"username": "traffic_new", "password": "a-good-pass", "display_name": "New Traffic Officer",
+              "role": "traffic", "star_level": "0"}
+    refused = reviewer.post("/dashboard/people/new", fields)
+    assert refused.status_code == 422 and "Traffic police belong to a traffic squad." in refused.get_data(as_text=True)
+    created = reviewer.post("/dashboard/people/new", {**fields, "squad_id": str(world.squads["T"]),
+                                                      "room_id": str(world.rooms["A1"])})
+    assert created.status_code == 302
+    page = reviewer.get(created.headers["Location"]).get_data(as_text=True)
+    assert "Squad T" in page and 'value="officer"' not in page
+    login = client.post("/api/v1/auth/login", json={"username": "traffic_new", "password": "a-good-pass",
+                                                    "device_id": "6f1c2d3e-0000-4000-8000-00000000bbbb",
+                                                    "device_name": "new phone"}).get_json()
+    pulled = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {login['token']}",
+                                                      SCHEMA_HEADER: str(SCHEMA_VERSION)}).get_json()
+    orders = {change["id"] for change in pulled["changes"] if change["type"] == "work_order"}
+    assert orders == {str(world.work_orders["B1"])}
+    assert "Squad T" in reviewer.get("/dashboard/people").get_data(as_text=True)
 
 
 def test_moving_an_officer_changes_what_their_next_pull_brings(reviewer: Reviewer, world: World,
