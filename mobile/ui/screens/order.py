@@ -14,6 +14,7 @@ from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, Strin
 from kivy.uix.boxlayout import BoxLayout
 from marshmallow import ValidationError
 
+from mobile.ui.capture import PhotoField
 from mobile.ui.explain import field_name
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
@@ -133,6 +134,7 @@ class OrderScreen(BeatlogScreen):
         column.clear_widgets()
         column.add_widget(Body(text=_("Reported · %(time)s") % {
             "time": self.app.clock_text(view.order.data.get("reported_at", ""))}))
+        self._photos(view.order.data.get("photo_hashes"))
         me = (self.app.account.user or {}).get("id")
         for event in view.events:
             data = event.data
@@ -141,10 +143,18 @@ class OrderScreen(BeatlogScreen):
             detail = tr.label(vocab.WORK_ORDER_OUTCOMES, data.get("outcome")) or \
                 tr.label(vocab.CONTACT_RESULTS, data.get("contact_result")) or data.get("reason", "")
             column.add_widget(Body(text=" · ".join(word for word in [*words, detail] if word)))
+            self._photos(data.get("photo_hashes"))
             verdict = view.folded.verdicts.get(event.id)
             if verdict is not None:
                 column.add_widget(Muted(text=_("No effect: %(why)s") % {"why": refusal_text(
                     verdict, view.name_of(verdict), self.app.clock_text(verdict.at or ""))}))
+
+    def _photos(self, hashes: list[str] | None) -> None:
+        """A step's photos (the report's, the resolution's evidence) under it, to look at, not to change."""
+        if hashes:
+            photos = PhotoField(locked=True)
+            photos.load(hashes, {})
+            self.ids.timeline.add_widget(photos)
 
     def step(self, kind: str, **details: Any) -> None:
         """Take a step now; a form problem is shown beside the buttons, nothing is saved."""

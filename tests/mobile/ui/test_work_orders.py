@@ -58,6 +58,7 @@ def test_an_officer_reports_a_car_from_a_venue_in_eight_touches_with_a_photo(
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_traffic_officer_takes_and_resolves_an_order_and_the_room_verifies_it(
         start_app: Any, network: Any, photo_folder: Path, tmp_path: Path, language: str) -> None:
+    from mobile.ui.capture import PhotoField
     from mobile.ui.i18n import tr
 
     traffic = start_app(network.url, language, data_dir=tmp_path / "traffic")
@@ -72,6 +73,7 @@ def test_a_traffic_officer_takes_and_resolves_an_order_and_the_room_verifies_it(
     traffic.tap("start_resolving")
     traffic.choose("outcome", "moved_by_owner")
     add_photo(traffic)
+    evidence = list(traffic.widget("photos").hashes)
     traffic.tap("confirm_resolve")
     facts = traffic.widget("facts").text
     assert tr.label(vocab.WORK_ORDER_STATES, "resolved") in facts
@@ -88,6 +90,10 @@ def test_a_traffic_officer_takes_and_resolves_an_order_and_the_room_verifies_it(
     officer.tap(officer.row("orders", plate))
     order_id = officer.on("order").params["record_id"]
     assert any("王建军" in text for text in officer.texts())
+    shown = [widget for widget in officer.widget("timeline").children if isinstance(widget, PhotoField)]
+    assert [field.hashes for field in shown] == [evidence]
+    thumbnail = str(officer.app.store.thumbnail_path(evidence[0]))
+    officer.wait(lambda: shown[0].ids.strip.children[0].source == thumbnail, "the evidence photo's thumbnail")
     assert language == "en" or english_words(officer) == []
     officer.screenshot("order-to-verify")
     officer.tap("verify")
