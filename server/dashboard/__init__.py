@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
         places,
         quarantine,
         reports,
+        squads,
         values,
     )
 

@@ -121,6 +121,14 @@ class NewPersonForm(PersonForm):
     password = fields.Str(required=True)
 
 
+class SquadForm(FormSchema):
+    name = fields.Str(required=True, validate=validate.Length(1, 80))
+
+
+class CoverForm(FormSchema):
+    room_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
+
+
 class PasswordForm(FormSchema):
     password = fields.Str(required=True)
 

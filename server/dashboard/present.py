@@ -52,7 +52,7 @@ def record_kind_word(record_type: str) -> str:
         "venue": _("Venue"), "inspection": _("Inspection log"), "followup": _("Follow-up visit"),
         "room": _("Police room"), "station": _("Police station"), "person": _("Person"),
         "checklist_template": _("Checklist"), "device": _("Device"), "work_order": _("Work order"),
-        "work_order_event": _("Work order step"),
+        "work_order_event": _("Work order step"), "vehicle": _("Vehicle file"),
     }.get(record_type, record_type)
 
 
@@ -83,7 +83,8 @@ def action_word(action: str) -> str:
     return {
         "create": _("created"), "update": _("changed"), "delete": _("deleted"), "review": _("reviewed"),
         "resolve": _("conflict resolved"), "move": _("moved to another room"), "approve": _("approved"),
-        "fold": _("state updated from its steps"),
+        "fold": _("state updated from its steps"), "file": _("filed again from its reports"),
+        "route": _("sent to a traffic squad"),
         "return": _("returned"), "approved": _("approved"), "returned": _("returned"),
         "applied": _("applied"), "merged": _("merged"), "duplicate": _("repeated, already applied"),
         "conflict": _("conflict"), "rejected": _("rejected"), "venue": _("venue"), "inspection": _("inspection"),

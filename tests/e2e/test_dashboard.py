@@ -64,7 +64,7 @@ EVERY_KIND_OF_PAGE = {"/dashboard/inbox", "/dashboard/inspections/:id", "/dashbo
                       "/dashboard/quarantine/:id", "/dashboard/people", "/dashboard/people/:id",
                       "/dashboard/people/new", "/dashboard/venues", "/dashboard/venues/:id", "/dashboard/templates",
                       "/dashboard/templates/:id", "/dashboard/places", "/dashboard/devices", "/dashboard/audit",
-                      "/dashboard/orders", "/dashboard/orders/:id", "/dashboard/orders/figures"}
+                      "/dashboard/orders", "/dashboard/orders/:id", "/dashboard/orders/figures", "/dashboard/squads"}
 
 
 def test_a_tour_of_every_chief_and_admin_page_in_chinese_finds_no_code_words_ids_or_english(
