@@ -12,8 +12,9 @@ from server.dashboard.present import action_word, record_kind_word, station_time
 from server.extensions import db
 from server.models import AuditEntry, ChecklistTemplate, Followup, Inspection, Person, Room, Station, Venue
 
-RECORD_KINDS = ("inspection", "followup", "venue", "room", "station", "person", "checklist_template")
-VERBS = ("create", "update", "delete", "review", "resolve", "move")
+RECORD_KINDS = ("inspection", "followup", "venue", "room", "station", "person", "checklist_template", "work_order",
+                "work_order_event", "vehicle")
+VERBS = ("create", "update", "delete", "review", "resolve", "move", "fold", "file", "route")
 WHOLE_ACTIONS = ("conflict.open", "quarantine.apply", "quarantine.dismiss", "device.enrol", "device.enrolment_code",
                  "device.reassign", "device.revoke", "auth.login", "auth.login_failed", "auth.enrol",
                  "auth.enrol_failed", "auth.logout", "auth.account_under_attack", "person.password_set",

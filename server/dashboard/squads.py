@@ -38,7 +38,7 @@ def squads_page(status: int = 200, **errors: Any) -> tuple[str, int]:
 
 
 def squad_refused(refusal: Refused, **_view_args: Any) -> tuple[str, int]:
-    return squads_page(422, **{name.removesuffix("_id"): value for name, value in refusal.fields.items()})
+    return squads_page(422, **refusal.fields)
 
 
 @bp.route("/squads")

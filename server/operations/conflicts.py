@@ -9,9 +9,10 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from server.ledger import record_audit
-from server.models import SyncConflict
+from server.models import SyncConflict, WorkOrder
 from server.models.base import utcnow
 from server.operations.records import authorise, locked, record_now
+from server.operations.vehicles import refile_report
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPINGS
@@ -84,6 +85,8 @@ def resolve_conflict(
     deleted = delete or (record.deleted and not chosen)
     write_record(session, record, "resolve", loaded, actor_id=admin_id, device_id=device_id, deleted=deleted,
                  details={"conflict_id": str(conflict.id), "values": chosen, "deleted": deleted})
+    if isinstance(record, WorkOrder):
+        refile_report(session, current, record, actor_id=admin_id, device_id=device_id)
     conflict.status = "resolved"
     conflict.version += 1
     conflict.resolved_at = utcnow()

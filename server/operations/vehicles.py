@@ -13,7 +13,7 @@ tombstone of the plate's file, unless they still see it through another order (`
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +28,10 @@ from server.syncing.change import write_record
 from sync.vehicles import Sighting, vehicle_file
 
 NOTED = frozenset({"plate", "vehicle_colour", "vehicle_make"})
-"""The report fields a vehicle file is folded from (a report's time never changes)."""
+"""The report fields a vehicle file is folded from (a report's time never changes).
+
+A report counts at the time its device gave it, or when the server received it if that is
+earlier: a phone whose clock runs years ahead cannot make its report the plate's latest."""
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,10 @@ def file_plates(session: Session, plates: Iterable[str], *, actor_id: uuid.UUID 
     """
     how: dict[str, Any] = {"actor_id": actor_id, "device_id": device_id, "now": now, "key": key}
     for plate in sorted({plate for plate in plates if plate}):
-        sightings = [Sighting(row.reported_at_utc, row.vehicle_colour, row.vehicle_make) for row in session.execute(
-            select(WorkOrder.reported_at_utc, WorkOrder.vehicle_colour, WorkOrder.vehicle_make)
-            .where(WorkOrder.plate == plate, WorkOrder.deleted.is_(False)))]
+        sightings = [Sighting(min(row.reported_at_utc, row.created_at), row.vehicle_colour, row.vehicle_make)
+                     for row in session.execute(
+                         select(WorkOrder.reported_at_utc, WorkOrder.created_at, WorkOrder.vehicle_colour,
+                                WorkOrder.vehicle_make).where(WorkOrder.plate == plate, WorkOrder.deleted.is_(False)))]
         vehicle_id = session.scalar(select(Vehicle.id).where(Vehicle.plate == plate))
         if vehicle_id is None:
             if sightings:
@@ -70,6 +74,16 @@ def file_plates(session: Session, plates: Iterable[str], *, actor_id: uuid.UUID 
             write_record(session, vehicle, "file", changed, deleted=False, **how)
     for report in left:
         leave(session, report, actor_id)
+
+
+def refile_report(session: Session, before: Mapping[str, Any], order: WorkOrder, *, actor_id: uuid.UUID | None,
+                  device_id: uuid.UUID | None = None) -> None:
+    """After a report was changed outside a push (an admin's resolution of its conflict): its plates' files."""
+    if all(before.get(name) == getattr(order, name) for name in NOTED):
+        return
+    old = before.get("plate") or ""
+    left = [Left(old, order.room_id, order.squad_id)] if old and old != order.plate else []
+    file_plates(session, {old, order.plate}, actor_id=actor_id, device_id=device_id, left=left)
 
 
 def leave(session: Session, report: Left, actor_id: uuid.UUID | None) -> None:

@@ -56,8 +56,9 @@ class Dispatch:
             derived["accept_due"], derived["resolve_due"] = work_orders.due_times(loaded["kind"], self.now, deadlines)
         if loaded["plate"]:
             earlier = self.reported(loaded["plate"])
-            derived["repeat_plate"] = work_orders.is_repeat(earlier, loaded["reported_at"])
-            earlier.append(loaded["reported_at"])
+            reported_at = min(loaded["reported_at"], self.now)
+            derived["repeat_plate"] = work_orders.is_repeat(earlier, reported_at)
+            earlier.append(reported_at)
         return Values.of(MAPPINGS["work_order"], {**loaded, **derived})
 
     def noted(self, order: RecordState, report: Mapping[str, Any]) -> None:
@@ -66,6 +67,15 @@ class Dispatch:
         self.plates.update({before, after})
         if before and before != after and order.room_id is not None:
             self.left.append(Left(before, order.room_id, order.squad_id))
+
+    def replated(self, order: RecordState) -> Values | None:
+        """A report whose plate changed: its repeat flag for the new plate, where that changes it."""
+        plate = order.data.get("plate") or ""
+        reported_at = min(datetime.fromisoformat(order.data["reported_at"]), self.now)
+        repeat = bool(plate) and work_orders.is_repeat(self.reported(plate), reported_at)
+        if repeat == order.data.get("repeat_plate", False):
+            return None
+        return Values.of(MAPPINGS["work_order"], {"repeat_plate": repeat})
 
     def check_step(self, role: str, order: RecordState, values: Values) -> None:
         """The wall: the author acts as themself, in a role that takes this step, on their squad's order."""
@@ -122,9 +132,9 @@ class Dispatch:
         """When the plate was reported before, within the repeat window before now."""
         if plate not in self.reports:
             since = self.now - 2 * work_orders.REPEAT_WINDOW
-            self.reports[plate] = list(self.session.scalars(
-                select(WorkOrder.reported_at_utc).where(WorkOrder.plate == plate, WorkOrder.reported_at_utc >= since,
-                                                        WorkOrder.deleted.is_(False))))
+            self.reports[plate] = [min(row.reported_at_utc, row.created_at) for row in self.session.execute(
+                select(WorkOrder.reported_at_utc, WorkOrder.created_at).where(
+                    WorkOrder.plate == plate, WorkOrder.reported_at_utc >= since, WorkOrder.deleted.is_(False)))]
         return self.reports[plate]
 
     def name_of(self, person_id: uuid.UUID) -> str:

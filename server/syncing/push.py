@@ -256,6 +256,9 @@ class PushBatch:
             changed = {name: [state.data.get(name), value] for name, value in merge.applied.items()}
             self.change(state, mutation, applied, "update",
                         {"mutation_id": str(mutation.mutation_id), "changed": changed})
+            flagged = self.dispatch.replated(state) if mutation.type == "work_order" and "plate" in changed else None
+            if flagged is not None:
+                self.change(state, mutation, flagged, "fold", {"mutation_id": str(mutation.mutation_id)})
         if merge.conflicts:
             return self.conflict(mutation, state, reason, merge.conflicts)
         merged = merge.applied and mutation.base_version != version_before

@@ -128,3 +128,50 @@ def test_no_one_writes_a_vehicle_file_but_the_server(app: Flask, client: FlaskCl
         answer = hostile_push(client, world, username, mutation("vehicle", "update", {"colour": "黑"}, str(filed.id),
                                                                 base_version=filed.version, base={"colour": ""}))
         assert (answer[-1]["status"], answer[-1]["code"]) == ("rejected", "read_only_type")
+
+
+def test_a_corrected_plate_is_flagged_by_the_reports_of_the_plate_it_now_names(
+        world: World, device: DeviceFactory) -> None:
+    officer = device("officer_a1")
+    for days_ago in (10, 5, 2):
+        report(world, officer, "officer_a1", "浙FZ1234", days_ago=days_ago)
+    typo = report(world, officer, "officer_a1", "浙FZ1243")
+    officer.sync()
+    assert officer.visible("work_order")[typo]["data"]["repeat_plate"] is False
+    officer.edit("work_order", typo, plate="浙FZ1234")
+    officer.sync()
+    assert officer.visible("work_order")[typo]["data"]["repeat_plate"] is True
+    assert (vehicle(officer, "浙FZ1234") or {}).get("flagged") is True
+
+
+def test_a_report_dated_years_ahead_counts_when_the_server_received_it(world: World, device: DeviceFactory) -> None:
+    officer = device("officer_a1")
+    for days_ago in (10, 5, 2):
+        report(world, officer, "officer_a1", "浙FZ1234", days_ago=days_ago)
+    ahead = report(world, officer, "officer_a1", "浙FZ1234", days_ago=-5 * 365)
+    officer.sync()
+    filed = vehicle(officer, "浙FZ1234") or {}
+    assert datetime.fromisoformat(filed["last_reported_at"]) <= clock.now()
+    assert (len(filed["recent_reports"]), filed["flagged"]) == (4, True)
+    assert officer.visible("work_order")[ahead]["data"]["repeat_plate"] is True
+
+
+def test_an_admin_choosing_a_reports_plate_in_a_conflict_refiles_both_plates(
+        world: World, device: DeviceFactory, client: FlaskClient) -> None:
+    first, second = device("officer_a1"), device("officer_a1")
+    order_id = report(world, first, "officer_a1", "浙FZ1234")
+    first.sync()
+    second.pull()
+    first.edit("work_order", order_id, plate="浙FZ5678")
+    first.sync()
+    second.edit("work_order", order_id, plate="浙FZ9999")
+    second.push()
+    conflict_id = second.results[-1]["conflict_id"]
+    assert (vehicle(first, "浙FZ5678") or {}).get("report_count") == 1
+    version = second.results[-1]["version"]
+    resolved = client.post(f"/api/v1/conflicts/{conflict_id}/resolve", headers=world.headers("admin"),
+                           json={"expected_version": version, "values": {"plate": "浙FZ9999"}})
+    assert resolved.status_code == 200, resolved.json
+    first.pull()
+    assert vehicle(first, "浙FZ5678") is None
+    assert (vehicle(first, "浙FZ9999") or {}).get("report_count") == 1

@@ -85,7 +85,7 @@ class ReportScreen(BeatlogScreen):
             self.history = _("Reports of this plate: %(count)d, the last on %(time)s.") % {
                 "count": known.total, "time": self.app.clock_text(known.last.isoformat())}
         else:
-            self.history = _("Never reported before.")
+            self.history = _("No report of this plate that this phone knows of.")
 
     def on_keys(self, _instance: Any, keys: list[str]) -> None:
         """The keyboard shows only the keys that may come next."""

@@ -135,7 +135,7 @@ def test_the_reporter_withdraws_an_order_not_yet_accepted_and_reopens_a_resoluti
     assert officer.widget("history").text == "近三十天内此车牌被报告 1 次。"
     officer.tap("erase")
     type_plate(officer, "0")
-    assert officer.widget("history").text == "此前未被报告。"
+    assert officer.widget("history").text == "本机未见此车牌的报告。"
     officer.back()
     officer.on("orders")
     report_car(officer, "1A234", colour="白")

@@ -26,13 +26,18 @@ def test_an_admin_sets_up_a_squad_and_gives_it_a_room_whose_waiting_orders_go_th
     reviewer.sign_in("admin")
     page = reviewer.get("/dashboard/squads").get_data(as_text=True)
     assert "Squad S" in page and "Traffic S1" in page and "Room A1" in page
-    assert reviewer.post("/dashboard/squads", {"name": "Squad S"}).status_code == 422
+    taken = reviewer.post("/dashboard/squads", {"name": "Squad S"})
+    assert taken.status_code == 422 and "A squad needs a name no other squad has." in taken.get_data(as_text=True)
     assert reviewer.post("/dashboard/squads", {"name": "Squad U"}).status_code == 302
     page = reviewer.get("/dashboard/squads").get_data(as_text=True)
     assert "Squad U is set up" in page
     with app.app_context():
         squad_id = db.session.scalars(select(TrafficSquad.id).where(TrafficSquad.name == "Squad U")).one()
-    assert reviewer.post(f"/dashboard/squads/{squad_id}/rooms", {}).status_code == 422
+    nothing_chosen = reviewer.post(f"/dashboard/squads/{squad_id}/rooms", {})
+    assert nothing_chosen.status_code == 422
+    assert "Choose at least one police room." in nothing_chosen.get_data(as_text=True)
+    gone = reviewer.post(f"/dashboard/squads/{squad_id}/rooms", {"room_id": str(world.squads["S"])})
+    assert gone.status_code == 422 and "That police room no longer exists." in gone.get_data(as_text=True)
     given = reviewer.post(f"/dashboard/squads/{squad_id}/rooms", {"room_id": str(world.rooms["B1"])})
     assert given.status_code == 302
     assert "New work orders of Room B1 now go to this squad." in reviewer.get("/dashboard/squads").get_data(
