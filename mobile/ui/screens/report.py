@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from mobile.recent import nearby_venues
 from mobile.ui.explain import field_list
 from mobile.ui.i18n import _
-from mobile.ui.screens.base import BeatlogScreen
+from mobile.ui.screens.base import FormScreen
 from mobile.work_orders import PlateHistory, plate_history, report
 from sync import vocab
 from sync.plates import LETTERS, PROVINCES, PlateError, display, is_canonical, normalise
@@ -40,7 +40,10 @@ def keys_after(plate: str) -> list[str]:
     return [*"0123456789", *LETTERS]
 
 
-class ReportScreen(BeatlogScreen):
+class ReportScreen(FormScreen):
+    """The report form; like every form it keeps what the officer entered as a draft (``FormScreen``)."""
+
+    record_type = "work_order"
     plate = StringProperty("")
     plate_shown = StringProperty("")
     keys = ListProperty([])
@@ -49,13 +52,26 @@ class ReportScreen(BeatlogScreen):
     repeat = StringProperty("")
     kind_labels = ObjectProperty(vocab.WORK_ORDER_KINDS)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fbind("plate", self.autosave.edited)
+
     def show(self) -> None:
+        """A new report, or the draft of one the officer left (Back, or the app was killed)."""
+        draft = self.draft_fields
         self.message = ""
-        self.ids.kind.value = "illegal_parking"
-        self.set_plate(self.app.store.get_meta(PREFIX_KEY, DEFAULT_PREFIX))
-        self.ids.address.text = self._place()
-        self.ids.note.text = self.ids.colour.text = self.ids.make.text = ""
-        self.ids.photos.load([], {})
+        self.ids.kind.value = draft.get("kind") or "illegal_parking"
+        self.set_plate(draft.get("plate") or self.app.store.get_meta(PREFIX_KEY, DEFAULT_PREFIX))
+        self.ids.address.text = draft.get("address") or self._place()
+        self.ids.note.text = draft.get("note", "")
+        self.ids.colour.text = draft.get("vehicle_colour", "")
+        self.ids.make.text = draft.get("vehicle_make", "")
+        self.ids.photos.load(draft.get("photo_hashes", []), {})
+
+    def draft_values(self) -> dict[str, Any]:
+        return {"kind": self.ids.kind.value, "plate": self.plate, "address": self.ids.address.text,
+                "note": self.ids.note.text, "vehicle_colour": self.ids.colour.text,
+                "vehicle_make": self.ids.make.text, "photo_hashes": list(self.ids.photos.hashes)}
 
     def _place(self) -> str:
         """The venue this was opened from, or the nearest one to the phone's position: the place to start from."""
@@ -115,6 +131,8 @@ class ReportScreen(BeatlogScreen):
         except ValidationError as error:
             self.message = _("Fill in: %(fields)s") % {"fields": field_list(error.normalized_messages())}
             return
+        self.autosave.finish(keep=False)
+        self.restored = False
         if plate:
             self.app.store.set_meta(PREFIX_KEY, plate[:2])
         self.app.toast(_("Reported · sent to traffic police at the next sync"))

@@ -10,6 +10,7 @@ import pytest
 
 from sync import vocab
 from tests.mobile.ui.driver import Officer, sign_in
+from tests.mobile.ui.test_forms import leave_form_sheet
 from tests.mobile.ui.test_screens import english_words
 
 
@@ -137,6 +138,7 @@ def test_the_reporter_withdraws_an_order_not_yet_accepted_and_reopens_a_resoluti
     type_plate(officer, "0")
     assert officer.widget("history").text == "本机未见此车牌的报告。"
     officer.back()
+    officer.tap(leave_form_sheet(officer).ids.discard)
     officer.on("orders")
     report_car(officer, "1A234", colour="白")
     assert "白" in officer.widget("facts").text
@@ -173,3 +175,38 @@ def test_the_reporter_withdraws_an_order_not_yet_accepted_and_reopens_a_resoluti
     wait_sent(officer)
     again = officer.app.records.get("work_order", reopened).data
     assert (again["status"], again["reopen_count"], again["assignee_name"]) == ("dispatched", 1, "王建军")
+
+
+def test_a_half_typed_report_survives_a_killed_app_and_reopens_where_it_was(
+        start_app: Any, network: Any, tmp_path: Path) -> None:
+    phone = tmp_path / "phone"
+    officer = start_app(network.url, "zh", data_dir=phone)
+    sign_in(officer, "officer1")
+    officer.tap("work_orders")
+    officer.on("orders")
+    officer.tap("report")
+    officer.on("report")
+    officer.choose("kind", "abandoned_vehicle")
+    type_plate(officer, "7K2")
+    officer.type("address", "南湖路9号")
+    officer.type("colour", "银")
+    drafts = officer.app.drafts
+    officer.wait(lambda: (draft := drafts.open_form()) is not None and draft.fields["vehicle_colour"] == "银"
+                 and draft.fields["plate"].endswith("7K2"), "the report to be autosaved")
+    officer.kill()
+
+    officer = start_app(network.url, "zh", data_dir=phone)
+    officer.on("unlock")
+    officer.type("password", "demo")
+    officer.tap("unlock")
+    report = officer.on("report")
+    assert report.restored and "已恢复草稿" in report.ids.restored.text
+    assert (report.ids.kind.value, report.plate, report.ids.address.text, report.ids.colour.text) == (
+        "abandoned_vehicle", "浙F7K2", "南湖路9号", "银")
+    type_plate(officer, "03")
+    officer.tap("send")
+    order_id = officer.on("order").params["record_id"]
+    sent = officer.app.records.get("work_order", order_id)
+    assert (sent.data["plate"], sent.data["vehicle_colour"], sent.data["kind"]) == ("浙F7K203", "银",
+                                                                                   "abandoned_vehicle")
+    assert officer.app.drafts.open_form() is None
