@@ -305,6 +305,14 @@ def _texts(widget: Widget) -> Iterable[str]:
             yield child.hint_text
 
 
+def unlock(officer: Officer) -> Officer:
+    """A signed-in phone's app started again: the unlock screen, the demo password, Unlock."""
+    officer.on("unlock")
+    officer.type("password", "demo")
+    officer.tap("unlock")
+    return officer
+
+
 def sign_in(officer: Officer, username: str = "officer1", today: str = "home") -> None:
     """Sign in on the setup screen; ``today`` is the screen the role's day starts on (``orders`` for traffic police)."""
     officer.on("setup")

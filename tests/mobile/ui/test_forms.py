@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.mobile.ui.driver import Officer, sign_in
+from tests.mobile.ui.driver import Officer, sign_in, unlock
 from tests.mobile.ui.test_officer_app import hotel_in_beat, open_venue, pick_photo
 
 
@@ -64,10 +64,7 @@ def test_a_half_filled_inspection_survives_a_killed_app_and_reopens_where_it_was
     assert unsent_inspections(officer) == 0, "an unsaved form is never a record to send"
     officer.kill()
 
-    officer = start_app(network.url, "zh", data_dir=phone)
-    officer.on("unlock")
-    officer.type("password", "demo")
-    officer.tap("unlock")
+    officer = unlock(start_app(network.url, "zh", data_dir=phone))
     form = officer.on("inspection")
     assert form.venue_name == venue_name and form.restored
     assert "已恢复草稿" in form.ids.restored.text

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sync import vocab
-from tests.mobile.ui.driver import Officer, sign_in
+from tests.mobile.ui.driver import Officer, sign_in, unlock
 from tests.mobile.ui.test_forms import leave_form_sheet
 from tests.mobile.ui.test_screens import english_words
 
@@ -195,10 +195,7 @@ def test_a_half_typed_report_survives_a_killed_app_and_reopens_where_it_was(
                  and draft.fields["plate"].endswith("7K2"), "the report to be autosaved")
     officer.kill()
 
-    officer = start_app(network.url, "zh", data_dir=phone)
-    officer.on("unlock")
-    officer.type("password", "demo")
-    officer.tap("unlock")
+    officer = unlock(start_app(network.url, "zh", data_dir=phone))
     report = officer.on("report")
     assert report.restored and "已恢复草稿" in report.ids.restored.text
     assert (report.ids.kind.value, report.plate, report.ids.address.text, report.ids.colour.text) == (
