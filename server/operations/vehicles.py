@@ -28,10 +28,7 @@ from server.syncing.change import write_record
 from sync.vehicles import Sighting, vehicle_file
 
 NOTED = frozenset({"plate", "vehicle_colour", "vehicle_make"})
-"""The report fields a vehicle file is folded from (a report's time never changes).
-
-A report counts at the time its device gave it, or when the server received it if that is
-earlier: a phone whose clock runs years ahead cannot make its report the plate's latest."""
+"""The report fields a vehicle file is folded from (a report's time never changes)."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +51,7 @@ def file_plates(session: Session, plates: Iterable[str], *, actor_id: uuid.UUID 
     """
     how: dict[str, Any] = {"actor_id": actor_id, "device_id": device_id, "now": now, "key": key}
     for plate in sorted({plate for plate in plates if plate}):
-        sightings = [Sighting(min(row.reported_at_utc, row.created_at), row.vehicle_colour, row.vehicle_make)
-                     for row in session.execute(
-                         select(WorkOrder.reported_at_utc, WorkOrder.created_at, WorkOrder.vehicle_colour,
-                                WorkOrder.vehicle_make).where(WorkOrder.plate == plate, WorkOrder.deleted.is_(False)))]
+        sightings = reports_of(session, plate)
         vehicle_id = session.scalar(select(Vehicle.id).where(Vehicle.plate == plate))
         if vehicle_id is None:
             if sightings:
@@ -100,6 +94,18 @@ def leave(session: Session, report: Left, actor_id: uuid.UUID | None) -> None:
     for person_id in session.scalars(select(Person.id).where(saw)):
         session.add(ScopeExit(**exit_row("vehicle", vehicle.id, vehicle.version, vehicle.seq, vehicle.updated_at,
                                          actor_id, person_id=person_id)))
+
+
+def reports_of(session: Session, plate: str, since: datetime | None = None) -> list[Sighting]:
+    """The orders naming ``plate`` (reported since ``since``), each at the time its device gave, or when
+    the server received it if that is earlier: a phone whose clock runs years ahead cannot make its
+    report the plate's latest, nor keep it out of the repeat window."""
+    statement = select(WorkOrder.reported_at_utc, WorkOrder.created_at, WorkOrder.vehicle_colour,
+                       WorkOrder.vehicle_make).where(WorkOrder.plate == plate, WorkOrder.deleted.is_(False))
+    if since is not None:
+        statement = statement.where(WorkOrder.reported_at_utc >= since)
+    return [Sighting(min(row.reported_at_utc, row.created_at), row.vehicle_colour, row.vehicle_make)
+            for row in session.execute(statement)]
 
 
 def wire_values(plate: str, sightings: list[Sighting]) -> dict[str, object]:

@@ -21,8 +21,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.models import Person, Room, WorkOrder, WorkOrderEvent
-from server.operations.vehicles import Left
+from server.models import Person, Room, WorkOrderEvent
+from server.operations.vehicles import Left, reports_of
 from server.refusals import Kind, Refused
 from server.syncing.change import RecordState, Values
 from server.syncing.wire import MAPPINGS
@@ -132,9 +132,7 @@ class Dispatch:
         """When the plate was reported before, within the repeat window before now."""
         if plate not in self.reports:
             since = self.now - 2 * work_orders.REPEAT_WINDOW
-            self.reports[plate] = [min(row.reported_at_utc, row.created_at) for row in self.session.execute(
-                select(WorkOrder.reported_at_utc, WorkOrder.created_at).where(
-                    WorkOrder.plate == plate, WorkOrder.reported_at_utc >= since, WorkOrder.deleted.is_(False)))]
+            self.reports[plate] = [report.reported_at for report in reports_of(self.session, plate, since)]
         return self.reports[plate]
 
     def name_of(self, person_id: uuid.UUID) -> str:
