@@ -22,13 +22,14 @@ from server import (
     dashboard,
     health,
     logs,
+    privacy,
     replica,
     requestlog,
     scrape,
     transaction,
 )
 from server import api as api_package
-from server.config import DEFAULTS, database_url, settings_from_env, settle_audit_key
+from server.config import DEFAULTS, database_url, production, settings_from_env, settle_audit_key
 from server.database import engine_options, tune_engine
 from server.extensions import api, db, migrate
 
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     settle_audit_key(app.config)
+    privacy.init_app(app, production=production(app.config))
     logs.configure(app)
     compression.init_app(app)
 

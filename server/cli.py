@@ -369,9 +369,11 @@ def report(action: Callable[[Path], Outcome], directory: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from server.personal_data_cli import personal_data_cli
     from server.squad_cli import squad_cli
 
-    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli, blobs_cli, upkeep_cli, squad_cli):
+    for group in (person_cli, device_cli, demo_cli, audit_cli, sync_cli, blobs_cli, upkeep_cli, squad_cli,
+                  personal_data_cli):
         app.cli.add_command(group)
     for command in (worker_command, backup_command, restore_command):
         app.cli.add_command(command)

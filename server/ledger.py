@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from server import metrics
 from server.models import AuditEntry, Ledger
 from server.models.base import utcnow
+from sync.records import RECORD_TYPES
 
 LEDGER_ROW = 1
 GENESIS = "0" * 64
@@ -103,6 +104,25 @@ def audit_key() -> bytes:
     return current_app.config["AUDIT_KEY"].encode()
 
 
+PERSONAL_DETAILS = ("changed", "values")
+"""Details that carry a record's field values: ``changed`` (field → [before, after]) and ``values`` (field → value)."""
+
+
+def without_personal_data(record_type: str, details: dict[str, Any]) -> dict[str, Any]:
+    """An entry's details with the values of a record's personal fields left out, their names kept.
+
+    The audit trail is append-only and chained, so nothing written into it could be erased when a
+    registration's retention ends: it says which personal fields changed (``personal``), never to what.
+    """
+    sealed = RECORD_TYPES[record_type].sealed if record_type in RECORD_TYPES else frozenset()
+    named = {name for key in PERSONAL_DETAILS for name in details.get(key) or ()} & sealed
+    if not named:
+        return details
+    kept = {key: {name: value for name, value in details[key].items() if name not in sealed}
+            for key in PERSONAL_DETAILS if key in details}
+    return {**details, **kept, "personal": sorted(named)}
+
+
 def audit_row(
     session: Session,
     action: str,
@@ -130,7 +150,7 @@ def audit_row(
         "record_type": record_type,
         "record_id": record_id,
         "record_version": record_version,
-        "details": details or {},
+        "details": without_personal_data(record_type, details or {}),
         "prev_hash": state.audit_head,
     }
     entry["entry_hash"] = entry_digest(key or audit_key(), entry)

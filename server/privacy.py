@@ -24,7 +24,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import os
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +98,10 @@ def keyring_from(config: Mapping[str, Any], *, production: bool) -> KeyRing:
         b"beatlog pii index\0" + secret).digest()
     if index_key in keys.values():
         raise RuntimeError("BEATLOG_PII_INDEX_KEY must differ from every sealing key.")
+    others = {str(config.get(name) or "") for name in ("SECRET_KEY", "AUDIT_KEY")}
+    if given and others & ({entry.partition(":")[2].strip() for entry in given.split(",")} | {index}):
+        raise RuntimeError("BEATLOG_PII_KEYS and BEATLOG_PII_INDEX_KEY must differ from SECRET_KEY and "
+                           "BEATLOG_AUDIT_KEY.")
     return KeyRing(keys, index_key)
 
 
@@ -128,3 +134,27 @@ def init_app(app: Flask, *, production: bool) -> None:
 def keyring() -> KeyRing:
     ring: KeyRing = current_app.extensions["beatlog.pii"]
     return ring
+
+
+def seal_values(place: str, record_id: uuid.UUID | str, sealed: frozenset[str],
+                values: Mapping[str, Any]) -> dict[str, Any]:
+    """A document about a record (a conflict's sides, a refused change's data) with its personal fields sealed.
+
+    Each sealed field's value, whatever its JSON type, is sealed for ``<place>.<field>.<record id>``,
+    so it opens only there and only for that record. Other fields are kept as they are.
+    """
+    if not sealed & values.keys():
+        return dict(values)
+    ring = keyring()
+    return {name: ring.seal(f"{place}.{name}.{record_id}", json.dumps(value, ensure_ascii=False))
+            if name in sealed else value for name, value in values.items()}
+
+
+def open_values(place: str, record_id: uuid.UUID | str, sealed: frozenset[str],
+                values: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``seal_values`` sealed, opened."""
+    if not sealed & values.keys():
+        return dict(values)
+    ring = keyring()
+    return {name: json.loads(ring.open(f"{place}.{name}.{record_id}", value)) if name in sealed else value
+            for name, value in values.items()}

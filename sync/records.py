@@ -31,11 +31,25 @@ from sync.fields import (
     whole_number,
 )
 from sync.plates import CANONICAL as CANONICAL_PLATE
+from sync.registry import (
+    LANDLORD_PERSONAL,
+    OCCUPANT_DERIVED,
+    OCCUPANT_PERSONAL,
+    OccupantData,
+    RentalHouseData,
+    ResidencePermitData,
+    check_occupant,
+    check_rental_house,
+    check_residence_permit,
+)
 from sync.rules import (
     ACTIONS,
     ANY,
+    CLOSE_INSTEAD,
+    CONSOLE,
     CONSOLE_ONLY,
     FINAL,
+    MOVE_OUT_INSTEAD,
     NO_STATUS,
     NOT_REVIEWABLE,
     NOT_YOURS,
@@ -46,6 +60,7 @@ from sync.rules import (
     REPORTER_ONLY,
     REVIEW,
     REVIEWER_ONLY,
+    ROOM_OFFICERS_ONLY,
     SERVER_WRITTEN,
     WITHDRAW_INSTEAD,
     WRITE,
@@ -375,6 +390,18 @@ class WorkOrderEventRecord(EnvelopeSchema, WorkOrderEventData):
     pass
 
 
+class RentalHouseRecord(EnvelopeSchema, RentalHouseData):
+    pass
+
+
+class OccupantRecord(EnvelopeSchema, OccupantData):
+    pass
+
+
+class ResidencePermitRecord(EnvelopeSchema, ResidencePermitData):
+    pass
+
+
 REVIEW_FIELDS = frozenset({"review_comment", "reviewer_id", "reviewed_at"})
 """An inspection's fields that only its review writes (with ``status`` set to a review status)."""
 REVIEW_STATUSES = frozenset({"approved", "returned"})
@@ -384,6 +411,8 @@ WORK_ORDER_DISPATCH = frozenset({
     "squad_id", "dispatched_at", "accept_due", "resolve_due", "repeat_plate", "status", "assignee_id", "assignee_name",
     "accepted_at", "resolved_at", "outcome", "ticket_number", "closed_at", "reopen_count"})
 """A work order's fields the server writes: its routing, deadlines and the fold of its events."""
+OFFICERS = frozenset({"officer"})
+"""The rental registry's devices: the room's officers keep it; chiefs read it on the dashboard, masked."""
 REPORT_OPEN = ("reported", "dispatched")
 """The states in which the reporter may still change the report: until traffic police accept it."""
 
@@ -419,7 +448,12 @@ class RecordType:
     - ``owner_field``: the field naming whose work the record is (the matrix's ``own``);
     - ``squad_field``: the traffic squad the record is routed to, which its traffic police see;
     - ``seen_with``: (record type, field) for a type seen by whoever sees a record of that type
-      holding the same value in that field (a vehicle file by those who see an order on its plate).
+      holding the same value in that field (a vehicle file by those who see an order on its plate);
+    - ``sealed``: fields of residents' personal data, encrypted at rest on the server
+      (``server.privacy``), masked wherever shown, removed after the retention period;
+    - ``indexed``: the sealed field an exact search finds records by, through a blind index;
+    - ``devices_of``: the roles whose devices receive the type (None: all whose scope covers it); a
+      chief reads the rental registry on the dashboard, masked, never on a device.
     """
 
     name: str
@@ -441,6 +475,13 @@ class RecordType:
     owner_field: str = "officer_id"
     squad_field: str | None = None
     seen_with: tuple[str, str] | None = None
+    sealed: frozenset[str] = frozenset()
+    indexed: str | None = None
+    devices_of: frozenset[str] | None = None
+
+    def reaches(self, role: str) -> bool:
+        """Whether devices of ``role`` receive records of this type (within their scope) when they pull."""
+        return self.devices_of is None or role in self.devices_of
 
     def blob_hashes(self, data: Mapping[str, Any]) -> list[str]:
         """The blobs (photos, signature) that a record's wire data, or part of it, references."""
@@ -548,6 +589,35 @@ RECORD_TYPES: Mapping[str, RecordType] = {
         RecordType("vehicle", VehicleData, VehicleRecord, table="vehicle", device_writable=False,
                    groups=FieldGroups(RECORD), rules=(Rule.everyone(RECORD, ACTIONS, READ_ONLY_TYPE),),
                    seen_with=("work_order", "plate")),
+        RecordType(
+            "rental_house", RentalHouseData, RentalHouseRecord, table="rental_house", device_writable=True,
+            room_field="room_id", references={"room_id": "room", "officer_id": "person", "venue_id": "venue"},
+            immutable_fields=frozenset({"room_id", "officer_id"}), groups=FieldGroups("house"),
+            rules=(Rule("house", WRITE, ANY, ROOM_OFFICERS_ONLY, CONSOLE),
+                   Rule(RECORD, ("delete",), CLOSE_INSTEAD, ROOM_OFFICERS_ONLY, CLOSE_INSTEAD)),
+            check=check_rental_house, sealed=LANDLORD_PERSONAL, indexed="landlord_id_number", devices_of=OFFICERS,
+        ),
+        RecordType(
+            "occupant", OccupantData, OccupantRecord, table="occupant", device_writable=True,
+            parent=Parent("house_id", "rental_house"),
+            references={"house_id": "rental_house", "officer_id": "person"},
+            immutable_fields=frozenset({"house_id", "officer_id"}),
+            groups=FieldGroups("registration", {"derived": OCCUPANT_DERIVED}),
+            rules=(Rule("registration", WRITE, ANY, ROOM_OFFICERS_ONLY, CONSOLE),
+                   Rule("derived", WRITE, SERVER_WRITTEN, SERVER_WRITTEN, SERVER_WRITTEN),
+                   Rule(RECORD, ("delete",), MOVE_OUT_INSTEAD, ROOM_OFFICERS_ONLY, MOVE_OUT_INSTEAD)),
+            check=check_occupant, work_time="registered_at", sealed=OCCUPANT_PERSONAL, indexed="document_number",
+            devices_of=OFFICERS,
+        ),
+        RecordType(
+            "residence_permit", ResidencePermitData, ResidencePermitRecord, table="residence_permit",
+            device_writable=True, parent=Parent("occupant_id", "occupant"),
+            references={"occupant_id": "occupant", "officer_id": "person"},
+            immutable_fields=frozenset({"occupant_id", "officer_id"}), groups=FieldGroups("application"),
+            rules=(Rule("application", WRITE, ANY, ROOM_OFFICERS_ONLY, CONSOLE),
+                   Rule(RECORD, ("delete",), OWN, ROOM_OFFICERS_ONLY, CONSOLE)),
+            check=check_residence_permit, work_time="applied_at", devices_of=OFFICERS,
+        ),
     )
 }
 """Every syncable record type, parents before the records that belong to them (the order of

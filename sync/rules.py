@@ -31,6 +31,7 @@ NOT_YOURS, REVIEWER_ONLY, REVIEW_ENDPOINT = "not_yours", "reviewer_only", "revie
 NOT_REVIEWABLE, READ_ONLY_TYPE = "not_reviewable", "read_only_type"
 OUT_OF_SCOPE, SERVER_WRITTEN, FINAL = "out_of_scope", "server_written", "final"
 REPORTER_ONLY, WITHDRAW_INSTEAD, REPORT_TAKEN = "reporter_only", "withdraw_instead", "report_taken"
+CLOSE_INSTEAD, MOVE_OUT_INSTEAD, ROOM_OFFICERS_ONLY = "close_instead", "move_out_instead", "room_officers_only"
 
 RECORD = "record"
 """The field group of a delete, and of every field of a type written only in the console."""
@@ -49,6 +50,9 @@ MESSAGES = {
     REPORTER_ONLY: "Only the officer who reported the order changes its report; act on it with an event.",
     WITHDRAW_INSTEAD: "A work order is not deleted: its reporter withdraws it before it is accepted.",
     REPORT_TAKEN: "Traffic police have taken the order: its report no longer changes; verify or reopen it instead.",
+    CLOSE_INSTEAD: "A rental house is not deleted: set its status to closed (停租); its registrations stay on record.",
+    MOVE_OUT_INSTEAD: "A registration is not deleted: record the resident's move-out (人走注销) instead.",
+    ROOM_OFFICERS_ONLY: "Only the room's officers keep its rental registry; a chief reads it on the dashboard, masked.",
 }
 
 

@@ -150,6 +150,38 @@ URGENCIES: Labels = _labels(
     }
 )
 
+HOUSE_STATUSES: Labels = _labels(
+    {
+        "let": ("在租", "Let"),
+        "vacant": ("空置", "Vacant"),
+        "closed": ("停租", "No longer let"),
+    }
+)
+
+DOCUMENT_KINDS: Labels = _labels(
+    {
+        "resident_id": ("居民身份证", "Resident identity card"),
+        "passport": ("护照", "Passport"),
+    }
+)
+
+VERIFICATIONS: Labels = _labels(
+    {
+        "document_seen": ("民警核验证件", "Document checked by the officer"),
+        "landlord": ("房东申报", "Reported by the landlord"),
+        "self_declared": ("本人申报", "Declared by the resident"),
+    }
+)
+
+PERMIT_STATUSES: Labels = _labels(
+    {
+        "applied": ("已申请", "Applied"),
+        "accepted": ("已受理", "Accepted"),
+        "issued": ("已发证", "Issued"),
+        "refused": ("不予受理", "Refused"),
+    }
+)
+
 STAR_LEVELS = range(6)
 
 FIELD_NAMES: Labels = _labels(
@@ -200,6 +232,29 @@ FIELD_NAMES: Labels = _labels(
         "ticket_number": ("处罚决定书编号", "Ticket number"),
         "contact_result": ("联系结果", "Contact with the owner"),
         "assignee_id": ("承办交警", "Assigned to"),
+        "landlord_name": ("房东姓名", "Landlord's name"),
+        "landlord_id_number": ("房东身份证号", "Landlord's ID number"),
+        "landlord_phone": ("房东电话", "Landlord's phone"),
+        "units": ("房间/床位", "Rooms or beds"),
+        "last_verified_at": ("最近核查", "Last verified"),
+        "house_id": ("出租房", "Rental house"),
+        "full_name": ("姓名", "Full name"),
+        "unit": ("房间/床位", "Room or bed"),
+        "document_kind": ("证件类型", "Kind of document"),
+        "document_number": ("证件号码", "Document number"),
+        "nationality": ("国籍", "Nationality"),
+        "visa_type": ("签证种类", "Visa type"),
+        "household_place": ("户籍地", "Place of household registration"),
+        "employer": ("工作单位/职业", "Employer or occupation"),
+        "arrived_at": ("入住时间", "Moved in"),
+        "registered_at": ("登记时间", "Registered"),
+        "moved_out_at": ("注销时间", "Moved out"),
+        "verification": ("核验方式", "How it was verified"),
+        "occupant_id": ("登记人员", "Registered resident"),
+        "applied_at": ("申请时间", "Applied"),
+        "accepted_at": ("受理时间", "Accepted"),
+        "decided_at": ("办结时间", "Decided"),
+        "permit_number": ("居住证号", "Permit number"),
     }
 )
 """The name of each wire field of the records officers write, as the handheld and the dashboard show it."""

@@ -39,6 +39,8 @@ from tests.world import CHINA, World
 from tests.world_snapshots import WorldSnapshots
 
 FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+PII_KEYS = {"BEATLOG_PII_KEYS": "test1:" + "A" * 43 + "=", "BEATLOG_PII_INDEX_KEY": "B" * 43 + "="}
+"""Residents' data keys of their own (32 bytes each, base64), as production requires (``server.privacy``)."""
 CLOCK_SHIFT_DAYS = int(os.environ.get("BEATLOG_TEST_CLOCK_SHIFT_DAYS") or 0)
 TEST_NOW = datetime(2026, 6, 15, 10, 0, tzinfo=CHINA) + timedelta(days=CLOCK_SHIFT_DAYS)
 """When the test run starts, in station time: mid-morning, far from midnight."""

@@ -5,7 +5,8 @@ submitted inspection and one case follow-up, the inspection with a photo (``room
 its officer uploaded. Traffic squad S covers A1 and A2 (two traffic officers and a leader),
 squad T covers B1; each room has a work order its officer reported, routed to its squad, on
 plate 浙F12345 in station A and 浙F67890 in station B, whose vehicle files are ``vehicles["A"]``
-and ``vehicles["B"]``. Everyone signs in on a device of their own.
+and ``vehicles["B"]``. Each room has a rental house with a registered resident (``RESIDENTS``)
+who applied for a residence permit. Everyone signs in on a device of their own.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from server.models import (
     ChecklistTemplate,
     Followup,
     Inspection,
+    Occupant,
+    RentalHouse,
+    ResidencePermit,
     Room,
     Station,
     SyncConflict,
@@ -86,6 +90,9 @@ class World:
     conflict: uuid.UUID | None = None
     order_event: uuid.UUID | None = None
     vehicles: dict[str, uuid.UUID] = field(default_factory=dict)
+    houses: dict[str, uuid.UUID] = field(default_factory=dict)
+    occupants: dict[str, uuid.UUID] = field(default_factory=dict)
+    permits: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def headers(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -133,6 +140,7 @@ def build_world(session: Session) -> World:
         world.photos[room] = hashlib.sha256(photo).hexdigest()
         store_blob(session, world.photos[room], photo, "image/jpeg", officer)
         add_fieldwork(session, world, room, officer)
+        add_registry(session, world, room, officer)
     file_plates(session, PLATES.values(), actor_id=None)
     world.vehicles = {station: session.scalars(select(Vehicle.id).where(Vehicle.plate == plate)).one()
                       for station, plate in PLATES.items()}
@@ -180,6 +188,31 @@ def add_fieldwork(session: Session, world: World, room: str, officer_id: uuid.UU
     world.inspections[room] = inspection.id
     world.followups[room] = followup.id
     world.work_orders[room] = order.id
+
+
+RESIDENTS = {"A1": ("测试甲", "330402199001011230"), "A2": ("测试乙", "330402198505050028"),
+             "B1": ("测试丙", "330411199212120011")}
+"""Each room's registered resident: a name and a synthetic resident ID (valid check digit, fictional)."""
+
+
+def add_registry(session: Session, world: World, room: str, officer_id: uuid.UUID) -> None:
+    """A let house in the room, its landlord and one resident registered a week ago, who applied for a permit."""
+    house = RentalHouse(room_id=world.rooms[room], officer_id=officer_id, address=f"{room} Lane 3",
+                        landlord_name=f"房东{room}", landlord_phone="13900000000", units=["101", "102"])
+    write_record(session, house, "create", actor_id=officer_id)
+    session.flush()
+    name, number = RESIDENTS[room]
+    arrived = datetime.combine(clock.today(CHINA) - timedelta(days=7), time(9, 0), CHINA)
+    occupant = Occupant(house_id=house.id, room_id=house.room_id, officer_id=officer_id, unit="101", full_name=name,
+                        document_kind="resident_id", document_number=number, phone="13800001234")
+    occupant.arrived_at = arrived
+    occupant.registered_at = arrived + timedelta(hours=3)
+    write_record(session, occupant, "create", actor_id=officer_id)
+    session.flush()
+    permit = ResidencePermit(occupant_id=occupant.id, room_id=house.room_id, officer_id=officer_id)
+    permit.applied_at = arrived + timedelta(hours=3)
+    write_record(session, permit, "create", actor_id=officer_id)
+    world.houses[room], world.occupants[room], world.permits[room] = house.id, occupant.id, permit.id
 
 
 def add_order_event(session: Session, world: World) -> uuid.UUID:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
-from server.api import audit, auth, blobs, conflicts, devices, health, people, records, reviews, sync
+from server.api import audit, auth, blobs, conflicts, devices, health, people, records, registry, reviews, sync
 from server.api.blobs import Sha256Converter, sha256_parameter_schema
 from server.api.common import RecordIdConverter, id_parameter_schema
 from server.errors import ApiError
@@ -12,7 +12,7 @@ from server.extensions import api
 
 BLUEPRINTS = (
     health.blp, auth.blp, people.blp, devices.blp, records.blp, reviews.blp, sync.blp, blobs.blp, conflicts.blp,
-    audit.blp,
+    audit.blp, registry.blp,
 )
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 

@@ -17,9 +17,13 @@ from sqlalchemy import Select, or_
 
 from server.access import ROLES, allow
 from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, in_scope, page, scoped
+from server.api.registry import masked_schema
 from server.api.schemas import (
     FollowupQuery,
     InspectionQuery,
+    OccupantQuery,
+    RentalHouseQuery,
+    ResidencePermitQuery,
     RoomQuery,
     StationSchema,
     VehicleQuery,
@@ -31,6 +35,9 @@ from server.models import (
     ChecklistTemplate,
     Followup,
     Inspection,
+    Occupant,
+    RentalHouse,
+    ResidencePermit,
     Room,
     Station,
     Vehicle,
@@ -43,8 +50,8 @@ from sync.search import LIKE_ESCAPE, like_containing
 
 Filters = Callable[[Select, dict[str, Any]], Select]
 
-blp = api_blueprint("records", "Stations, rooms, venues, checklists, inspections, follow-ups, work orders and "
-                               "vehicle files in scope.")
+blp = api_blueprint("records", "Stations, rooms, venues, checklists, inspections, follow-ups, work orders, "
+                               "vehicle files and the rental registry (personal data masked) in scope.")
 
 
 def _equal(model: type, *names: str) -> Filters:
@@ -124,8 +131,8 @@ def readable_type(path: str, record_type: str, query: type[Schema] | None, filte
                   order_by: Callable[[Any], tuple[Any, ...]]) -> None:
     """Register the two reads of a synced record type, from its declaration (model, record schema)."""
     mapping = MAPPINGS[record_type]
-    readable(blp, path, f"{record_type}s", mapping.model, mapping.record_type.record_schema, query, filters,
-             order_by(mapping.model))
+    schema = masked_schema(record_type) if mapping.sealed else mapping.record_type.record_schema
+    readable(blp, path, f"{record_type}s", mapping.model, schema, query, filters, order_by(mapping.model))
 
 
 readable(blp, "/stations", "stations", Station, StationSchema, None, lambda s, f: s, (Station.name,))
@@ -144,3 +151,10 @@ readable_type("/work-order-events", "work_order_event", WorkOrderEventQuery, _eq
               lambda event: (event.work_order_id, event.position))
 readable_type("/vehicles", "vehicle", VehicleQuery, _equal(Vehicle, "plate", "flagged"),
               lambda vehicle: (vehicle.last_reported_at.desc(), vehicle.id))
+readable_type("/rental-houses", "rental_house", RentalHouseQuery, _equal(RentalHouse, "room_id", "status"),
+              lambda house: (house.address, house.id))
+readable_type("/occupants", "occupant", OccupantQuery, _equal(Occupant, "house_id", "room_id"),
+              lambda occupant: (occupant.registered_at_utc.desc(), occupant.id))
+readable_type("/residence-permits", "residence_permit", ResidencePermitQuery,
+              _equal(ResidencePermit, "occupant_id", "room_id", "status"),
+              lambda permit: (permit.applied_at_utc.desc(), permit.id))

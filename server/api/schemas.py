@@ -5,14 +5,18 @@ Instances are built once here and shared by the views.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
+from server.models import SyncConflict
 from sync import vocab
 from sync.fields import USERNAME, StrictSchema, moment, one_of
 from sync.messages import repeated_schema_version
 from sync.plates import CANONICAL as CANONICAL_PLATE
 from sync.protocol import PASSWORD_MIN_LENGTH
-from sync.records import DEVICE_WRITTEN, PersonData
+from sync.records import DEVICE_WRITTEN, RECORD_TYPES, PersonData
+from sync.registry import masked
 
 PASSWORD_POLICY = (
     f"The account's password, the same on every device. The server refuses it with 422 `weak_password` "
@@ -179,6 +183,25 @@ class VehicleQuery(StrictSchema):
     include_deleted = fields.Bool(load_default=False)
 
 
+class RentalHouseQuery(StrictSchema):
+    room_id = fields.UUID()
+    status = fields.Str(validate=one_of(vocab.HOUSE_STATUSES))
+    include_deleted = fields.Bool(load_default=False)
+
+
+class OccupantQuery(StrictSchema):
+    house_id = fields.UUID()
+    room_id = fields.UUID()
+    include_deleted = fields.Bool(load_default=False)
+
+
+class ResidencePermitQuery(StrictSchema):
+    occupant_id = fields.UUID()
+    room_id = fields.UUID()
+    status = fields.Str(validate=one_of(vocab.PERMIT_STATUSES))
+    include_deleted = fields.Bool(load_default=False)
+
+
 class AuditEntrySchema(Schema):
     id = fields.Int()
     at = fields.AwareDateTime()
@@ -221,10 +244,20 @@ class ConflictSchema(Schema):
     created_at = fields.AwareDateTime()
     resolved_at = fields.AwareDateTime(allow_none=True)
     resolved_by = fields.UUID(allow_none=True)
-    resolution = fields.Dict(allow_none=True)
+    resolution = fields.Method("masked_resolution", allow_none=True,
+                               metadata={"type": "object", "description": "The values chosen (personal data masked)"})
     result_version = fields.Int(allow_none=True)
-    field_values = fields.Dict(attribute="fields", data_key="fields",
-                               metadata={"description": "Per field: base, server and device values"})
+    field_values = fields.Method("masked_sides", data_key="fields", metadata={
+        "type": "object", "description": "Per field: base, server and device values (personal data masked)"})
+
+    @staticmethod
+    def masked_sides(conflict: SyncConflict) -> dict[str, Any]:
+        return masked(RECORD_TYPES[conflict.record_type].sealed, conflict.sides)
+
+    @staticmethod
+    def masked_resolution(conflict: SyncConflict) -> dict[str, Any] | None:
+        chosen = conflict.chosen
+        return None if chosen is None else masked(RECORD_TYPES[conflict.record_type].sealed, chosen)
 
 
 class ConflictQuery(StrictSchema):

@@ -80,8 +80,8 @@ def render_conflict(conflict: SyncConflict, status: int = 200, **extra: Any) -> 
     history = db.session.scalars(select(AuditEntry).where(AuditEntry.record_id == conflict.record_id)
                                  .order_by(AuditEntry.id.desc()).limit(30)).all()
     items = item_labels(current.get("template_id"), current.get("template_version"))
-    checklist = checklist_sides(conflict.fields[CHECKLIST], current.get(CHECKLIST), items) \
-        if CHECKLIST in conflict.fields else []
+    checklist = checklist_sides(conflict.sides[CHECKLIST], current.get(CHECKLIST), items) \
+        if CHECKLIST in conflict.sides else []
     return render_template("dashboard/conflict.html", conflict=conflict, record=record, current=current,
                            history=history, items=items, checklist=checklist,
                            deleted_since=deleted_since(conflict, record), **people_and_rooms([conflict]),
@@ -102,7 +102,7 @@ def chosen_values(conflict: SyncConflict, form: Mapping[str, Any]) -> dict[str, 
     answer for each item picked so.
     """
     values: dict[str, Any] = {}
-    for name, sides in conflict.fields.items():
+    for name, sides in conflict.sides.items():
         if name == CHECKLIST:
             picked = chosen_checklist(conflict, sides, form)
             if picked is not None:
@@ -177,7 +177,7 @@ def bulk_resolve() -> Any:
                                **people_and_rooms([])), 422
     filters = {"record_type": rule["record_type"], "room": None, "person": None, "older_than_days": None}
     matches = [found for found in db.session.scalars(open_conflicts(filters))
-               if set(found.fields) == {rule["field"]}]
+               if set(found.sides) == {rule["field"]}]
     if request.method == "GET":
         versions = {found.id: the_record(found).version for found in matches}
         return render_template("dashboard/bulk_resolve.html", rule=rule, matches=matches, versions=versions,
@@ -187,7 +187,7 @@ def bulk_resolve() -> Any:
     for found in matches:
         if str(found.id) not in picked:
             continue
-        values = {rule["field"]: found.fields[rule["field"]]["device"]} if rule["side"] == "device" else {}
+        values = {rule["field"]: found.sides[rule["field"]]["device"]} if rule["side"] == "device" else {}
         try:
             resolve_conflict(db.session(), found.id, values, int(picked[str(found.id)]),
                              admin_id=current_person().id, device_id=current_device().id)

@@ -36,14 +36,14 @@ def found(quarantined_id: uuid.UUID) -> QuarantinedMutation:
 
 def correctable(row: QuarantinedMutation) -> list[str]:
     """The fields the correction form offers: those the phone sent, and those the refusal names."""
-    sent = list(row.payload.get("data") or {})
+    sent = list(row.sent.get("data") or {})
     named = [name.split(".")[0] for name in row.errors]
     return [name for name in dict.fromkeys(sent + named) if field_input(row.record_type, name) is not None]
 
 
 def subject(row: QuarantinedMutation) -> str:
     """What the change is about, as the admin knows it: the venue's name, or the log's venue."""
-    data = row.payload.get("data") or {}
+    data = row.sent.get("data") or {}
     record = db.session.get(MAPPINGS[row.record_type].model, row.record_id) if row.record_type in MAPPINGS else None
     name = data.get("name") or getattr(record, "name", None)
     if name:
@@ -53,7 +53,7 @@ def subject(row: QuarantinedMutation) -> str:
 
 
 def render(row: QuarantinedMutation, status: int = 200, **extra: Any) -> tuple[str, int]:
-    data = extra.pop("data", None) or row.payload.get("data") or {}
+    data = extra.pop("data", None) or row.sent.get("data") or {}
     return render_template("dashboard/quarantined.html", row=row, data=data, correctable=correctable(row),
                            subject=subject(row), person=db.session.get(Person, row.person_id),
                            device=db.session.get(Device, row.device_id), **extra), status
@@ -64,7 +64,7 @@ def corrected(row: QuarantinedMutation, form: Mapping[str, str]) -> dict[str, An
 
     A field left as the form showed it keeps the phone's value exactly (a device time its own offset).
     """
-    data = dict(row.payload.get("data") or {})
+    data = dict(row.sent.get("data") or {})
     for name in correctable(row):
         typed = form.get(f"field-{name}", "")
         if retyped(row.record_type, name, typed, data.get(name)):

@@ -29,6 +29,7 @@ from server.models import ChecklistTemplate, Inspection, Person, Room, Venue
 from server.operations.catalog import template_as_of
 from sync import vocab
 from sync.records import DEVICE_WRITTEN, RECORD_TYPES
+from sync.registry import masked
 
 NAMED_BY = {"room": (Room, "name"), "venue": (Venue, "name"), "person": (Person, "display_name")}
 PEOPLE_FIELDS = frozenset({"officer_id", "reviewer_id"})
@@ -51,6 +52,10 @@ def _declared(record_type: str, name: str) -> ma_fields.Field | None:
     if record_type not in RECORD_TYPES:
         return None
     return RECORD_TYPES[record_type].data_schema().fields.get(name)
+
+
+def _personal(record_type: str, name: str) -> bool:
+    return record_type in RECORD_TYPES and name in RECORD_TYPES[record_type].sealed
 
 
 def _loads(declared: ma_fields.Field, value: Any) -> bool:
@@ -96,6 +101,8 @@ def field_value(record_type: str, name: str, value: Any) -> str:
     """
     if value is None or value == "" or value == [] or value == {}:
         return "—"
+    if _personal(record_type, name):
+        return masked(RECORD_TYPES[record_type].sealed, {name: value})[name]
     declared = _declared(record_type, name)
     if declared is not None and not _loads(declared, value):
         return as_sent(value)
@@ -182,8 +189,13 @@ TEXTAREAS = frozenset({"notes", "findings", "outcome", "review_comment"})
 
 @bp.app_template_global()
 def field_input(record_type: str, name: str) -> Input | None:
-    """The input for typing this field's value, or None when it is chosen, not typed (ids, photos, lists)."""
+    """The input for typing this field's value, or None when it is chosen, not typed (ids, photos, lists).
+
+    Residents' personal data is never typed or shown in a form: an admin keeps one side or the other.
+    """
     declared = _declared(record_type, name)
+    if _personal(record_type, name):
+        return None
     if declared is not None and name == "room_id":
         rooms = db.session.scalars(select(Room).where(Room.deleted.is_(False)).order_by(Room.name))
         return Input("select", tuple((str(room.id), room.name) for room in rooms))

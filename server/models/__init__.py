@@ -7,6 +7,7 @@ from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
 from server.models.moves import ScopeExit, ServicePeriod
 from server.models.org import Person, Room, Station, TrafficSquad
+from server.models.registry import Occupant, RentalHouse, ResidencePermit
 from server.models.sync import (
     Blob,
     BlobPossession,
@@ -43,9 +44,12 @@ __all__ = [
     "Inspection",
     "Ledger",
     "LoginFailure",
+    "Occupant",
     "Person",
     "PurgedRecord",
     "QuarantinedMutation",
+    "RentalHouse",
+    "ResidencePermit",
     "Room",
     "ScopeExit",
     "ServicePeriod",

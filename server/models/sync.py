@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.database import JSONDocument
 from server.models.base import Base, utcnow
+from server.privacy import open_values
+from sync.records import RECORD_TYPES
 
 
 class SyncMutation(Base):
@@ -65,6 +68,18 @@ class SyncConflict(Base):
     resolution: Mapped[dict | None] = mapped_column(JSONDocument, default=None)
     result_version: Mapped[int | None] = mapped_column(default=None)
 
+    @property
+    def sides(self) -> dict[str, Any]:
+        """``fields`` with the personal fields' sides opened: they are sealed at rest (``server.privacy``)."""
+        return open_values("sync_conflict", self.record_id, RECORD_TYPES[self.record_type].sealed, self.fields)
+
+    @property
+    def chosen(self) -> dict[str, Any] | None:
+        """``resolution``, opened like ``sides``."""
+        if self.resolution is None:
+            return None
+        return open_values("sync_conflict", self.record_id, RECORD_TYPES[self.record_type].sealed, self.resolution)
+
 
 class QuarantinedMutation(Base):
     """A mutation refused for good (invalid, out of scope, not the sender's to write), kept whole."""
@@ -87,6 +102,14 @@ class QuarantinedMutation(Base):
     decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), default=None)
     note: Mapped[str] = mapped_column(String(300), default="")
     """Why an admin dismissed it, or the mutation that applied the corrected change."""
+
+    @property
+    def sent(self) -> dict[str, Any]:
+        """``payload`` with the personal fields of its data and base opened: they are sealed at rest."""
+        sealed = RECORD_TYPES[self.record_type].sealed if self.record_type in RECORD_TYPES else frozenset()
+        place = "quarantined_mutation"
+        return {**self.payload, **{part: open_values(place, str(self.record_id), sealed, self.payload.get(part) or {})
+                                   for part in ("data", "base")}}
 
 
 class PurgedRecord(Base):

@@ -13,6 +13,7 @@ from server.models import SyncConflict, WorkOrder
 from server.models.base import utcnow
 from server.operations.records import authorise, locked, record_now
 from server.operations.vehicles import refile_report
+from server.privacy import seal_values
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPINGS
@@ -24,7 +25,7 @@ def current_state(conflict: SyncConflict, record: Any) -> dict[str, Any]:
     """What a refused admin is shown: the conflict and the record as they are now."""
     return {
         "conflict": {"id": str(conflict.id), "status": conflict.status, "version": conflict.version,
-                     "resolution": conflict.resolution, "result_version": conflict.result_version,
+                     "resolution": conflict.chosen, "result_version": conflict.result_version,
                      "resolved_by": conflict.resolved_by and str(conflict.resolved_by)},
         "record": record_now(record),
     }
@@ -61,7 +62,7 @@ def resolve_conflict(
         who = "Another admin resolved this conflict" if conflict.status != "open" else "The record changed"
         raise Refused("stale", f"{who} since you opened it; review the current state.",
                       kind=Kind.CONFLICT, extra={"current": current_state(conflict, record)})
-    unknown = sorted(set(values) - set(conflict.fields))
+    unknown = sorted(set(values) - set(conflict.sides))
     if unknown:
         raise invalid({name: ["Not a conflicting field."] for name in unknown},
                       "Only the conflicting fields are resolved here.")
@@ -91,7 +92,8 @@ def resolve_conflict(
     conflict.version += 1
     conflict.resolved_at = utcnow()
     conflict.resolved_by = admin_id
-    conflict.resolution = {**chosen, **({DELETED: True} if delete else {})}
+    conflict.resolution = seal_values("sync_conflict", conflict.record_id, mapping.sealed,
+                                      {**chosen, **({DELETED: True} if delete else {})})
     conflict.result_version = record.version
     record_audit(session, "conflict.resolve", actor_id=admin_id, device_id=device_id,
                  record_type=conflict.record_type, record_id=record.id, record_version=record.version,

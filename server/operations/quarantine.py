@@ -43,7 +43,7 @@ def apply_corrected(
     """Push the change again with ``data`` as the admin; the row, now applied, and the engine's result."""
     row = open_refusal(session, quarantined_id)
     mutation_id = uuid.uuid4()
-    envelope = mutation_schema.load({**row.payload, "mutation_id": str(mutation_id), "data": data})
+    envelope = mutation_schema.load({**row.sent, "mutation_id": str(mutation_id), "data": data})
     result = push(session, caller, [envelope])[0]
     if result["status"] == REJECTED:
         raise Refused("correction_refused", f"The server refused the correction too: {result['message']}",

@@ -78,8 +78,8 @@ class RecordState:
         squad = table.c[mapping.squad_field] if mapping.squad_field else null()
         rows = session.execute(select(table.c.id, table.c.version, table.c.deleted, table.c.wire, room, squad)
                                .where(table.c.id.in_(list(ids))))
-        return [cls(mapping, row.id, row.version, row.deleted, data_of(row.wire), row[4], in_database=True,
-                    squad_id=row[5]) for row in rows]
+        return [cls(mapping, row.id, row.version, row.deleted, data_of(mapping.entry(row.wire)), row[4],
+                    in_database=True, squad_id=row[5]) for row in rows]
 
     @classmethod
     def new(cls, mapping: WireMapping, record_id: uuid.UUID, room_id: uuid.UUID | None,
@@ -104,8 +104,8 @@ class RecordState:
             "version": self.version,
             "seq": self.seq,
             "deleted": self.deleted,
-            "wire": change_entry(self.mapping.name, self.id, self.version, self.deleted, self.updated_at,
-                                 self.updated_by, self.data),
+            "wire": self.mapping.stored(change_entry(self.mapping.name, self.id, self.version, self.deleted,
+                                                     self.updated_at, self.updated_by, self.data)),
             "updated_at": self.updated_at,
             "updated_by": self.updated_by,
             **self.columns,
@@ -156,7 +156,7 @@ def change(
     state.version += 1
     state.seq = next_seq(session)
     state.data.update(values.wire)
-    state.columns.update(state.mapping.columns(values.loaded))
+    state.columns.update(state.mapping.columns(values.loaded, state.id, state.data))
     if record_type.room_field and record_type.room_field in values.loaded and record_type.room_field != "id":
         state.room_id = values.loaded[record_type.room_field]
     if record_type.squad_field and record_type.squad_field in values.loaded:

@@ -56,6 +56,7 @@ from server.replica import require_replayed
 from server.syncing.cursor import PULL_ORDER, Cursor
 from server.syncing.wire import MAPPINGS, WireMapping, left_scope_entry, wire_json
 from sync.protocol import fields_unknown_to
+from sync.records import RECORD_TYPES
 
 
 def scope_key(scope: Scope) -> dict[str, Any]:
@@ -178,6 +179,8 @@ class Puller:
 
     def phase_condition(self, cursor: Cursor, mapping: WireMapping) -> ColumnElement[bool]:
         model = mapping.model
+        if not mapping.record_type.reaches(self.scope.role):
+            return false()
         if cursor.phase == "full":
             return and_(self.scope.where(model), model.deleted.is_(False))
         previous = scope_from_key(cursor.previous)  # type: ignore[arg-type]
@@ -235,6 +238,8 @@ class Puller:
 
     def entries(self, mapping: WireMapping, stored: list[Any]) -> list[bytes]:
         """Stored changes as the device's schema version reads them: without the fields it does not know."""
+        if mapping.sealed:
+            stored = [mapping.entry(as_utf8(wire).decode()) for wire in stored]
         unknown = self.unknown_fields.get(mapping.name)
         if not unknown:
             return [as_utf8(wire) for wire in stored]
@@ -285,10 +290,11 @@ def live_statement(role: str) -> Select:
     branches = [
         Puller.statement(MAPPINGS[name], scope.where(MAPPINGS[name].model), after, high, wanted)
         .add_columns(literal(index).label("type_index"), literal(0).label("left"))
-        for index, name in enumerate(PULL_ORDER)
+        for index, name in enumerate(PULL_ORDER) if RECORD_TYPES[name].reaches(role)
     ]
     if not scope.everything:
-        branches += [exits_statement(scope, name, after, high, wanted) for name in MOVABLE]
+        branches += [exits_statement(scope, name, after, high, wanted) for name in MOVABLE
+                     if RECORD_TYPES[name].reaches(role)]
     merged = union_all(*(select(branch.subquery()) for branch in branches)).subquery()
     return select(merged).order_by(merged.c.seq).limit(wanted)
 

@@ -39,6 +39,7 @@ from server.syncing.mutations import (
     parse,
     prepare,
 )
+from server.syncing.residents import DOCUMENT_FIELDS, Registrations, index_of, registered_with
 from server.syncing.state import BatchWriter
 from server.syncing.wire import MAPPINGS
 from sync import protocol
@@ -67,6 +68,7 @@ class PushBatch:
         self.quarantine_room: int | None = None
         self.turned_away: list[str] = []
         self.dispatch = Dispatch(session, self.now)
+        self.registrations = Registrations(self.records, self.now)
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
@@ -104,12 +106,25 @@ class PushBatch:
             if record_ids:
                 for state in RecordState.load(self.session, MAPPINGS[name], record_ids):
                     self.records[(name, state.id)] = state
+        self.load_registrations(mutations, validated)
         self.purged = purged_among(self.session, [mutation.key for mutation in mutations
                                                   if mutation.op == "create" and mutation.key not in self.records])
         if officers:
             self.officer_rooms = dict(self.session.execute(
                 select(Person.id, Person.room_id).where(Person.id.in_(officers), Person.role == "officer")).all())
         self.blobs = readable_hashes(self.session, hashes, self.caller.scope)
+
+    def load_registrations(self, mutations: list[Mutation], validated: list[Values | Refused]) -> None:
+        """The registrations of the documents the batch's registrations name, wherever they are."""
+        indexes: set[str | None] = set()
+        for mutation, values in zip(mutations, validated, strict=True):
+            if mutation.type == "occupant" and isinstance(values, Values):
+                known = self.records.get(mutation.key)
+                indexes.add(index_of({**(known.data if known else {}), **values.wire}))
+        found = [record_id for record_id in registered_with(self.session, indexes)
+                 if ("occupant", record_id) not in self.records]
+        for state in RecordState.load(self.session, MAPPINGS["occupant"], found):
+            self.records[("occupant", state.id)] = state
 
     def decide(self, mutation: Mutation, values: Values | Refused) -> Outcome:
         replay = self.replayed(mutation)
@@ -208,9 +223,14 @@ class PushBatch:
             order = self.records[("work_order", values.loaded["work_order_id"])]
             self.dispatch.check_step(self.caller.scope.role, order, values)
             values = self.dispatch.placed(order, values)
+        earlier = self.registrations.open_elsewhere(mutation.record_id, values.wire) \
+            if mutation.type == "occupant" else []
+        if earlier:
+            values = self.registrations.flagged(values)
         state = RecordState.new(MAPPINGS[mutation.type], mutation.record_id, room_id, squad_id)
         self.records[mutation.key] = state
         self.change(state, mutation, values, "create", {"mutation_id": str(mutation.mutation_id)})
+        self.supersede(earlier, mutation)
         if order is not None:
             folded = self.dispatch.refolded(order, mutation.record_id, values.wire)
             if folded is not None:
@@ -259,6 +279,8 @@ class PushBatch:
             flagged = self.dispatch.replated(state) if mutation.type == "work_order" and "plate" in changed else None
             if flagged is not None:
                 self.change(state, mutation, flagged, "fold", {"mutation_id": str(mutation.mutation_id)})
+            if mutation.type == "occupant" and DOCUMENT_FIELDS & changed.keys():
+                self.registered_again(state, mutation)
         if merge.conflicts:
             return self.conflict(mutation, state, reason, merge.conflicts)
         merged = merge.applied and mutation.base_version != version_before
@@ -279,6 +301,20 @@ class PushBatch:
         self.change(state, mutation, Values({}, {}), "delete", {"mutation_id": str(mutation.mutation_id)},
                     deleted=True)
         return Outcome(mutation.mutation_id, protocol.APPLIED, mutation.record_id, version=state.version)
+
+    def supersede(self, earlier: list[RecordState], mutation: Mutation) -> None:
+        """Mark earlier open registrations of a document "moved?" (``server.syncing.residents``)."""
+        for state in earlier:
+            self.change(state, mutation, self.registrations.superseded(), "supersede",
+                        {"mutation_id": str(mutation.mutation_id), "by": str(mutation.record_id)})
+
+    def registered_again(self, state: RecordState, mutation: Mutation) -> None:
+        """A registration whose document changed, or that was opened again, meets the one-open rule anew."""
+        earlier = self.registrations.open_elsewhere(state.id, state.data)
+        if earlier and not state.data.get("earlier_registration"):
+            self.change(state, mutation, Values.of(MAPPINGS["occupant"], {"earlier_registration": True}), "flag",
+                        {"mutation_id": str(mutation.mutation_id)})
+        self.supersede(earlier, mutation)
 
     def conflict(self, mutation: Mutation, state: RecordState, reason: str, fields: dict[str, Any]) -> Outcome:
         conflict_id = uuid.uuid4()

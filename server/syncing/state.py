@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from server.database import insert_ignoring_duplicates
 from server.models import AuditEntry, BlobRef, QuarantinedMutation, ScopeExit, SyncConflict, SyncMutation
 from server.models.base import python_default
+from server.privacy import seal_values
 from server.syncing.change import RecordState, Written
 from sync.records import RECORD_TYPES
 
@@ -62,7 +63,7 @@ class BatchWriter:
             "reason": reason,
             "base_version": mutation.base_version,
             "server_version": state.version,
-            "fields": fields,
+            "fields": seal_values("sync_conflict", mutation.record_id, state.mapping.sealed, fields),
             "status": "open",
             "created_at": now,
             "version": 1,
@@ -76,7 +77,7 @@ class BatchWriter:
             "person_id": caller.person_id,
             "record_type": mutation.type,
             "record_id": mutation.record_id,
-            "payload": mutation.payload(),
+            "payload": sealed_payload(mutation),
             "code": refusal.code,
             "message": refusal.message[:300],
             "errors": refusal.fields,
@@ -125,6 +126,15 @@ class BatchWriter:
             values: dict[str, BindParameter[Any]] = {name: bindparam(f"v_{name}") for name in keys if name != "id"}
             statement = update(table).where(table.c.id == bindparam("v_id")).values(values)
             self.session.execute(statement, [{f"v_{k}": v for k, v in row.items()} for row in group])
+
+
+def sealed_payload(mutation: Mutation) -> dict[str, Any]:
+    """A refused mutation as quarantine keeps it: whole, with the personal fields of its data and base sealed."""
+    payload = mutation.payload()
+    sealed = RECORD_TYPES[mutation.type].sealed if mutation.type in RECORD_TYPES else frozenset()
+    for part in ("data", "base"):
+        payload[part] = seal_values("quarantined_mutation", str(mutation.record_id), sealed, payload[part])
+    return payload
 
 
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -20,8 +20,10 @@ from sqlalchemy import Connection, Table, bindparam, inspect, select, update
 from server.database import json_text
 from server.models import SYNCED_MODELS
 from server.models.base import Base, DeviceTime, SyncRecord
+from server.privacy import keyring
 from sync.compiled import CompiledSchema, compile_schema
 from sync.records import RECORD_TYPES, RecordType
+from sync.registry import document_of
 
 
 def wire_json(value: Any) -> str:
@@ -56,12 +58,22 @@ class WireMapping:
             if isinstance(attribute := self.model.__dict__.get(name), DeviceTime)
         }
 
-    def columns(self, loaded: dict[str, Any]) -> dict[str, Any]:
-        """Column values for loaded (Python-typed) data fields."""
-        columns = {}
+    @property
+    def sealed(self) -> frozenset[str]:
+        return self.record_type.sealed
+
+    def columns(self, loaded: dict[str, Any], record_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+        """Column values for loaded (Python-typed) data fields of a record whose wire data is now ``data``.
+
+        A field of personal data is sealed for its column and record; the searchable one's blind
+        index is recomputed from ``data`` (a passport's number is searched with its nationality).
+        """
+        columns: dict[str, Any] = {}
         for name, value in loaded.items():
             device_time = self.device_times.get(name)
-            if device_time is None:
+            if name in self.sealed:
+                columns[name] = keyring().seal(self.sealed_place(name, record_id), value) if value else ""
+            elif device_time is None:
                 columns[name] = value
             elif value is None:
                 columns[device_time.utc_attribute] = None
@@ -69,10 +81,40 @@ class WireMapping:
             else:
                 columns[device_time.utc_attribute] = value.astimezone(UTC)
                 columns[device_time.offset_attribute] = int(value.utcoffset().total_seconds() // 60)
+        indexed = self.record_type.indexed
+        if indexed is not None and (indexed in loaded or "document_kind" in loaded or "nationality" in loaded):
+            columns[f"{indexed}_index"] = self.blind_index(data)
         return columns
 
+    def blind_index(self, data: dict[str, Any]) -> str | None:
+        """The blind index of the document a record's wire data holds in its ``indexed`` field, if any."""
+        key = document_of(data, self.record_type.indexed or "")
+        return keyring().blind_index("document", key) if key else None
+
+    def sealed_place(self, name: str, record_id: uuid.UUID) -> str:
+        """What a sealed column's value is bound to: this column of this record (copied elsewhere, it does not open)."""
+        return f"{self.table.name}.{name}.{record_id}"
+
     def wire_of(self, record: SyncRecord) -> dict[str, Any]:
-        return self.data.dump_object(record)
+        if not self.sealed:
+            return self.data.dump_object(record)
+        return self.data.dump(self.values_of(record))
+
+    def values_of(self, record: SyncRecord) -> dict[str, Any]:
+        """A record's data fields as Python values, the personal ones opened."""
+        ring = keyring()
+        values = {name: getattr(record, name) for name in self.data.names}
+        for name in self.sealed:
+            values[name] = ring.open(self.sealed_place(name, record.id), values[name]) if values[name] else ""
+        return values
+
+    def stored(self, entry: str) -> str:
+        """A change entry as the ``wire`` column keeps it: sealed whole for a type of personal data."""
+        return keyring().seal(f"{self.table.name}.wire", entry) if self.sealed else entry
+
+    def entry(self, stored: str) -> str:
+        """The change entry a ``wire`` column keeps (``stored``), as a pull sends it."""
+        return keyring().open(f"{self.table.name}.wire", stored) if self.sealed else stored
 
     @cached_property
     def room_field(self) -> str | None:
@@ -133,8 +175,8 @@ def data_of(entry: str) -> dict[str, Any]:
 def refresh_wire(record: SyncRecord) -> None:
     """Rewrite a record's stored change entry from its attributes (the ORM write path)."""
     mapping = MAPPING_OF_MODEL[type(record)]
-    record.wire = change_entry(mapping.name, record.id, record.version, record.deleted, record.updated_at,
-                               record.updated_by, mapping.wire_of(record))
+    record.wire = mapping.stored(change_entry(mapping.name, record.id, record.version, record.deleted,
+                                              record.updated_at, record.updated_by, mapping.wire_of(record)))
 
 
 def rebuild_wire(connection: Connection) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.extensions import db
 from server.operations.devices import expire_sign_ins
+from server.operations.personal_data import erase_expired
 from server.syncing.maintenance import prune_push_answers, purge_tombstones
 from server.transaction import settle
 from server.upkeep import metrics
@@ -47,6 +48,9 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("expire-sign-ins", timedelta(hours=1), "Delete expired tokens (but each device's newest) and enrolment "
         "codes, and failed sign-ins older than the throttling window.",
         lambda session, config: expire_sign_ins(session, timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]))),
+    Job("erase-moved-out", timedelta(days=1), "Remove the names, document numbers and phones of registrations "
+        "moved out more than BEATLOG_REGISTRATION_RETENTION_DAYS ago, leaving anonymous counts.",
+        lambda session, config: erase_expired(session, timedelta(days=config["REGISTRATION_RETENTION_DAYS"]))),
 )}
 
 

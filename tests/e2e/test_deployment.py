@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 
 from server.config import database_url
 from server.models import Device
-from tests.conftest import need, scratch_database
+from tests.conftest import PII_KEYS, need, scratch_database
 from tests.e2e.conftest import free_port
 from tests.e2e.deployment import (
     NGINX,
@@ -131,6 +131,7 @@ def site(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
             "DATABASE_URL": database,
             "SECRET_KEY": "deployment-secret-key",
             "BEATLOG_AUDIT_KEY": "deployment-audit-key",
+            **PII_KEYS,
             "BEATLOG_INSTANCE_PATH": str(installation.path("/var/lib/beatlog")),
             "BLOB_STORE": str(installation.path("/var/lib/beatlog/blobs")),
             "BEATLOG_PORT": str(web_port),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from server.config import settings_from_env, web_server_settings
-from tests.conftest import need
+from tests.conftest import PII_KEYS, need
 from tests.e2e.deployment import (
     DEPLOY,
     EXAMPLE_ENV_FILE,
@@ -39,7 +39,7 @@ NOT_FOR_PRODUCTION = {"BEATLOG_DEMO"}
 def installation(tmp_path: Path) -> Installation:
     """The layout with an environment file made from the example, its secrets filled in."""
     installed = Installation(tmp_path)
-    installed.write_env_file({"SECRET_KEY": "units-secret", "BEATLOG_AUDIT_KEY": "units-audit-key",
+    installed.write_env_file({"SECRET_KEY": "units-secret", "BEATLOG_AUDIT_KEY": "units-audit-key", **PII_KEYS,
                               "BEATLOG_INSTANCE_PATH": str(installed.path("/var/lib/beatlog"))})
     return installed
 

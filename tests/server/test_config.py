@@ -9,6 +9,7 @@ import pytest
 
 from server import create_app
 from server.config import database_url, settings_from_env, web_server_settings
+from tests.conftest import PII_KEYS
 
 
 @pytest.mark.parametrize(
@@ -89,7 +90,7 @@ PRODUCTION = {"SQLALCHEMY_DATABASE_URI": "postgresql://db.example/beatlog", "SEC
 
 @pytest.fixture
 def bare_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATABASE_URL", "SECRET_KEY", "BEATLOG_AUDIT_KEY", "BEATLOG_DEMO", "FLASK_DEBUG"):
+    for name in ("DATABASE_URL", "SECRET_KEY", "BEATLOG_AUDIT_KEY", "BEATLOG_DEMO", "FLASK_DEBUG", *PII_KEYS):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -102,8 +103,21 @@ def test_production_refuses_to_start_without_an_audit_key_of_its_own(
 
 
 def test_production_starts_with_a_distinct_audit_key(tmp_path: Path, bare_environment: None) -> None:
-    app = create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, "AUDIT_KEY": "another"})
+    app = create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, **RESIDENT_KEYS, "AUDIT_KEY": "another"})
     assert app.config["AUDIT_KEY"] == "another"
+
+
+RESIDENT_KEYS = {"PII_KEYS": PII_KEYS["BEATLOG_PII_KEYS"], "PII_INDEX_KEY": PII_KEYS["BEATLOG_PII_INDEX_KEY"]}
+
+
+@pytest.mark.parametrize("keys", [{}, {"PII_KEYS": RESIDENT_KEYS["PII_KEYS"]},
+                                  {**RESIDENT_KEYS, "PII_INDEX_KEY": RESIDENT_KEYS["PII_KEYS"].partition(":")[2]},
+                                  {**RESIDENT_KEYS, "AUDIT_KEY": RESIDENT_KEYS["PII_INDEX_KEY"]}])
+def test_production_refuses_to_start_without_residents_data_keys_of_their_own(
+    tmp_path: Path, bare_environment: None, keys: dict[str, str]
+) -> None:
+    with pytest.raises(RuntimeError, match="PII"):
+        create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, "AUDIT_KEY": "another", **keys})
 
 
 @pytest.mark.parametrize("not_production", [{"TESTING": True}, {"DEBUG": True}, {"DEMO": True},

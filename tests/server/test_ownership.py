@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import Followup, Inspection, QuarantinedMutation, WorkOrder
+from server.models import Followup, Inspection, QuarantinedMutation, RentalHouse, ResidencePermit, WorkOrder
 from server.models.base import utcnow
 from server.operations.records import locked
 from server.syncing.change import write_record
@@ -67,12 +67,18 @@ def put_in_status(app: Flask, world: World, record_type: str, status: str) -> st
     """
     if record_type == "work_order_event":
         return str(world.order_event)
+    if record_type == "occupant":
+        return str(world.occupants["A1"])
     model, record_id = {"inspection": (Inspection, world.inspections["A1"]),
                         "followup": (Followup, world.followups["A1"]),
-                        "work_order": (WorkOrder, world.work_orders["A1"])}[record_type]
+                        "work_order": (WorkOrder, world.work_orders["A1"]),
+                        "rental_house": (RentalHouse, world.houses["A1"]),
+                        "residence_permit": (ResidencePermit, world.permits["A1"])}[record_type]
     with app.app_context():
         record = locked(db.session, model, record_id)
         changes: dict[str, object] = {"status": status}
+        if record_type == "residence_permit":
+            changes.update(permit_steps(status))
         if status in ownership.REVIEW_STATUSES:
             changes.update(reviewer_id=world.people["chief_a"], reviewed_at=utcnow(), review_comment="好")
         if status == "done":
@@ -88,15 +94,19 @@ def attempt(
 ) -> tuple[dict[str, Any], set[str]]:
     """Do the cell's action through a push; its result and the field groups it wrote.
 
-    The handheld refuses to write a read-only type, and traffic police are never sent the
-    records outside their squad's work orders, so those pushes are sent raw.
+    The handheld refuses to write a read-only type, and some records never reach the caller's
+    device (traffic police get only their squad's work orders, chiefs and admins no rental
+    registry), so those pushes are sent raw.
     """
-    unseen = role_of(caller) in TRAFFIC_ROLES and record_type in ("venue", "inspection", "followup")
+    role = role_of(caller)
+    unseen = not RECORD_TYPES[record_type].reaches(role) or (
+        role in TRAFFIC_ROLES and record_type not in ("work_order", "work_order_event"))
     if record_type in READ_ONLY or (unseen and action != "create"):
         target = {"room": world.rooms["A1"], "person": world.people[OWNER], "checklist_template": world.template,
                   "vehicle": world.vehicles["A"],
                   "venue": world.venues["A1"], "inspection": world.inspections["A1"],
-                  "followup": world.followups["A1"]}
+                  "followup": world.followups["A1"], "rental_house": world.houses["A1"],
+                  "occupant": world.occupants["A1"], "residence_permit": world.permits["A1"]}
         record_id = str(target[record_type])
         changes = change(world, record_type, group) if unseen else {"name": "x"}
         sent = {"create": mutation(record_type, "create", {"name": "x"}),
@@ -139,8 +149,32 @@ def creation(world: World, record_type: str, group: str, status: str) -> tuple[d
         extra = {"position": 7} if group == "placed" else {}
         return {"work_order_id": str(world.work_orders["A1"]), "kind": "withdrawn",
                 "actor_id": str(world.people[OWNER]), "actor_role": "officer", "at": VISITED, **extra}, ""
+    if record_type == "rental_house":
+        return {"room_id": str(world.rooms["A1"]), "officer_id": str(world.people[OWNER]), "address": "中港路8号",
+                "landlord_name": "房东乙", "status": status}, ""
+    if record_type == "occupant":
+        extra = {"superseded_at": VISITED} if group == "derived" else {}
+        return {"house_id": str(world.houses["A1"]), "officer_id": str(world.people[OWNER]), "full_name": "测试丁",
+                "document_kind": "passport", "document_number": "M1234567", "nationality": "KOR",
+                "arrived_at": VISITED, "registered_at": VISITED, **extra}, ""
+    if record_type == "residence_permit":
+        return {"occupant_id": str(world.occupants["A1"]), "officer_id": str(world.people[OWNER]),
+                "applied_at": VISITED, "status": status, **permit_steps(status, wire=True)}, ""
     extra = {"notes": "已回访"} if group == "visit" else {}
     return followup_data(world, status, **extra), ""
+
+
+def permit_steps(status: str, *, wire: bool = False) -> dict[str, Any]:
+    """What an application in ``status`` says of its steps (times as wire text or as Python values)."""
+    at = datetime.fromisoformat(VISITED)
+    steps: dict[str, Any] = {}
+    if status != "applied":
+        steps["accepted_at"] = at
+    if status in ("issued", "refused"):
+        steps["decided_at"] = at + timedelta(days=20)
+        steps.update({"permit_number": "3304-001"} if status == "issued" else {"reason": "材料不全"})
+    return {name: value.isoformat() if wire and isinstance(value, datetime) else value
+            for name, value in steps.items()}
 
 
 def change(world: World, record_type: str, group: str) -> dict[str, Any]:
@@ -154,6 +188,10 @@ def change(world: World, record_type: str, group: str) -> dict[str, Any]:
         ("work_order", "dispatch"): {"ticket_number": "T-1"},
         ("work_order_event", "event"): {"note": "补充"},
         ("work_order_event", "placed"): {"position": 9},
+        ("rental_house", "house"): {"units": ["101", "102", "103"]},
+        ("occupant", "registration"): {"unit": "102"},
+        ("occupant", "derived"): {"superseded_at": VISITED},
+        ("residence_permit", "application"): {"note": "材料齐全"},
     }.get((record_type, group), {})
 
 

@@ -39,7 +39,8 @@ UPLOAD = b"\x89PNG a signature"
 UPLOAD_SHA = hashlib.sha256(UPLOAD).hexdigest()
 CALLERS = {"officer": "officer_a1", "chief": "chief_a", "admin": "admin", "traffic": "traffic_s1",
            "squad_lead": "lead_s"}
-ROOM_KINDS = ("station", "room", "venue", "inspection", "followup", "blob")
+ROOM_KINDS = ("station", "room", "venue", "inspection", "followup", "blob", "rental_house", "occupant",
+              "residence_permit")
 """What traffic police never see: they get none of a room's records, only their squad's work orders."""
 
 
@@ -51,7 +52,8 @@ def targets(kind: str) -> Callable[[World, str], tuple[Any, Any]]:
             if kind == "station":
                 return None, world.stations["A"]
             return None, {"room": world.rooms, "venue": world.venues, "blob": world.photos,
-                          "inspection": world.inspections, "followup": world.followups}[kind]["A1"]
+                          "inspection": world.inspections, "followup": world.followups, "rental_house": world.houses,
+                          "occupant": world.occupants, "residence_permit": world.permits}[kind]["A1"]
         if kind == "work_order":
             return world.work_orders["A2" if role == "chief" else "A1"], world.work_orders["B1"]
         if kind == "vehicle":
@@ -77,7 +79,8 @@ def targets(kind: str) -> Callable[[World, str], tuple[Any, Any]]:
         if kind == "blob":
             return world.photos["A2" if role == "chief" else "A1"], world.photos["B1"]
         records = {"room": world.rooms, "venue": world.venues, "inspection": world.inspections,
-                   "followup": world.followups}[kind]
+                   "followup": world.followups, "rental_house": world.houses, "occupant": world.occupants,
+                   "residence_permit": world.permits}[kind]
         visible_room = "A2" if role == "chief" else "A1"
         return records[visible_room], records["B1"]
 
@@ -141,6 +144,19 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/work-order-events/<id>", EVERYONE, target="work_order_event"),
     Endpoint("GET", "/api/v1/vehicles", EVERYONE),
     Endpoint("GET", "/api/v1/vehicles/<id>", EVERYONE, target="vehicle"),
+    Endpoint("GET", "/api/v1/rental-houses", EVERYONE),
+    Endpoint("GET", "/api/v1/rental-houses/<id>", EVERYONE, target="rental_house"),
+    Endpoint("GET", "/api/v1/occupants", EVERYONE),
+    Endpoint("GET", "/api/v1/occupants/<id>", EVERYONE, target="occupant"),
+    Endpoint("GET", "/api/v1/residence-permits", EVERYONE),
+    Endpoint("GET", "/api/v1/residence-permits/<id>", EVERYONE, target="residence_permit"),
+    Endpoint("POST", "/api/v1/residents/search", frozenset({"officer", "chief"}),
+             body=lambda world, user: {"document_kind": "resident_id", "document_number": "330402199001011230",
+                                       "purpose": "核查"}),
+    Endpoint("POST", "/api/v1/occupants/<id>/reveal", frozenset({"chief"}), target="occupant",
+             body=lambda world, user: {"reason": "协查比对"}),
+    Endpoint("POST", "/api/v1/rental-houses/<id>/reveal", frozenset({"chief"}), target="rental_house",
+             body=lambda world, user: {"reason": "联系房东"}),
     Endpoint("POST", "/api/v1/inspections/<id>/review", REVIEWERS, target="inspection",
              body=lambda world, user: {"decision": "approve"}),
     Endpoint("POST", "/api/v1/sync/push", EVERYONE,

@@ -29,7 +29,8 @@ def test_a_first_pull_brings_everything_in_scope_once_and_says_reset(device: Dev
     seen = [(change["type"], change["id"]) for change in changes]
     assert len(seen) == len(set(seen))
     assert {kind for kind, _ in seen} == {"room", "person", "checklist_template", "venue", "inspection", "followup",
-                                          "work_order", "work_order_event", "vehicle"}
+                                          "work_order", "work_order_event", "vehicle", "rental_house", "occupant",
+                                          "residence_permit"}
     assert phone.visible("venue").keys() == {str(world.venues["A1"])}
     assert phone.visible("vehicle").keys() == {str(world.vehicles["A"])}
     assert phone.visible("room").keys() == {str(world.rooms["A1"])}

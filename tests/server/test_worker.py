@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from server.config import database_url
 from server.upkeep.jobs import JOBS
 from server.upkeep.leadership import AdvisoryLock, upkeep_lock
-from tests.conftest import scratch_database
+from tests.conftest import PII_KEYS, scratch_database
 from tests.e2e.conftest import free_port
 
 PATIENCE = 60
@@ -63,7 +63,7 @@ def start_worker(migrated_database: str, tmp_path: Path) -> Iterator[Callable[[]
     env = {name: value for name, value in os.environ.items() if name != "PROMETHEUS_MULTIPROC_DIR"}
     env.update({
         "FLASK_APP": "server", "DATABASE_URL": migrated_database, "BEATLOG_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SECRET_KEY": "worker-secret", "BEATLOG_AUDIT_KEY": "worker-audit-key",
+        "SECRET_KEY": "worker-secret", "BEATLOG_AUDIT_KEY": "worker-audit-key", **PII_KEYS,
         "BEATLOG_UPKEEP_INTERVALS": ",".join(f"{name}=1" for name in JOBS),
         "BEATLOG_WORKER_LEADER_RETRY_SECONDS": "1",
     })
