@@ -1,6 +1,7 @@
 """Writers racing on the same records through a multi-process server on PostgreSQL, while a
-device pulls: no update is lost, no change is skipped, and a chief's review racing an officer's
-push neither deadlocks nor decides on what the push replaced."""
+device pulls: no update is lost, no change is skipped, a chief's review racing an officer's
+push neither deadlocks nor decides on what the push replaced, and two rooms registering one
+resident at once leave one registration open."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+from stdnum.cn import ric
 
 from sync.protocol import SCHEMA_VERSION
 from tests.conftest import scratch_database
@@ -213,5 +215,52 @@ def test_a_review_racing_an_officers_large_push_is_refused_or_turns_the_push_int
         assert wire["version"] == columns["version"]
         assert {name: wire["data"][name] for name in ("status", "findings", "review_comment", "reviewer_id")} == {
             name: columns[name] for name in ("status", "findings", "review_comment", "reviewer_id")}
+    verify = cluster.flask("audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+DOCUMENTS = 10
+
+
+def resident_id(first17: str) -> str:
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def house_of(officer: Client) -> str:
+    house_id = str(uuid.uuid4())
+    [result] = officer.push({"mutation_id": str(uuid.uuid4()), "type": "rental_house", "id": house_id, "op": "create",
+                             "data": {"room_id": officer.user["room_id"], "officer_id": officer.user["id"],
+                                      "address": "并发路8号", "landlord_name": "房东并发"}})
+    assert result["status"] == "applied", result
+    return house_id
+
+
+def registration(officer: Client, house_id: str, number: str) -> dict[str, Any]:
+    return {"mutation_id": str(uuid.uuid4()), "type": "occupant", "id": str(uuid.uuid4()), "op": "create",
+            "data": {"house_id": house_id, "officer_id": officer.user["id"], "full_name": "并发测试",
+                     "document_kind": "resident_id", "document_number": number,
+                     "arrived_at": "2026-06-14T09:00:00+08:00", "registered_at": "2026-06-14T10:00:00+08:00"}}
+
+
+def test_two_rooms_registering_one_document_at_once_leave_exactly_one_registration_open(cluster: LiveServer) -> None:
+    officers = Client(cluster, "officer1"), Client(cluster, "officer3")
+    houses = [house_of(officer) for officer in officers]
+    admin = Client(cluster, "admin")
+    for document in range(DOCUMENTS):
+        number = resident_id(f"330402199001{document + 10:02d}123")
+        sent = [registration(officer, house, number) for officer, house in zip(officers, houses, strict=True)]
+        start = threading.Barrier(2)
+
+        def push(index: int, sent: list[dict[str, Any]] = sent, start: threading.Barrier = start) -> dict[str, Any]:
+            start.wait()
+            return officers[index].push(sent[index])[0]
+
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(push, range(2)))
+        assert [result["status"] for result in results] == ["applied", "applied"], [
+            (result.get("code"), result.get("errors")) for result in results]
+        kept = [admin.get(f"/occupants/{mutation['id']}") for mutation in sent]
+        marks = sorted((occupant["superseded_at"] is not None, occupant["earlier_registration"]) for occupant in kept)
+        assert marks == [(False, True), (True, False)], (document, kept)
     verify = cluster.flask("audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
