@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from server.access import Scope
 from server.demo import catalog, org
 from server.demo.images import scene_photo, signature
+from server.demo.registry import RegistryDemo
 from server.demo.traffic import TrafficDemo
 from server.models import ChecklistTemplate, Followup, Inspection, Person, Room, Station, Venue
 from server.models.base import utcnow
@@ -74,7 +75,9 @@ class DemoBuilder:
                 self.officer_work(person)
         self.session.flush()
         self.conflicts_through_sync()
-        TrafficDemo(self.session, self.rng, self.now, self.people).build(self.counts)
+        traffic = TrafficDemo(self.session, self.rng, self.now, self.people)
+        traffic.build(self.counts)
+        RegistryDemo(self.session, self.rng, self.now, self.people, traffic.devices).build(self.counts)
         return self.counts
 
     def count(self, name: str) -> None:

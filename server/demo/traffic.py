@@ -11,8 +11,6 @@ again, and two offline acceptances that collided.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from random import Random
 from typing import Any
@@ -20,15 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.access import Scope
 from server.demo import org
+from server.demo.handhelds import Handhelds
 from server.models import Person, Room, Station, TrafficSquad
-from server.operations.devices import DeviceInfo, sign_in
 from server.operations.people import create_person
 from server.passwords import hash_demo_password
-from server.syncing.push import Caller, push
-from sync import clock
-from sync.protocol import SCHEMA_VERSION
 
 REPEAT_PLATE = "浙F3Z718"
 CHINA = timezone(timedelta(hours=8))
@@ -80,13 +74,10 @@ NOTED = {REPEAT_PLATE: ("白", "大众朗逸"), "浙F8H330": ("灰", "五菱宏�
 """The colour and make reporters noted of some cars, which their vehicle files keep (一车一档)."""
 
 
-class TrafficDemo:
+class TrafficDemo(Handhelds):
     def __init__(self, session: Session, rng: Random, now: datetime, people: dict[str, Person]) -> None:
-        self.session = session
-        self.rng = rng
-        self.now = now
+        super().__init__(session, rng, now)
         self.people = people
-        self.devices: dict[str, uuid.UUID] = {}
 
     def build(self, counts: dict[str, int]) -> None:
         squad_name, station = org.TRAFFIC_SQUAD
@@ -126,35 +117,3 @@ class TrafficDemo:
         self.send(person, at, "work_order_event", str(self.uuid()), {
             "work_order_id": order_id, "kind": kind, "actor_id": str(person.id), "actor_role": person.role,
             "at": at.astimezone(CHINA).isoformat(), **details})
-
-    def send(self, person: Person, at: datetime, record_type: str, record_id: str, data: dict[str, Any]) -> None:
-        mutation = {"mutation_id": self.uuid(), "type": record_type, "id": uuid.UUID(record_id), "op": "create",
-                    "base_version": None, "data": data, "base": None}
-        with clock_at(min(at, self.now)):
-            caller = Caller(person.id, self.device_of(person), Scope.of(self.session, person))
-            results = push(self.session, caller, [mutation])
-        if results[0]["status"] != "applied":
-            raise RuntimeError(f"the demo's {record_type} was not applied: {results[0]}")
-
-    def device_of(self, person: Person) -> uuid.UUID:
-        """The person's handheld, signed in once."""
-        if person.username not in self.devices:
-            device_id = self.uuid()
-            sign_in(self.session, person.username, org.DEMO_PASSWORD,
-                    DeviceInfo(device_id, f"{person.display_name}的警务通", platform="android", app_version="1.0.0",
-                               schema_version=SCHEMA_VERSION), "127.0.0.1")
-            self.devices[person.username] = device_id
-        return self.devices[person.username]
-
-    def uuid(self) -> uuid.UUID:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
-
-
-@contextmanager
-def clock_at(moment: datetime) -> Iterator[None]:
-    """The process clock stopped at ``moment`` while one step is pushed."""
-    previous = clock.set_clock(clock.Clock.at(moment, frozen=True))
-    try:
-        yield
-    finally:
-        clock.set_clock(previous)

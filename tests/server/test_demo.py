@@ -15,7 +15,18 @@ from sqlalchemy import func, select
 from server.demo.loader import load_demo
 from server.extensions import db
 from server.ledger import verify_audit
-from server.models import ChecklistTemplate, Followup, Inspection, Person, Room, Station, Venue
+from server.models import (
+    ChecklistTemplate,
+    Followup,
+    Inspection,
+    Occupant,
+    Person,
+    RentalHouse,
+    ResidencePermit,
+    Room,
+    Station,
+    Venue,
+)
 from server.operations.records import RECORD_TYPE_OF
 from server.syncing.wire import MAPPINGS, change_entry
 from sync import vocab
@@ -96,12 +107,9 @@ def test_weeks_of_work_include_approved_returned_and_overdue(demo: Flask) -> Non
 
 def test_every_demo_record_passes_the_wire_schemas(demo: Flask) -> None:
     for model, name in RECORD_TYPE_OF.items():
-        record_type = RECORD_TYPES[name]
-        dumped = record_type.record_schema(many=True).dump(db.session.scalars(select(model)))
-        assert dumped, name
-        envelope = {"id", "version", "updated_at", "updated_by", "deleted"}
-        data = [{k: v for k, v in row.items() if k not in envelope} for row in dumped]
-        record_type.data_schema(many=True).load(data)
+        data = [MAPPINGS[name].wire_of(record) for record in db.session.scalars(select(model))]
+        assert data, name
+        RECORD_TYPES[name].data_schema(many=True).load(data)
 
 
 def test_every_demo_records_stored_wire_entry_says_what_its_columns_say(demo: Flask) -> None:
@@ -110,7 +118,7 @@ def test_every_demo_records_stored_wire_entry_says_what_its_columns_say(demo: Fl
         for record in db.session.scalars(select(mapping.model)):
             expected = change_entry(mapping.name, record.id, record.version, record.deleted, record.updated_at,
                                     record.updated_by, mapping.wire_of(record))
-            assert json.loads(record.wire) == json.loads(expected), (mapping.name, record.id)
+            assert json.loads(mapping.entry(record.wire)) == json.loads(expected), (mapping.name, record.id)
 
 
 def test_every_demo_record_has_a_version_a_sequence_and_an_audit_entry(demo: Flask) -> None:
@@ -154,8 +162,10 @@ def test_the_demo_has_photos_signatures_and_conflicts_left_by_real_syncs(demo: F
     from server.demo.traffic import ORDERS
 
     steps = [step for *_, steps in ORDERS for step in steps]
-    pushers = {reporter for _, reporter, *_ in ORDERS} | {who for _, who, *_ in steps}
-    assert count(SyncMutation) == 3 + len(ORDERS) + len(steps)
+    pushers = {reporter for _, reporter, *_ in ORDERS} | {who for _, who, *_ in steps} | {"officer3"}
+    registry = count(RentalHouse) * 2 + count(Occupant) + count(Occupant, Occupant.moved_out_at_utc.is_not(None)) + \
+        count(ResidencePermit)
+    assert count(SyncMutation) == 3 + len(ORDERS) + len(steps) + registry
     assert count(Device) == 2 + len(pushers)
 
 
@@ -226,3 +236,21 @@ def test_the_demos_repeat_plate_has_a_flagged_file_with_what_its_reporters_noted
     assert set(files) == plates
     repeat = files[REPEAT_PLATE]
     assert (repeat.report_count, repeat.flagged, (repeat.colour, repeat.make)) == (4, True, NOTED[REPEAT_PLATE])
+
+
+def test_the_demo_registry_has_every_case_a_room_meets(demo: Flask) -> None:
+    from sync.registry import registered_late
+
+    rooms = {name for name in db.session.scalars(select(Room.name).join(RentalHouse, RentalHouse.room_id == Room.id))}
+    assert rooms == {"枫杨社区警务室", "中港警务室"}
+    assert 45 <= count(RentalHouse) <= 55 and 130 <= count(Occupant) <= 170
+    registrations = [MAPPINGS["occupant"].wire_of(o) for o in db.session.scalars(select(Occupant))]
+    foreign = [r for r in registrations if r["document_kind"] == "passport"]
+    assert len(foreign) >= 4 and any(registered_late(r) for r in foreign)
+    assert sum(1 for r in registrations if r["moved_out_at"]) >= 10
+    assert sum(1 for r in registrations if r["superseded_at"] and not r["moved_out_at"]) == 1
+    assert all(r["full_name"].startswith("演示") for r in registrations)
+    unverified = count(RentalHouse, RentalHouse.last_verified_at_utc < NOW - timedelta(days=90))
+    assert 3 <= unverified < count(RentalHouse) // 2
+    pending = count(ResidencePermit, ResidencePermit.status.in_(("applied", "accepted")))
+    assert pending >= 2 and count(ResidencePermit, ResidencePermit.status == "issued") >= 1
