@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
         people,
         places,
         quarantine,
+        registry,
         reports,
         squads,
         values,

@@ -21,7 +21,8 @@ VOCABULARIES = {
     "subject": vocab.FOLLOWUP_SUBJECTS, "followup_status": vocab.FOLLOWUP_STATUSES, "satisfaction": vocab.SATISFACTION,
     "work_order_kind": vocab.WORK_ORDER_KINDS, "work_order_status": vocab.WORK_ORDER_STATES,
     "work_order_event": vocab.WORK_ORDER_EVENTS, "outcome": vocab.WORK_ORDER_OUTCOMES,
-    "contact_result": vocab.CONTACT_RESULTS, "urgency": vocab.URGENCIES,
+    "contact_result": vocab.CONTACT_RESULTS, "urgency": vocab.URGENCIES, "document_kind": vocab.DOCUMENT_KINDS,
+    "house_status": vocab.HOUSE_STATUSES, "permit_status": vocab.PERMIT_STATUSES, "verification": vocab.VERIFICATIONS,
 }
 
 
@@ -52,7 +53,8 @@ def record_kind_word(record_type: str) -> str:
         "venue": _("Venue"), "inspection": _("Inspection log"), "followup": _("Follow-up visit"),
         "room": _("Police room"), "station": _("Police station"), "person": _("Person"),
         "checklist_template": _("Checklist"), "device": _("Device"), "work_order": _("Work order"),
-        "work_order_event": _("Work order step"), "vehicle": _("Vehicle file"),
+        "work_order_event": _("Work order step"), "vehicle": _("Vehicle file"), "rental_house": _("Rental house"),
+        "occupant": _("Registered resident"), "residence_permit": _("Residence permit application"),
     }.get(record_type, record_type)
 
 
@@ -70,6 +72,8 @@ def whole_action_word(action: str) -> str | None:
         "sync.refused": _("phone's change refused"), "sync.quarantine_full": _("refused-change queue full"),
         "sync.purge_tombstones": _("deleted records purged"),
         "sync.prune_push_answers": _("old sync answers pruned"), "auth.expire_sign_ins": _("expired sign-ins removed"),
+        "personal.search": _("searched by document number"), "personal.reveal": _("personal data revealed"),
+        "personal.export": _("registry exported (masked)"), "personal.reseal": _("personal data re-sealed"),
     }.get(action)
 
 
@@ -91,7 +95,8 @@ def action_word(action: str) -> str:
         "followup": _("follow-up"), "field_conflict": _("both changed the same field"),
         "locked": _("the log was already approved"), "deleted": _("the record was deleted"),
         "exists": _("the record already existed"), "changed_since_base": _("changed since the phone's copy"),
-        "open": _("open"), "resolved": _("resolved"),
+        "open": _("open"), "resolved": _("resolved"), "supersede": _("marked moved? (registered elsewhere)"),
+        "flag": _("marked as registered before elsewhere"), "erase": _("personal data removed after retention"),
     }.get(verb, action)
 
 

@@ -18,7 +18,7 @@ from sync.protocol import SCHEMA_VERSION
 from tests.e2e.browser import screenshot, signed_in_page
 from tests.e2e.conftest import LiveServer, serve_demo
 from tests.e2e.handheld import CHINA, Handheld, api, photo, venue_of
-from tests.e2e.tour import READ_PAGE, Tour
+from tests.e2e.tour import DEMO_NAME, READ_PAGE, RESIDENT_ID, Tour
 
 HOSTILE = "出口堵塞 <script>document.title='owned'</script>"
 
@@ -53,8 +53,10 @@ def refuse_a_change(server_url: str) -> None:
 
 
 TOUR_STARTS = {
-    "chief1": ["/dashboard/inbox?hazard=major", "/dashboard/inbox", "/dashboard/inbox?kind=followup"],
-    "admin": ["/dashboard/inbox", "/dashboard/conflicts", "/dashboard/quarantine", "/dashboard/devices?browsers=true"],
+    "chief1": ["/dashboard/inbox?hazard=major", "/dashboard/inbox", "/dashboard/inbox?kind=followup",
+               "/dashboard/registry"],
+    "admin": ["/dashboard/inbox", "/dashboard/conflicts", "/dashboard/quarantine", "/dashboard/devices?browsers=true",
+              "/dashboard/personal-access"],
     "squadlead1": ["/dashboard/orders"],
 }
 EVERY_KIND_OF_PAGE = {"/dashboard/inbox", "/dashboard/inspections/:id", "/dashboard/inspections/:id/print",
@@ -64,7 +66,8 @@ EVERY_KIND_OF_PAGE = {"/dashboard/inbox", "/dashboard/inspections/:id", "/dashbo
                       "/dashboard/quarantine/:id", "/dashboard/people", "/dashboard/people/:id",
                       "/dashboard/people/new", "/dashboard/venues", "/dashboard/venues/:id", "/dashboard/templates",
                       "/dashboard/templates/:id", "/dashboard/places", "/dashboard/devices", "/dashboard/audit",
-                      "/dashboard/orders", "/dashboard/orders/:id", "/dashboard/orders/figures", "/dashboard/squads"}
+                      "/dashboard/orders", "/dashboard/orders/:id", "/dashboard/orders/figures", "/dashboard/squads",
+                      "/dashboard/registry", "/dashboard/registry/houses/:id", "/dashboard/personal-access"}
 
 
 def test_a_tour_of_every_chief_and_admin_page_in_chinese_finds_no_code_words_ids_or_english(
@@ -368,3 +371,43 @@ def test_the_squad_leader_assigns_a_waiting_order_and_reads_who_took_a_collided_
     screenshot(english, "en", "dispatch-board")
     english.goto(f"{demo.url}/dashboard/orders/figures")
     screenshot(english, "en", "traffic-figures")
+
+
+def test_a_chief_reads_the_registry_masked_reveals_one_resident_for_a_reason_and_the_admin_sees_it(
+        chromium: Any, demo: LiveServer) -> None:
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.click("#nav-registry")
+    page.wait_for_selector(".registry")
+    assert page.locator(".registry h2").all_inner_texts() == ["枫杨社区警务室"]
+    screenshot(page, "zh", "registry")
+    page.locator(".houses a").first.click()
+    page.wait_for_selector(".residents")
+    house = page.url
+    masked = page.locator(".residents tbody tr").first.inner_text()
+    assert "****" in masked and not DEMO_NAME.search(masked)
+    form = page.locator(".residents .reveal-form").first
+    form.locator("input[name=reason]").fill("协查通报比对")
+    form.locator("button").click()
+    shown = page.wait_for_selector(".revealed")
+    revealed = shown.inner_text()
+    assert "协查通报比对" in revealed and DEMO_NAME.search(revealed) and RESIDENT_ID.search(revealed)
+    screenshot(page, "zh", "registry_reveal")
+    page.goto(house)
+    assert not RESIDENT_ID.search(page.locator("body").inner_text())
+    page.context.close()
+    admin = signed_in_page(chromium, demo.url, "admin", "zh")
+    admin.click("#nav-personal-access")
+    row = admin.wait_for_selector("tr.personal-reveal")
+    assert "协查通报比对" in row.inner_text() and "周卫东" in row.inner_text()
+    admin.context.close()
+
+
+def test_no_resident_id_number_or_name_reaches_the_servers_log(demo: LiveServer) -> None:
+    """Last in the module: the log holds every request the tests above made (tour, reveals, searches)."""
+    officer = api(demo.url, "officer1")
+    searched = officer.post(f"{demo.url}/api/v1/residents/search", timeout=10, json={
+        "document_kind": "resident_id", "document_number": "330402199001011230", "purpose": "日志检查"})
+    assert searched.status_code == 200
+    logged = demo.log.read_text()
+    assert "/residents/search" in logged and "330402199001011230" not in logged
+    assert not RESIDENT_ID.search(logged) and not DEMO_NAME.search(logged)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from server.demo import org
+from server.demo.registry import FOREIGNERS, GIVEN, SURNAMES
 from sync import vocab
 
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
@@ -23,13 +24,19 @@ FIELD_KEY = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][A-Za-z'’]+(?![A-Za-z0-9_])")
 """A word of two letters or more, not part of a code such as a case number (A330402…) or a user name (chief1)."""
 PROPER_NOUNS = {"Beatlog", "CSV", "QR", "GPS", "ID", "UTC", "JSON", "KTV", "English", "Chrome", "HeadlessChrome",
-                "iOS"}
+                "iOS", *(nationality for nationality, _visa in FOREIGNERS)}
 USERNAMES = {entry[0] for group in (org.ADMINS, org.CHIEFS, org.OFFICERS, org.TRAFFIC) for entry in group}
 VOCABULARY_CODES = {code for labels in (vocab.ROLES, vocab.VENUE_KINDS, vocab.RISK_LEVELS, vocab.HAZARD_LEVELS,
                                         vocab.CHECK_RESULTS, vocab.INSPECTION_STATUSES, vocab.FOLLOWUP_SUBJECTS,
                                         vocab.FOLLOWUP_STATUSES, vocab.SATISFACTION, vocab.WORK_ORDER_KINDS,
                                         vocab.WORK_ORDER_STATES, vocab.WORK_ORDER_EVENTS, vocab.WORK_ORDER_OUTCOMES,
                                         vocab.CONTACT_RESULTS, vocab.URGENCIES) for code in labels}
+RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])")
+DEMO_NAME = re.compile(f"演示[{SURNAMES}][{GIVEN}]")
+"""A demo resident's or landlord's name (fictional: 演示, a family name, a given name); masked, only 演 shows."""
+MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+REGISTRY_PAGES = re.compile(r"/dashboard/(registry|personal-access)")
+"""Where every mobile number is a resident's or a landlord's (a venue's page shows its contact's, not masked)."""
 NOT_PAGES = re.compile(r"/logout|\.csv|/blobs/|[?&]lang=")
 READ_PAGE = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -95,7 +102,10 @@ class Tour:
         keys = [key for key in FIELD_KEY.findall(UUID.sub("", text)) if key not in USERNAMES]
         words = [word for word in LATIN_WORD.findall(UUID.sub("", text))
                  if word not in PROPER_NOUNS and word not in USERNAMES]
-        for what, found in (("UUID shown as text", uuids), ("raw field key", keys),
+        unmasked = RESIDENT_ID.findall(text) + DEMO_NAME.findall(text) + (
+            MOBILE.findall(text) if REGISTRY_PAGES.search(url) else [])
+        for what, found in (("unmasked personal data", unmasked), ("UUID shown as text", uuids),
+                            ("raw field key", keys),
                             ("raw vocabulary code", [word for word in words if word in VOCABULARY_CODES]),
                             ("English words", [word for word in words if word not in VOCABULARY_CODES])):
             if found:
