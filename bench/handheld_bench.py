@@ -18,6 +18,7 @@ from typing import Any
 
 from bench.harness import inspection, machine
 from mobile.store import Records, Replica, Store
+from tests.phone import STORE_KEY
 
 STREETS = ("中山东路", "南湖路", "禾兴南路", "广益路", "东升东路", "纺工路", "由拳路", "戚家浜路", "环城东路", "庆丰路")
 PREFIXES = ("南湖", "月河", "梅湾", "禾兴", "东栅", "七星", "新丰", "凤桥", "余新", "大桥", "竹林", "湘家荡")
@@ -65,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(2018)
     with tempfile.TemporaryDirectory() as directory:
-        store = Store(directory)
+        store = Store(directory, key=STORE_KEY)
         records = Records(store)
         room, officer = str(uuid.uuid4()), str(uuid.uuid4())
         started = time.perf_counter()

@@ -34,7 +34,7 @@ from typing import Any
 from bench.handheld_app_run import PASSWORD
 from bench.handheld_bench import land, load_venues, pulled
 from bench.harness import inspection, machine
-from mobile.account import verifier
+from mobile.account import store_key, verifier
 from mobile.store import Records, Replica, Store
 from server.demo.catalog import CHECKLISTS
 
@@ -47,7 +47,9 @@ TODAY = MORNING.date()
 
 def fill_store(directory: Path, venues: int, logs: int, rng: random.Random) -> None:
     """An officer's phone after a long time on a big beat: everything synced but a few drafts and edits."""
-    store = Store(directory)
+    store_salt = os.urandom(16)
+    store = Store(directory, key=store_key(PASSWORD, store_salt))
+    store.set_meta("store_salt", store_salt.hex())
     replica, records = Replica(store), Records(store)
     room, officer, template = (str(uuid.uuid4()) for _ in range(3))
     title_zh, title_en, items = CHECKLISTS[KIND]

@@ -2,7 +2,9 @@
 
 The first sign-in needs the network: it creates the device's identity and gets a token.
 Later unlocks are checked against a verifier made with a slow key-derivation function
-(scrypt), so the password itself is never stored. What the server says about the token
+(scrypt), so the password itself is never stored. The same password, with a salt of its own,
+gives the key the store is encrypted with (``store_key``): without the password the store
+reads as noise, and the key lives only in memory while the app is unlocked. What the server says about the token
 decides the rest: expired asks for the password again and keeps everything; a revoked
 device or a disabled officer wipes the device; an app too old keeps everything and asks
 for an update. The store remembers which app version was told to update, so the updated
@@ -22,7 +24,7 @@ from urllib.parse import parse_qs
 
 from mobile.services.platform import on_android
 from mobile.session import AuthError, Session, SyncError, UpgradeRequired
-from mobile.store import Store
+from mobile.store import Store, WrongKey
 
 APP_VERSION = "1.0.0"
 KDF = {"n": 2**14, "r": 8, "p": 1}
@@ -56,6 +58,11 @@ def read_enrolment(text: str) -> tuple[str | None, str]:
 
 def verifier(password: str, salt: bytes) -> bytes:
     return hashlib.scrypt(password.encode(), salt=salt, dklen=32, **KDF)
+
+
+def store_key(password: str, salt: bytes) -> bytes:
+    """The key of the store's encryption: scrypt of the password under the store's own salt, never the verifier's."""
+    return hashlib.scrypt(b"beatlog store\0" + password.encode(), salt=salt, dklen=32, **KDF)
 
 
 class Account:
@@ -111,11 +118,49 @@ class Account:
         return self.user  # type: ignore[return-value]
 
     def unlock(self, password: str) -> None:
-        """Open the app offline with the officer's password."""
+        """Open the app offline with the officer's password: it checks it and opens the store with its key."""
         salt, expected = self.store.get_meta("verifier", [None, None])
         if salt is None or not hmac.compare_digest(verifier(password, bytes.fromhex(salt)).hex(), expected):
             raise WrongPassword("The password does not match.")
+        self.open_store(password)
         self.unlocked = True
+
+    def open_store(self, password: str) -> None:
+        """Open the store with the password's key; a store kept in the clear gets its salt (and its encryption) now.
+
+        A re-key interrupted between its two writes left the new salt aside (``store_salt_next``): the
+        store opens with whichever of the two its key was made with.
+        """
+        salts = [salt for salt in (self.store.get_meta("store_salt"), self.store.get_meta("store_salt_next")) if salt]
+        if not salts:
+            salts = [os.urandom(16).hex()]
+            self.store.set_meta("store_salt", salts[0])
+        for salt in salts:
+            try:
+                self.store.open(store_key(password, bytes.fromhex(salt)))
+            except WrongKey:
+                continue
+            self.store.set_meta("store_salt", salt)
+            return
+        raise WrongPassword("The password does not open this phone's store.")
+
+    def key_store(self, password: str) -> None:
+        """The store opened, or re-keyed, with the password just accepted by the server (it may be a new one)."""
+        if not self.store.is_open:
+            if self.store.get_meta("store_salt"):
+                raise WrongPassword("Unlock with the password this phone was last opened with first.")
+            salt = os.urandom(16)
+            self.store.set_meta("store_salt", salt.hex())
+            self.store.open(store_key(password, salt))
+            return
+        current = bytes.fromhex(self.store.get_meta("store_salt"))
+        if store_key(password, current) == self.store.key:
+            return
+        salt = os.urandom(16)
+        self.store.set_meta("store_salt_next", salt.hex())
+        self.store.rekey(store_key(password, salt))
+        self.store.set_meta("store_salt", salt.hex())
+        self.store.set_meta("store_salt_next", None)
 
     def reauthenticate(self, password: str) -> None:
         """After ``token_expired``: a new token for the same device, everything kept."""
@@ -134,12 +179,18 @@ class Account:
             **credentials, "password": password, "device_id": self.device_id, "device_name": device_name,
             "platform": "android" if on_android() else "desktop", "app_version": APP_VERSION})
         salt = os.urandom(16)
+        self.key_store(password)
         with self.store.transaction() as db:
-            for key, value in (("server_url", server_url), ("token", body["token"]),
+            for key_name, value in (("server_url", server_url), ("token", body["token"]),
                                ("token_expires_at", body["expires_at"]), ("user", body["user"]),
                                ("device_name", device_name),
                                ("verifier", [salt.hex(), verifier(password, salt).hex()])):
-                self.store.set_meta(key, value, db)
+                self.store.set_meta(key_name, value, db)
+
+    def lock(self) -> None:
+        """Back to the lock screen: the store closes and its key is forgotten."""
+        self.store.close()
+        self.unlocked = False
 
     def session(self) -> Session:
         return self.session_factory(self.server_url, self.store.get_meta("token"))
@@ -167,4 +218,4 @@ class Account:
             pass
         self.store.set_meta("token", None)
         self.store.set_meta("needs_password", True)
-        self.unlocked = False
+        self.lock()

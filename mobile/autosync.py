@@ -22,7 +22,7 @@ from mobile.account import Account, AccountState
 from mobile.listeners import Listeners
 from mobile.photo_fetch import PhotoFetcher
 from mobile.session import Offline, ServerError, Session, SyncError
-from mobile.store import Replica, Store
+from mobile.store import Replica, Store, StoreLocked
 from mobile.sync_client import Progress, SyncClient, SyncReport, SyncStopped
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,11 @@ class AutoSync:
         while not self.stopping.is_set():
             asked = self.wake.is_set()
             self.wake.clear()
-            if self.account.state is AccountState.READY:
-                self._maybe_sync(asked)
+            try:
+                if self.account.state is AccountState.READY:
+                    self._maybe_sync(asked)
+            except StoreLocked:
+                pass  # locked (signed out) while deciding: the next round, after the unlock, syncs
             self.wake.wait(self.probe_every)
 
     def _maybe_sync(self, asked: bool) -> None:

@@ -39,6 +39,8 @@ NATIONALITY = r"^([A-Z]{3})?\Z"
 LANDLORD_PERSONAL = frozenset({"landlord_name", "landlord_id_number", "landlord_phone"})
 OCCUPANT_PERSONAL = frozenset({"full_name", "document_number", "phone"})
 """Personal data (``RecordType.sealed``): sealed at rest, masked on every screen, erased after the retention."""
+ERASED_AFTER_RETENTION = OCCUPANT_PERSONAL | {"household_place", "employer"}
+"""What the retention removes from a registration: its personal data, and what would tell who it was."""
 OCCUPANT_DERIVED = frozenset({"earlier_registration", "superseded_at", "erased_at"})
 """An occupant's fields the server writes: the one-open-registration rule's marks and the retention's erasure."""
 

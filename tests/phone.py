@@ -32,6 +32,10 @@ PUSH = "/api/v1/sync/push"
 PULL = "/api/v1/sync/pull"
 
 
+STORE_KEY = b"test store key, thirty-two bytes"
+"""The key of a test phone's store, which no password opened (``mobile.account.store_key`` in the app)."""
+
+
 class Phone:
     def __init__(self, store: Store, transport: FlaskTransport, device_id: str, token: str) -> None:
         self.store = store
@@ -151,7 +155,7 @@ class Phones:
         self.phones: list[Phone] = []
 
     def sign_in(self, username: str) -> Phone:
-        store = Store(self.directory / f"{username}-{len(self.phones)}")
+        store = Store(self.directory / f"{username}-{len(self.phones)}", key=STORE_KEY)
         phone = Phone(store, FlaskTransport(self.client), str(self.world.devices[username]),
                       self.world.tokens[username])
         self.phones.append(phone)

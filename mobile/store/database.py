@@ -3,6 +3,13 @@
 Every write runs in one ``BEGIN IMMEDIATE`` transaction, in WAL mode, so a crash mid-save
 leaves either the whole save or none of it. Migrations only add or rename, never drop: an
 app upgrade keeps every unsynced record.
+
+The database is encrypted whole (SQLCipher, through ``sqlcipher3``) with a key derived from the
+officer's password (``mobile.account``), so a lost phone read without the password yields none
+of its records: not the residents' names and ID numbers, not the outbox, not the sync token.
+It opens when the officer signs in or unlocks (``open``); until then only the device file is
+readable: the few settings the lock screen needs (``DEVICE_KEYS``). A store written before
+encryption is encrypted in place on its first unlock.
 """
 
 from __future__ import annotations
@@ -17,7 +24,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3  # type: ignore[import-untyped]
+
 from mobile.listeners import Listeners
+
+DEVICE_KEYS = frozenset({"device_id", "server_url", "user", "verifier", "store_salt", "store_salt_next",
+                         "device_name", "display"})
+"""Settings kept outside the encrypted database: who this phone belongs to and how to check and derive
+the officer's password, and how the screens look (``mobile.ui.look``), read before the unlock. None is
+personal data of a resident or a secret."""
+PLAINTEXT_HEADER = b"SQLite format 3\x00"
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -99,29 +115,60 @@ class StoreError(Exception):
     """The store cannot do what was asked (not a validation error: those are marshmallow's)."""
 
 
+class StoreLocked(StoreError):
+    """The records are asked for before the officer's password opened the store."""
+
+
+class WrongKey(StoreError):
+    """The key does not open this store."""
+
+
 class Store:
     """One officer's data on one device: a SQLite file, a folder of blobs and one of thumbnails."""
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, key: bytes | None = None) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "beatlog.sqlite"
+        self.device_path = self.directory / "device.json"
         self.blob_directory = self.directory / "blobs"
         self.thumbnail_directory = self.directory / "thumbnails"
         self.lock = threading.RLock()
         self.changed = Listeners()
         self.pictures_changed = Listeners()
         """Told when a picture arrives or goes (``mobile.store.images``), so what shows it can redraw."""
-        self.connection = self._open()
+        self._connection: sqlite3.Connection | None = None
+        self.key: bytes | None = None
+        self.device = self._read_device()
+        if key is not None:
+            self.open(key)
 
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        connection.row_factory = sqlite3.Row
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")
-        connection.execute("PRAGMA foreign_keys = ON")
-        migrate(connection)
-        return connection
+    @property
+    def connection(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise StoreLocked("The store opens with the officer's password.")
+        return self._connection
+
+    @property
+    def is_open(self) -> bool:
+        return self._connection is not None
+
+    def open(self, key: bytes) -> None:
+        """Open the records with the key (``mobile.account.store_key``); a store kept in the clear is encrypted now."""
+        with self.lock:
+            if self._connection is not None:
+                return
+            if _plaintext(self.path):
+                _encrypt_in_place(self.path, key)
+            connection = _connect(self.path, key)
+            migrate(connection)
+            self._connection, self.key = connection, key
+
+    def rekey(self, key: bytes) -> None:
+        """Encrypt the open store under a new key (the officer's password changed)."""
+        with self.lock:
+            self.connection.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+            self.key = key
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -144,10 +191,17 @@ class Store:
             return self.connection.execute(sql, parameters).fetchall()
 
     def get_meta(self, key: str, default: Any = None) -> Any:
+        if key in DEVICE_KEYS:
+            return self.device.get(key, default)
         rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))
         return json.loads(rows[0]["value"]) if rows else default
 
     def set_meta(self, key: str, value: Any, connection: sqlite3.Connection | None = None) -> None:
+        if key in DEVICE_KEYS:
+            with self.lock:
+                self.device[key] = value
+                _write_json(self.device_path, self.device)
+            return
         statement = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
         if connection is not None:
             connection.execute(statement, (key, json.dumps(value)))
@@ -165,20 +219,88 @@ class Store:
         write_file(self.blob_path(sha256), data)
 
     def wipe(self) -> None:
-        """Remove everything this device holds (a revoked device or a disabled officer)."""
+        """Remove everything this device holds (a revoked device or a disabled officer); the store is locked after."""
         with self.lock:
-            self.connection.close()
+            self.close()
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.device_path.unlink(missing_ok=True)
+            self.device = {}
             shutil.rmtree(self.blob_directory, ignore_errors=True)
             shutil.rmtree(self.thumbnail_directory, ignore_errors=True)
-            self.connection = self._open()
         self.changed.notify()
         self.pictures_changed.notify()
 
     def close(self) -> None:
+        """Lock the store: the key is forgotten with the connection."""
         with self.lock:
-            self.connection.close()
+            if self._connection is not None:
+                self._connection.close()
+            self._connection, self.key = None, None
+
+    def _read_device(self) -> dict[str, Any]:
+        """The device file; a store from before encryption gives up its device settings to one here."""
+        if self.device_path.exists():
+            found: dict[str, Any] = json.loads(self.device_path.read_text())
+            return found
+        if not _plaintext(self.path):
+            return {}
+        with sqlite3.connect(self.path) as legacy:
+            rows = legacy.execute("SELECT key, value FROM meta").fetchall() if _has_meta(legacy) else []
+        device = {key: json.loads(value) for key, value in rows if key in DEVICE_KEYS}
+        _write_json(self.device_path, device)
+        return device
+
+
+def _connect(path: Path, key: bytes) -> sqlite3.Connection:
+    connection = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        connection.close()
+        raise WrongKey("This key does not open the store.") from None
+    connection.row_factory = sqlcipher3.Row
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def _plaintext(path: Path) -> bool:
+    if not path.exists():
+        return False
+    with open(path, "rb") as handle:
+        return handle.read(len(PLAINTEXT_HEADER)) == PLAINTEXT_HEADER
+
+
+def _has_meta(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
+
+
+def _encrypt_in_place(path: Path, key: bytes) -> None:
+    """A store written before encryption, copied into an encrypted file that then replaces it."""
+    encrypted = path.with_name(f"{path.name}.encrypting")
+    encrypted.unlink(missing_ok=True)
+    plain = sqlcipher3.connect(str(path), isolation_level=None)
+    try:
+        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        plain.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", (str(encrypted),))
+        plain.execute("SELECT sqlcipher_export('encrypted')")
+        version = plain.execute("PRAGMA user_version").fetchone()[0]
+        plain.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+        plain.execute("DETACH DATABASE encrypted")
+    finally:
+        plain.close()
+    os.replace(encrypted, path)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    partial = path.with_suffix(".part")
+    partial.write_text(json.dumps(value, ensure_ascii=False))
+    os.replace(partial, path)
 
 
 def write_file(path: Path, data: bytes) -> None:

@@ -36,7 +36,7 @@ from mobile.services.photos import Media
 from mobile.services.platform import ask_for_hardware
 from mobile.services.qr import QrReader
 from mobile.session import Offline, ServerError, SyncError
-from mobile.store import FormDrafts, Records, Replica, Store
+from mobile.store import FormDrafts, Records, Replica, Store, StoreLocked
 from mobile.store.images import Images
 from mobile.sync_client import Progress, SyncReport
 from mobile.ui import capture, fonts
@@ -123,7 +123,6 @@ class BeatlogApp(App):
         self.media = Media(self.store)
         self.images = Images(self.store)
         self.background = Background()
-        self.background.run(self.records.spell_older_venues)
         for layout in [UI_DIR / "widgets.kv", UI_DIR / "capture.kv", UI_DIR / "evidence.kv", UI_DIR / "drafting.kv",
                        *(SCREEN_DIR / f"{name}.kv" for name in SCREENS)]:
             Builder.unload_file(str(layout))
@@ -205,6 +204,7 @@ class BeatlogApp(App):
 
     def resume(self) -> None:
         """After unlock: today's work, and on top of it the form that was open when the app last stopped."""
+        self.background.run(self.records.spell_older_venues)
         self.home()
         opened = self.drafts.open_form()
         if opened is not None and self.root.get_screen(opened.screen).kept_draft(opened.params) is not None:
@@ -248,12 +248,16 @@ class BeatlogApp(App):
             self.toast(_("Offline · sends by itself when the network returns"))
 
     def refresh_status(self, *_args: Any) -> None:
+        """The sync bar's counts; nothing while the store is locked (signing out may lock it as this runs)."""
         if self.store is None:
             return
         self.online = self.autosync.online
-        self.pending = Replica(self.store).pending_count()
-        self.attention = len(self.records.needing_attention())
-        self.last_sync = self.store.get_meta("last_sync_at") or ""
+        try:
+            self.pending = Replica(self.store).pending_count()
+            self.attention = len(self.records.needing_attention())
+            self.last_sync = self.store.get_meta("last_sync_at") or ""
+        except StoreLocked:
+            return
         self.account_state = self.account.state.value
         self.show_sync_text()
 

@@ -23,7 +23,7 @@ from server.operations.records import locked
 from server.privacy import keyring, seal_values
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPING_OF_MODEL, MAPPINGS
-from sync.registry import search_key
+from sync.registry import ERASED_AFTER_RETENTION, search_key
 
 SEALED_MODELS: tuple[type[SyncRecord], ...] = (RentalHouse, Occupant)
 
@@ -66,8 +66,9 @@ def erase_expired(session: Session, retention: timedelta) -> dict[str, int]:
     """Remove the personal fields of registrations moved out longer than ``retention`` ago.
 
     What stays is anonymous: the house, the unit, the dates, the kind of document and nationality
-    (the registry's counts). The erasure is a new version, so the room's phones lose the values too;
-    copies in conflicts and refused changes about the registration are removed with it.
+    (the registry's counts); the place of household registration and the employer go too. The
+    erasure is a new version, so the room's phones lose the values too; copies in conflicts and
+    refused changes about the registration are removed with it.
     """
     cutoff = utcnow() - retention
     due = list(session.scalars(select(Occupant.id).where(Occupant.moved_out_at_utc < cutoff,
@@ -75,8 +76,9 @@ def erase_expired(session: Session, retention: timedelta) -> dict[str, int]:
     mapping = MAPPINGS["occupant"]
     for record_id in due:
         record = locked(session, Occupant, record_id)
-        write_record(session, record, "erase", {**dict.fromkeys(mapping.sealed, ""), "erased_at": utcnow()},
-                     actor_id=None, details={"retention_days": retention.days, "erased": sorted(mapping.sealed)})
+        erased = {**dict.fromkeys(ERASED_AFTER_RETENTION, ""), "erased_at": utcnow()}
+        write_record(session, record, "erase", erased, actor_id=None,
+                     details={"retention_days": retention.days, "erased": sorted(ERASED_AFTER_RETENTION)})
         _forget_copies(session, "occupant", record_id, mapping.sealed)
     return {"registrations_erased": len(due)}
 

@@ -96,7 +96,7 @@ def test_revoking_a_phone_makes_its_next_sync_fail_and_wipe_it(chromium: Any, de
         phone.sync()
     assert refused.value.code == "device_revoked"
     assert phone.account.handle(refused.value) is AccountState.WIPED
-    assert phone.records.all("venue") == []
+    assert not phone.store.is_open and not phone.store.path.exists()
     page.context.close()
 
 

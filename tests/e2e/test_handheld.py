@@ -166,7 +166,7 @@ def test_a_revoked_handheld_wipes_its_data_on_next_contact(live_server: LiveServ
     with pytest.raises(Exception) as raised:
         phone.sync()
     assert phone.account.handle(raised.value) is AccountState.WIPED
-    assert phone.records.all("venue") == [] and phone.store.get_meta("token") is None
+    assert not phone.store.is_open and not phone.store.path.exists() and phone.store.get_meta("user") is None
 
 
 def test_an_app_too_old_is_told_to_update_and_keeps_its_outbox(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from typing import Any
@@ -78,7 +77,7 @@ SAVER = """
 import sys, time, uuid
 from sync import clock
 from mobile.store import Records, Store
-records = Records(Store(sys.argv[1]))
+records = Records(Store(sys.argv[1], key=bytes.fromhex(sys.argv[5])))
 officer, venue, marker = sys.argv[2], sys.argv[3], sys.argv[4]
 n = 0
 while True:
@@ -97,8 +96,11 @@ def test_killing_the_app_mid_save_leaves_whole_records_that_all_sync_once(
     phone.sync()
     venue = venue_of(phone)
     officer = phone.user["id"]
+    key = phone.store.key
+    assert key is not None
     phone.store.close()
-    saver = subprocess.Popen([sys.executable, "-c", SAVER, str(phone.store.directory), officer, venue, marker],
+    saver = subprocess.Popen([sys.executable, "-c", SAVER, str(phone.store.directory), officer, venue, marker,
+                              key.hex()],
                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert saver.stdout is not None
     while int(saver.stdout.readline() or 0) < 40:
@@ -107,14 +109,13 @@ def test_killing_the_app_mid_save_leaves_whole_records_that_all_sync_once(
     saver.wait(timeout=10)
     saver.stdout.close()
 
-    check = sqlite3.connect(phone.store.path)
-    assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    check.close()
-    store = Store(phone.store.directory)
+    store = Store(phone.store.directory, key=key)
+    assert store.query("PRAGMA integrity_check")[0][0] == "ok"
     records = Records(store)
     saved = [i for i in records.all("inspection") if i.data["findings"].startswith(marker)]
     creates = store.query("SELECT count(*) FROM outbox WHERE type = 'inspection' AND op = 'create'")[0][0]
     assert len(saved) >= 40 and creates == len(saved)
+    store.close()
     reopened = Handheld(store, Account(store, session_factory=one_request_per_connection))
     reopened.account.unlock("demo")
     reopened.sync()

@@ -106,5 +106,5 @@ def test_a_revoked_phone_wipes_the_photos_it_downloaded(live_server: LiveServer,
         phone.sync()
     assert phone.account.handle(raised.value) is AccountState.WIPED
     assert not phone.store.thumbnail_directory.exists() and not phone.store.blob_directory.exists()
-    assert Images(phone.store).usage().downloaded == 0
+    assert not phone.store.is_open and not phone.store.path.exists()
 

@@ -10,11 +10,12 @@ import pytest
 
 from mobile.store import Records, Replica, Store
 from sync import clock
+from tests.phone import STORE_KEY
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "device")
+    opened = Store(tmp_path / "device", key=STORE_KEY)
     yield opened
     opened.close()
 

@@ -13,6 +13,7 @@ from mobile.services.photos import Media
 from mobile.store import Replica, Store, database
 from mobile.store.images import DEFAULT_BUDGET, Images, Picture
 from sync import clock
+from tests.phone import STORE_KEY
 
 VENUE = str(uuid.uuid4())
 
@@ -211,6 +212,7 @@ def test_a_wipe_removes_every_downloaded_picture(images: Images, store: Store) -
     images.keep_full(digest(b"f"), b"f", "image/jpeg")
     store.wipe()
     assert not store.thumbnail_path(sha256).exists() and not store.blob_path(digest(b"f")).exists()
+    store.open(STORE_KEY)
     assert Images(store).usage().downloaded == 0
 
 
@@ -218,7 +220,7 @@ def test_a_store_from_before_downloads_counts_its_photos_as_taken_here(tmp_path:
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     directory = tmp_path / "device"
     monkeypatch.setattr(database, "MIGRATIONS", database.MIGRATIONS[:5])
-    older = Store(directory)
+    older = Store(directory, key=STORE_KEY)
     sha256 = digest(b"photo")
     older.write_blob_file(sha256, b"photo")
     with older.transaction() as db:
@@ -226,7 +228,7 @@ def test_a_store_from_before_downloads_counts_its_photos_as_taken_here(tmp_path:
                    (sha256, "image/jpeg", len(b"photo"), clock.now_text()))
     older.close()
     monkeypatch.undo()
-    upgraded = Store(directory)
+    upgraded = Store(directory, key=STORE_KEY)
     try:
         assert upgraded.query("PRAGMA user_version")[0][0] == len(database.MIGRATIONS)
         Images(upgraded).set_budget(1)

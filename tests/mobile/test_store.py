@@ -12,6 +12,7 @@ import pytest
 from marshmallow import ValidationError
 
 from mobile.store import FormDrafts, Records, Replica, Store, SyncState, database
+from tests.phone import STORE_KEY
 
 ROOM = str(uuid.uuid4())
 
@@ -327,13 +328,13 @@ def test_venues_are_found_by_any_part_of_their_name_or_address(records: Records,
 
 def test_an_upgrade_keeps_every_unsynced_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     directory = tmp_path / "device"
-    first = Store(directory)
+    first = Store(directory, key=STORE_KEY)
     saved = Records(first).save("venue", venue())
     Records(first).save("venue", venue(name="草稿"), submit=False)
     first.close()
     monkeypatch.setattr(database, "MIGRATIONS",
                         (*database.MIGRATIONS, "ALTER TABLE record ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0"))
-    upgraded = Store(directory)
+    upgraded = Store(directory, key=STORE_KEY)
     assert upgraded.query("PRAGMA user_version")[0][0] == len(database.MIGRATIONS)
     assert {row["state"] for row in upgraded.query("SELECT state FROM outbox")} == {"queued", "draft"}
     assert Records(upgraded).get("venue", saved.id).data["name"] == "月河宾馆"

@@ -112,7 +112,8 @@ def test_personal_fields_are_erased_once_the_retention_after_move_out_has_passed
     dumped = raw_database_text(app)
     assert RESIDENTS["A1"][1] not in dumped
     entry, = audited(app, "occupant.erase")
-    assert entry.actor_id is None and entry.details["erased"] == ["document_number", "full_name", "phone"]
+    assert entry.actor_id is None and entry.details["erased"] == [
+        "document_number", "employer", "full_name", "household_place", "phone"]
     assert entry.details["retention_days"] == 3
 
 

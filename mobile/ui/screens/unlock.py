@@ -48,7 +48,7 @@ class UnlockScreen(BeatlogScreen):
             self.app.notice = "wiped"
             self.app.start_screen()
         elif isinstance(error, AuthError):
-            self.app.account.unlocked = False
+            self.app.account.lock()
             self.error = sign_in_error(error)
         else:
             self._open()

@@ -248,9 +248,11 @@ def draft_left_open_on_a_log(start_app: Any, network: Any, phone: Path) -> Any:
 
 def pull_into(phone: Path, log: Any, version: int, deleted: bool = False, **data: Any) -> None:
     """What a sync round applies to the phone's store while the form is not open."""
+    from mobile.account import Account
     from mobile.store import Replica, Store
 
     store = Store(phone / "store")
+    Account(store).open_store("demo")
     try:
         Replica(store).apply_page({"changes": [{"type": "inspection", "id": log.id, "version": version,
                                                 "deleted": deleted, "updated_at": "x", "updated_by": None,

@@ -136,7 +136,8 @@ def test_a_revoked_phone_wipes_itself_and_asks_for_a_new_sign_in(
     officer.tap("sync_bar")
     setup = officer.on("setup")
     assert setup.error.startswith("This phone was wiped")
-    assert officer.app.records.all("venue") == [] and officer.app.account.user is None
+    store = officer.app.store
+    assert not store.is_open and not store.path.exists() and officer.app.account.user is None
     officer.screenshot("wiped")
 
 
