@@ -4,10 +4,14 @@ from pathlib import Path
 
 from mobile.ui.screens.followup import FollowupScreen
 from mobile.ui.screens.home import HomeScreen
+from mobile.ui.screens.house import HouseScreen
+from mobile.ui.screens.house_form import HouseFormScreen
 from mobile.ui.screens.inspection import InspectionScreen
+from mobile.ui.screens.occupant_form import OccupantFormScreen
 from mobile.ui.screens.order import OrderScreen
 from mobile.ui.screens.orders import OrdersScreen
 from mobile.ui.screens.outbox import OutboxScreen
+from mobile.ui.screens.registry import RegistryScreen
 from mobile.ui.screens.report import ReportScreen
 from mobile.ui.screens.settings import SettingsScreen
 from mobile.ui.screens.setup import SetupScreen
@@ -31,4 +35,8 @@ SCREENS = {
     "orders": OrdersScreen,
     "order": OrderScreen,
     "report": ReportScreen,
+    "registry": RegistryScreen,
+    "house": HouseScreen,
+    "house_form": HouseFormScreen,
+    "occupant_form": OccupantFormScreen,
 }

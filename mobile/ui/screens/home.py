@@ -12,6 +12,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.widget import Widget
 
 from mobile.recent import nearby_venues, recent_venues
+from mobile.registry import RegistryWork, registry_work, shown
 from mobile.services.location import Fix
 from mobile.store import LocalRecord, Records
 from mobile.ui.explain import attention_text, sync_problem
@@ -22,7 +23,7 @@ from mobile.worklist import Worklist, worklist
 from sync import clock, vocab
 from sync.links import venue_id_in
 
-Gathered = tuple[Worklist, dict[str, str], date, list[LocalRecord], list[LocalRecord]]
+Gathered = tuple[Worklist, dict[str, str], date, list[LocalRecord], list[LocalRecord], RegistryWork]
 VENUE_CHIPS = 3
 FIRST_ROWS = 10
 ROWS_PER_FRAME = 4
@@ -58,10 +59,10 @@ class HomeScreen(BeatlogScreen):
         nearby = nearby_venues(records, fix)
         near = {venue.id for venue in nearby}
         recent = [venue for venue in recent_venues(records, officer_id) if venue.id not in near]
-        return work, venue_names(records, shown), today, nearby, recent
+        return work, venue_names(records, shown), today, nearby, recent, registry_work(records)
 
     def _render(self, gathered: Gathered) -> None:
-        work, venues, today, nearby, recent = gathered
+        work, venues, today, nearby, recent, registry = gathered
         self._show_venue_chips([*nearby, *recent][:VENUE_CHIPS])
         sections = (
             (_("Overdue follow-ups"), work.overdue,
@@ -79,6 +80,7 @@ class HomeScreen(BeatlogScreen):
                 continue
             rows.append((SectionHeading, {"text": f"{title} ({len(group)})"}))
             rows += [(RecordRow, self._row(record, venues, subtitle(record))) for record in group[:30]]
+        rows += self._registry_rows(registry)
         if not rows:
             rows.append((Muted, {"text": _("Nothing due. Find a venue to start an inspection.")}))
         column = self.ids.work
@@ -104,6 +106,28 @@ class HomeScreen(BeatlogScreen):
         if record.type == "followup":
             title = f"{title} · {tr.label(vocab.FOLLOWUP_SUBJECTS, record.data['subject_kind'])}"
         return record_row(record.type, record.id, title, subtitle, record.state, TARGETS[record.type])
+
+    def _registry_rows(self, registry: RegistryWork) -> list[tuple[type[Widget], dict[str, Any]]]:
+        """The rental registry's work: houses to visit, foreigners registered late, "moved?" to confirm (masked)."""
+        rows: list[tuple[type[Widget], dict[str, Any]]] = []
+        houses = {house.id: house for house in self.app.records.all("rental_house")}
+        for title, group in ((_("Houses not verified for 90 days"), registry.unverified),
+                             (_("Foreigners registered late"), registry.late),
+                             (_("Moved? Registered elsewhere since"), registry.moved_query)):
+            if not group:
+                continue
+            rows.append((SectionHeading, {"text": f"{title} ({len(group)})"}))
+            for record in group[:30]:
+                house = record if record.type == "rental_house" else houses.get(record.data["house_id"])
+                if house is None:
+                    continue
+                data = shown(record)
+                title_text = data["address"] if record.type == "rental_house" else \
+                    f"{data['full_name']} · {house.data['address']}"
+                subtitle = self.app.clock_text(data.get("last_verified_at") or "") if record.type == "rental_house" \
+                    else f"{data.get('nationality', '')} {self.app.clock_text(data['registered_at'])}".strip()
+                rows.append((RecordRow, record_row(record.type, house.id, title_text, subtitle, record.state, "house")))
+        return rows
 
     def scan_venue(self) -> None:
         """Scan the QR code printed for a venue (from the dashboard) to open it directly."""
