@@ -69,6 +69,11 @@ def check_resident_id(number: str, today: date) -> ResidentId:
     return ResidentId(number, born, place.get("province", ""), place.get("county", ""))
 
 
+def with_check_digit(first17: str) -> str:
+    """The 18-character number whose first 17 are these: for synthetic numbers (the demo's, tests')."""
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
 def typing_problem(typed: str, today: date) -> str | None:
     """What is already wrong in a number typed so far (``MESSAGES``' code), or None while it may still be right."""
     if not re.match(r"^[0-9]{0,17}[0-9X]?\Z", typed) or ("X" in typed[:-1]) or (typed.endswith("X") and

@@ -16,10 +16,10 @@ from random import Random
 from typing import Any
 
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
 
 from server.demo.handhelds import Handhelds
 from server.models import Person
+from sync.identity import with_check_digit
 
 CHINA = timezone(timedelta(hours=8))
 ROOMS = (("officer1", "officer2", 30, ("枫杨路", "枫南路", "东栅街")),
@@ -40,7 +40,7 @@ def resident_id(rng: Random) -> tuple[str, str]:
     code, place, first, last = rng.choice(REGIONS)
     born = datetime(rng.randint(first, last), rng.randint(1, 12), rng.randint(1, 28))
     first17 = f"{code}{born:%Y%m%d}{rng.randint(0, 999):03d}"
-    return first17 + ric.calc_check_digit(first17 + "0"), place
+    return with_check_digit(first17), place
 
 
 def fictional_name(rng: Random) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import requests
-from stdnum.cn import ric
 
+from sync.identity import with_check_digit
 from sync.protocol import SCHEMA_VERSION
 from tests.conftest import scratch_database
 from tests.e2e.conftest import LiveServer, serve
@@ -222,9 +222,6 @@ def test_a_review_racing_an_officers_large_push_is_refused_or_turns_the_push_int
 DOCUMENTS = 10
 
 
-def resident_id(first17: str) -> str:
-    return first17 + ric.calc_check_digit(first17 + "0")
-
 
 def house_of(officer: Client) -> str:
     house_id = str(uuid.uuid4())
@@ -247,7 +244,7 @@ def test_two_rooms_registering_one_document_at_once_leave_exactly_one_registrati
     houses = [house_of(officer) for officer in officers]
     admin = Client(cluster, "admin")
     for document in range(DOCUMENTS):
-        number = resident_id(f"330402199001{document + 10:02d}123")
+        number = with_check_digit(f"330402199001{document + 10:02d}123")
         sent = [registration(officer, house, number) for officer, house in zip(officers, houses, strict=True)]
         start = threading.Barrier(2)
 

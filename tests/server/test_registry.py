@@ -13,24 +13,20 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
-from stdnum.cn import ric
 
 from server.extensions import db
 from server.models import AuditEntry, Base
 from sync import clock
+from sync.identity import with_check_digit
 from tests.phone import DeviceFactory, Phone, hostile_push, mutation
 from tests.world import CHINA, RESIDENTS, World
 
 OFFICERS = {"officer_a1": "A1", "officer_a1b": "A1", "officer_a2": "A2", "officer_b1": "B1"}
 
 
-def resident_id(first17: str) -> str:
-    """A synthetic resident ID: its check digit is right, nobody holds it."""
-    return first17 + ric.calc_check_digit(first17 + "0")
 
-
-DOCUMENT = resident_id("33040219951111123")
-LANDLORD = resident_id("33040219880303456")
+DOCUMENT = with_check_digit("33040219951111123")
+LANDLORD = with_check_digit("33040219880303456")
 
 
 def register(world: World, phone: Phone, officer: str, document: str = DOCUMENT, **changes: Any) -> str:

@@ -6,17 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from stdnum.cn import ric
-
+from sync.identity import with_check_digit
 from tests.mobile.ui.driver import Officer, sign_in
 from tests.mobile.ui.test_screens import english_words
 from tests.mobile.ui.test_work_orders import wait_sent
 
 WHOLE_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
 
-
-def resident_id(first17: str) -> str:
-    return first17 + ric.calc_check_digit(first17 + "0")
 
 
 def unmasked(officer: Officer) -> list[str]:
@@ -45,7 +41,7 @@ def test_an_officer_registers_a_house_and_a_resident_offline_and_moves_one_out_i
     officer.on("occupant_form")
     officer.choose("unit", "101")
     officer.type("full_name", "演示张甲")
-    number = resident_id("33040219950615123")
+    number = with_check_digit("33040219950615123")
     officer.type("document_number", number[:10] + "1301")
     assert officer.widget("document_problem").text, "a month 13 is flagged as it is typed"
     wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
