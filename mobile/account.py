@@ -118,11 +118,19 @@ class Account:
         return self.user  # type: ignore[return-value]
 
     def unlock(self, password: str) -> None:
-        """Open the app offline with the officer's password: it checks it and opens the store with its key."""
+        """Open the app offline with the officer's password: it checks it and opens the store with its key.
+
+        A password the verifier does not know still unlocks a store it opens: a sign-in with a new
+        password re-keys the store before it writes the new verifier, and may have stopped between.
+        """
         salt, expected = self.store.get_meta("verifier", [None, None])
-        if salt is None or not hmac.compare_digest(verifier(password, bytes.fromhex(salt)).hex(), expected):
+        verified = salt is not None and hmac.compare_digest(verifier(password, bytes.fromhex(salt)).hex(), expected)
+        if not verified and not self.store.get_meta("store_salt"):
             raise WrongPassword("The password does not match.")
         self.open_store(password)
+        if not verified:
+            salt = os.urandom(16)
+            self.store.set_meta("verifier", [salt.hex(), verifier(password, salt).hex()])
         self.unlocked = True
 
     def open_store(self, password: str) -> None:

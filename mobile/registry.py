@@ -27,6 +27,8 @@ class RegistryWork:
     unverified: list[LocalRecord]
     late: list[LocalRecord]
     moved_query: list[LocalRecord]
+    houses: dict[str, LocalRecord]
+    """Every house, by id: where each registration listed is."""
 
 
 def shown(record: LocalRecord) -> dict[str, Any]:
@@ -60,10 +62,12 @@ def unverified(house: LocalRecord, now: datetime) -> bool:
 def registry_work(records: Records) -> RegistryWork:
     now = clock.now()
     registrations = [record for record in records.all("occupant") if is_open(record.data)]
+    every_house = houses(records)
     return RegistryWork(
-        unverified=[house for house in houses(records) if unverified(house, now)],
+        unverified=[house for house in every_house if unverified(house, now)],
         late=[record for record in registrations if registered_late(record.data)],
         moved_query=[record for record in registrations if record.data.get("superseded_at")],
+        houses={house.id: house for house in every_house},
     )
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 3
-"""The wire schema this code speaks. The server also accepts ``SCHEMA_VERSION - 1``."""
+SCHEMA_VERSION = 4
+"""The wire schema this code speaks. The server also accepts the versions back to ``OLDEST_ACCEPTED_SCHEMA_VERSION``."""
 
-OLDEST_ACCEPTED_SCHEMA_VERSION = SCHEMA_VERSION - 1
+OLDEST_ACCEPTED_SCHEMA_VERSION = 2
 
 FIELDS_SINCE: Mapping[int, Mapping[str, tuple[str, ...]]] = {
     2: {"followup": ("rectified",)},
     3: {"inspection": ("photo_notes", "signer_name"), "followup": ("photo_notes",)},
 }
 """Fields each schema version added, per record type; older apps are sent records without them."""
+
+TYPES_SINCE: Mapping[int, tuple[str, ...]] = {4: ("rental_house", "occupant", "residence_permit")}
+"""Record types each schema version added. An older app is never sent them: the rental registry's
+residents must not reach an app that keeps its store unencrypted (before version 4)."""
 
 API_PREFIX = "/api/v1"
 SCHEMA_HEADER = "X-Beatlog-Schema"
@@ -38,6 +42,11 @@ the server enforces it (``server/passwords.py``), the handheld states it before 
 MAX_PUSH_MUTATIONS = 1000
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 5000
+
+
+def types_unknown_to(schema_version: int) -> frozenset[str]:
+    """The record types an app speaking ``schema_version`` does not know, and is not sent."""
+    return frozenset(name for version, names in TYPES_SINCE.items() if version > schema_version for name in names)
 
 
 def fields_unknown_to(schema_version: int) -> dict[str, set[str]]:

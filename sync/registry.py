@@ -37,10 +37,8 @@ NATIONALITY = r"^([A-Z]{3})?\Z"
 """ISO 3166-1 alpha-3, as a passport's machine-readable zone writes it; empty for a resident ID."""
 
 LANDLORD_PERSONAL = frozenset({"landlord_name", "landlord_id_number", "landlord_phone"})
-OCCUPANT_PERSONAL = frozenset({"full_name", "document_number", "phone"})
+OCCUPANT_PERSONAL = frozenset({"full_name", "document_number", "phone", "household_place", "employer"})
 """Personal data (``RecordType.sealed``): sealed at rest, masked on every screen, erased after the retention."""
-ERASED_AFTER_RETENTION = OCCUPANT_PERSONAL | {"household_place", "employer"}
-"""What the retention removes from a registration: its personal data, and what would tell who it was."""
 OCCUPANT_DERIVED = frozenset({"earlier_registration", "superseded_at", "erased_at"})
 """An occupant's fields the server writes: the one-open-registration rule's marks and the retention's erasure."""
 
@@ -219,6 +217,7 @@ MASKS: Mapping[str, Callable[[str], str]] = {
     "full_name": mask_name, "landlord_name": mask_name,
     "document_number": mask_document, "landlord_id_number": mask_document,
     "phone": mask_phone, "landlord_phone": mask_phone,
+    "household_place": lambda text: text[:3] + "***", "employer": lambda text: text[:1] + "***",
 }
 """How each field of personal data is shown unless a chief reveals the record (``RecordType.sealed``)."""
 

@@ -187,7 +187,8 @@ class BeatlogApp(App):
         waiting = [name for name in AHEAD_ORDER if not self.root.has_screen(name)]
 
         def next_screen(_dt: float) -> None:
-            if self.store is None or not waiting:
+            if self.store is None or not self.store.is_open or not waiting:
+                self.built_ahead = bool(self.store and self.store.is_open) and not waiting
                 return
             screen = self.root.get_screen(waiting.pop(0))
             if isinstance(screen, InspectionScreen):

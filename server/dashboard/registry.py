@@ -32,6 +32,7 @@ from server.models import AuditEntry, Occupant, Person, RentalHouse, ResidencePe
 from server.operations.personal_data import reveal
 from server.refusals import invalid
 from server.syncing.wire import MAPPING_OF_MODEL, MAPPINGS
+from server.transaction import writes
 from sync import clock
 from sync.registry import is_open, masked, registered_late
 
@@ -213,6 +214,7 @@ def reveal_record(house_id: uuid.UUID, record_type: str, record_id: uuid.UUID) -
 
 
 @bp.route("/registry.csv")
+@writes
 @page("chief", "admin")
 def registry_csv() -> Response:
     """Every registration in scope (or in one room), masked, for a spreadsheet; the export is audited.

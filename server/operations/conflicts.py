@@ -17,17 +17,21 @@ from server.privacy import seal_values
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPINGS
+from sync.registry import masked
 
 DELETED = "deleted"
 
 
 def current_state(conflict: SyncConflict, record: Any) -> dict[str, Any]:
-    """What a refused admin is shown: the conflict and the record as they are now."""
+    """What a refused admin is shown: the conflict and the record as they are now, residents' data masked."""
+    sealed = MAPPINGS[conflict.record_type].sealed
+    now = record_now(record)
     return {
         "conflict": {"id": str(conflict.id), "status": conflict.status, "version": conflict.version,
-                     "resolution": conflict.chosen, "result_version": conflict.result_version,
+                     "resolution": conflict.chosen and masked(sealed, conflict.chosen),
+                     "result_version": conflict.result_version,
                      "resolved_by": conflict.resolved_by and str(conflict.resolved_by)},
-        "record": record_now(record),
+        "record": {**now, "data": masked(sealed, now["data"])},
     }
 
 

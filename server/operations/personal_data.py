@@ -16,14 +16,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.access import Scope
-from server.ledger import record_audit
+from server.ledger import lock_ledger, record_audit
 from server.models import Occupant, QuarantinedMutation, RentalHouse, SyncConflict
 from server.models.base import SyncRecord, utcnow
 from server.operations.records import locked
 from server.privacy import keyring, seal_values
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPING_OF_MODEL, MAPPINGS
-from sync.registry import ERASED_AFTER_RETENTION, search_key
+from sync.registry import OCCUPANT_PERSONAL, search_key
 
 SEALED_MODELS: tuple[type[SyncRecord], ...] = (RentalHouse, Occupant)
 
@@ -66,20 +66,20 @@ def erase_expired(session: Session, retention: timedelta) -> dict[str, int]:
     """Remove the personal fields of registrations moved out longer than ``retention`` ago.
 
     What stays is anonymous: the house, the unit, the dates, the kind of document and nationality
-    (the registry's counts); the place of household registration and the employer go too. The
-    erasure is a new version, so the room's phones lose the values too; copies in conflicts and
-    refused changes about the registration are removed with it.
+    (the registry's counts). The erasure is a new version, so the room's phones lose the values
+    too; copies in conflicts and refused changes about the registration are removed with it.
     """
     cutoff = utcnow() - retention
     due = list(session.scalars(select(Occupant.id).where(Occupant.moved_out_at_utc < cutoff,
                                                          Occupant.erased_at.is_(None))))
-    mapping = MAPPINGS["occupant"]
     for record_id in due:
         record = locked(session, Occupant, record_id)
-        erased = {**dict.fromkeys(ERASED_AFTER_RETENTION, ""), "erased_at": utcnow()}
+        if record.erased_at is not None or record.moved_out_at_utc is None or record.moved_out_at_utc >= cutoff:
+            continue
+        erased = {**dict.fromkeys(OCCUPANT_PERSONAL, ""), "erased_at": utcnow()}
         write_record(session, record, "erase", erased, actor_id=None,
-                     details={"retention_days": retention.days, "erased": sorted(ERASED_AFTER_RETENTION)})
-        _forget_copies(session, "occupant", record_id, mapping.sealed)
+                     details={"retention_days": retention.days, "erased": sorted(OCCUPANT_PERSONAL)})
+        _forget_copies(session, "occupant", record_id, OCCUPANT_PERSONAL)
     return {"registrations_erased": len(due)}
 
 
@@ -99,8 +99,10 @@ def reseal(session: Session) -> dict[str, int]:
 
     Run after putting a new key first in ``BEATLOG_PII_KEYS`` (and after changing
     ``BEATLOG_PII_INDEX_KEY``); the old key can be dropped once this reports nothing left.
-    Versions do not change: the values are the same, only how they are kept.
+    Versions do not change: the values are the same, only how they are kept. It holds the ledger
+    lock, so no push rewrites a record between its read here and its re-sealed write.
     """
+    lock_ledger(session)
     ring = keyring()
     counts = {"records": 0, "conflicts": 0, "refused_changes": 0}
     for model in SEALED_MODELS:
@@ -122,8 +124,12 @@ def reseal(session: Session) -> dict[str, int]:
                 counts["records"] += 1
     for conflict in session.scalars(select(SyncConflict).where(SyncConflict.record_type.in_(_sealed_types()))):
         sealed = MAPPINGS[conflict.record_type].sealed
-        if any(ring.needs_resealing(conflict.fields[name]) for name in sealed & conflict.fields.keys()):
-            conflict.fields = seal_values("sync_conflict", conflict.record_id, sealed, conflict.sides)
+        documents = [conflict.fields, conflict.resolution or {}]
+        if any(ring.needs_resealing(document[name]) for document in documents for name in sealed & document.keys()):
+            sides, chosen = conflict.sides, conflict.chosen
+            conflict.fields = seal_values("sync_conflict", conflict.record_id, sealed, sides)
+            if chosen is not None:
+                conflict.resolution = seal_values("sync_conflict", conflict.record_id, sealed, chosen)
             counts["conflicts"] += 1
     for refused in session.scalars(select(QuarantinedMutation).where(
             QuarantinedMutation.record_type.in_(_sealed_types()))):

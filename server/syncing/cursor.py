@@ -116,9 +116,11 @@ def _is_position(value: Any) -> bool:
 
 
 def _is_scope_key(value: Any) -> bool:
-    if not (isinstance(value, dict) and value.keys() - {"squad"} == {"person", "role", "station", "rooms"}):
+    if not (isinstance(value, dict) and value.keys() - {"squad", "schema"} == {"person", "role", "station", "rooms"}):
         return False
     if "squad" in value and not _is_uuid(value["squad"]):
+        return False
+    if "schema" in value and type(value["schema"]) is not int:
         return False
     rooms = value["rooms"]
     return (

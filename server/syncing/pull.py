@@ -55,12 +55,13 @@ from server.models import Ledger, ScopeExit
 from server.replica import require_replayed
 from server.syncing.cursor import PULL_ORDER, Cursor
 from server.syncing.wire import MAPPINGS, WireMapping, left_scope_entry, wire_json
-from sync.protocol import fields_unknown_to
+from sync.protocol import fields_unknown_to, types_unknown_to
 from sync.records import RECORD_TYPES
 
 
-def scope_key(scope: Scope) -> dict[str, Any]:
-    """The scope a cursor was issued for; ``squad`` only for traffic police, so earlier cursors stay valid."""
+def scope_key(scope: Scope, schema_version: int) -> dict[str, Any]:
+    """The scope a cursor was issued for; ``squad`` only for traffic police and ``schema`` only from
+    version 4 on (the types sent depend on it), so earlier cursors stay valid."""
     key = {
         "person": str(scope.person_id),
         "role": scope.role,
@@ -69,7 +70,23 @@ def scope_key(scope: Scope) -> dict[str, Any]:
     }
     if scope.squad_id is not None:
         key["squad"] = str(scope.squad_id)
+    if schema_version >= SCHEMA_KEYED_FROM:
+        key["schema"] = schema_version
     return key
+
+
+SCHEMA_KEYED_FROM = 4
+"""From this schema version on a cursor's scope names its version: an app updated to one that is sent
+more types (the rental registry) gets them in an enter phase, as if its scope had grown."""
+
+
+def sends(name: str, role: str, schema_version: int) -> bool:
+    """Whether a device of ``role`` speaking ``schema_version`` is sent records of this type (in its scope)."""
+    return RECORD_TYPES[name].reaches(role) and name not in types_unknown_to(schema_version)
+
+
+def schema_of(key: dict[str, Any]) -> int:
+    return int(key.get("schema", SCHEMA_KEYED_FROM - 1))
 
 
 def scope_from_key(key: dict[str, Any]) -> Scope:
@@ -108,6 +125,7 @@ class Puller:
         self.session = session
         self.scope = scope
         self.unknown_fields = fields_unknown_to(schema_version)
+        self.schema_version = schema_version
 
     def page(self, raw_cursor: str, limit: int, *, not_before: int | None = None) -> Page:
         """The page after ``raw_cursor``; read on a standby, ``not_before`` is the device's own latest write.
@@ -117,7 +135,7 @@ class Puller:
         the primary answers instead.
         """
         ledger = self.session.get_one(Ledger, LEDGER_ROW)
-        key = scope_key(self.scope)
+        key = scope_key(self.scope, self.schema_version)
         cursor, reset = self.start(raw_cursor, ledger, key, not_before)
         page = Page(reset=reset)
         while len(page.changes) < limit:
@@ -178,12 +196,25 @@ class Puller:
             self.next_phase(cursor)
 
     def phase_condition(self, cursor: Cursor, mapping: WireMapping) -> ColumnElement[bool]:
+        """Which rows of a type a full, leave or enter phase takes.
+
+        A type the device was not sent before (a role or an app version that is not sent it) enters
+        whole; a type it is no longer sent leaves whole, as if its place had gone from the scope.
+        """
         model = mapping.model
-        if not mapping.record_type.reaches(self.scope.role):
-            return false()
+        sent = sends(mapping.name, self.scope.role, self.schema_version)
         if cursor.phase == "full":
-            return and_(self.scope.where(model), model.deleted.is_(False))
+            return and_(self.scope.where(model), model.deleted.is_(False)) if sent else false()
         previous = scope_from_key(cursor.previous)  # type: ignore[arg-type]
+        sent_before = sends(mapping.name, previous.role, schema_of(cursor.previous))  # type: ignore[arg-type]
+        if cursor.phase == "leave" and not sent:
+            if not sent_before:
+                return false()
+            return or_(previous.where(model), left_since(previous, mapping.name, cursor.seq))
+        if cursor.phase == "enter" and not sent_before:
+            return and_(self.scope.where(model), model.deleted.is_(False)) if sent else false()
+        if not (sent and sent_before):
+            return false()
         if cursor.phase == "leave":
             # A record that left a place the new scope also covers since the cursor gets its
             # tombstone in the live phase that follows; sending it here too would send it twice.
@@ -211,7 +242,7 @@ class Puller:
             return
         wanted = limit - len(page.changes)
         parameters = {**self.scope.bind_values(), "after": cursor.seq, "high": high, "wanted": wanted + 1}
-        rows = read_utf8(self.session.connection(), live_statement(self.scope.role), parameters)
+        rows = read_utf8(self.session.connection(), live_statement(self.scope.role, self.schema_version), parameters)
         if len(rows) > wanted:
             page.has_more = True
             rows = rows[:wanted]
@@ -276,7 +307,7 @@ those whose room is a field that can change, or their parent's, and those seen w
 
 
 @cache
-def live_statement(role: str) -> Select:
+def live_statement(role: str, schema_version: int) -> Select:
     """The live-phase query for a role, built once: every type's changes in (after, high], merged.
 
     Besides the records' own changes it takes, from ``scope_exit``, the tombstones of records
@@ -290,11 +321,11 @@ def live_statement(role: str) -> Select:
     branches = [
         Puller.statement(MAPPINGS[name], scope.where(MAPPINGS[name].model), after, high, wanted)
         .add_columns(literal(index).label("type_index"), literal(0).label("left"))
-        for index, name in enumerate(PULL_ORDER) if RECORD_TYPES[name].reaches(role)
+        for index, name in enumerate(PULL_ORDER) if sends(name, role, schema_version)
     ]
     if not scope.everything:
         branches += [exits_statement(scope, name, after, high, wanted) for name in MOVABLE
-                     if RECORD_TYPES[name].reaches(role)]
+                     if sends(name, role, schema_version)]
     merged = union_all(*(select(branch.subquery()) for branch in branches)).subquery()
     return select(merged).order_by(merged.c.seq).limit(wanted)
 

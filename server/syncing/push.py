@@ -334,8 +334,9 @@ class PushBatch:
         self.writer.written(change(self.session, state, values, action, actor_id=self.caller.person_id,
                                    device_id=self.caller.device_id, details=details, deleted=deleted,
                                    now=self.now, key=self.audit_key))
-        if not self.caller.scope.covers(state.room_id, state.squad_id):
-            # Work recorded before a move, accepted for the old room: it leaves the sender's devices.
+        if state.id == mutation.record_id and not self.caller.scope.covers(state.room_id, state.squad_id):
+            # Work recorded before a move, accepted for the old room: it leaves the sender's devices. (A record
+            # the push changes on its own, as the one-open-registration rule does elsewhere, never reached them.)
             self.writer.exit(exit_row(mutation.type, state.id, state.version, state.seq, self.now,
                                       self.caller.person_id, person_id=self.caller.person_id))
 

@@ -106,8 +106,9 @@ def test_a_new_password_rekeys_the_store_and_the_old_one_no_longer_opens_it(tmp_
     store.set_meta("cursor", "c-1")
     account.key_store("new-password")
     store.close()
-    account.open_store("new-password")
+    account.unlock("new-password")
     assert store.get_meta("cursor") == "c-1"
     store.close()
     with pytest.raises(WrongPassword):
-        account.open_store("old-password")
+        account.unlock("old-password")
+    account.unlock("new-password")

@@ -77,7 +77,7 @@ def test_a_chief_reveals_one_record_for_a_stated_reason_and_the_reveal_is_audite
     revealed = client.post(path, headers=world.headers("chief_a"), json={"reason": "协查通报比对"})
     assert revealed.status_code == 200, revealed.get_json()
     assert revealed.get_json()["personal"] == {"document_number": RESIDENTS["A1"][1], "full_name": RESIDENTS["A1"][0],
-                                               "phone": "13800001234"}
+                                               "phone": "13800001234", "household_place": "", "employer": ""}
     assert client.post(path, headers=world.headers("chief_b"), json={"reason": "协查通报比对"}).status_code == 404
     assert client.post(path, headers=world.headers("officer_a1"), json={"reason": "协查通报比对"}).status_code == 403
     assert client.post(path, headers=world.headers("chief_a"), json={}).status_code == 422

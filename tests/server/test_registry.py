@@ -12,15 +12,19 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import AuditEntry, Base
+from server.operations.people import update_person
 from sync import clock
 from sync.identity import with_check_digit
+from sync.protocol import SCHEMA_VERSION
 from tests.phone import DeviceFactory, Phone, hostile_push, mutation
 from tests.world import CHINA, RESIDENTS, World
 
+REGISTRY = {"rental_house", "occupant", "residence_permit"}
 OFFICERS = {"officer_a1": "A1", "officer_a1b": "A1", "officer_a2": "A2", "officer_b1": "B1"}
 
 
@@ -159,3 +163,44 @@ def test_a_registration_corrected_to_an_open_document_supersedes_that_one(world:
     phone.sync()
     assert occupant(phone, str(world.occupants["A1"]))["superseded_at"] is not None
     assert occupant(phone, mistyped)["earlier_registration"] is True
+
+
+def pulled_all(client: FlaskClient, world: World, username: str, schema_version: int,
+               cursor: str = "") -> tuple[dict[tuple[str, str], dict[str, Any]], str]:
+    """Every change a raw pull at this schema version gives after ``cursor``, by (type, id); and the cursor after."""
+    changes: dict[tuple[str, str], dict[str, Any]] = {}
+    while True:
+        page = client.get("/api/v1/sync/pull", headers=world.headers(username),
+                          query_string={"schema_version": schema_version, "cursor": cursor, "limit": 500}).get_json()
+        changes.update({(change["type"], change["id"]): change for change in page["changes"]})
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return changes, cursor
+
+
+def test_an_app_older_than_the_registry_is_never_sent_it_and_gets_it_once_updated(
+        client: FlaskClient, world: World) -> None:
+    """Before schema 4 the app kept its store in the clear: residents must never reach it."""
+    old, cursor = pulled_all(client, world, "officer_a1", 3)
+    assert not {kind for kind, _ in old} & REGISTRY and ("venue", str(world.venues["A1"])) in old
+    updated, _cursor = pulled_all(client, world, "officer_a1", SCHEMA_VERSION, cursor)
+    assert {key for key in updated if key[0] in REGISTRY} == {
+        ("rental_house", str(world.houses["A1"])), ("occupant", str(world.occupants["A1"])),
+        ("residence_permit", str(world.permits["A1"]))}
+    assert not {key for key in updated if key[0] not in REGISTRY}
+
+
+def test_an_officer_made_chief_has_the_registry_taken_off_their_phone(
+        app: Flask, client: FlaskClient, world: World) -> None:
+    held, cursor = pulled_all(client, world, "officer_a1", SCHEMA_VERSION)
+    assert ("occupant", str(world.occupants["A1"])) in held
+    with app.app_context():
+        update_person(db.session(), world.people["officer_a1"], {"role": "chief", "room_id": None,
+                                                                 "station_id": world.stations["A"]},
+                      actor_id=world.people["admin"])
+        db.session.commit()
+    after, _cursor = pulled_all(client, world, "officer_a1", SCHEMA_VERSION, cursor)
+    gone = {key for key, change in after.items() if change.get("left_scope")}
+    assert {("rental_house", str(world.houses["A1"])), ("occupant", str(world.occupants["A1"])),
+            ("residence_permit", str(world.permits["A1"]))} <= gone
+    assert not [key for key, change in after.items() if key[0] in REGISTRY and not change.get("left_scope")]

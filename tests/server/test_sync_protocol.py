@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.models import SyncMutation, Venue
-from sync.protocol import MAX_PUSH_MUTATIONS, SCHEMA_VERSION
+from sync.protocol import MAX_PUSH_MUTATIONS, OLDEST_ACCEPTED_SCHEMA_VERSION, SCHEMA_VERSION
 from tests.world import World
 
 
@@ -27,20 +27,22 @@ def a_venue(world: World) -> dict[str, Any]:
             "data": {"room_id": str(world.rooms["A1"]), "name": "x", "kind": "shop", "address": "y"}}
 
 
-def test_an_app_older_than_the_previous_version_is_told_to_upgrade_and_nothing_is_written(
+def test_an_app_older_than_the_oldest_accepted_version_is_told_to_upgrade_and_nothing_is_written(
     app: Flask, client: FlaskClient, world: World
 ) -> None:
-    response = push(client, world, schema_version=SCHEMA_VERSION - 2, mutations=[{"shape": "of an old app"}])
+    too_old = OLDEST_ACCEPTED_SCHEMA_VERSION - 1
+    response = push(client, world, schema_version=too_old, mutations=[{"shape": "of an old app"}])
     assert response.status_code == 426
     assert response.json["code"] == "upgrade_required" and "Update the app" in response.json["message"]
-    pulled = client.get(f"/api/v1/sync/pull?schema_version={SCHEMA_VERSION - 2}", headers=world.headers("officer_a1"))
+    pulled = client.get(f"/api/v1/sync/pull?schema_version={too_old}", headers=world.headers("officer_a1"))
     assert pulled.status_code == 426
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SyncMutation)) == 0
 
 
-@pytest.mark.parametrize("version", [SCHEMA_VERSION, SCHEMA_VERSION - 1])
-def test_the_current_and_the_previous_version_are_accepted(client: FlaskClient, world: World, version: int) -> None:
+@pytest.mark.parametrize("version", range(OLDEST_ACCEPTED_SCHEMA_VERSION, SCHEMA_VERSION + 1))
+def test_every_version_from_the_oldest_accepted_to_the_current_is_accepted(
+        client: FlaskClient, world: World, version: int) -> None:
     response = push(client, world, schema_version=version, mutations=[a_venue(world)])
     assert response.status_code == 200 and response.json["results"][0]["status"] == "applied"
 

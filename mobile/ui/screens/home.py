@@ -110,7 +110,7 @@ class HomeScreen(BeatlogScreen):
     def _registry_rows(self, registry: RegistryWork) -> list[tuple[type[Widget], dict[str, Any]]]:
         """The rental registry's work: houses to visit, foreigners registered late, "moved?" to confirm (masked)."""
         rows: list[tuple[type[Widget], dict[str, Any]]] = []
-        houses = {house.id: house for house in self.app.records.all("rental_house")}
+        houses = registry.houses
         for title, group in ((_("Houses not verified for 90 days"), registry.unverified),
                              (_("Foreigners registered late"), registry.late),
                              (_("Moved? Registered elsewhere since"), registry.moved_query)):
@@ -125,7 +125,7 @@ class HomeScreen(BeatlogScreen):
                 title_text = data["address"] if record.type == "rental_house" else \
                     f"{data['full_name']} · {house.data['address']}"
                 subtitle = self.app.clock_text(data.get("last_verified_at") or "") if record.type == "rental_house" \
-                    else f"{data.get('nationality', '')} {self.app.clock_text(data['registered_at'])}".strip()
+                    else _("Registered %(when)s") % {"when": self.app.clock_text(data["registered_at"])}
                 rows.append((RecordRow, record_row(record.type, house.id, title_text, subtitle, record.state, "house")))
         return rows
 
