@@ -144,10 +144,15 @@ class Account:
             salts = [os.urandom(16).hex()]
             self.store.set_meta("store_salt", salts[0])
         for salt in salts:
-            try:
-                self.store.open(store_key(password, bytes.fromhex(salt)))
-            except WrongKey:
-                continue
+            key = store_key(password, bytes.fromhex(salt))
+            if self.store.is_open:
+                if not hmac.compare_digest(key, self.store.key or b""):
+                    continue
+            else:
+                try:
+                    self.store.open(key)
+                except WrongKey:
+                    continue
             self.store.set_meta("store_salt", salt)
             return
         raise WrongPassword("The password does not open this phone's store.")

@@ -108,6 +108,8 @@ def test_a_new_password_rekeys_the_store_and_the_old_one_no_longer_opens_it(tmp_
     store.close()
     account.unlock("new-password")
     assert store.get_meta("cursor") == "c-1"
+    with pytest.raises(WrongPassword):
+        account.unlock("a-wrong-password")
     store.close()
     with pytest.raises(WrongPassword):
         account.unlock("old-password")
