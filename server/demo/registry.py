@@ -78,7 +78,7 @@ class RegistryDemo(Handhelds):
         verified = self.now - timedelta(days=self.rng.randint(100, 160) if unverified else self.rng.randint(3, 80))
         self.send(officer, verified, "rental_house", house_id, {"last_verified_at": self.local(verified)},
                   base_version=1, base={"last_verified_at": None})
-        for unit in units[:3]:
+        for unit in units[:4]:
             self.occupant(officer, house_id, unit, number)
 
     def occupant(self, officer: Person, house_id: str, unit: str, number: int) -> None:
