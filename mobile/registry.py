@@ -49,8 +49,10 @@ def residents(records: Records, house_id: str) -> list[LocalRecord]:
     return [*open_now, *closed]
 
 
-def permits_of(records: Records, occupant_id: str) -> list[LocalRecord]:
-    return [permit for permit in records.all("residence_permit") if permit.data.get("occupant_id") == occupant_id]
+def applications(records: Records) -> dict[str, LocalRecord]:
+    """Each registration's residence-permit application (its latest, where there were several), by registration id."""
+    return {permit.data["occupant_id"]: permit for permit in sorted(
+        records.all("residence_permit"), key=lambda permit: permit.data.get("applied_at", ""))}
 
 
 def unverified(house: LocalRecord, now: datetime) -> bool:

@@ -138,8 +138,11 @@ def weekly(residents: list[Resident]) -> list[tuple[str, int, int]]:
 
 
 def room_registries(room_id: uuid.UUID | None) -> list[RoomRegistry]:
-    houses = db.session.scalars(current_scope().select(RentalHouse).where(RentalHouse.deleted.is_(False))
-                                .order_by(RentalHouse.address)).all()
+    """Each room's registry in scope, or one room's."""
+    in_scope = current_scope().select(RentalHouse).where(RentalHouse.deleted.is_(False)).order_by(RentalHouse.address)
+    if room_id is not None:
+        in_scope = in_scope.where(RentalHouse.room_id == room_id)
+    houses = db.session.scalars(in_scope).all()
     rooms = {room.id: room for room in db.session.scalars(select(Room).where(
         Room.id.in_({house.room_id for house in houses})).order_by(Room.name))}
     pending: dict[uuid.UUID, int] = dict(db.session.execute(
@@ -149,8 +152,6 @@ def room_registries(room_id: uuid.UUID | None) -> list[RoomRegistry]:
         .group_by(ResidencePermit.room_id)).all())
     registries = []
     for room in rooms.values():
-        if room_id is not None and room.id != room_id:
-            continue
         rows = house_rows([house for house in houses if house.room_id == room.id])
         registry = RoomRegistry(room, rows, [], pending.get(room.id, 0))
         registry.weeks = weekly(registry.residents)
@@ -162,8 +163,7 @@ def room_registries(room_id: uuid.UUID | None) -> list[RoomRegistry]:
 @page("chief", "admin")
 def registry() -> str:
     room_id = _room_filter()
-    return render_template("dashboard/registry.html", registries=room_registries(room_id), room_id=room_id,
-                           everyone=room_registries(None) if room_id else None)
+    return render_template("dashboard/registry.html", registries=room_registries(room_id), room_id=room_id)
 
 
 def _room_filter() -> uuid.UUID | None:

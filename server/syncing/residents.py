@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from server.models import Occupant
 from server.syncing.change import RecordState, Values
 from server.syncing.wire import MAPPINGS
-from sync.registry import is_open
+from sync.registry import document_of, is_open
 
 DOCUMENT_FIELDS = frozenset({"document_kind", "document_number", "nationality", "moved_out_at"})
 """The fields whose change can open a registration of a document: the rule is applied again when one changes."""
@@ -47,13 +47,17 @@ class Registrations:
         self.now = now
 
     def open_elsewhere(self, record_id: uuid.UUID, data: Mapping[str, Any]) -> list[RecordState]:
-        """The other open, not yet superseded registrations of this registration's document."""
-        index = index_of(data) if is_open(data) else None
-        if index is None:
+        """The other open, not yet superseded registrations of this registration's document.
+
+        The batch holds every registration of its documents (loaded by blind index), so the
+        documents compare as they are: no keyed hash per comparison.
+        """
+        document = document_of(data, "document_number") if is_open(data) else None
+        if document is None:
             return []
         return [state for (name, _), state in self.records.items()
                 if name == "occupant" and state.id != record_id and not state.deleted and is_open(state.data)
-                and not state.data.get("superseded_at") and index_of(state.data) == index]
+                and not state.data.get("superseded_at") and document_of(state.data, "document_number") == document]
 
     def flagged(self, values: Values) -> Values:
         """A new registration's values, saying whether an earlier one of its document was open."""

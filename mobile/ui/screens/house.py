@@ -7,12 +7,10 @@ taken in two, like a move-out.
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from mobile.registry import permits_of, residents, shown, unverified
+from mobile.registry import applications, residents, shown, unverified
 from mobile.store import LocalRecord
 from mobile.ui.i18n import _, tr
 from mobile.ui.screens.base import BeatlogScreen
@@ -60,12 +58,13 @@ class HouseScreen(BeatlogScreen):
     def _list(self, registrations: list[LocalRecord]) -> None:
         column = self.ids.residents
         column.clear_widgets()
+        applied = applications(self.app.records)
         for registration in registrations:
-            column.add_widget(self._row(registration))
+            column.add_widget(self._row(registration, applied.get(registration.id)))
         if not registrations:
             column.add_widget(Muted(text=_("Nobody is registered in this house yet.")))
 
-    def _row(self, registration: LocalRecord) -> ResidentRow:
+    def _row(self, registration: LocalRecord, applied: LocalRecord | None) -> ResidentRow:
         data = shown(registration)
         kind = tr.label(vocab.DOCUMENT_KINDS, data["document_kind"])
         words = [f"{kind} {data['document_number']}", data.get("phone", ""),
@@ -78,13 +77,12 @@ class HouseScreen(BeatlogScreen):
             words.insert(0, _("Registered more than 24 hours after arriving"))
         title = f"{data.get('unit') or '—'} · {data['full_name'] or _('personal data removed')}"
         open_now = is_open(registration.data)
-        applied = permits_of(self.app.records, registration.id)
         return ResidentRow(
             record_id=registration.id, title=title, subtitle=" · ".join(word for word in words if word),
             move_out_text="" if not open_now else _("Tap again: moved out now") if self.armed == f"{MOVE_OUT}:"
             f"{registration.id}" else _("Moved out"),
             permit_text="" if not open_now or registration.data["document_kind"] != "resident_id" else
-            tr.label(vocab.PERMIT_STATUSES, applied[-1].data["status"]) if applied else
+            tr.label(vocab.PERMIT_STATUSES, applied.data["status"]) if applied else
             _("Tap again: take the application") if self.armed == f"{PERMIT}:{registration.id}" else
             _("Residence permit"))
 
@@ -96,7 +94,7 @@ class HouseScreen(BeatlogScreen):
             self.show()
 
     def take_permit(self, record_id: str) -> None:
-        if permits_of(self.app.records, record_id) or not self._second_touch(PERMIT, record_id):
+        if record_id in applications(self.app.records) or not self._second_touch(PERMIT, record_id):
             return
         self.app.records.save("residence_permit", {
             "occupant_id": record_id, "officer_id": self.app.account.user["id"],
@@ -124,6 +122,3 @@ class HouseScreen(BeatlogScreen):
 
     def edit(self) -> None:
         self.app.go("house_form", record_id=self.params["record_id"])
-
-    def reopen_params(self) -> dict[str, Any]:
-        return dict(self.params)
