@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -147,7 +148,14 @@ def engine_options(url: str) -> dict[str, Any]:
     return options
 
 
+_TUNED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def tune_engine(engine: Engine) -> None:
+    """Make ``engine`` behave as Beatlog expects; once per engine, however many apps share it."""
+    if engine in _TUNED:
+        return
+    _TUNED.add(engine)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
 

@@ -22,11 +22,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.routing import Rule
 
 from server import create_app
 from server.demo.loader import load_demo
@@ -49,6 +51,41 @@ TEST_NOW = datetime(2026, 6, 15, 10, 0, tzinfo=CHINA) + timedelta(days=CLOCK_SHI
 def pytest_configure(config: pytest.Config) -> None:
     clock.set_clock(clock.Clock.at(TEST_NOW))
     os.environ[clock.ENVIRONMENT_VARIABLE] = clock.current_clock().environ_value()
+    db._make_engine = _shared_engine  # type: ignore[method-assign]
+    Rule._compile_builder = _remembered_builder  # type: ignore[method-assign]
+
+
+_ENGINES: dict[str, sa.Engine] = {}
+
+
+def _shared_engine(bind_key: str | None, options: dict[str, Any], app: Flask) -> sa.Engine:
+    """One engine per database and engine options for the whole run, whichever test's app asks.
+
+    Each test builds its own app; with an engine of its own, every statement it runs is
+    compiled afresh (SQLAlchemy caches compiled SQL per engine), which was a good part of a
+    sync test's time. A test's teardown disposes the engine's pool, not the engine.
+    """
+    key = repr(sorted((name, str(value)) for name, value in options.items()))
+    if key not in _ENGINES:
+        _ENGINES[key] = sa.engine_from_config(options, prefix="")
+    return _ENGINES[key]
+
+
+_BUILDERS: dict[tuple[Any, ...], Callable[..., tuple[str, str]]] = {}
+_compile_builder = Rule._compile_builder
+
+
+def _remembered_builder(rule: Rule, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+    """Werkzeug's URL builder for a route, compiled once per run rather than once per test's app.
+
+    Werkzeug compiles Python code for each route of each app it builds (two functions a rule):
+    most of ``create_app``'s time. The function depends only on the rule's parsed parts, its
+    defaults and ``append_unknown``; it reads the rule's converters from the rule it is bound to.
+    """
+    key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())), append_unknown)
+    if key not in _BUILDERS:
+        _BUILDERS[key] = _compile_builder(rule, append_unknown)
+    return _BUILDERS[key]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
