@@ -147,7 +147,14 @@ class Scope:
         ``position`` (a table with ``room_id``, ``station_id`` and ``role`` columns, such as
         ``scope_exit``) applies the same rule to a place a record was in rather than to its row.
         Conditions are two-valued, so ``not_`` of one selects exactly the rows it does not.
+        A record addressed to one person (``RecordType.addressee_field``, a notice) is seen by
+        that person alone, an administrator included.
         """
+        addressed = MAPPING_OF_MODEL.get(model)
+        if addressed is not None and addressed.record_type.addressee_field is not None:
+            if position is not None:
+                return false()
+            return self._person(getattr(model, addressed.record_type.addressee_field))
         if self.everything:
             return true()
         if model is Station:
@@ -184,6 +191,10 @@ class Scope:
         other: Any = MAPPINGS[record_type].model
         return exists().where(getattr(other, field) == getattr(model, field), other.deleted.is_(False),
                               self.where(other))
+
+    def _person(self, column: Any) -> ColumnElement[bool]:
+        """``column`` names the scope's person: true or false, never NULL (the command line has no person)."""
+        return false() if self.person_id is None else column.is_not(None) & (column == self.person_id)
 
     def _squad(self, column: Any) -> ColumnElement[bool]:
         """``column`` is the scope's squad: true or false, never NULL."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The wire schema this code speaks. The server also accepts the versions back to ``OLDEST_ACCEPTED_SCHEMA_VERSION``."""
 
 OLDEST_ACCEPTED_SCHEMA_VERSION = 2
@@ -15,9 +15,13 @@ FIELDS_SINCE: Mapping[int, Mapping[str, tuple[str, ...]]] = {
 }
 """Fields each schema version added, per record type; older apps are sent records without them."""
 
-TYPES_SINCE: Mapping[int, tuple[str, ...]] = {4: ("rental_house", "occupant", "residence_permit")}
+TYPES_SINCE: Mapping[int, tuple[str, ...]] = {
+    4: ("rental_house", "occupant", "residence_permit"),
+    5: ("schedule_rule", "assignment", "notice"),
+}
 """Record types each schema version added. An older app is never sent them: the rental registry's
-residents must not reach an app that keeps its store unencrypted (before version 4)."""
+residents must not reach an app that keeps its store unencrypted (before version 4), and an app
+before version 5 would not know what to do with an assignment or a notice."""
 
 API_PREFIX = "/api/v1"
 SCHEMA_HEADER = "X-Beatlog-Schema"

@@ -30,6 +30,14 @@ from sync.fields import (
     text,
     whole_number,
 )
+from sync.planning import (
+    ASSIGNMENT_COMPLETION,
+    ASSIGNMENT_DERIVED,
+    AssignmentData,
+    NoticeData,
+    ScheduleRuleData,
+    check_assignment,
+)
 from sync.plates import CANONICAL as CANONICAL_PLATE
 from sync.registry import (
     LANDLORD_PERSONAL,
@@ -45,6 +53,8 @@ from sync.registry import (
 from sync.rules import (
     ACTIONS,
     ANY,
+    CANCEL_INSTEAD,
+    CHIEF_ASSIGNS,
     CLOSE_INSTEAD,
     CONSOLE,
     CONSOLE_ONLY,
@@ -402,6 +412,18 @@ class ResidencePermitRecord(EnvelopeSchema, ResidencePermitData):
     pass
 
 
+class ScheduleRuleRecord(EnvelopeSchema, ScheduleRuleData):
+    pass
+
+
+class AssignmentRecord(EnvelopeSchema, AssignmentData):
+    pass
+
+
+class NoticeRecord(EnvelopeSchema, NoticeData):
+    pass
+
+
 REVIEW_FIELDS = frozenset({"review_comment", "reviewer_id", "reviewed_at"})
 """An inspection's fields that only its review writes (with ``status`` set to a review status)."""
 REVIEW_STATUSES = frozenset({"approved", "returned"})
@@ -453,7 +475,9 @@ class RecordType:
       (``server.privacy``), masked wherever shown, removed after the retention period;
     - ``indexed``: the sealed field an exact search finds records by, through a blind index;
     - ``devices_of``: the roles whose devices receive the type (None: all whose scope covers it); a
-      chief reads the rental registry on the dashboard, masked, never on a device.
+      chief reads the rental registry on the dashboard, masked, never on a device;
+    - ``addressee_field``: the field naming the one person who sees a record of this type (a
+      notice), whatever their role; it is never placed, so it never leaves anyone's scope.
     """
 
     name: str
@@ -478,6 +502,7 @@ class RecordType:
     sealed: frozenset[str] = frozenset()
     indexed: str | None = None
     devices_of: frozenset[str] | None = None
+    addressee_field: str | None = None
 
     def reaches(self, role: str) -> bool:
         """Whether devices of ``role`` receive records of this type (within their scope) when they pull."""
@@ -618,6 +643,32 @@ RECORD_TYPES: Mapping[str, RecordType] = {
                    Rule(RECORD, ("delete",), OWN, ROOM_OFFICERS_ONLY, CONSOLE)),
             check=check_residence_permit, work_time="applied_at", devices_of=OFFICERS,
         ),
+        RecordType("schedule_rule", ScheduleRuleData, ScheduleRuleRecord, table="schedule_rule",
+                   device_writable=False, references={"station_id": "station"}, groups=FieldGroups(RECORD),
+                   rules=(Rule(RECORD, ACTIONS, READ_ONLY_TYPE, CONSOLE, CONSOLE, traffic=READ_ONLY_TYPE,
+                               squad_lead=READ_ONLY_TYPE),),
+                   devices_of=OFFICERS),
+        RecordType(
+            "assignment", AssignmentData, AssignmentRecord, table="assignment", device_writable=True,
+            room_field="room_id",
+            references={"room_id": "room", "officer_id": "person", "venue_id": "venue", "assigned_by": "person",
+                        "inspection_id": "inspection", "followup_id": "followup", "handed_back_from": "person"},
+            immutable_fields=frozenset({"room_id", "origin", "kind"}),
+            groups=FieldGroups("plan", {"completion": ASSIGNMENT_COMPLETION, "comment": frozenset({
+                "comment", "commented_at"}), "derived": ASSIGNMENT_DERIVED},
+                {"completion": frozenset({"done"}), "derived": frozenset({"missed", "handed_back"})}),
+            rules=(Rule("plan", WRITE, CHIEF_ASSIGNS, CONSOLE, CONSOLE),
+                   Rule("completion", ("create",), CHIEF_ASSIGNS, CONSOLE, CONSOLE),
+                   Rule("completion", ("change",), ANY, CONSOLE, CONSOLE),
+                   Rule("comment", ("create",), CHIEF_ASSIGNS, CONSOLE, CONSOLE),
+                   Rule("comment", ("change",), ANY, CONSOLE, CONSOLE),
+                   Rule("derived", WRITE, SERVER_WRITTEN, SERVER_WRITTEN, SERVER_WRITTEN),
+                   Rule(RECORD, ("delete",), CANCEL_INSTEAD, CANCEL_INSTEAD, CANCEL_INSTEAD)),
+            check=check_assignment, devices_of=OFFICERS,
+        ),
+        RecordType("notice", NoticeData, NoticeRecord, table="notice", device_writable=False,
+                   references={"person_id": "person"}, groups=FieldGroups(RECORD),
+                   rules=(Rule.everyone(RECORD, ACTIONS, READ_ONLY_TYPE),), addressee_field="person_id"),
     )
 }
 """Every syncable record type, parents before the records that belong to them (the order of

@@ -7,7 +7,8 @@ and one row per (field group, actions, statuses) giving each role's cell. A cell
 - ``own``: allowed on the caller's own work only (the record's ``officer_id``), else ``not_yours``;
 - ``review``: only through the review rules (``POST /inspections/<id>/review``, the
   dashboard's review); a push gets ``review_endpoint``;
-- ``console``: only through the admin's dashboard; a push gets ``read_only_type``;
+- ``console``: only through the dashboard (an admin's console, or a chief's planning pages); a
+  push gets ``read_only_type``;
 - any other value is the machine code of the refusal.
 
 ``sync/ownership.py`` builds the matrix from those declarations and decides a write.
@@ -32,6 +33,7 @@ NOT_REVIEWABLE, READ_ONLY_TYPE = "not_reviewable", "read_only_type"
 OUT_OF_SCOPE, SERVER_WRITTEN, FINAL = "out_of_scope", "server_written", "final"
 REPORTER_ONLY, WITHDRAW_INSTEAD, REPORT_TAKEN = "reporter_only", "withdraw_instead", "report_taken"
 CLOSE_INSTEAD, MOVE_OUT_INSTEAD, ROOM_OFFICERS_ONLY = "close_instead", "move_out_instead", "room_officers_only"
+CHIEF_ASSIGNS, CANCEL_INSTEAD = "chief_assigns", "cancel_instead"
 
 RECORD = "record"
 """The field group of a delete, and of every field of a type written only in the console."""
@@ -53,6 +55,8 @@ MESSAGES = {
     CLOSE_INSTEAD: "A rental house is not deleted: set its status to closed (停租); its registrations stay on record.",
     MOVE_OUT_INSTEAD: "A registration is not deleted: record the resident's move-out (人走注销) instead.",
     ROOM_OFFICERS_ONLY: "Only the room's officers keep its rental registry; a chief reads it on the dashboard, masked.",
+    CHIEF_ASSIGNS: "A station chief plans and assigns work; an officer completes an assignment or comments on it.",
+    CANCEL_INSTEAD: "An assignment is not deleted: its chief cancels it, and it stays on record.",
 }
 
 

@@ -182,6 +182,52 @@ PERMIT_STATUSES: Labels = _labels(
     }
 )
 
+ASSIGNMENT_KINDS: Labels = _labels(
+    {
+        "inspection": ("场所检查", "Venue inspection"),
+        "case_revisit": ("案件回访", "Case re-visit"),
+    }
+)
+
+ASSIGNMENT_ORIGINS: Labels = _labels(
+    {
+        "schedule": ("按检查周期", "By the inspection schedule"),
+        "chief": ("所领导指派", "Assigned by the chief"),
+    }
+)
+
+ASSIGNMENT_STATUSES: Labels = _labels(
+    {
+        "open": ("待办", "Open"),
+        "done": ("已完成", "Done"),
+        "missed": ("已逾期", "Missed"),
+        "handed_back": ("已退回待分派", "Handed back"),
+        "cancelled": ("已取消", "Cancelled"),
+    }
+)
+
+HAND_BACK_REASONS: Labels = _labels(
+    {
+        "moved": ("民警调离警务室", "The officer moved to another room"),
+        "disabled": ("民警账号停用", "The officer's account was disabled"),
+    }
+)
+
+NOTICE_KINDS: Labels = _labels(
+    {
+        "log_returned": ("检查记录被退回", "A log was returned"),
+        "assigned": ("新的任务", "A new assignment"),
+        "order_changed": ("派单状态变化", "A work order changed state"),
+        "conflict_resolved": ("同步冲突已处理", "A sync conflict was resolved"),
+        "change_refused": ("修改被拒绝", "A change was refused"),
+        "submitted": ("新提交的检查记录", "A log was submitted"),
+        "missed": ("任务逾期", "An assignment was missed"),
+        "handed_back": ("任务退回待分派", "An assignment was handed back"),
+        "conflict_waiting": ("冲突超过两天未处理", "A conflict has waited over two days"),
+        "under_attack": ("账号疑似被攻击", "An account is under attack"),
+    }
+)
+
 STAR_LEVELS = range(6)
 
 FIELD_NAMES: Labels = _labels(
@@ -255,6 +301,21 @@ FIELD_NAMES: Labels = _labels(
         "accepted_at": ("受理时间", "Accepted"),
         "decided_at": ("办结时间", "Decided"),
         "permit_number": ("居住证号", "Permit number"),
+        "station_id": ("派出所", "Police station"),
+        "venue_kind": ("场所类型", "Kind of venue"),
+        "interval_days": ("检查周期(天)", "Every (days)"),
+        "starts_on": ("起始日期", "Starting on"),
+        "active": ("启用", "In force"),
+        "origin": ("来源", "Origin"),
+        "visit_whom": ("回访对象", "Whom to visit"),
+        "assigned_by": ("指派人", "Assigned by"),
+        "followup_id": ("回访记录", "Follow-up"),
+        "done_at": ("完成时间", "Done"),
+        "comment": ("民警说明", "Officer's comment"),
+        "commented_at": ("说明时间", "Commented"),
+        "handed_back_reason": ("退回原因", "Why handed back"),
+        "handed_back_from": ("原承办民警", "Handed back by"),
+        "missed_on": ("逾期日期", "Missed on"),
     }
 )
 """The name of each wire field of the records officers write, as the handheld and the dashboard show it."""

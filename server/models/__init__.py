@@ -7,6 +7,7 @@ from server.models.fieldwork import Followup, Inspection
 from server.models.ledger import AuditEntry, Ledger
 from server.models.moves import ScopeExit, ServicePeriod
 from server.models.org import Person, Room, Station, TrafficSquad
+from server.models.planning import Assignment, Notice, ScheduleRule
 from server.models.registry import Occupant, RentalHouse, ResidencePermit
 from server.models.sync import (
     Blob,
@@ -30,6 +31,7 @@ SYNCED_MODELS: dict[str, type[SyncRecord]] = {
 __all__ = [
     "SYNCED_MODELS",
     "AccessToken",
+    "Assignment",
     "AuditEntry",
     "Base",
     "Blob",
@@ -43,6 +45,7 @@ __all__ = [
     "InboxMark",
     "Inspection",
     "Ledger",
+    "Notice",
     "LoginFailure",
     "Occupant",
     "Person",
@@ -51,6 +54,7 @@ __all__ = [
     "RentalHouse",
     "ResidencePermit",
     "Room",
+    "ScheduleRule",
     "ScopeExit",
     "ServicePeriod",
     "Station",

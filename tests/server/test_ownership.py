@@ -20,7 +20,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import Followup, Inspection, QuarantinedMutation, RentalHouse, ResidencePermit, WorkOrder
+from server.models import (
+    Assignment,
+    Followup,
+    Inspection,
+    Notice,
+    QuarantinedMutation,
+    RentalHouse,
+    ResidencePermit,
+    ScheduleRule,
+    WorkOrder,
+)
 from server.models.base import utcnow
 from server.operations.records import locked
 from server.syncing.change import write_record
@@ -78,6 +88,8 @@ def put_in_status(app: Flask, world: World, record_type: str, status: str) -> st
         return str(world.order_event)
     if record_type == "occupant":
         return str(world.occupants["A1"])
+    if record_type == "assignment":
+        return planned(app, world)["assignment"]
     model, record_id = {"inspection": (Inspection, world.inspections["A1"]),
                         "followup": (Followup, world.followups["A1"]),
                         "work_order": (WorkOrder, world.work_orders["A1"]),
@@ -112,7 +124,7 @@ def attempt(
         role in TRAFFIC_ROLES and record_type not in ("work_order", "work_order_event"))
     if record_type in READ_ONLY or (unseen and action != "create"):
         target = {"room": world.rooms["A1"], "person": world.people[OWNER], "checklist_template": world.template,
-                  "vehicle": world.vehicles["A"],
+                  "vehicle": world.vehicles["A"], **planned(app, world),
                   "venue": world.venues["A1"], "inspection": world.inspections["A1"],
                   "followup": world.followups["A1"], "rental_house": world.houses["A1"],
                   "occupant": world.occupants["A1"], "residence_permit": world.permits["A1"]}
@@ -143,6 +155,27 @@ def attempt(
     return phone.results[-1], written
 
 
+def planned(app: Flask, world: World) -> dict[str, str]:
+    """A schedule rule of station A, an open assignment of ``OWNER``'s in room A1 and a notice to them; their ids."""
+    with app.app_context():
+        rule = ScheduleRule(station_id=world.stations["A"], venue_kind="hotel", interval_days=30,
+                            starts_on=clock.today(CHINA))
+        assignment = Assignment(room_id=world.rooms["A1"], officer_id=world.people[OWNER], kind="inspection",
+                                venue_id=world.venues["A1"], due_date=clock.today(CHINA) + timedelta(days=3),
+                                assigned_by=world.people["chief_a"])
+        notice = Notice(person_id=world.people[OWNER], kind="assigned", subject_type="assignment",
+                        subject_id=uuid.uuid4(), raised_at=clock.now())
+        ids = {name: str(write_record(db.session, record, "create", actor_id=world.people["chief_a"]).id)
+               for name, record in (("schedule_rule", rule), ("assignment", assignment), ("notice", notice))}
+        db.session.commit()
+    return ids
+
+
+def assignment_data(world: World, status: str, **changes: Any) -> dict[str, Any]:
+    return {"room_id": str(world.rooms["A1"]), "officer_id": str(world.people[OWNER]), "kind": "inspection",
+            "venue_id": str(world.venues["A1"]), "due_date": "2026-12-09", "status": status, **changes}
+
+
 def creation(world: World, record_type: str, group: str, status: str) -> tuple[dict[str, Any], str]:
     if record_type == "venue":
         return {"room_id": str(world.rooms["A1"]), "name": "月河宾馆", "kind": "hotel", "address": "中山东路1号"}, \
@@ -166,6 +199,8 @@ def creation(world: World, record_type: str, group: str, status: str) -> tuple[d
         return {"house_id": str(world.houses["A1"]), "officer_id": str(world.people[OWNER]), "full_name": "测试丁",
                 "document_kind": "passport", "document_number": "M1234567", "nationality": "KOR",
                 "arrived_at": VISITED, "registered_at": VISITED, **extra}, ""
+    if record_type == "assignment":
+        return {**assignment_data(world, status), **change(world, record_type, group)}, ""
     if record_type == "residence_permit":
         return {"occupant_id": str(world.occupants["A1"]), "officer_id": str(world.people[OWNER]),
                 "applied_at": VISITED, "status": status, **permit_steps(status, wire=True)}, ""
@@ -201,6 +236,11 @@ def change(world: World, record_type: str, group: str) -> dict[str, Any]:
         ("occupant", "registration"): {"unit": "102"},
         ("occupant", "derived"): {"superseded_at": VISITED},
         ("residence_permit", "application"): {"note": "材料齐全"},
+        ("assignment", "plan"): {"due_date": "2026-12-20"},
+        ("assignment", "completion"): {"status": "done", "inspection_id": str(world.inspections["A1"]),
+                                       "done_at": VISITED},
+        ("assignment", "comment"): {"comment": "负责人不在, 明天再去", "commented_at": VISITED},
+        ("assignment", "derived"): {"missed_on": "2026-12-10"},
     }.get((record_type, group), {})
 
 

@@ -48,4 +48,4 @@ def test_an_approved_log_is_locked_and_other_states_are_not() -> None:
 
 def test_the_types_devices_write_are_those_declared_writable() -> None:
     assert DEVICE_WRITTEN == ("venue", "inspection", "followup", "work_order", "work_order_event", "rental_house",
-                              "occupant", "residence_permit")
+                              "occupant", "residence_permit", "assignment")

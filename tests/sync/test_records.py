@@ -128,10 +128,10 @@ def test_template_item_keys_must_be_unique() -> None:
 def test_every_record_type_round_trips_through_its_record_schema() -> None:
     assert set(RECORD_TYPES) == {"room", "person", "checklist_template", "venue", "inspection", "followup",
                                  "work_order", "work_order_event", "vehicle", "rental_house", "occupant",
-                                 "residence_permit"}
+                                 "residence_permit", "schedule_rule", "assignment", "notice"}
     assert {name for name, t in RECORD_TYPES.items() if t.device_writable} == {
         "venue", "inspection", "followup", "work_order", "work_order_event", "rental_house", "occupant",
-        "residence_permit"}
+        "residence_permit", "assignment"}
     loaded = InspectionData().load(inspection())
     envelope = {"id": uuid.uuid4(), "version": 3, "updated_at": datetime(2026, 11, 20, 2, 40, tzinfo=UTC),
                 "deleted": False}
