@@ -93,8 +93,8 @@ def check_assignment(record: Mapping[str, Any]) -> None:
     """Rules across an assignment's fields, applied to the whole record after every change."""
     errors: dict[str, list[str]] = {}
     kind, status = record.get("kind"), record.get("status")
-    if kind == "inspection" and not record.get("venue_id"):
-        errors["venue_id"] = ["An inspection assignment names its venue."]
+    if not record.get("venue_id"):
+        errors["venue_id"] = ["An assignment names its venue (a re-visit's, where its follow-up is recorded)."]
     if kind == "case_revisit":
         if not record.get("case_number"):
             errors["case_number"] = ["A case re-visit names its case number."]

@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
         orders,
         people,
         places,
+        planning,
         quarantine,
         registry,
         reports,

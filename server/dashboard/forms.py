@@ -152,3 +152,30 @@ class AuditFilters(FormSchema):
 
 class DismissForm(FormSchema):
     reason = fields.Str(required=True, validate=validate.Length(1, 300))
+
+
+class RuleForm(FormSchema):
+    venue_kind = fields.Str(load_default=None, validate=validate.OneOf(tuple(vocab.VENUE_KINDS)))
+    risk_level = fields.Str(load_default=None, validate=validate.OneOf(tuple(vocab.RISK_LEVELS)))
+    interval_days = fields.Int(required=True, validate=validate.Range(1, 366))
+    starts_on = fields.Date(required=True)
+    active = fields.Bool(load_default=False)
+
+
+class AssignForm(FormSchema):
+    kind = fields.Str(required=True, validate=validate.OneOf(tuple(vocab.ASSIGNMENT_KINDS)))
+    officer_id = fields.UUID(required=True)
+    venue_id = fields.UUID(load_default=None)
+    case_number = fields.Str(load_default="", validate=validate.Length(max=40))
+    visit_whom = fields.Str(load_default="", validate=validate.Length(max=120))
+    due_date = fields.Date(required=True)
+    note = fields.Str(load_default="", validate=validate.Length(max=1000))
+
+
+class ReassignForm(FormSchema):
+    officer_id = fields.UUID(required=True)
+    due_date = fields.Date(required=True)
+
+
+class YearQuery(FormSchema):
+    year = fields.Int(load_default=None, validate=validate.Range(2000, 2100))

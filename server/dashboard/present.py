@@ -23,6 +23,8 @@ VOCABULARIES = {
     "work_order_event": vocab.WORK_ORDER_EVENTS, "outcome": vocab.WORK_ORDER_OUTCOMES,
     "contact_result": vocab.CONTACT_RESULTS, "urgency": vocab.URGENCIES, "document_kind": vocab.DOCUMENT_KINDS,
     "house_status": vocab.HOUSE_STATUSES, "permit_status": vocab.PERMIT_STATUSES, "verification": vocab.VERIFICATIONS,
+    "assignment_kind": vocab.ASSIGNMENT_KINDS, "assignment_status": vocab.ASSIGNMENT_STATUSES,
+    "hand_back": vocab.HAND_BACK_REASONS, "notice": vocab.NOTICE_KINDS, "origin": vocab.ASSIGNMENT_ORIGINS,
 }
 
 

@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 from server.access import Scope
 from server.demo import catalog, org
 from server.demo.images import scene_photo, signature
+from server.demo.planning import PlanningDemo
 from server.demo.registry import RegistryDemo
 from server.demo.traffic import TrafficDemo
 from server.models import ChecklistTemplate, Followup, Inspection, Person, Room, Station, Venue
 from server.models.base import utcnow
 from server.operations.blobs import store_blob
 from server.operations.devices import DeviceInfo, sign_in
+from server.operations.notices import notify
 from server.operations.people import create_person
 from server.passwords import hash_demo_password
 from server.syncing.change import write_record
@@ -78,6 +80,7 @@ class DemoBuilder:
         traffic = TrafficDemo(self.session, self.rng, self.now, self.people)
         traffic.build(self.counts)
         RegistryDemo(self.session, self.rng, self.now, self.people, traffic.devices).build(self.counts)
+        PlanningDemo(self.session, self.rng, self.now, self.people, traffic.devices).build(self.counts)
         return self.counts
 
     def count(self, name: str) -> None:
@@ -318,6 +321,9 @@ class DemoBuilder:
         review = {"status": decision, "reviewer_id": chief.id, "reviewed_at": at, "review_comment": comment}
         write_record(self.session, inspection, "review", review, actor_id=chief.id, now=at,
                      details={"decision": "approve" if decision == "approved" else "return", "comment": comment})
+        if decision == "returned":
+            notify(self.session, [inspection.officer_id], "log_returned", "inspection", inspection.id, comment,
+                   actor_id=chief.id, at=at)
 
     def resubmit(self, inspection: Inspection) -> None:
         """The officer amends a returned log as the chief asked (a note, the findings, a new photo) and

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from server.ledger import record_audit
 from server.models import SyncConflict, WorkOrder
 from server.models.base import utcnow
+from server.operations.notices import notify
 from server.operations.records import authorise, locked, record_now
 from server.operations.vehicles import refile_report
 from server.privacy import seal_values
@@ -98,6 +99,8 @@ def resolve_conflict(
     conflict.resolved_by = admin_id
     conflict.resolution = seal_values("sync_conflict", conflict.record_id, mapping.sealed,
                                       {**chosen, **({DELETED: True} if delete else {})})
+    notify(session, [conflict.person_id], "conflict_resolved", conflict.record_type, conflict.record_id,
+           actor_id=admin_id)
     conflict.result_version = record.version
     record_audit(session, "conflict.resolve", actor_id=admin_id, device_id=device_id,
                  record_type=conflict.record_type, record_id=record.id, record_version=record.version,

@@ -17,6 +17,7 @@ from server.demo.exposure import warn_of_demo_sign_in
 from server.ledger import lock_ledger, record_audit
 from server.models import AccessToken, Device, EnrolmentCode, LoginFailure, Person
 from server.models.base import utcnow
+from server.operations.notices import admins, notify
 from server.operations.people import set_password
 from server.operations.records import locked
 from server.passwords import burn_verification, hash_password, needs_rehash, verify_password
@@ -224,12 +225,15 @@ def accounts_under_attack(session: Session, username: str | None = None) -> list
 
 
 def _raise_alarm_if_attacked(session: Session, username: str) -> None:
-    """Audit the moment an account's failures reach the alarm (once per window's worth)."""
+    """Audit the moment an account's failures reach the alarm (once per window's worth), and tell the admins."""
     session.flush()
     for attack in accounts_under_attack(session, username):
         if attack.failures == current_app.config["LOGIN_ALARM_FAILURES_PER_ACCOUNT"]:
             record_audit(session, "auth.account_under_attack", details={
                 "username": attack.username, "failures": attack.failures, "addresses": attack.addresses})
+            attacked = session.scalar(select(Person.id).where(Person.username == attack.username))
+            if attacked is not None:
+                notify(session, admins(session), "under_attack", "person", attacked, attack.username)
 
 
 def sign_out(session: Session, token: AccessToken) -> None:

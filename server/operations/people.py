@@ -13,6 +13,7 @@ from server.ledger import lock_ledger, record_audit
 from server.models import AccessToken, Person, Room, Station, TrafficSquad
 from server.models.base import utcnow
 from server.operations.moves import placed, position_of
+from server.operations.planning import hand_back
 from server.operations.records import locked
 from server.passwords import hash_new_password
 from server.refusals import Kind, Refused, invalid
@@ -141,6 +142,10 @@ def update_person(
     write_record(session, person, "update", {name: changes[name] for name in changed}, actor_id=actor_id,
                  details={"changed": changed})
     placed(session, person, was)
+    if "active" in changed and not person.active:
+        hand_back(session, person, "disabled", actor_id=actor_id)
+    elif "room_id" in changed or "role" in changed:
+        hand_back(session, person, "moved", actor_id=actor_id)
     return person
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from server.access import Scope
 from server.models import Inspection
 from server.models.base import utcnow
+from server.operations.notices import notify
 from server.operations.records import authorise, locked, record_now
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
@@ -53,5 +54,9 @@ def review_inspection(
     authorise(inspection, "change", REVIEW_WIRE.dump(review), role=scope.role, person_id=reviewer_id, via="review")
     if decision == "return" and not comment:
         raise invalid({"comment": ["Required when returning a log."]}, "Say why the log is returned.")
-    return write_record(session, inspection, "review", review, actor_id=reviewer_id, device_id=device_id,
+    write_record(session, inspection, "review", review, actor_id=reviewer_id, device_id=device_id,
                  details={"decision": decision, "comment": comment})
+    if decision == "return":
+        notify(session, [inspection.officer_id], "log_returned", "inspection", inspection.id, comment,
+               actor_id=reviewer_id)
+    return inspection

@@ -39,6 +39,7 @@ from server.syncing.mutations import (
     parse,
     prepare,
 )
+from server.syncing.notices import Tidings
 from server.syncing.residents import DOCUMENT_FIELDS, Registrations, index_of, registered_with
 from server.syncing.state import BatchWriter
 from server.syncing.wire import MAPPINGS
@@ -69,6 +70,7 @@ class PushBatch:
         self.turned_away: list[str] = []
         self.dispatch = Dispatch(session, self.now)
         self.registrations = Registrations(self.records, self.now)
+        self.tidings = Tidings(caller.person_id)
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
@@ -81,6 +83,7 @@ class PushBatch:
         self.writer.write(self.records.values())
         file_plates(self.session, self.dispatch.plates, actor_id=self.caller.person_id,
                     device_id=self.caller.device_id, now=self.now, key=self.audit_key, left=self.dispatch.left)
+        self.tidings.write(self.session)
         return [outcome.wire() for outcome in outcomes]
 
     def load_state(self, mutations: list[Mutation], validated: list[Values | Refused]) -> None:
@@ -180,6 +183,7 @@ class PushBatch:
                                   "administrator to decide the waiting ones.")
             else:
                 self.writer.quarantine(mutation, refusal, self.caller, self.now)
+                self.tidings.refused(mutation.type, mutation.record_id, refusal.message)
                 self.audit("sync.refused", record_type=mutation.type, record_id=mutation.record_id,
                            details={"mutation_id": str(mutation.mutation_id), "code": refusal.code})
         return Outcome(mutation.mutation_id, protocol.REJECTED, mutation.record_id, extra={
@@ -331,6 +335,7 @@ class PushBatch:
     ) -> None:
         if state.mapping.name == "work_order" and NOTED & values.wire.keys():
             self.dispatch.noted(state, values.wire)
+        self.tidings.changed(state.mapping.name, state.id, state.room_id, state.data, values.wire)
         self.writer.written(change(self.session, state, values, action, actor_id=self.caller.person_id,
                                    device_id=self.caller.device_id, details=details, deleted=deleted,
                                    now=self.now, key=self.audit_key))

@@ -14,12 +14,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from server.extensions import db
 from server.operations.devices import expire_sign_ins
+from server.operations.notices import raise_notices
 from server.operations.personal_data import erase_expired
+from server.operations.planning import mark_missed, plan_inspections
 from server.syncing.maintenance import prune_push_answers, purge_tombstones
 from server.transaction import settle
 from server.upkeep import metrics
@@ -51,7 +54,20 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("erase-moved-out", timedelta(days=1), "Remove the names, document numbers and phones of registrations "
         "moved out more than BEATLOG_REGISTRATION_RETENTION_DAYS ago, leaving anonymous counts.",
         lambda session, config: erase_expired(session, timedelta(days=config["REGISTRATION_RETENTION_DAYS"]))),
+    Job("plan-inspections", timedelta(hours=1), "Give each venue under a schedule rule its next scheduled "
+        "inspection, and complete those a submitted inspection did.",
+        lambda session, config: plan_inspections(session, clock.today(station_zone(config)), station_zone(config))),
+    Job("mark-missed", timedelta(hours=1), "Mark assignments still open after their due date missed, telling "
+        "their officers and chiefs.",
+        lambda session, config: mark_missed(session, clock.today(station_zone(config)))),
+    Job("raise-notices", timedelta(hours=1), "Tell administrators and the station's chiefs of sync conflicts "
+        "open over two days.", raise_notices),
 )}
+
+
+def station_zone(config: Mapping[str, Any]) -> ZoneInfo:
+    """The stations' time zone, whose calendar days the planned work falls due on."""
+    return ZoneInfo(config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
 
 
 def schedule(settings: Mapping[str, Any]) -> dict[str, timedelta]:

@@ -165,7 +165,9 @@ def test_the_demo_has_photos_signatures_and_conflicts_left_by_real_syncs(demo: F
     pushers = {reporter for _, reporter, *_ in ORDERS} | {who for _, who, *_ in steps} | {"officer3"}
     registry = count(RentalHouse) * 2 + count(Occupant) + count(Occupant, Occupant.moved_out_at_utc.is_not(None)) + \
         count(ResidencePermit)
-    assert count(SyncMutation) == 3 + len(ORDERS) + len(steps) + registry
+    planning = 2
+    """officer1's comment on an assignment and officer2's completion of one (``server/demo/planning.py``)."""
+    assert count(SyncMutation) == 3 + len(ORDERS) + len(steps) + registry + planning
     assert count(Device) == 2 + len(pushers)
 
 
@@ -254,3 +256,24 @@ def test_the_demo_registry_has_every_case_a_room_meets(demo: Flask) -> None:
     assert 3 <= unverified < count(RentalHouse) // 2
     pending = count(ResidencePermit, ResidencePermit.status.in_(("applied", "accepted")))
     assert pending >= 2 and count(ResidencePermit, ResidencePermit.status == "issued") >= 1
+
+
+def test_the_demo_plans_work_in_every_state_and_leaves_notices_on_both_phones(demo: Flask) -> None:
+    from server.models import Assignment, Notice, Person, ScheduleRule
+
+    people = {person.username: person.id for person in db.session.scalars(select(Person))}
+    assert count(ScheduleRule) == 3
+    given = db.session.scalars(select(Assignment).where(Assignment.origin == "chief")).all()
+    states = {(row.officer_id, row.status) for row in given}
+    for officer in ("officer1", "officer2"):
+        assert {"open", "missed"} <= {status for who, status in states if who == people[officer]}, officer
+    assert (people["officer2"], "done") in states and (people["officer1"], "cancelled") in states
+    back = [row for row in given if row.status == "handed_back"]
+    assert [(row.handed_back_from, row.handed_back_reason) for row in back] == [(people["officer14"], "moved")]
+    assert any(row.comment for row in given)
+    assert count(Assignment, Assignment.origin == "schedule", Assignment.status == "open") > 20
+    for username in ("officer1", "officer2", "chief1"):
+        kinds = set(db.session.scalars(select(Notice.kind).where(Notice.person_id == people[username])))
+        assert kinds, username
+    assert {"assigned", "missed", "log_returned"} <= set(db.session.scalars(
+        select(Notice.kind).where(Notice.person_id == people["officer1"])))

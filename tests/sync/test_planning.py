@@ -60,7 +60,7 @@ def assignment(**changes: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("changes", "field"), [
     ({"venue_id": None}, "venue_id"),
-    ({"kind": "case_revisit", "venue_id": None, "visit_whom": "王某"}, "case_number"),
+    ({"kind": "case_revisit", "visit_whom": "王某"}, "case_number"),
     ({"kind": "case_revisit", "case_number": "A3304", "visit_whom": ""}, "visit_whom"),
     ({"officer_id": None}, "officer_id"),
     ({"status": "done", "done_at": "2026-06-19T10:00:00+08:00"}, "inspection_id"),

@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+from mobile.ui.screens.assignment import AssignmentScreen
 from mobile.ui.screens.followup import FollowupScreen
 from mobile.ui.screens.home import HomeScreen
 from mobile.ui.screens.house import HouseScreen
 from mobile.ui.screens.house_form import HouseFormScreen
 from mobile.ui.screens.inspection import InspectionScreen
+from mobile.ui.screens.notices import NoticesScreen
 from mobile.ui.screens.occupant_form import OccupantFormScreen
 from mobile.ui.screens.order import OrderScreen
 from mobile.ui.screens.orders import OrdersScreen
@@ -39,4 +41,6 @@ SCREENS = {
     "house": HouseScreen,
     "house_form": HouseFormScreen,
     "occupant_form": OccupantFormScreen,
+    "assignment": AssignmentScreen,
+    "notices": NoticesScreen,
 }

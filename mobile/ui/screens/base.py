@@ -13,6 +13,7 @@ from kivy.properties import BooleanProperty, DictProperty, ObjectProperty
 from kivy.uix.screenmanager import Screen
 
 from mobile.forms import Problem, draft_problems
+from mobile.planning import complete_assignments
 from mobile.store import LocalRecord
 from mobile.store.drafts import FormDraft
 from mobile.ui.capture import PhotoPicker
@@ -193,6 +194,8 @@ class FormScreen(BeatlogScreen):
             self.show_problems(problems)
             return None
         saved = self.app.records.save(record_type, data, record_id, submit=submit)
+        if submit:
+            complete_assignments(self.app.records, saved, self.app.account.user.get("id"))
         self.autosave.finish(keep=False)
         self.restored = False
         if submit:

@@ -56,18 +56,19 @@ class FollowupScreen(FormScreen):
         self.due_choices = {days: _("Today") if days == "0" else _("In %(days)s days") % {"days": days}
                             for days in DUE_IN_DAYS}
         self.yes_no = {"yes": _("Rectified"), "no": _("Not rectified")}
-        self.ids.subject_kind.value = data.get("subject_kind") or ("rectification" if rechecks else "case")
+        self.ids.subject_kind.value = data.get("subject_kind") or self.params.get("subject_kind") or (
+            "rectification" if rechecks else "case")
         self.ids.inspection.value = data.get("inspection_id") or self.params.get("inspection_id") or (
             rechecks[0].id if rechecks else "")
         for name in TEXT_FIELDS:
-            self.ids[name].text = data.get(name, "")
+            self.ids[name].text = data.get(name, self.params.get(name, ""))
         self.ids.due_date.text = data.get("due_date") or self.deadlines.get(self.ids.inspection.value) or (
             clock.today() + timedelta(days=7)).isoformat()
         rectified = data.get("rectified")
         self.ids.rectified.value = "" if rectified is None else ("yes" if rectified else "no")
         self.ids.satisfaction.value = data.get("satisfaction") or ""
         self.ids.photos.load(data.get("photo_hashes") or [], data.get("photo_notes") or {})
-        self.visiting = data.get("status") == "done" or bool(data.get("visiting"))
+        self.visiting = data.get("status") == "done" or bool(data.get("visiting", self.params.get("visiting")))
         self.on_visiting(self, self.visiting)
         self.errors = {}
 

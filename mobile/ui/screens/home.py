@@ -11,23 +11,30 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.widget import Widget
 
+from mobile.planning import DueWork, due_this_week, unseen
 from mobile.recent import nearby_venues, recent_venues
 from mobile.registry import RegistryWork, registry_work, shown
 from mobile.services.location import Fix
 from mobile.store import LocalRecord, Records
 from mobile.ui.explain import attention_text, sync_problem
 from mobile.ui.i18n import _, tr
+from mobile.ui.screens.assignment import assignment_title
 from mobile.ui.screens.base import BeatlogScreen
 from mobile.ui.widgets import Muted, RecordRow, SectionHeading, VenueChip, record_row
 from mobile.worklist import Worklist, worklist
 from sync import clock, vocab
 from sync.links import venue_id_in
 
-Gathered = tuple[Worklist, dict[str, str], date, list[LocalRecord], list[LocalRecord], RegistryWork]
+Gathered = tuple[Worklist, dict[str, str], date, list[LocalRecord], list[LocalRecord], RegistryWork, list[DueWork],
+                 int]
 VENUE_CHIPS = 3
 FIRST_ROWS = 10
 ROWS_PER_FRAME = 4
 TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
+
+
+def distance_text(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres / 10) * 10:.0f} m"
 
 
 def venue_names(records: Records, shown: Iterable[LocalRecord]) -> dict[str, str]:
@@ -41,6 +48,7 @@ class HomeScreen(BeatlogScreen):
     banner = StringProperty("")
     scan_message = StringProperty("")
     has_venue_chips = BooleanProperty(False)
+    notices_text = StringProperty("")
     drawing = 0
     """Counts Today's drawings, so that one still adding rows stops when a newer one starts."""
 
@@ -59,11 +67,14 @@ class HomeScreen(BeatlogScreen):
         nearby = nearby_venues(records, fix)
         near = {venue.id for venue in nearby}
         recent = [venue for venue in recent_venues(records, officer_id) if venue.id not in near]
-        return work, venue_names(records, shown), today, nearby, recent, registry_work(records)
+        return (work, venue_names(records, shown), today, nearby, recent, registry_work(records),
+                due_this_week(records, today, officer_id, fix), unseen(records))
 
     def _render(self, gathered: Gathered) -> None:
-        work, venues, today, nearby, recent, registry = gathered
+        work, venues, today, nearby, recent, registry, due, unseen_notices = gathered
         self._show_venue_chips([*nearby, *recent][:VENUE_CHIPS])
+        self.notices_text = _("Notices (%(count)d new)") % {"count": unseen_notices} if unseen_notices else \
+            _("Notices")
         sections = (
             (_("Overdue follow-ups"), work.overdue,
              lambda r: tr.n_("%(days)d day overdue", "%(days)d days overdue", work.days_overdue(r, today))
@@ -74,7 +85,7 @@ class HomeScreen(BeatlogScreen):
             (_("Drafts"), work.drafts, lambda r: self.app.clock_text(r.data.get("inspected_at", ""))),
             (_("Coming up this week"), work.upcoming, lambda r: _("Due %(date)s") % {"date": r.data["due_date"]}),
         )
-        rows: list[tuple[type[Widget], dict[str, Any]]] = []
+        rows: list[tuple[type[Widget], dict[str, Any]]] = self._due_rows(due, today)
         for title, group, subtitle in sections:
             if not group:
                 continue
@@ -106,6 +117,25 @@ class HomeScreen(BeatlogScreen):
         if record.type == "followup":
             title = f"{title} · {tr.label(vocab.FOLLOWUP_SUBJECTS, record.data['subject_kind'])}"
         return record_row(record.type, record.id, title, subtitle, record.state, TARGETS[record.type])
+
+    def _due_rows(self, due: list[DueWork], today: date) -> list[tuple[type[Widget], dict[str, Any]]]:
+        """Scheduled and assigned work due this week, nearest first when the phone knows where it is."""
+        if not due:
+            return []
+        rows: list[tuple[type[Widget], dict[str, Any]]] = [
+            (SectionHeading, {"text": f"{_('Planned work this week')} ({len(due)})"})]
+        for item in due[:30]:
+            data = item.assignment.data
+            words = [_("Missed, due %(date)s") % {"date": data["due_date"]} if data["status"] == "missed" else
+                     _("Due today") if item.due_date == today else _("Due %(date)s") % {"date": data["due_date"]}]
+            if item.metres is not None:
+                words.append(_("%(distance)s away") % {"distance": distance_text(item.metres)})
+            if data.get("kind") == "case_revisit":
+                words.append(data.get("case_number", ""))
+            title = assignment_title(data, item.venue.data["name"] if item.venue else "")
+            rows.append((RecordRow, record_row("assignment", item.assignment.id, title, " · ".join(words),
+                                               item.assignment.state, "assignment")))
+        return rows
 
     def _registry_rows(self, registry: RegistryWork) -> list[tuple[type[Widget], dict[str, Any]]]:
         """The rental registry's work: houses to visit, foreigners registered late, "moved?" to confirm (masked)."""

@@ -10,7 +10,6 @@ each venue's scheduled inspection once a station has schedule rules.
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0017_planning'
 down_revision = '0016_registry'
