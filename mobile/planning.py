@@ -46,8 +46,17 @@ def mine(assignment: LocalRecord, officer_id: str | None) -> bool:
         data.get("officer_id") == officer_id or (data.get("officer_id") is None and data.get("origin") == "schedule"))
 
 
+def listed(assignment: LocalRecord, officer_id: str | None) -> bool:
+    """Whether Today lists it: the officer's own work, open or missed, and the room's open scheduled inspections.
+
+    A missed scheduled inspection is not listed: the server planned the venue's next one, which is.
+    """
+    scheduled_missed = assignment.data.get("origin") == "schedule" and assignment.data.get("status") == "missed"
+    return mine(assignment, officer_id) and not scheduled_missed
+
+
 def due_this_week(records: Records, today: date, officer_id: str | None, fix: Fix | None) -> list[DueWork]:
-    due = [assignment for assignment in records.all("assignment") if mine(assignment, officer_id)
+    due = [assignment for assignment in records.all("assignment") if listed(assignment, officer_id)
            and date.fromisoformat(assignment.data["due_date"]) <= today + DUE_WITHIN]
     venues = {venue.id: venue for venue in records.by_ids(
         "venue", sorted({a.data["venue_id"] for a in due if a.data.get("venue_id")}))}

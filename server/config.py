@@ -110,6 +110,8 @@ def settings_from_env(
         "PII_KEYS": environ.get("BEATLOG_PII_KEYS"),
         "PII_INDEX_KEY": environ.get("BEATLOG_PII_INDEX_KEY"),
         "REGISTRATION_RETENTION_DAYS": _int(environ, "BEATLOG_REGISTRATION_RETENTION_DAYS", 180),
+        "WEBHOOK_MAX_ATTEMPTS": _int(environ, "BEATLOG_WEBHOOK_MAX_ATTEMPTS", 12),
+        "WEBHOOK_TIMEOUT_SECONDS": _int(environ, "BEATLOG_WEBHOOK_TIMEOUT_SECONDS", 10),
         "DEMO": environ.get("BEATLOG_DEMO") == "1",
         "PROXY_HOPS": _int(environ, "BEATLOG_PROXY_HOPS", 0),
         "SESSION_COOKIE_SECURE": _flag(environ, "BEATLOG_SECURE_COOKIES"),

@@ -127,17 +127,21 @@ def interval_for(rules: Iterable[Mapping[str, Any]], station_id: str, kind: str,
     return min(matching, default=None, key=lambda match: match[0])
 
 
-def next_due(interval: tuple[int, date], last_inspected: date | None, last_missed: date | None = None) -> date:
+def next_due(interval: tuple[int, date], last_inspected: date | None, last_missed: date | None = None,
+             today: date | None = None) -> date:
     """When a venue's next scheduled inspection falls due.
 
     Its rule's interval after its last submitted inspection, and never before the rule starts.
     After a missed due date with no inspection since, the next falls one interval after the
-    missed one, so a neglected venue comes round again instead of staying missed for ever.
+    missed one, or ``today`` if that is already past: a neglected venue comes round again, once,
+    instead of staying missed for ever or piling up a missed inspection for every interval.
     """
     days, starts_on = interval
     due = starts_on if last_inspected is None else max(starts_on, last_inspected + timedelta(days=days))
     if last_missed is not None and last_missed >= due and (last_inspected is None or last_inspected <= last_missed):
         due = last_missed + timedelta(days=days)
+        if today is not None:
+            due = max(due, today)
     return due
 
 

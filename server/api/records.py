@@ -19,12 +19,15 @@ from server.access import ROLES, allow
 from server.api.common import MAX_PAGE_SIZE, PAGE_SIZE, api_blueprint, in_scope, page, scoped
 from server.api.registry import masked_schema
 from server.api.schemas import (
+    AssignmentQuery,
     FollowupQuery,
     InspectionQuery,
+    NoticeQuery,
     OccupantQuery,
     RentalHouseQuery,
     ResidencePermitQuery,
     RoomQuery,
+    ScheduleRuleQuery,
     StationSchema,
     VehicleQuery,
     VenueQuery,
@@ -32,13 +35,16 @@ from server.api.schemas import (
     WorkOrderQuery,
 )
 from server.models import (
+    Assignment,
     ChecklistTemplate,
     Followup,
     Inspection,
+    Notice,
     Occupant,
     RentalHouse,
     ResidencePermit,
     Room,
+    ScheduleRule,
     Station,
     Vehicle,
     Venue,
@@ -158,3 +164,9 @@ readable_type("/occupants", "occupant", OccupantQuery, _equal(Occupant, "house_i
 readable_type("/residence-permits", "residence_permit", ResidencePermitQuery,
               _equal(ResidencePermit, "occupant_id", "room_id", "status"),
               lambda permit: (permit.applied_at_utc.desc(), permit.id))
+readable_type("/schedule-rules", "schedule_rule", ScheduleRuleQuery, _equal(ScheduleRule, "station_id"),
+              lambda rule: (rule.venue_kind, rule.risk_level, rule.id))
+readable_type("/assignments", "assignment", AssignmentQuery,
+              _equal(Assignment, "room_id", "officer_id", "venue_id", "origin", "status"),
+              lambda assignment: (assignment.due_date, assignment.id))
+readable_type("/notices", "notice", NoticeQuery, _equal(Notice, "kind"), lambda notice: (notice.seq.desc(),))

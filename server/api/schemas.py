@@ -202,6 +202,25 @@ class ResidencePermitQuery(StrictSchema):
     include_deleted = fields.Bool(load_default=False)
 
 
+class ScheduleRuleQuery(StrictSchema):
+    station_id = fields.UUID()
+    include_deleted = fields.Bool(load_default=False)
+
+
+class AssignmentQuery(StrictSchema):
+    room_id = fields.UUID()
+    officer_id = fields.UUID()
+    venue_id = fields.UUID()
+    origin = fields.Str(validate=one_of(vocab.ASSIGNMENT_ORIGINS))
+    status = fields.Str(validate=one_of(vocab.ASSIGNMENT_STATUSES))
+    include_deleted = fields.Bool(load_default=False)
+
+
+class NoticeQuery(StrictSchema):
+    kind = fields.Str(validate=one_of(vocab.NOTICE_KINDS))
+    include_deleted = fields.Bool(load_default=False)
+
+
 class AuditEntrySchema(Schema):
     id = fields.Int()
     at = fields.AwareDateTime()

@@ -85,6 +85,7 @@ def init_app(app: Flask) -> None:
         reports,
         squads,
         values,
+        webhooks,
     )
 
     app.register_blueprint(bp)

@@ -179,3 +179,9 @@ class ReassignForm(FormSchema):
 
 class YearQuery(FormSchema):
     year = fields.Int(load_default=None, validate=validate.Range(2000, 2100))
+
+
+class SubscriberForm(FormSchema):
+    url = fields.Str(required=True, validate=validate.Length(1, 500))
+    description = fields.Str(load_default="", validate=validate.Length(max=200))
+    record_types = fields.List(fields.Str(), required=True, validate=validate.Length(min=1))

@@ -57,6 +57,7 @@ def record_kind_word(record_type: str) -> str:
         "checklist_template": _("Checklist"), "device": _("Device"), "work_order": _("Work order"),
         "work_order_event": _("Work order step"), "vehicle": _("Vehicle file"), "rental_house": _("Rental house"),
         "occupant": _("Registered resident"), "residence_permit": _("Residence permit application"),
+        "schedule_rule": _("Schedule rule"), "assignment": _("Assignment"), "notice": _("Notice"),
     }.get(record_type, record_type)
 
 

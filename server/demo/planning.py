@@ -50,7 +50,7 @@ class PlanningDemo(Handhelds):
             scope = Scope.of(self.session, chief)
             for kind, risk, days in RULES:
                 save_rule(self.session, {"venue_kind": kind, "risk_level": risk, "interval_days": days,
-                                         "starts_on": self.today - timedelta(days=120), "active": True},
+                                         "starts_on": self.today - timedelta(days=30), "active": True},
                           scope=scope, actor_id=chief.id)
             plan_inspections(self.session, self.today, ZONE)
             self.assignments(chief, scope)

@@ -20,6 +20,7 @@ from server.models.sync import (
 )
 from server.models.traffic import Vehicle, WorkOrder, WorkOrderEvent
 from server.models.venue import ChecklistTemplate, ChecklistTemplateVersion, Venue
+from server.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscriber
 from sync.records import RECORD_TYPES
 
 _MODEL_OF_TABLE = {mapper.class_.__tablename__: mapper.class_ for mapper in Base.registry.mappers}
@@ -64,6 +65,10 @@ __all__ = [
     "TrafficSquad",
     "Vehicle",
     "Venue",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscriber",
     "WorkOrder",
     "WorkOrderEvent",
 ]

@@ -163,7 +163,8 @@ def plan_inspections(session: Session, today: date, zone: ZoneInfo) -> dict[str,
         if interval is None or any(item.status == "open" for item in items):
             continue
         missed = [item.due_date for item in items if item.status == "missed"]
-        due = next_due(interval, inspected.astimezone(zone).date() if inspected else None, max(missed, default=None))
+        due = next_due(interval, inspected.astimezone(zone).date() if inspected else None, max(missed, default=None),
+                       today)
         if any(item.due_date == due for item in items):
             continue
         write_record(session, Assignment(room_id=venue.room_id, origin="schedule", kind="inspection",

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from server.database import insert_ignoring_duplicates
 from server.ledger import audit_row, held, lock_ledger, next_seq
-from server.models import AuditEntry, BlobRef
+from server.models import AuditEntry, BlobRef, WebhookEvent
 from server.models.base import SyncRecord, utcnow
+from server.outbox import event_row
 from server.refusals import invalid
 from server.syncing.wire import MAPPING_OF_MODEL, WireMapping, change_entry, data_of
 
@@ -121,11 +122,12 @@ class RecordState:
 
 @dataclass
 class Written:
-    """What one change writes beside the record's row: its audit entry and blob references."""
+    """What one change writes beside the record's row: its audit entry, blob references and webhook event."""
 
     state: RecordState
     audit: dict[str, Any]
     blob_refs: list[dict[str, Any]]
+    event: dict[str, Any] | None = None
 
 
 def change(
@@ -175,7 +177,8 @@ def change(
         {"sha256": sha256, "record_id": state.id, "room_id": state.room_id, "squad_id": state.squad_id}
         for sha256 in record_type.blob_hashes(values.wire)
     ]
-    return Written(state, audit, refs)
+    event = event_row(record_type.name, state.id, state.version, state.deleted, state.seq, action, state.data, now)
+    return Written(state, audit, refs, event)
 
 
 def write_record(
@@ -208,5 +211,7 @@ def write_record(
     if record not in session:
         session.add(record)
     session.add(AuditEntry(**written.audit))
+    if written.event is not None:
+        session.add(WebhookEvent(**written.event))
     insert_ignoring_duplicates(session, BlobRef.__table__, written.blob_refs)
     return record

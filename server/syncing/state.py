@@ -12,7 +12,15 @@ from sqlalchemy import BindParameter, Column, Dialect, Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from server.database import insert_ignoring_duplicates
-from server.models import AuditEntry, BlobRef, QuarantinedMutation, ScopeExit, SyncConflict, SyncMutation
+from server.models import (
+    AuditEntry,
+    BlobRef,
+    QuarantinedMutation,
+    ScopeExit,
+    SyncConflict,
+    SyncMutation,
+    WebhookEvent,
+)
 from server.models.base import python_default
 from server.privacy import seal_values
 from server.syncing.change import RecordState, Written
@@ -32,6 +40,7 @@ class BatchWriter:
         self.conflicts: list[dict[str, Any]] = []
         self.quarantined: list[dict[str, Any]] = []
         self.audit_rows: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
         self.blob_refs: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
         self.exits: list[dict[str, Any]] = []
 
@@ -94,6 +103,8 @@ class BatchWriter:
     def written(self, written: Written) -> None:
         """Keep what a change writes beside its record: its audit entry and blob references."""
         self.audit_rows.append(written.audit)
+        if written.event is not None:
+            self.events.append(written.event)
         for ref in written.blob_refs:
             self.blob_refs[(ref["sha256"], ref["record_id"])] = ref
 
@@ -111,6 +122,7 @@ class BatchWriter:
         self.insert(QuarantinedMutation.__table__, self.quarantined)
         self.insert(SyncMutation.__table__, self.mutations)
         self.insert(AuditEntry.__table__, self.audit_rows)
+        self.insert(WebhookEvent.__table__, self.events)
         self.insert(ScopeExit.__table__, self.exits)
         insert_ignoring_duplicates(self.session, BlobRef.__table__, list(self.blob_refs.values()))
 

@@ -26,6 +26,7 @@ from server.operations.planning import mark_missed, plan_inspections
 from server.syncing.maintenance import prune_push_answers, purge_tombstones
 from server.transaction import settle
 from server.upkeep import metrics
+from server.webhooks import deliver
 from sync import clock
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         lambda session, config: mark_missed(session, clock.today(station_zone(config)))),
     Job("raise-notices", timedelta(hours=1), "Tell administrators and the station's chiefs of sync conflicts "
         "open over two days.", raise_notices),
+    Job("deliver-webhooks", timedelta(seconds=15), "Send the city's systems the events they subscribed to, "
+        "trying a failed delivery again with back-off (BEATLOG_WEBHOOK_MAX_ATTEMPTS).",
+        lambda session, config: deliver(session, config)),
 )}
 
 

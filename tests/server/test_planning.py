@@ -233,3 +233,20 @@ def test_an_account_under_attack_is_told_to_the_admins_when_the_alarm_rings(
                                                 "device_id": str(uuid.uuid4()), "device_name": "x"},
                     environ_base={"REMOTE_ADDR": f"10.6.6.{attempt}"})
     assert notices(app, world, "admin") == [("under_attack", str(world.people["officer_a1"]))]
+
+
+def test_a_venue_whose_scheduled_inspection_was_missed_comes_round_once_not_once_per_interval(
+    app: Flask, world: World,
+) -> None:
+    with app.app_context():
+        save_rule(db.session, {"venue_kind": "hotel", "interval_days": 7, "starts_on": today() - timedelta(days=60)},
+                  scope=chief_scope(world), actor_id=world.people["chief_a"])
+        db.session.commit()
+    assert run(app, "plan-inspections") == {"scheduled": 2}
+    assert run(app, "mark-missed") == {"assignments_missed": 2}
+    assert run(app, "plan-inspections") == {"scheduled": 2}
+    assert run(app, "mark-missed") == {}
+    with app.app_context():
+        dates = sorted({row.due_date for row in db.session.scalars(select(Assignment).where(
+            Assignment.status == "open"))})
+    assert dates == [today() + timedelta(days=2)]

@@ -53,6 +53,11 @@ def test_a_missed_due_date_brings_the_venue_round_again_an_interval_later() -> N
     assert next_due((14, JAN_1), date(2026, 3, 20), last_missed=date(2026, 3, 15)) == date(2026, 4, 3)
 
 
+def test_a_venue_neglected_for_months_comes_round_once_today_not_once_for_every_interval_missed() -> None:
+    assert next_due((7, JAN_1), None, last_missed=JAN_1, today=date(2026, 5, 1)) == date(2026, 5, 1)
+    assert next_due((7, JAN_1), None, last_missed=date(2026, 4, 28), today=date(2026, 5, 1)) == date(2026, 5, 5)
+
+
 def assignment(**changes: Any) -> dict[str, Any]:
     return {"room_id": str(uuid.uuid4()), "officer_id": str(uuid.uuid4()), "origin": "chief",
             "kind": "inspection", "venue_id": str(uuid.uuid4()), "due_date": "2026-06-20", **changes}

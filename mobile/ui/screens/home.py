@@ -34,7 +34,9 @@ TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
 
 
 def distance_text(metres: float) -> str:
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres / 10) * 10:.0f} m"
+    if metres >= 1000:
+        return _("%(km)s km") % {"km": f"{metres / 1000:.1f}"}
+    return _("%(m)d m") % {"m": round(metres / 10) * 10}
 
 
 def venue_names(records: Records, shown: Iterable[LocalRecord]) -> dict[str, str]:
@@ -123,7 +125,7 @@ class HomeScreen(BeatlogScreen):
         if not due:
             return []
         rows: list[tuple[type[Widget], dict[str, Any]]] = [
-            (SectionHeading, {"text": f"{_('Planned work this week')} ({len(due)})"})]
+            (SectionHeading, {"text": _("Planned work this week") + f" ({len(due)})"})]
         for item in due[:30]:
             data = item.assignment.data
             words = [_("Missed, due %(date)s") % {"date": data["due_date"]} if data["status"] == "missed" else

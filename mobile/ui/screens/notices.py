@@ -32,6 +32,9 @@ class NoticesScreen(BeatlogScreen):
         target = OPENS.get(subject, "")
         if target and self.app.records.get(subject, data["subject_id"]) is None:
             target = ""
-        words = [self.app.clock_text(data["raised_at"]), data.get("summary", "")]
+        summary = data.get("summary", "")
+        if data["kind"] == "order_changed":
+            summary = tr.label(vocab.WORK_ORDER_STATES, summary)
+        words = [self.app.clock_text(data["raised_at"]), summary]
         return record_row(subject, data["subject_id"] if target else "", tr.label(vocab.NOTICE_KINDS, data["kind"]),
                           " · ".join(word for word in words if word), None, target)

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Assignment, Notice, ScheduleRule
+from server.operations.notices import notify
 from server.operations.people import update_person
+from server.syncing.change import write_record
 from server.upkeep.jobs import JOBS, run_job
 from sync import clock
 from tests.server.dashboard.conftest import Reviewer
@@ -26,15 +28,17 @@ def test_a_chief_sets_a_rule_assigns_work_and_sees_it_planned(app: Flask, review
     today = clock.today(CHINA)
     reviewer.sign_in("chief_a")
     assert reviewer.get("/dashboard/planning").status_code == 200
-    assert reviewer.post("/dashboard/planning/rules", {"venue_kind": "hotel", "interval_days": "30",
-                                                       "starts_on": today.isoformat(), "active": "true"}).status_code == 302
+    saved = reviewer.post("/dashboard/planning/rules", {"venue_kind": "hotel", "interval_days": "30",
+                                                        "starts_on": today.isoformat(), "active": "true"})
+    assert saved.status_code == 302
     with app.app_context():
         rule = db.session.scalars(select(ScheduleRule)).one()
         assert (rule.station_id, rule.interval_days, rule.active) == (world.stations["A"], 30, True)
         assert run_job(JOBS["plan-inspections"], app.config).counts == {"scheduled": 2}
 
     wrong = reviewer.post("/dashboard/planning/assignments", {
-        "kind": "case_revisit", "officer_id": str(world.people["officer_a1"]), "due_date": today.isoformat()})
+        "kind": "case_revisit", "officer_id": str(world.people["officer_a1"]), "venue_id": str(world.venues["A1"]),
+        "due_date": today.isoformat()})
     assert wrong.status_code == 422 and "A case re-visit names its case number." in wrong.get_data(as_text=True)
     elsewhere = reviewer.post("/dashboard/planning/assignments", {
         "kind": "inspection", "officer_id": str(world.people["officer_b1"]), "venue_id": str(world.venues["B1"]),
@@ -78,8 +82,6 @@ def test_the_notices_page_lists_a_chiefs_notices_links_them_and_marks_them_read(
         app: Flask, reviewer: Reviewer, world: World) -> None:
     reviewer.sign_in("chief_a")
     with app.app_context():
-        from server.operations.notices import notify
-
         notify(db.session, [world.people["chief_a"], world.people["chief_b"]], "submitted", "inspection",
                world.inspections["A1"])
         db.session.commit()
@@ -91,3 +93,28 @@ def test_the_notices_page_lists_a_chiefs_notices_links_them_and_marks_them_read(
     with app.app_context():
         unread = db.session.scalars(select(Notice.person_id).where(Notice.read_at.is_(None))).all()
     assert unread == [world.people["chief_b"]]
+
+
+def test_an_admin_registers_a_webhook_subscriber_sees_its_secret_once_and_its_deliveries(
+        app: Flask, reviewer: Reviewer, world: World) -> None:
+    reviewer.sign_in("chief_a")
+    assert reviewer.get("/dashboard/webhooks").status_code == 403
+    reviewer.sign_in("admin")
+    reviewer.get("/dashboard/webhooks")
+    refused = reviewer.post("/dashboard/webhooks", {"url": "ftp://city.example", "record_types": ["inspection"]})
+    assert refused.status_code == 422 and "Give an http or https address." in refused.get_data(as_text=True)
+    made = reviewer.post("/dashboard/webhooks", {"url": "http://127.0.0.1:9/hook", "description": "一网通",
+                                                 "record_types": ["inspection", "assignment"]})
+    assert made.status_code == 201 and 'id="new-secret"' in made.get_data(as_text=True)
+    page = reviewer.get("/dashboard/webhooks").get_data(as_text=True)
+    assert "一网通" in page and 'id="new-secret"' not in page
+    with app.app_context():
+        planned = Assignment(room_id=world.rooms["A1"], officer_id=world.people["officer_a1"], kind="inspection",
+                             venue_id=world.venues["A1"], due_date=clock.today(CHINA))
+        write_record(db.session, planned, "create", actor_id=world.people["chief_a"])
+        notify(db.session, [world.people["admin"]], "under_attack", "person", world.people["officer_a1"])
+        db.session.commit()
+        assert run_job(JOBS["deliver-webhooks"], app.config).counts == {"webhook_deliveries_made": 1,
+                                                                         "webhook_attempts_failed": 1}
+    page = reviewer.get("/dashboard/webhooks").get_data(as_text=True)
+    assert "assignment.create" in page and "ConnectionError" in page and "Try again now" in page
