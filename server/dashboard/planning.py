@@ -1,5 +1,8 @@
 """The chief's planning page: the station's schedule rules, assigning work, the queue of work handed
-back or missed, and coverage per room and officer with the figures behind the yearly stars."""
+back or missed, and coverage per room and officer with the figures behind the yearly stars.
+
+A missed scheduled inspection is not queued: the upkeep has already planned the venue's next one,
+and the coverage counts the miss."""
 
 from __future__ import annotations
 
@@ -46,10 +49,15 @@ def planning_page(status: int = 200, **errors: Any) -> tuple[str, int]:
     rules = db.session.scalars(select(ScheduleRule).where(ScheduleRule.station_id == scope.station_id,
                                                           ScheduleRule.deleted.is_(False))
                                .order_by(ScheduleRule.venue_kind, ScheduleRule.risk_level)).all()
+    handed_back = {item.handed_back_from for item in work if item.handed_back_from is not None}
+    former = {person.id: person.display_name for person in db.session.scalars(
+        select(Person).where(Person.id.in_(handed_back)))} if handed_back else {}
     return render_template(
-        "dashboard/planning.html", rules=rules, rooms={room.id: room for room in rooms}, officers=officers,
+        "dashboard/planning.html", rules=rules, former=former, rooms={room.id: room for room in rooms},
+        officers=officers,
         people={person.id: person for person in officers}, venues={venue.id: venue for venue in venues},
-        queue=[item for item in work if item.status in ("handed_back", "missed")],
+        queue=[item for item in work if item.status == "handed_back" or (item.status == "missed"
+                                                                        and item.origin == "chief")],
         assigned=[item for item in work if item.status == "open" and item.origin == "chief"],
         scheduled=[item for item in work if item.status == "open" and item.origin == "schedule"
                    and (item.due_date - today).days <= 7],

@@ -77,6 +77,8 @@ def whole_action_word(action: str) -> str | None:
         "sync.prune_push_answers": _("old sync answers pruned"), "auth.expire_sign_ins": _("expired sign-ins removed"),
         "personal.search": _("searched by document number"), "personal.reveal": _("personal data revealed"),
         "personal.export": _("registry exported (masked)"), "personal.reseal": _("personal data re-sealed"),
+        "webhook.register": _("webhook subscriber registered"), "webhook.enable": _("webhook subscriber resumed"),
+        "webhook.disable": _("webhook subscriber paused"), "webhook.retry": _("webhook delivery tried again"),
     }.get(action)
 
 
@@ -100,6 +102,9 @@ def action_word(action: str) -> str:
         "exists": _("the record already existed"), "changed_since_base": _("changed since the phone's copy"),
         "open": _("open"), "resolved": _("resolved"), "supersede": _("marked moved? (registered elsewhere)"),
         "flag": _("marked as registered before elsewhere"), "erase": _("personal data removed after retention"),
+        "schedule": _("planned by the inspection schedule"), "complete": _("done by a submitted inspection"),
+        "miss": _("marked missed"), "hand_back": _("handed back to the chief"), "notify": _("notice sent"),
+        "read": _("marked read"),
     }.get(verb, action)
 
 

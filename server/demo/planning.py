@@ -73,10 +73,10 @@ class PlanningDemo(Handhelds):
 
         commented = give(first, venues[0], 2, "节前消防安全检查，重点看疏散通道")
         give(first, venues[1], 4, "回访报案人，了解处理结果满意度", case_number="A3304020202611000231",
-             visit_whom="报案人 演示赵甲")
+             visit_whom="报案人赵女士")
         give(second, venues[2], 1, "上级通报同类场所隐患，请核查")
         give(first, venues[3], -3, "群众反映夜间噪声扰民")
-        give(second, venues[4], -2, "回访盗窃案报案人", case_number="A3304020202610000187", visit_whom="演示钱乙")
+        give(second, venues[4], -2, "回访盗窃案报案人", case_number="A3304020202610000187", visit_whom="失主钱先生")
         cancel(self.session, give(first, venues[6], 5, "重复派发").id, scope=scope, actor_id=chief.id)
         self.done_by_phone(second, give)
         said = self.now - timedelta(hours=2)

@@ -139,7 +139,8 @@ def test_every_admin_page_in_both_languages(chromium: Any, demo: LiveServer, lan
     page = admin_page(chromium, demo, language)
     for path, name in (("conflicts", "conflicts"), ("quarantine", "refused-changes"), ("people", "people"),
                        ("devices", "devices"), ("audit", "audit"), ("venues", "venues"),
-                       ("templates", "templates"), ("places", "places")):
+                       ("templates", "templates"), ("places", "places"), ("webhooks", "webhooks"),
+                       ("notices", "notices-admin")):
         page.goto(f"{demo.url}/dashboard/{path}")
         screenshot(page, language, name)
     page.goto(f"{demo.url}/dashboard/templates")

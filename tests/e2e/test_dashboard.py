@@ -67,7 +67,8 @@ EVERY_KIND_OF_PAGE = {"/dashboard/inbox", "/dashboard/inspections/:id", "/dashbo
                       "/dashboard/people/new", "/dashboard/venues", "/dashboard/venues/:id", "/dashboard/templates",
                       "/dashboard/templates/:id", "/dashboard/places", "/dashboard/devices", "/dashboard/audit",
                       "/dashboard/orders", "/dashboard/orders/:id", "/dashboard/orders/figures", "/dashboard/squads",
-                      "/dashboard/registry", "/dashboard/registry/houses/:id", "/dashboard/personal-access"}
+                      "/dashboard/registry", "/dashboard/registry/houses/:id", "/dashboard/personal-access",
+                      "/dashboard/planning", "/dashboard/notices", "/dashboard/webhooks"}
 
 
 def test_a_tour_of_every_chief_and_admin_page_in_chinese_finds_no_code_words_ids_or_english(
@@ -173,7 +174,7 @@ def test_every_dashboard_page_in_both_languages(chromium: Any, demo: LiveServer,
     page.wait_for_url(re.compile(r".*/inspections/.*"))
     screenshot(page, language, "inspection")
     for path, name in (("deadlines", "deadlines"), ("figures", "figures"), ("reports/week", "week-report"),
-                       ("inbox?kind=followup", "inbox-followups")):
+                       ("inbox?kind=followup", "inbox-followups"), ("planning", "planning"), ("notices", "notices")):
         page.goto(f"{demo.url}/dashboard/{path}")
         screenshot(page, language, name)
     if language == "zh":
@@ -411,3 +412,30 @@ def test_no_resident_id_number_or_name_reaches_the_servers_log(demo: LiveServer)
     logged = demo.log.read_text()
     assert "/residents/search" in logged and "330402199001011230" not in logged
     assert not RESIDENT_ID.search(logged) and not DEMO_NAME.search(logged)
+
+
+def test_a_chief_assigns_an_inspection_in_the_browser_and_the_officers_phone_gets_it_with_a_notice(
+        chromium: Any, demo: LiveServer, officer: Handheld) -> None:
+    officer.sync()
+    venue_id = venue_of(officer)
+    venue = officer.records.get("venue", venue_id).data
+    page = signed_in_page(chromium, demo.url, "chief1", "zh")
+    page.goto(f"{demo.url}/dashboard/planning")
+    queue = page.inner_text("#queue")
+    assert "民警调离警务室 · 王志刚" in queue
+    page.select_option("#assign-kind", value="inspection")
+    page.select_option("#assign-officer", label="李持忠 · 枫杨社区警务室")
+    page.select_option("#assign-venue", value=venue_id)
+    page.fill("#assign-note", "请核查消防通道")
+    page.click("#assign-submit")
+    page.wait_for_selector(".flash.done")
+    assert "李持忠" in page.inner_text(".flash.done")
+    assert "请核查消防通道" in page.inner_text("#assigned")
+    screenshot(page, "zh", "planning-assigned")
+    page.context.close()
+
+    officer.sync()
+    given = [a for a in officer.records.all("assignment") if a.data["note"] == "请核查消防通道"]
+    assert len(given) == 1 and given[0].data["venue_id"] == venue_id and given[0].data["status"] == "open"
+    told = [n for n in officer.records.all("notice") if n.data["subject_id"] == given[0].id]
+    assert [n.data["kind"] for n in told] == ["assigned"], venue["name"]
