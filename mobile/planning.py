@@ -72,9 +72,16 @@ def metres(venue: LocalRecord | None, fix: Fix | None) -> float | None:
     return distance_m(fix.lat, fix.lon, place["lat"], place["lon"])
 
 
-def complete_assignments(records: Records, saved: LocalRecord, officer_id: str | None) -> list[str]:
-    """Complete the assignments a just-saved log does; their ids."""
+def complete_assignments(records: Records, saved: LocalRecord, officer_id: str | None,
+                         status_before: str | None = None) -> list[str]:
+    """Complete the assignments a log just made does (submitted now, or a visit just done); their ids.
+
+    A log sent again after the chief returned it, or a visit edited after it was done, does no new
+    work: it completes nothing (the server would refuse a link to a record older than the work).
+    """
     data = saved.data
+    if status_before in ("submitted", "approved", "returned", "done"):
+        return []
     if saved.type == "inspection" and data.get("status") == "submitted":
         kind, link, matches = "inspection", "inspection_id", lambda a: True
     elif saved.type == "followup" and data.get("status") == "done":

@@ -173,6 +173,9 @@ class Scope:
         mapping = MAPPING_OF_MODEL.get(model)
         if mapping is None:
             raise LookupError(f"no scope rule for {model.__name__}")
+        if mapping.record_type.station_field is not None:
+            return self._stations_of_rooms(getattr(at, mapping.record_type.station_field)) if position is None \
+                else false()
         seen_with = mapping.record_type.seen_with
         if seen_with is not None:
             return self._seen_with(model, *seen_with) if position is None else false()
@@ -191,6 +194,10 @@ class Scope:
         other: Any = MAPPINGS[record_type].model
         return exists().where(getattr(other, field) == getattr(model, field), other.deleted.is_(False),
                               self.where(other))
+
+    def _stations_of_rooms(self, column: Any) -> ColumnElement[bool]:
+        """``column`` is the station of one of the scope's rooms (an officer's room's, a chief's own)."""
+        return column.in_(select(Room.station_id).where(self._rooms(Room.id)))
 
     def _person(self, column: Any) -> ColumnElement[bool]:
         """``column`` names the scope's person: true or false, never NULL (the command line has no person)."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sync.work_orders import Deadline, deadlines_from
 
@@ -112,6 +113,7 @@ def settings_from_env(
         "REGISTRATION_RETENTION_DAYS": _int(environ, "BEATLOG_REGISTRATION_RETENTION_DAYS", 180),
         "WEBHOOK_MAX_ATTEMPTS": _int(environ, "BEATLOG_WEBHOOK_MAX_ATTEMPTS", 12),
         "WEBHOOK_TIMEOUT_SECONDS": _int(environ, "BEATLOG_WEBHOOK_TIMEOUT_SECONDS", 10),
+        "WEBHOOK_RETENTION_DAYS": _int(environ, "BEATLOG_WEBHOOK_RETENTION_DAYS", 30),
         "DEMO": environ.get("BEATLOG_DEMO") == "1",
         "PROXY_HOPS": _int(environ, "BEATLOG_PROXY_HOPS", 0),
         "SESSION_COOKIE_SECURE": _flag(environ, "BEATLOG_SECURE_COOKIES"),
@@ -203,3 +205,8 @@ def _instance_secret(instance_path: str) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
     return value
+
+
+def station_zone(config: Mapping[str, Any]) -> ZoneInfo:
+    """The stations' time zone (``DISPLAY_TIMEZONE``): the dashboard's times, and the days planned work falls due on."""
+    return ZoneInfo(config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))

@@ -134,7 +134,9 @@ def refusal(
     """
     record = current if current is not None else written
     status = record.get("status", NO_STATUS) if STATUSES[record_type] != (NO_STATUS,) else NO_STATUS
-    own = record.get(RECORD_TYPES[record_type].owner_field) == person_id
+    declared = RECORD_TYPES[record_type]
+    owner = record.get(declared.owner_field)
+    own = owner == person_id or (owner is None and declared.unassigned_is_own)
     if action == "create":
         written = written_on_create(record_type, written)
     by_group: dict[str, list[str]] = {}

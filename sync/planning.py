@@ -145,5 +145,11 @@ def next_due(interval: tuple[int, date], last_inspected: date | None, last_misse
     return due
 
 
+def cycle_start(due: date, interval_days: int) -> date:
+    """The first day an inspection does a scheduled one due on ``due``: the day after the inspection it was
+    planned from. An inspection recorded offline before the item was planned, and sent after, still does it."""
+    return due - timedelta(days=interval_days - 1)
+
+
 def as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)

@@ -477,7 +477,11 @@ class RecordType:
     - ``devices_of``: the roles whose devices receive the type (None: all whose scope covers it); a
       chief reads the rental registry on the dashboard, masked, never on a device;
     - ``addressee_field``: the field naming the one person who sees a record of this type (a
-      notice), whatever their role; it is never placed, so it never leaves anyone's scope.
+      notice), whatever their role; it is never placed, so it never leaves anyone's scope;
+    - ``station_field``: the field naming the station whose rooms' people see it (a schedule rule), for a
+      type placed by station rather than by room; its station never changes;
+    - ``unassigned_is_own``: a record naming no owner is every (in-scope) caller's own: the room's
+      scheduled inspection, which any of its officers does.
     """
 
     name: str
@@ -503,6 +507,8 @@ class RecordType:
     indexed: str | None = None
     devices_of: frozenset[str] | None = None
     addressee_field: str | None = None
+    station_field: str | None = None
+    unassigned_is_own: bool = False
 
     def reaches(self, role: str) -> bool:
         """Whether devices of ``role`` receive records of this type (within their scope) when they pull."""
@@ -647,7 +653,7 @@ RECORD_TYPES: Mapping[str, RecordType] = {
                    device_writable=False, references={"station_id": "station"}, groups=FieldGroups(RECORD),
                    rules=(Rule(RECORD, ACTIONS, READ_ONLY_TYPE, CONSOLE, CONSOLE, traffic=READ_ONLY_TYPE,
                                squad_lead=READ_ONLY_TYPE),),
-                   devices_of=OFFICERS),
+                   immutable_fields=frozenset({"station_id"}), devices_of=OFFICERS, station_field="station_id"),
         RecordType(
             "assignment", AssignmentData, AssignmentRecord, table="assignment", device_writable=True,
             room_field="room_id",
@@ -659,12 +665,12 @@ RECORD_TYPES: Mapping[str, RecordType] = {
                 {"completion": frozenset({"done"}), "derived": frozenset({"missed", "handed_back"})}),
             rules=(Rule("plan", WRITE, CHIEF_ASSIGNS, CONSOLE, CONSOLE),
                    Rule("completion", ("create",), CHIEF_ASSIGNS, CONSOLE, CONSOLE),
-                   Rule("completion", ("change",), ANY, CONSOLE, CONSOLE),
+                   Rule("completion", ("change",), OWN, CONSOLE, CONSOLE),
                    Rule("comment", ("create",), CHIEF_ASSIGNS, CONSOLE, CONSOLE),
-                   Rule("comment", ("change",), ANY, CONSOLE, CONSOLE),
+                   Rule("comment", ("change",), OWN, CONSOLE, CONSOLE),
                    Rule("derived", WRITE, SERVER_WRITTEN, SERVER_WRITTEN, SERVER_WRITTEN),
                    Rule(RECORD, ("delete",), CANCEL_INSTEAD, CANCEL_INSTEAD, CANCEL_INSTEAD)),
-            check=check_assignment, devices_of=OFFICERS,
+            check=check_assignment, devices_of=OFFICERS, unassigned_is_own=True,
         ),
         RecordType("notice", NoticeData, NoticeRecord, table="notice", device_writable=False,
                    references={"person_id": "person"}, groups=FieldGroups(RECORD),

@@ -50,6 +50,8 @@ SUBJECT_PAGES = {"inspection": ("dashboard.inspection", "inspection_id"),
 def subject_link(notice: Notice) -> str | None:
     """Where a notice's record is shown: its own page, the planning page for work, the conflicts for a conflict."""
     if notice.kind == "conflict_waiting":
+        if current_person().role != "admin":
+            return url_for("dashboard.inbox", conflict="true")
         return url_for("dashboard.conflict", conflict_id=notice.subject_id)
     if notice.kind == "under_attack":
         return url_for("dashboard.person", person_id=notice.subject_id)

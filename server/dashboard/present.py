@@ -11,6 +11,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from server.config import station_zone as config_zone
 from server.dashboard import bp, locale
 from sync import clock, vocab
 from sync.plates import display
@@ -79,6 +80,7 @@ def whole_action_word(action: str) -> str | None:
         "personal.export": _("registry exported (masked)"), "personal.reseal": _("personal data re-sealed"),
         "webhook.register": _("webhook subscriber registered"), "webhook.enable": _("webhook subscriber resumed"),
         "webhook.disable": _("webhook subscriber paused"), "webhook.retry": _("webhook delivery tried again"),
+        "webhook.prune": _("old webhook events removed"),
     }.get(action)
 
 
@@ -132,7 +134,7 @@ def audit_action_word(action: str) -> str:
 
 
 def station_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
+    return config_zone(current_app.config)
 
 
 @bp.app_template_filter()

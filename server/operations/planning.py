@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from server.access import Scope
@@ -28,7 +28,7 @@ from server.operations.records import authorise, locked
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPINGS
-from sync.planning import SUBMITTED, interval_for, next_due
+from sync.planning import SUBMITTED, cycle_start, interval_for, next_due
 
 TODO = ("open", "missed")
 
@@ -96,6 +96,9 @@ def cancel(session: Session, assignment_id: uuid.UUID, *, scope: Scope, actor_id
     assignment = locked(session, Assignment, assignment_id, scope)
     if assignment.status == "done":
         raise Refused("not_open", "A done assignment stays done.", kind=Kind.CONFLICT)
+    if assignment.origin == "schedule":
+        raise Refused("scheduled", "A scheduled inspection follows the station's rules: change the rule instead.",
+                      kind=Kind.CONFLICT)
     authorise(assignment, "change", {"status": "cancelled"}, role=scope.role, person_id=actor_id, via="console")
     return write_record(session, assignment, "update", {"status": "cancelled"}, actor_id=actor_id)
 
@@ -116,7 +119,9 @@ def hand_back(session: Session, person: Person, reason: str, *, actor_id: uuid.U
 
 
 def mark_missed(session: Session, today: date) -> dict[str, int]:
-    """Mark every assignment still open after its due date ``missed``, telling its officer and chiefs."""
+    """Mark every assignment still open after its due date ``missed``, telling its officer and, for their own
+    assignments, the station's chiefs (a missed scheduled inspection shows in the coverage, not one notice
+    per venue)."""
     lock_ledger(session)
     overdue = session.scalars(select(Assignment).where(Assignment.status == "open", Assignment.due_date < today,
                                                        Assignment.deleted.is_(False))
@@ -125,47 +130,63 @@ def mark_missed(session: Session, today: date) -> dict[str, int]:
     for assignment in overdue:
         write_record(session, assignment, "miss", {"status": "missed", "missed_on": assignment.due_date},
                      actor_id=None)
-        notify(session, [assignment.officer_id, *chiefs_of(session, stations.get(assignment.room_id))], "missed",
-               "assignment", assignment.id, assignment.due_date.isoformat())
+        chiefs = chiefs_of(session, stations.get(assignment.room_id)) if assignment.origin == "chief" else []
+        notify(session, [assignment.officer_id, *chiefs], "missed", "assignment", assignment.id,
+               assignment.due_date.isoformat())
     return {"assignments_missed": len(overdue)} if overdue else {}
 
 
 def plan_inspections(session: Session, today: date, zone: ZoneInfo) -> dict[str, int]:
-    """Keep one open scheduled inspection per venue under a rule; complete those a submitted inspection did."""
+    """Keep each venue's scheduled inspection in step with the rules and its inspections.
+
+    For every venue: an open or missed scheduled inspection a submitted inspection did is marked
+    done, linking it; an open one not yet due is re-dated when the rules now give another day, or
+    cancelled when no rule covers the venue any more; and a venue under a rule with nothing open
+    gets its next one, due on its next due date (never two on one day).
+    """
     rules = [MAPPINGS["schedule_rule"].wire_of(rule) for rule in session.scalars(
         select(ScheduleRule).where(ScheduleRule.deleted.is_(False), ScheduleRule.active.is_(True)))]
-    if not rules:
-        return {}
     lock_ledger(session)
-    counts = {"scheduled_done": 0, "scheduled": 0}
-    venues = session.execute(select(Venue, Room.station_id).join(Room, Room.id == Venue.room_id)
-                             .where(Venue.deleted.is_(False))).all()
-    last: dict[uuid.UUID, datetime] = {venue: at for venue, at in session.execute(
-        select(Inspection.venue_id, func.max(Inspection.inspected_at_utc))
-        .where(Inspection.status.in_(SUBMITTED), Inspection.deleted.is_(False)).group_by(Inspection.venue_id))}
-    scheduled = session.scalars(select(Assignment).where(Assignment.origin == "schedule",
-                                                         Assignment.deleted.is_(False))
-                                .execution_options(populate_existing=True)).all()
+    counts = {"scheduled_done": 0, "scheduled": 0, "rescheduled": 0, "unscheduled": 0}
+    scheduled = session.scalars(select(Assignment).where(
+        Assignment.origin == "schedule", Assignment.deleted.is_(False),
+        or_(Assignment.status.in_(TODO), Assignment.due_date >= today - timedelta(days=366)))
+        .execution_options(populate_existing=True)).all()
+    if not rules and not any(item.status in TODO for item in scheduled):
+        return {}
     by_venue: dict[uuid.UUID, list[Assignment]] = {}
     for assignment in scheduled:
         by_venue.setdefault(assignment.venue_id, []).append(assignment)  # type: ignore[arg-type]
-    for venue, station_id in venues:
+    last: dict[uuid.UUID, datetime] = {venue: at for venue, at in session.execute(
+        select(Inspection.venue_id, func.max(Inspection.inspected_at_utc))
+        .where(Inspection.status.in_(SUBMITTED), Inspection.deleted.is_(False)).group_by(Inspection.venue_id))}
+    for venue, station_id in session.execute(select(Venue, Room.station_id).join(Room, Room.id == Venue.room_id)
+                                             .where(Venue.deleted.is_(False))).all():
         interval = interval_for(rules, str(station_id), venue.kind, venue.risk_level, today)
         items = by_venue.get(venue.id, [])
+        if not items and interval is None:
+            continue
         inspected: datetime | None = last.get(venue.id)
+        last_day = inspected.astimezone(zone).date() if inspected else None
         for item in items:
             if item.status in TODO and inspected is not None:
-                done = completed_by(session, venue.id, cycle_start(item, interval, zone))
+                done = completed_by(session, venue.id, done_since(item, interval, zone))
                 if done is not None:
                     write_record(session, item, "complete", {"status": "done", "inspection_id": done.id,
                                                              "done_at": done.inspected_at}, actor_id=None)
                     counts["scheduled_done"] += 1
-        if interval is None or any(item.status == "open" for item in items):
-            continue
-        missed = [item.due_date for item in items if item.status == "missed"]
-        due = next_due(interval, inspected.astimezone(zone).date() if inspected else None, max(missed, default=None),
-                       today)
-        if any(item.due_date == due for item in items):
+        missed = max((item.due_date for item in items if item.status == "missed"), default=None)
+        due = next_due(interval, last_day, missed, today) if interval is not None else None
+        for item in items:
+            if item.status != "open" or item.due_date < today or item.due_date == due:
+                continue
+            if due is None:
+                write_record(session, item, "unschedule", {"status": "cancelled"}, actor_id=None)
+                counts["unscheduled"] += 1
+            elif not any(other.due_date == due for other in items):
+                write_record(session, item, "reschedule", {"due_date": due}, actor_id=None)
+                counts["rescheduled"] += 1
+        if due is None or any(item.status == "open" for item in items) or any(item.due_date == due for item in items):
             continue
         write_record(session, Assignment(room_id=venue.room_id, origin="schedule", kind="inspection",
                                          venue_id=venue.id, due_date=due), "schedule", actor_id=None)
@@ -173,16 +194,12 @@ def plan_inspections(session: Session, today: date, zone: ZoneInfo) -> dict[str,
     return {name: count for name, count in counts.items() if count}
 
 
-def cycle_start(item: Assignment, interval: tuple[int, date] | None, zone: ZoneInfo) -> datetime:
-    """From when an inspection of the venue does a scheduled one: the day after the inspection it was planned from.
-
-    The item fell due an interval after the venue's last inspection, so any later inspection does
-    it, one recorded offline before the item was planned and pushed after included. Without a
-    rule in force any more, only an inspection since the item was planned does.
-    """
+def done_since(item: Assignment, interval: tuple[int, date] | None, zone: ZoneInfo) -> datetime:
+    """From when an inspection of the venue does a scheduled one (``sync.planning.cycle_start``); without a rule in
+    force any more, only an inspection since the item was planned does."""
     if interval is None:
         return item.created_at
-    return datetime.combine(item.due_date - timedelta(days=interval[0] - 1), time(), zone)
+    return datetime.combine(cycle_start(item.due_date, interval[0]), time(), zone)
 
 
 def completed_by(session: Session, venue_id: uuid.UUID, since: datetime) -> Inspection | None:

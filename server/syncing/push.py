@@ -20,6 +20,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.config import station_zone
 from server.ledger import audit_key, audit_row, lock_ledger
 from server.models import Person, QuarantinedMutation, SyncMutation
 from server.models.base import utcnow
@@ -27,6 +28,7 @@ from server.operations.blobs import readable_hashes
 from server.operations.moves import exit_row, served
 from server.operations.vehicles import NOTED, file_plates
 from server.refusals import Refused
+from server.syncing.assignments import AssignedWork
 from server.syncing.change import RecordState, Values, change
 from server.syncing.dispatch import Dispatch
 from server.syncing.maintenance import purged_among
@@ -71,6 +73,7 @@ class PushBatch:
         self.dispatch = Dispatch(session, self.now)
         self.registrations = Registrations(self.records, self.now)
         self.tidings = Tidings(caller.person_id)
+        self.assigned = AssignedWork(session, self.records, station_zone(current_app.config))
 
     def run(self, envelopes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         mutations = [parse(envelope) for envelope in envelopes]
@@ -259,6 +262,8 @@ class PushBatch:
                               {name: ["Cannot change."]})
         check_ownership(self.caller, mutation.type, "change", state.data,
                         {name: value for name, value in values.wire.items() if value != state.data.get(name)})
+        if mutation.type == "assignment":
+            values = self.assigned.checked(self.caller, state, values)
         version_before = state.version
         if state.deleted or RECORD_TYPES[mutation.type].locked(state.data):
             differing = {k: v for k, v in values.wire.items() if state.data.get(k) != v}

@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from server.config import station_zone
 from server.extensions import db
 from server.operations.devices import expire_sign_ins
 from server.operations.notices import raise_notices
@@ -26,7 +26,7 @@ from server.operations.planning import mark_missed, plan_inspections
 from server.syncing.maintenance import prune_push_answers, purge_tombstones
 from server.transaction import settle
 from server.upkeep import metrics
-from server.webhooks import deliver
+from server.webhooks import deliver, prune_events
 from sync import clock
 
 log = logging.getLogger(__name__)
@@ -66,12 +66,10 @@ JOBS: dict[str, Job] = {job.name: job for job in (
     Job("deliver-webhooks", timedelta(seconds=15), "Send the city's systems the events they subscribed to, "
         "trying a failed delivery again with back-off (BEATLOG_WEBHOOK_MAX_ATTEMPTS).",
         lambda session, config: deliver(session, config)),
+    Job("prune-webhook-events", timedelta(days=1), "Delete webhook events older than "
+        "BEATLOG_WEBHOOK_RETENTION_DAYS that no subscriber still waits for, with their deliveries.",
+        lambda session, config: prune_events(session, timedelta(days=config["WEBHOOK_RETENTION_DAYS"]))),
 )}
-
-
-def station_zone(config: Mapping[str, Any]) -> ZoneInfo:
-    """The stations' time zone, whose calendar days the planned work falls due on."""
-    return ZoneInfo(config.get("DISPLAY_TIMEZONE", "Asia/Shanghai"))
 
 
 def schedule(settings: Mapping[str, Any]) -> dict[str, timedelta]:

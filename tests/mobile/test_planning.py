@@ -64,6 +64,16 @@ def test_a_submitted_inspection_completes_the_open_inspection_work_of_its_venue_
     assert records.get("assignment", colleagues).data["status"] == "open"  # type: ignore[union-attr]
 
 
+def test_a_log_sent_again_after_it_was_returned_completes_no_newer_work(
+        records: Records, replica: Replica) -> None:
+    venue_id = placed(records, "月河宾馆", 30.77, 120.75)
+    newer = assignment(replica, venue_id, clock.today() + timedelta(days=3))
+    resent = records.save("inspection", {"venue_id": venue_id, "officer_id": OFFICER, "status": "submitted",
+                                         "inspected_at": clock.local_now_text()})
+    assert complete_assignments(records, resent, OFFICER, status_before="returned") == []
+    assert records.get("assignment", newer).data["status"] == "open"  # type: ignore[union-attr]
+
+
 def test_a_done_follow_up_completes_the_case_revisit_of_its_case_number_only(
         records: Records, replica: Replica) -> None:
     today = clock.today()

@@ -165,7 +165,10 @@ def planned(app: Flask, world: World) -> dict[str, str]:
                                 assigned_by=world.people["chief_a"])
         notice = Notice(person_id=world.people[OWNER], kind="assigned", subject_type="assignment",
                         subject_id=uuid.uuid4(), raised_at=clock.now())
-        ids = {name: str(write_record(db.session, record, "create", actor_id=world.people["chief_a"]).id)
+        assigned_long_ago = clock.now() - timedelta(days=30)
+        """Before the room's inspection in the world, which a completion links (``server.syncing.assignments``)."""
+        ids = {name: str(write_record(db.session, record, "create", actor_id=world.people["chief_a"],
+                                      now=assigned_long_ago).id)
                for name, record in (("schedule_rule", rule), ("assignment", assignment), ("notice", notice))}
         db.session.commit()
     return ids

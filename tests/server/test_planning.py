@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from server.access import Scope
 from server.extensions import db
-from server.models import Assignment, Notice, Person
+from server.models import Assignment, Inspection, Notice, Person
 from server.operations.conflicts import resolve_conflict
 from server.operations.people import update_person
-from server.operations.planning import assign, save_rule
+from server.operations.planning import assign, cancel, save_rule
 from server.operations.review import review_inspection
+from server.refusals import Refused
 from server.upkeep.jobs import JOBS, run_job
 from sync import clock
 from tests.phone import DeviceFactory
@@ -244,9 +245,124 @@ def test_a_venue_whose_scheduled_inspection_was_missed_comes_round_once_not_once
         db.session.commit()
     assert run(app, "plan-inspections") == {"scheduled": 2}
     assert run(app, "mark-missed") == {"assignments_missed": 2}
+    assert [kind for kind, _ in notices(app, world, "chief_a") if kind == "missed"] == [], \
+        "a missed scheduled inspection is counted in the coverage, not told venue by venue"
     assert run(app, "plan-inspections") == {"scheduled": 2}
     assert run(app, "mark-missed") == {}
     with app.app_context():
         dates = sorted({row.due_date for row in db.session.scalars(select(Assignment).where(
             Assignment.status == "open"))})
     assert dates == [today() + timedelta(days=2)]
+
+
+def test_only_the_assignee_completes_work_with_their_own_record_made_since_and_its_time_is_the_records(
+    app: Flask, world: World, device: DeviceFactory,
+) -> None:
+    assignment_id = assign_to(app, world)
+    colleague, owner = device("officer_a1b"), device("officer_a1")
+    colleagues_log = colleague.create("inspection", inspection_data(
+        world, officer="officer_a1b", status="submitted", inspected_at=clock.now().isoformat()))
+    colleague.push()
+    colleague.pull()
+    colleague.edit("assignment", assignment_id, status="done", inspection_id=colleagues_log,
+                   done_at=clock.now().isoformat())
+    colleague.push()
+    assert (colleague.results[-1]["status"], colleague.results[-1]["code"]) == ("rejected", "not_yours")
+
+    owner.pull()
+    old_log = str(world.inspections["A1"])
+    owner.edit("assignment", assignment_id, status="done", inspection_id=old_log, done_at=clock.now().isoformat())
+    owner.push()
+    refused = owner.results[-1]
+    assert (refused["status"], refused["code"]) == ("rejected", "invalid")
+    assert refused["errors"] == {"inspection_id": ["Link a record made since this work was planned."]}
+
+    fresh = device("officer_a1")
+    fresh.pull()
+    log = fresh.create("inspection", inspected_now(world))
+    fresh.edit("assignment", assignment_id, status="done", inspection_id=log,
+               done_at=(clock.now() - timedelta(days=20)).isoformat())
+    fresh.push()
+    assert [result["status"] for result in fresh.results] == ["applied", "applied"]
+    done = assignment(app, assignment_id)
+    with app.app_context():
+        inspected = db.session.get_one(Inspection, uuid.UUID(log)).inspected_at
+    assert done.done_at == inspected, "done when the inspection was made, not when the phone said"
+
+
+def test_work_cancelled_or_handed_back_is_not_completed_from_a_phone(
+    app: Flask, world: World, device: DeviceFactory,
+) -> None:
+    assignment_id = assign_to(app, world)
+    phone = device("officer_a1")
+    phone.pull()
+    with app.app_context():
+        cancel(db.session, uuid.UUID(assignment_id), scope=chief_scope(world), actor_id=world.people["chief_a"])
+        db.session.commit()
+    log = phone.create("inspection", inspected_now(world))
+    phone.edit("assignment", assignment_id, status="done", inspection_id=log, done_at=clock.now().isoformat())
+    phone.push()
+    assert (phone.results[-1]["status"], phone.results[-1].get("code")) == ("rejected", "not_open")
+
+
+def test_a_scheduled_inspection_is_not_cancelled_by_hand_its_rules_decide(app: Flask, world: World) -> None:
+    with app.app_context():
+        save_rule(db.session, {"venue_kind": "hotel", "interval_days": 30, "starts_on": today()},
+                  scope=chief_scope(world), actor_id=world.people["chief_a"])
+        db.session.commit()
+    run(app, "plan-inspections")
+    with app.app_context():
+        scheduled = db.session.scalars(select(Assignment.id)).first()
+        with pytest.raises(Refused) as refused:
+            cancel(db.session, scheduled, scope=chief_scope(world), actor_id=world.people["chief_a"])
+    assert refused.value.code == "scheduled"
+
+
+def test_a_stations_schedule_rules_reach_its_own_officers_only(
+    app: Flask, world: World, device: DeviceFactory, client: Any,
+) -> None:
+    with app.app_context():
+        rule = save_rule(db.session, {"venue_kind": "hotel", "interval_days": 30, "starts_on": today()},
+                         scope=chief_scope(world), actor_id=world.people["chief_a"])
+        db.session.commit()
+        rule_id = str(rule.id)
+    mine, elsewhere = device("officer_a2"), device("officer_b1")
+    mine.pull()
+    elsewhere.pull()
+    assert [r.id for r in mine.records.all("schedule_rule")] == [rule_id]
+    assert elsewhere.records.all("schedule_rule") == []
+    for username, seen in (("chief_a", 200), ("chief_b", 404), ("traffic_s1", 404), ("admin", 200)):
+        got = client.get(f"/api/v1/schedule-rules/{rule_id}", headers=world.headers(username))
+        assert got.status_code == seen, username
+
+
+def test_a_rule_changed_or_switched_off_moves_or_cancels_the_scheduled_inspections_not_yet_due(
+    app: Flask, world: World, device: DeviceFactory,
+) -> None:
+    rule_values = {"venue_kind": "hotel", "interval_days": 30, "starts_on": today() - timedelta(days=60)}
+    with app.app_context():
+        rule = save_rule(db.session, rule_values, scope=chief_scope(world), actor_id=world.people["chief_a"])
+        db.session.commit()
+        rule_id = rule.id
+    run(app, "plan-inspections")
+
+    def open_dates() -> list[date]:
+        with app.app_context():
+            return sorted(db.session.scalars(select(Assignment.due_date).where(Assignment.status == "open")))
+
+    assert open_dates() == [today() + timedelta(days=18)] * 2
+    with app.app_context():
+        save_rule(db.session, {**rule_values, "interval_days": 14}, scope=chief_scope(world),
+                  actor_id=world.people["chief_a"], rule_id=rule_id)
+        db.session.commit()
+    assert run(app, "plan-inspections") == {"rescheduled": 2}
+    assert open_dates() == [today() + timedelta(days=2)] * 2
+    with app.app_context():
+        save_rule(db.session, {**rule_values, "active": False}, scope=chief_scope(world),
+                  actor_id=world.people["chief_a"], rule_id=rule_id)
+        db.session.commit()
+    phone = device("officer_a1")
+    phone.create("inspection", inspected_now(world))
+    phone.push()
+    assert run(app, "plan-inspections") == {"unscheduled": 1, "scheduled_done": 1}
+    assert open_dates() == []

@@ -188,7 +188,7 @@ def test_upkeep_list_names_each_job_with_how_often_it_runs(app: Flask, runner: F
     every = {line.split()[0]: line.split()[2] for line in result.output.splitlines()}
     assert every == {"purge-tombstones": "86400", "prune-push-answers": "86400", "expire-sign-ins": "600",
                      "erase-moved-out": "86400", "plan-inspections": "3600", "mark-missed": "3600",
-                     "raise-notices": "3600", "deliver-webhooks": "15"}
+                     "raise-notices": "3600", "deliver-webhooks": "15", "prune-webhook-events": "86400"}
 
 
 def test_an_interval_for_a_job_that_does_not_exist_is_refused(app: Flask, runner: FlaskCliRunner) -> None:

@@ -195,7 +195,8 @@ class FormScreen(BeatlogScreen):
             return None
         saved = self.app.records.save(record_type, data, record_id, submit=submit)
         if submit:
-            complete_assignments(self.app.records, saved, self.app.account.user.get("id"))
+            complete_assignments(self.app.records, saved, self.app.account.user.get("id"),
+                                 current.data.get("status") if current else None)
         self.autosave.finish(keep=False)
         self.restored = False
         if submit:
