@@ -18,7 +18,12 @@ def field_name(name: str) -> str:
 
 
 def record_kind(record_type: str) -> str:
-    return {"venue": _("Venue"), "inspection": _("Inspection"), "followup": _("Follow-up")}[record_type]
+    """What kind of record an outbox row or a problem is about, for every type a phone writes."""
+    return {"venue": _("Venue"), "inspection": _("Inspection"), "followup": _("Follow-up"),
+            "work_order": _("Work order"), "work_order_event": _("Work order step"),
+            "rental_house": _("Rental house"), "occupant": _("Registered resident"),
+            "residence_permit": _("Residence permit application"), "assignment": _("Assignment")}.get(
+        record_type, record_type)
 
 
 def field_list(names: Any) -> str:

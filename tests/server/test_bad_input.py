@@ -326,6 +326,7 @@ def test_a_push_naming_a_read_only_type_is_rejected_as_read_only(
 PAGINATED = ["/api/v1/stations", "/api/v1/rooms", "/api/v1/venues", "/api/v1/checklist-templates",
              "/api/v1/inspections", "/api/v1/followups", "/api/v1/work-orders", "/api/v1/work-order-events",
              "/api/v1/vehicles", "/api/v1/rental-houses", "/api/v1/occupants", "/api/v1/residence-permits",
+             "/api/v1/schedule-rules", "/api/v1/assignments", "/api/v1/notices",
              "/api/v1/people", "/api/v1/devices",
              "/api/v1/conflicts", "/api/v1/audit"]
 

@@ -20,8 +20,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from server.extensions import db
-from server.models import AccessToken, Device, Person
+from server.models import AccessToken, Assignment, Device, Notice, Person, ScheduleRule
 from server.models.base import utcnow
+from server.syncing.change import write_record
+from sync import clock
 from sync.rules import TRAFFIC_ROLES
 from tests.world import World
 
@@ -40,7 +42,7 @@ UPLOAD_SHA = hashlib.sha256(UPLOAD).hexdigest()
 CALLERS = {"officer": "officer_a1", "chief": "chief_a", "admin": "admin", "traffic": "traffic_s1",
            "squad_lead": "lead_s"}
 ROOM_KINDS = ("station", "room", "venue", "inspection", "followup", "blob", "rental_house", "occupant",
-              "residence_permit")
+              "residence_permit", "assignment", "schedule_rule")
 """What traffic police never see: they get none of a room's records, only their squad's work orders."""
 
 
@@ -48,6 +50,14 @@ def targets(kind: str) -> Callable[[World, str], tuple[Any, Any]]:
     """(an id the caller may see, an id it may not) for one kind of record."""
 
     def pick(world: World, role: str) -> tuple[Any, Any]:
+        planned: dict[str, dict[str, uuid.UUID]] = getattr(world, "planned", {})
+        if kind == "notice":
+            return planned["notice"][CALLERS[role]], planned["notice"]["officer_b1"]
+        if kind == "schedule_rule":
+            return (None if role in TRAFFIC_ROLES else planned["schedule_rule"]["A"]), planned["schedule_rule"]["B"]
+        if kind == "assignment":
+            return (None if role in TRAFFIC_ROLES else planned["assignment"]["A2" if role == "chief" else "A1"]), \
+                planned["assignment"]["B1"]
         if role in TRAFFIC_ROLES and kind in ROOM_KINDS:
             if kind == "station":
                 return None, world.stations["A"]
@@ -150,6 +160,12 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/occupants/<id>", EVERYONE, target="occupant"),
     Endpoint("GET", "/api/v1/residence-permits", EVERYONE),
     Endpoint("GET", "/api/v1/residence-permits/<id>", EVERYONE, target="residence_permit"),
+    Endpoint("GET", "/api/v1/schedule-rules", EVERYONE),
+    Endpoint("GET", "/api/v1/schedule-rules/<id>", EVERYONE, target="schedule_rule"),
+    Endpoint("GET", "/api/v1/assignments", EVERYONE),
+    Endpoint("GET", "/api/v1/assignments/<id>", EVERYONE, target="assignment"),
+    Endpoint("GET", "/api/v1/notices", EVERYONE),
+    Endpoint("GET", "/api/v1/notices/<id>", EVERYONE, target="notice"),
     Endpoint("POST", "/api/v1/residents/search", frozenset({"officer", "chief"}),
              body=lambda world, user: {"document_kind": "resident_id", "document_number": "330402199001011230",
                                        "purpose": "核查"}),
@@ -204,9 +220,32 @@ def test_every_view_declares_an_access_policy(app: Flask) -> None:
     assert undeclared == []
 
 
+def plan(app: Flask, world: World) -> None:
+    """Schedule rules of stations A and B, an assignment in rooms A1, A2 and B1, and a notice to each caller and to
+    officer B1, for the endpoints of planned work (``world.planned``: kind → place or person → id)."""
+    officers = {"A1": "officer_a1", "A2": "officer_a2", "B1": "officer_b1"}
+    with app.app_context():
+        rules = {station: write_record(db.session, ScheduleRule(station_id=world.stations[station], interval_days=30,
+                                                                starts_on=clock.today()), "create", actor_id=None).id
+                 for station in ("A", "B")}
+        given = {room: write_record(db.session, Assignment(
+            room_id=world.rooms[room], officer_id=world.people[officer], kind="inspection",
+            venue_id=world.venues[room], due_date=clock.today()), "create", actor_id=None).id
+            for room, officer in officers.items()}
+        told = {username: write_record(db.session, Notice(
+            person_id=world.people[username], kind="assigned", subject_type="assignment",
+            subject_id=given["A1"], raised_at=clock.now()), "create", actor_id=None).id
+            for username in (*CALLERS.values(), "officer_b1")}
+        db.session.commit()
+    world.planned = {"schedule_rule": rules, "assignment": given, "notice": told}  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("role", sorted(CALLERS))
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_each_role_gets_what_its_scope_allows(client: FlaskClient, world: World, endpoint: Endpoint, role: str) -> None:
+def test_each_role_gets_what_its_scope_allows(app: Flask, client: FlaskClient, world: World, endpoint: Endpoint,
+                                              role: str) -> None:
+    if endpoint.target in ("schedule_rule", "assignment", "notice"):
+        plan(app, world)
     username = CALLERS[role]
     headers = world.headers(username)
     visible, hidden = targets(endpoint.target)(world, role) if endpoint.target else (None, None)
@@ -303,6 +342,7 @@ BAD_CREDENTIALS = {
 def test_bad_credentials_are_refused_with_their_own_code_on_every_endpoint(
     app: Flask, client: FlaskClient, world: World, problem: str
 ) -> None:
+    plan(app, world)
     make_headers, code = BAD_CREDENTIALS[problem]
     headers = make_headers(app, world)
     for endpoint in ENDPOINTS:

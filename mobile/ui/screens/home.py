@@ -31,6 +31,8 @@ VENUE_CHIPS = 3
 FIRST_ROWS = 10
 ROWS_PER_FRAME = 4
 TARGETS = {"venue": "venue", "inspection": "inspection", "followup": "followup"}
+PLANNED_AFTER = 2
+"""Today's planned work comes after the follow-ups overdue and due today, before the logs returned."""
 
 
 def distance_text(metres: float) -> str:
@@ -87,8 +89,10 @@ class HomeScreen(BeatlogScreen):
             (_("Drafts"), work.drafts, lambda r: self.app.clock_text(r.data.get("inspected_at", ""))),
             (_("Coming up this week"), work.upcoming, lambda r: _("Due %(date)s") % {"date": r.data["due_date"]}),
         )
-        rows: list[tuple[type[Widget], dict[str, Any]]] = self._due_rows(due, today)
-        for title, group, subtitle in sections:
+        rows: list[tuple[type[Widget], dict[str, Any]]] = []
+        for index, (title, group, subtitle) in enumerate(sections):
+            if index == PLANNED_AFTER:
+                rows += self._due_rows(due, today)
             if not group:
                 continue
             rows.append((SectionHeading, {"text": f"{title} ({len(group)})"}))

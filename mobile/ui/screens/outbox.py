@@ -23,6 +23,11 @@ def unsettled(records: Records) -> tuple[list[LocalRecord], dict[str, str]]:
     return sorted(found, key=lambda record: ORDER.index(record.state)), venue_names(records, found)
 
 
+SCREEN_OF = {"venue": "venue", "inspection": "inspection", "followup": "followup", "assignment": "assignment",
+             "work_order": "order", "rental_house": "house"}
+"""The screen a waiting record opens in, by its type (a step, a registration or an application opens none)."""
+
+
 class OutboxScreen(BeatlogScreen):
     summary = StringProperty("")
 
@@ -37,7 +42,7 @@ class OutboxScreen(BeatlogScreen):
         self.summary = _("Everything on this phone is on the server.") if not waiting else ""
         for record in waiting:
             name = record.data.get("name") or venues.get(record.data.get("venue_id", ""), "")
-            target = "" if record.detail.get("left_scope") else record.type
+            target = "" if record.detail.get("left_scope") else SCREEN_OF.get(record.type, "")
             subtitle = attention_text(record) if record.state in NEEDS_YOU else ""
             column.add_widget(RecordRow(**record_row(record.type, record.id, f"{record_kind(record.type)} · {name}",
                                                      subtitle, record.state, target)))

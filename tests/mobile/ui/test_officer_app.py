@@ -76,7 +76,9 @@ def test_an_officer_records_an_inspection_offline_and_it_syncs_when_the_network_
     assert inspection.state is SyncState.QUEUED
     assert inspection.data["checklist"][failed.key] == {"result": "fail", "note": "二楼安全出口堆放杂物"}
     assert inspection.data["status"] == "submitted" and len(inspection.data["photo_hashes"]) == 1
-    officer.wait(lambda: officer.app.pending == 1, "one record waiting")
+    done = [a for a in officer.app.records.all("assignment") if a.data.get("inspection_id") == inspection.id]
+    assert all(a.data["status"] == "done" for a in done), "the venue's scheduled inspection is done by it"
+    officer.wait(lambda: officer.app.pending == 1 + len(done), "the inspection (and the work it did) waiting")
     officer.screenshot("venue")
     officer.back()
     officer.back()

@@ -16,8 +16,10 @@ def test_a_notice_opens_the_officers_assignment_and_recording_the_inspection_com
     officer = start_app(network.url, "en")
     sign_in(officer, "officer1")
     officer.on("home")
-    officer.wait(lambda: any(text.startswith("Planned work this week") for text in officer.texts()),
-                 "Today's planned work")
+    heading = officer.wait(lambda: next((widget for widget in officer.widget("work").children
+                                          if getattr(widget, "text", "").startswith("Planned work this week")), None),
+                           "Today's planned work")
+    officer.reveal(heading)
     assert officer.widget("notices").text.startswith("Notices (") and "new)" in officer.widget("notices").text
     officer.screenshot("today-planned-work")
 

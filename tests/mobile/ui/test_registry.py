@@ -76,8 +76,8 @@ def test_a_permit_application_is_taken_in_two_touches_and_today_lists_houses_to_
     officer = start_app(network.url, "en")
     sign_in(officer, "officer1")
     home = officer.on("home")
-    headings = [text for text in officer.texts() if text.startswith("Houses not verified for 90 days")]
-    assert headings, officer.texts()
+    officer.wait(lambda: any(text.startswith("Houses not verified for 90 days") for text in officer.texts()),
+                 "Today's registry work, drawn below the rest")
     officer.screenshot("today-registry")
     open_registration = next(r for r in officer.app.records.all("occupant")
                              if not r.data["moved_out_at"] and r.data["document_kind"] == "resident_id"

@@ -63,3 +63,10 @@ def test_lines_break_between_chinese_characters_and_at_spaces_keeping_punctuatio
     from mobile.ui.linebreak import break_lines
 
     assert break_lines(text, width, by_characters).split("\n") == lines
+
+
+def test_every_kind_of_record_a_phone_sends_has_a_name_in_the_sync_state_list() -> None:
+    from mobile.ui.explain import record_kind
+    from sync.records import DEVICE_WRITTEN
+
+    assert [name for name in DEVICE_WRITTEN if record_kind(name) == name] == []
