@@ -223,6 +223,7 @@ NOTICE_KINDS: Labels = _labels(
         "submitted": ("新提交的检查记录", "A log was submitted"),
         "missed": ("任务逾期", "An assignment was missed"),
         "handed_back": ("任务退回待分派", "An assignment was handed back"),
+        "withdrawn": ("任务已撤回", "An assignment was taken off you"),
         "conflict_waiting": ("冲突超过两天未处理", "A conflict has waited over two days"),
         "under_attack": ("账号疑似被攻击", "An account is under attack"),
     }

@@ -5,8 +5,8 @@ so it exists exactly when the change does. Who is told of what:
 
 - an officer: their log returned, a new assignment, a work order they reported changing state,
   a conflict over their change resolved, a change of theirs refused;
-- a station's chiefs: a log submitted, an assignment missed or handed back, a conflict open for
-  more than two days;
+- a station's chiefs: a log submitted, one of their assignments missed, work handed back, a
+  conflict open for more than two days;
 - administrators: an account under attack (``server.operations.devices``), a conflict open over two days.
 """
 
@@ -44,10 +44,9 @@ def notify(session: Session, person_ids: Iterable[uuid.UUID | None], kind: str, 
 
 
 def notify_once(session: Session, person_ids: Iterable[uuid.UUID], kind: str, subject_type: str,
-                subject_id: uuid.UUID, summary: str = "", since: datetime | None = None) -> list[Notice]:
-    """Tell each person of ``kind`` about a record unless they were told (since ``since``): the upkeep's notices."""
-    told = set(session.scalars(select(Notice.person_id).where(
-        Notice.kind == kind, Notice.subject_id == subject_id, *([Notice.raised_at >= since] if since else []))))
+                subject_id: uuid.UUID, summary: str = "") -> list[Notice]:
+    """Tell each person of ``kind`` about a record unless they were told already: the upkeep's notices."""
+    told = set(session.scalars(select(Notice.person_id).where(Notice.kind == kind, Notice.subject_id == subject_id)))
     return notify(session, [person for person in person_ids if person not in told], kind, subject_type,
                   subject_id, summary)
 

@@ -87,7 +87,10 @@ def reassign(session: Session, assignment_id: uuid.UUID, officer_id: uuid.UUID, 
                "handed_back_reason": None, "handed_back_from": None}
     authorise(assignment, "change", {"officer_id": str(officer.id), "due_date": due_date.isoformat()},
               role=scope.role, person_id=actor_id, via="console")
+    had = assignment.officer_id
     write_record(session, assignment, "update", changes, actor_id=actor_id)
+    if had is not None and had != officer.id:
+        notify(session, [had], "withdrawn", "assignment", assignment.id, officer.display_name, actor_id=actor_id)
     notify(session, [officer.id], "assigned", "assignment", assignment.id, assignment.note, actor_id=actor_id)
     return assignment
 
@@ -100,7 +103,9 @@ def cancel(session: Session, assignment_id: uuid.UUID, *, scope: Scope, actor_id
         raise Refused("scheduled", "A scheduled inspection follows the station's rules: change the rule instead.",
                       kind=Kind.CONFLICT)
     authorise(assignment, "change", {"status": "cancelled"}, role=scope.role, person_id=actor_id, via="console")
-    return write_record(session, assignment, "update", {"status": "cancelled"}, actor_id=actor_id)
+    write_record(session, assignment, "update", {"status": "cancelled"}, actor_id=actor_id)
+    notify(session, [assignment.officer_id], "withdrawn", "assignment", assignment.id, actor_id=actor_id)
+    return assignment
 
 
 def hand_back(session: Session, person: Person, reason: str, *, actor_id: uuid.UUID | None) -> int:

@@ -303,6 +303,7 @@ def test_work_cancelled_or_handed_back_is_not_completed_from_a_phone(
     phone.edit("assignment", assignment_id, status="done", inspection_id=log, done_at=clock.now().isoformat())
     phone.push()
     assert (phone.results[-1]["status"], phone.results[-1].get("code")) == ("rejected", "not_open")
+    assert ("withdrawn", assignment_id) in notices(app, world, "officer_a1")
 
 
 def test_a_scheduled_inspection_is_not_cancelled_by_hand_its_rules_decide(app: Flask, world: World) -> None:

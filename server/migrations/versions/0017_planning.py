@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('updated_by', sa.Uuid(), nullable=True),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('wire', sa.Text(), nullable=False),
-    sa.CheckConstraint("kind IN ('log_returned', 'assigned', 'order_changed', 'conflict_resolved', 'change_refused', 'submitted', 'missed', 'handed_back', 'conflict_waiting', 'under_attack')", name=op.f('ck_notice_kind')),
+    sa.CheckConstraint("kind IN ('log_returned', 'assigned', 'order_changed', 'conflict_resolved', 'change_refused', 'submitted', 'missed', 'handed_back', 'withdrawn', 'conflict_waiting', 'under_attack')", name=op.f('ck_notice_kind')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_notice_person_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice'))
     )
