@@ -13,10 +13,11 @@ from typing import Any
 from flask import render_template
 from sqlalchemy import case, func, literal
 
-from server.access import current_scope
+from server.access import current_person, current_scope
 from server.dashboard import bp
 from server.dashboard.auth import page
-from server.dashboard.present import day_start, station_today
+from server.dashboard.coverage import coverage
+from server.dashboard.present import day_start, station_today, station_zone
 from server.database import UTCDateTime
 from server.extensions import db
 from server.models import Followup, Inspection, Room
@@ -131,5 +132,8 @@ def figures() -> str:
         "satisfied": [tally.share("satisfied", "rated") for tally in weeks.values()],
     }
     charts = {name: bar_chart(list(zip(labels, values, strict=True))) for name, values in series.items()}
+    covered = coverage(db.session(), current_scope(), today.year, today, station_zone()) \
+        if current_person().role == "chief" else None
     return render_template("dashboard/figures.html", charts=charts, rooms=rooms, first_week=first_week,
-                           last_day=first_week + timedelta(weeks=WEEKS, days=-1))
+                           last_day=first_week + timedelta(weeks=WEEKS, days=-1), covered=covered, year=today.year,
+                           today=today)

@@ -118,3 +118,11 @@ def test_an_admin_registers_a_webhook_subscriber_sees_its_secret_once_and_its_de
                                                                          "webhook_attempts_failed": 1}
     page = reviewer.get("/dashboard/webhooks").get_data(as_text=True)
     assert "assignment.create" in page and "ConnectionError" in page and "Try again now" in page
+
+
+def test_the_figures_page_shows_a_chief_the_coverage_beside_the_existing_figures(reviewer: Reviewer) -> None:
+    reviewer.sign_in("chief_a")
+    page = reviewer.get("/dashboard/figures").get_data(as_text=True)
+    assert 'id="room-coverage"' in page and 'id="officer-coverage"' in page and "Officer A1B" in page
+    reviewer.sign_in("admin")
+    assert 'id="officer-coverage"' not in reviewer.get("/dashboard/figures").get_data(as_text=True)
