@@ -28,9 +28,9 @@ from server.operations.records import authorise, locked
 from server.refusals import Kind, Refused, invalid
 from server.syncing.change import write_record
 from server.syncing.wire import MAPPINGS
-from sync.planning import SUBMITTED, cycle_start, interval_for, next_due
+from sync.planning import STILL_TO_DO, SUBMITTED, cycle_start, interval_for, next_due
 
-TODO = ("open", "missed")
+UNFINISHED = tuple(sorted(STILL_TO_DO))
 
 
 def save_rule(session: Session, values: Mapping[str, Any], *, scope: Scope, actor_id: uuid.UUID,
@@ -110,9 +110,9 @@ def cancel(session: Session, assignment_id: uuid.UUID, *, scope: Scope, actor_id
 
 def hand_back(session: Session, person: Person, reason: str, *, actor_id: uuid.UUID | None) -> int:
     """Return an officer's unfinished assignments to their station's chiefs, who are told; how many."""
-    unfinished = session.scalars(select(Assignment).where(Assignment.officer_id == person.id,
-                                                          Assignment.status.in_(TODO), Assignment.deleted.is_(False))
-                                 .execution_options(populate_existing=True)).all()
+    unfinished = session.scalars(
+        select(Assignment).where(Assignment.officer_id == person.id, Assignment.status.in_(UNFINISHED),
+                                 Assignment.deleted.is_(False)).execution_options(populate_existing=True)).all()
     for assignment in unfinished:
         write_record(session, assignment, "hand_back", {"status": "handed_back", "officer_id": None,
                                                         "handed_back_reason": reason, "handed_back_from": person.id},
@@ -155,9 +155,9 @@ def plan_inspections(session: Session, today: date, zone: ZoneInfo) -> dict[str,
     counts = {"scheduled_done": 0, "scheduled": 0, "rescheduled": 0, "unscheduled": 0}
     scheduled = session.scalars(select(Assignment).where(
         Assignment.origin == "schedule", Assignment.deleted.is_(False),
-        or_(Assignment.status.in_(TODO), Assignment.due_date >= today - timedelta(days=366)))
+        or_(Assignment.status.in_(UNFINISHED), Assignment.due_date >= today - timedelta(days=366)))
         .execution_options(populate_existing=True)).all()
-    if not rules and not any(item.status in TODO for item in scheduled):
+    if not rules and not any(item.status in STILL_TO_DO for item in scheduled):
         return {}
     by_venue: dict[uuid.UUID, list[Assignment]] = {}
     for assignment in scheduled:
@@ -174,7 +174,7 @@ def plan_inspections(session: Session, today: date, zone: ZoneInfo) -> dict[str,
         inspected: datetime | None = last.get(venue.id)
         last_day = inspected.astimezone(zone).date() if inspected else None
         for item in items:
-            if item.status in TODO and inspected is not None:
+            if item.status in STILL_TO_DO and inspected is not None:
                 done = completed_by(session, venue.id, done_since(item, interval, zone))
                 if done is not None:
                     write_record(session, item, "complete", {"status": "done", "inspection_id": done.id,
