@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.access import Scope
@@ -149,8 +149,7 @@ def plan_inspections(session: Session, today: date, zone: ZoneInfo) -> dict[str,
     cancelled when no rule covers the venue any more; and a venue under a rule with nothing open
     gets its next one, due on its next due date (never two on one day).
     """
-    rules = [MAPPINGS["schedule_rule"].wire_of(rule) for rule in session.scalars(
-        select(ScheduleRule).where(ScheduleRule.deleted.is_(False), ScheduleRule.active.is_(True)))]
+    rules = rules_in_force(session)
     lock_ledger(session)
     counts = {"scheduled_done": 0, "scheduled": 0, "rescheduled": 0, "unscheduled": 0}
     scheduled = session.scalars(select(Assignment).where(
@@ -175,7 +174,7 @@ def plan_inspections(session: Session, today: date, zone: ZoneInfo) -> dict[str,
         last_day = inspected.astimezone(zone).date() if inspected else None
         for item in items:
             if item.status in STILL_TO_DO and inspected is not None:
-                done = completed_by(session, venue.id, done_since(item, interval, zone))
+                done = completed_by(session, venue.id, done_since(item.due_date, item.created_at, interval, zone))
                 if done is not None:
                     write_record(session, item, "complete", {"status": "done", "inspection_id": done.id,
                                                              "done_at": done.inspected_at}, actor_id=None)
@@ -199,12 +198,20 @@ def plan_inspections(session: Session, today: date, zone: ZoneInfo) -> dict[str,
     return {name: count for name, count in counts.items() if count}
 
 
-def done_since(item: Assignment, interval: tuple[int, date] | None, zone: ZoneInfo) -> datetime:
-    """From when an inspection of the venue does a scheduled one (``sync.planning.cycle_start``); without a rule in
-    force any more, only an inspection since the item was planned does."""
+def rules_in_force(session: Session, station_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """The active schedule rules (of one station), in wire form as ``sync.planning.interval_for`` reads them."""
+    where: list[ColumnElement[bool]] = [ScheduleRule.deleted.is_(False), ScheduleRule.active.is_(True)]
+    if station_id is not None:
+        where.append(ScheduleRule.station_id == station_id)
+    return [MAPPINGS["schedule_rule"].wire_of(rule) for rule in session.scalars(select(ScheduleRule).where(*where))]
+
+
+def done_since(due_date: date, planned_at: datetime, interval: tuple[int, date] | None, zone: ZoneInfo) -> datetime:
+    """From when an inspection of the venue does a scheduled inspection due on ``due_date``
+    (``sync.planning.cycle_start``); without a rule in force any more, one since it was planned."""
     if interval is None:
-        return item.created_at
-    return datetime.combine(cycle_start(item.due_date, interval[0]), time(), zone)
+        return planned_at
+    return datetime.combine(cycle_start(due_date, interval[0]), time(), zone)
 
 
 def completed_by(session: Session, venue_id: uuid.UUID, since: datetime) -> Inspection | None:

@@ -1,7 +1,8 @@
 """What a push may do to an assignment beyond the ownership matrix: who completes it, with what, and when.
 
-The matrix lets an officer write an assignment's completion and comment (``any``: their room's);
-these rules narrow it, since the coverage figures a chief reads for the yearly stars count them:
+The matrix lets an officer write the completion and comment of their own assignment or of the room's
+unassigned one (``own``, with ``RecordType.unassigned_is_own``); these rules narrow it, since the
+coverage figures a chief reads for the yearly stars count them:
 
 - the officer it is assigned to, or, for the room's scheduled inspection (no officer), any of
   the room's officers; not work handed back to the chief or assigned to a colleague (``not_yours``);
@@ -17,19 +18,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.models import Assignment, Room, ScheduleRule, Venue
+from server.models import Assignment, Room, Venue
+from server.operations.planning import done_since, rules_in_force
 from server.refusals import Refused
 from server.syncing.change import RecordState, Values
 from server.syncing.mutations import Caller
 from server.syncing.wire import MAPPINGS
-from sync.planning import ASSIGNMENT_COMPLETION, DONE_BY, STILL_TO_DO, SUBMITTED, cycle_start, interval_for
+from sync.planning import ASSIGNMENT_COMPLETION, DONE_BY, STILL_TO_DO, SUBMITTED, interval_for
 from sync.rules import NOT_YOURS
 
 OFFICERS_PART = ASSIGNMENT_COMPLETION | {"comment", "commented_at"}
@@ -104,10 +106,7 @@ class AssignedWork:
             return assigned
         venue = self.session.get(Venue, uuid.UUID(str(merged["venue_id"])))
         station = self.session.scalar(select(Room.station_id).where(Room.id == state.room_id))
-        rules = [MAPPINGS["schedule_rule"].wire_of(rule) for rule in self.session.scalars(
-            select(ScheduleRule).where(ScheduleRule.station_id == station, ScheduleRule.deleted.is_(False)))]
+        rules = rules_in_force(self.session, station)
         due = date.fromisoformat(merged["due_date"])
         interval = interval_for(rules, str(station), venue.kind, venue.risk_level, due) if venue else None
-        if interval is None:
-            return assigned
-        return datetime.combine(cycle_start(due, interval[0]), time(), self.zone)
+        return done_since(due, assigned, interval, self.zone)
